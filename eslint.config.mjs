@@ -1,0 +1,38 @@
+// Lint rules that keep DESIGN.md's import rules true:
+// packages never import apps; a package imports only packages to its left in
+//   config → abc → dataset → model → eval → sweep → store;
+// apps import packages; apps/cli may also import the start functions of apps/sweeper and apps/dashboard.
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+const layers = ['config', 'abc', 'dataset', 'model', 'eval', 'sweep', 'store'];
+const packageConstraints = layers.map((layer, i) => ({
+  sourceTag: `layer:${layer}`,
+  onlyDependOnLibsWithTags: layers.slice(0, i).map((l) => `layer:${l}`),
+}));
+
+export default [
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/build/**', '.nx/**', '.tunelab/**', 'test-artifacts/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.tsx', '**/*.mjs'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            ...packageConstraints,
+            { sourceTag: 'app:sweeper', onlyDependOnLibsWithTags: ['type:package'] },
+            { sourceTag: 'app:dashboard', onlyDependOnLibsWithTags: ['type:package'] },
+            { sourceTag: 'app:cli', onlyDependOnLibsWithTags: ['type:package', 'app:sweeper', 'app:dashboard'] },
+          ],
+        },
+      ],
+    },
+  },
+];

@@ -1,0 +1,3 @@
+export { InputError } from './errors';
+export { resolveHome, findWorkspaceRoot } from './home';
+export type * from './types';

@@ -1,0 +1,67 @@
+/**
+ * The run config: what one training run needs. A sweep config (sweep-types.ts) extends it with search keys;
+ * every trial of a sweep is a RunConfig. Keys are snake_case because they are what users write in YAML.
+ */
+
+export type Backend = 'auto' | 'webgpu' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
+
+export interface DataConfig {
+  /** A named corpus (`nottingham`), or a path to a file, folder or glob of .abc files. */
+  corpus: string;
+  /** For a named corpus: which files (without .abc), e.g. `[jigs]`. Empty = all of them. */
+  files: string[];
+  /** `raw` = the text exactly as the seed used it; `normalized` = rebuilt from parsed tunes. */
+  preprocessing: 'raw' | 'normalized';
+  /** `char` = one symbol per character (the seed); `token` = one symbol per ABC token (folk-rnn style). */
+  vocabulary: 'char' | 'token';
+  /** Tune-level split shares; `val: 0` keeps every tune for training, as the seed did. */
+  split: { val: number; test: number; seed: number };
+}
+
+export interface ModelConfig {
+  /** `lstm` picks the fused LSTM when its fast kernel is available, else the tfjs-layers LSTM. */
+  cell: 'lstm' | 'gru' | 'lstm-fused' | 'lstm-layers';
+  /** 0 = one-hot input, no embedding layer. */
+  embedding_dim: number;
+  /** Units per recurrent layer, bottom first. */
+  layers: number[];
+  /** Dropout after each recurrent layer. */
+  dropout: number;
+}
+
+export interface OptimizerConfig {
+  name: 'adam' | 'sgd' | 'rmsprop';
+  lr: number;
+}
+
+export interface TrainConfig {
+  epochs: number;
+  batch_size: number;
+  seq_len: number;
+  /** `stateful` = the seed's contiguous streams; `shuffled` = random windows, state reset per batch. */
+  batching: 'stateful' | 'shuffled';
+  optimizer: OptimizerConfig;
+  /** Global gradient-norm clip; 0 = none. */
+  clip_norm: number;
+  /** Save a checkpoint every N epochs (plus the best by validation loss and the last). */
+  checkpoint_every: number;
+  seed: number;
+  backend: Backend;
+  /** Stop the run after this many minutes (0 = no limit). */
+  max_minutes: number;
+}
+
+/** Periodic music evaluation of samples during training (the eval issue). */
+export interface EvalConfig {
+  every: number;
+  samples: number;
+  temperature: number;
+}
+
+export interface RunConfig {
+  data: DataConfig;
+  model: ModelConfig;
+  train: TrainConfig;
+  /** Present when samples are evaluated during training. */
+  eval?: EvalConfig;
+}
