@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
+import { registerAbcCommands } from './commands/abc';
+import { registerDataCommands } from './commands/data';
 
 /**
  * Every command group registers itself here; each lives in its own file under commands/.
  */
 export function registerCommands(program: Command): void {
-  void program;
+  registerAbcCommands(program);
+  registerDataCommands(program);
 }

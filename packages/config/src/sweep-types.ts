@@ -1,0 +1,49 @@
+import type { RunConfig } from './types';
+
+/**
+ * The sweep config: W&B sweep keys on top of a base run config. Parameter names are dotted paths into the
+ * run config (`train.optimizer.lr`); every trial is the base with its parameter values applied.
+ */
+
+export type ParameterValue = number | string | boolean | null | ParameterValue[] | { [k: string]: ParameterValue };
+
+export type ParameterSpec =
+  | { kind: 'constant'; value: ParameterValue }
+  | { kind: 'categorical'; values: ParameterValue[] }
+  | { kind: 'int_uniform'; min: number; max: number }
+  | { kind: 'uniform'; min: number; max: number }
+  | { kind: 'log_uniform_values'; min: number; max: number }
+  | { kind: 'q_uniform'; min: number; max: number; q: number };
+
+export type SearchMethod = 'grid' | 'random' | 'bayes';
+
+export interface MetricGoal {
+  name: string;
+  goal: 'minimize' | 'maximize';
+}
+
+export type EarlyTerminate =
+  | { type: 'asha'; min_iter: number; eta: number; max_iter?: number }
+  | { type: 'median'; min_iter: number; warmup_trials: number };
+
+export interface SweepConfig {
+  name: string;
+  description?: string;
+  method: SearchMethod;
+  metric: MetricGoal;
+  /** Most trials to run; required for random/bayes, caps grid. */
+  run_cap: number;
+  /** Worker threads on this machine. */
+  parallel: number;
+  seed: number;
+  early_terminate?: EarlyTerminate;
+  /** Stop proposing trials after this many minutes (0 = no limit). */
+  max_minutes: number;
+  /** Times a failed trial is run again before it counts as failed. */
+  retries: number;
+  keep_checkpoints: { best: number; last: number };
+  /** Dotted path → spec, in file order. */
+  parameters: Record<string, ParameterSpec>;
+  /** The run config every trial starts from. */
+  base: RunConfig;
+}
