@@ -1,0 +1,152 @@
+import { execFile } from 'node:child_process';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/**
+ * An outside opinion on validity: `abc2midi -c` (Debian package abcmidi) checks tunes without writing MIDI.
+ * tunelab's own checker decides validRate; abc2midi is the second opinion the issue's targets were measured
+ * with (305 of the 340 Nottingham jigs pass it), so its verdict is reported beside ours.
+ */
+
+/** What abc2midi said about one tune. */
+export interface Abc2midiVerdict {
+  /** No `Error` and no bar-length warning. */
+  clean: boolean;
+  errors: string[];
+  barWarnings: string[];
+  /** abc2midi did not finish within the time limit (counted as not clean). */
+  timedOut: boolean;
+}
+
+export interface Abc2midiOptions {
+  /** The program to run; default `abc2midi` found on PATH. */
+  binary?: string;
+  /** Limit per abc2midi process, in milliseconds (default 20 s). */
+  timeoutMs?: number;
+  /** Tunes per abc2midi process (default 100): one process per tune costs a fork each. */
+  batchSize?: number;
+  /** abc2midi processes at once (default 4). */
+  concurrency?: number;
+}
+
+const MESSAGE = /^(Error|Warning) in line-char (\d+)-(\d+) : (.*)$/;
+const BAR_WARNING = /\bBar \d+ has .* time units\b/;
+
+/** The abc2midi program to run, or null when it is not installed. */
+export async function findAbc2midi(binary = 'abc2midi'): Promise<string | null> {
+  const candidates = binary.includes('/')
+    ? [binary]
+    : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, binary));
+  for (const c of candidates) {
+    try {
+      await access(c, constants.X_OK);
+      return c;
+    } catch {
+      // not here; try the next directory
+    }
+  }
+  return null;
+}
+
+/** Runs a program and resolves with its stdout+stderr, or null when it ran past `timeoutMs`. */
+function run(binary: string, args: string[], cwd: string, timeoutMs: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    execFile(binary, args, { cwd, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err && (err as { killed?: boolean }).killed) return resolve(null);
+      if (err && typeof (err as { code?: unknown }).code === 'string') return reject(err); // ENOENT, EACCES…
+      resolve(`${stdout}\n${stderr}`); // a non-zero exit is abc2midi's verdict, not a failure to run
+    });
+  });
+}
+
+/**
+ * One file with the tunes one after another. A tune whose text has no `X:` line first gets one (abc2midi
+ * only reads tunes that start with X:), and blank lines inside a tune become `%` so that abc2midi does not
+ * end the tune there while line numbers stay put. Returns the text and each tune's first line.
+ */
+function batchFile(tunes: readonly string[]): { text: string; starts: number[] } {
+  const starts: number[] = [];
+  let text = '';
+  let line = 1;
+  tunes.forEach((t, i) => {
+    let body = t.replace(/\r\n?/g, '\n').replace(/\n+$/, '');
+    if (!body.startsWith('X:')) body = `X:${i + 1}\n${body}`;
+    body = body.replace(/^[ \t]*$/gm, '%');
+    starts.push(line);
+    text += `${body}\n\n`;
+    line += body.split('\n').length + 1;
+  });
+  return { text, starts };
+}
+
+/** Which tune a file line belongs to. */
+function tuneAt(starts: readonly number[], line: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= line) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Reads abc2midi's messages into one verdict per tune. */
+export function parseAbc2midiOutput(output: string, starts: readonly number[]): Abc2midiVerdict[] {
+  const verdicts: Abc2midiVerdict[] = starts.map(() => ({ clean: true, errors: [], barWarnings: [], timedOut: false }));
+  for (const raw of output.split('\n')) {
+    const m = MESSAGE.exec(raw.trim());
+    if (!m || verdicts.length === 0) continue;
+    const v = verdicts[tuneAt(starts, Number(m[2]))];
+    if (m[1] === 'Error') v.errors.push(m[4]);
+    else if (BAR_WARNING.test(m[4])) v.barWarnings.push(m[4]);
+    else continue;
+    v.clean = false;
+  }
+  return verdicts;
+}
+
+async function checkBatch(binary: string, dir: string, name: string, tunes: readonly string[], timeoutMs: number): Promise<Abc2midiVerdict[]> {
+  const { text, starts } = batchFile(tunes);
+  const file = join(dir, `${name}.abc`);
+  await writeFile(file, text);
+  const output = await run(binary, [file, '-c'], dir, timeoutMs);
+  if (output !== null) return parseAbc2midiOutput(output, starts);
+  if (tunes.length === 1) return [{ clean: false, errors: [], barWarnings: [], timedOut: true }];
+  // One tune hung the batch: check them one by one, so only that one pays.
+  const out: Abc2midiVerdict[] = [];
+  for (let i = 0; i < tunes.length; i++) out.push(...(await checkBatch(binary, dir, `${name}-${i}`, [tunes[i]], timeoutMs)));
+  return out;
+}
+
+/**
+ * Checks tunes with `abc2midi -c`, in batches in a temporary folder that is removed afterwards.
+ * Resolves to one verdict per tune, in order, or to null when abc2midi is not installed.
+ * Bounded: at most `concurrency` processes, each killed after `timeoutMs`.
+ */
+export async function checkWithAbc2midi(tunes: readonly string[], opts: Abc2midiOptions = {}): Promise<Abc2midiVerdict[] | null> {
+  const binary = await findAbc2midi(opts.binary);
+  if (binary === null) return null;
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  const batchSize = Math.max(1, opts.batchSize ?? 100);
+  const concurrency = Math.max(1, opts.concurrency ?? 4);
+  const dir = await mkdtemp(join(tmpdir(), 'tunelab-abc2midi-'));
+  try {
+    const batches: (readonly string[])[] = [];
+    for (let i = 0; i < tunes.length; i += batchSize) batches.push(tunes.slice(i, i + batchSize));
+    const results: Abc2midiVerdict[][] = new Array(batches.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        const b = next++;
+        results[b] = await checkBatch(binary, dir, `batch-${b}`, batches[b], timeoutMs);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
+    return results.flat();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
