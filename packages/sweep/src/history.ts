@@ -1,0 +1,39 @@
+import type { MetricGoal } from '@tunelab/config';
+import type { TrialParams } from './space';
+
+/**
+ * The history a search decision reads: plain data, one record per proposed trial in proposal order, as a
+ * store can load it. Retries of a trial are attempts of the same record, not new records.
+ */
+
+/** A trial's lifecycle state (transitions: trial-status.ts). */
+export type TrialStatus = 'queued' | 'running' | 'completed' | 'pruned' | 'failed' | 'stale' | 'cancelled';
+
+/** One reported value of the sweep's metric. Steps are epochs (1-based, as the trainer reports them). */
+export interface IntermediateValue {
+  step: number;
+  value: number;
+}
+
+export interface TrialRecord {
+  params: TrialParams;
+  status: TrialStatus;
+  /** The trial's objective (final or best value of the sweep metric), in the metric's own units. */
+  value?: number;
+  /** The metric as reported during training, in step order. */
+  intermediate?: IntermediateValue[];
+}
+
+/** +1 for minimize, −1 for maximize: multiply a value by it and "smaller is better" always holds. */
+export function goalSign(goal: MetricGoal['goal']): 1 | -1 {
+  return goal === 'maximize' ? -1 : 1;
+}
+
+/** The last reported intermediate value (highest step), or undefined. */
+export function lastIntermediate(record: { intermediate?: IntermediateValue[] }): IntermediateValue | undefined {
+  let last: IntermediateValue | undefined;
+  for (const iv of record.intermediate ?? []) {
+    if (Number.isFinite(iv.value) && (last === undefined || iv.step >= last.step)) last = iv;
+  }
+  return last;
+}
