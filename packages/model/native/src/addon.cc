@@ -1,0 +1,259 @@
+// Node-API surface of tunelab_lstm.node. Every function is synchronous and works on caller-allocated typed
+// arrays (Float32Array / Int32Array), so JS can hand over tfjs cpu-backend buffers without copying.
+// Arguments are positional; null / undefined stands for "absent" where the C++ side accepts nullptr.
+#include <node_api.h>
+
+#include <cstdint>
+#include <string>
+
+#include "lstm.h"
+#include "ops.h"
+#include "sgemm.h"
+
+namespace {
+
+struct Args {
+  napi_env env;
+  napi_value argv[24];
+  size_t argc = 24;
+  bool failed = false;
+
+  Args(napi_env e, napi_callback_info info) : env(e) {
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  }
+
+  void fail(const std::string& msg) {
+    if (!failed) napi_throw_type_error(env, nullptr, msg.c_str());
+    failed = true;
+  }
+
+  int i32(size_t k) {
+    int32_t v = 0;
+    if (k >= argc || napi_get_value_int32(env, argv[k], &v) != napi_ok) fail("argument " + std::to_string(k) + ": expected an integer");
+    return v;
+  }
+
+  double f64(size_t k) {
+    double v = 0;
+    if (k >= argc || napi_get_value_double(env, argv[k], &v) != napi_ok) fail("argument " + std::to_string(k) + ": expected a number");
+    return v;
+  }
+
+  // Returns the typed array's data, checking its element type and that it holds at least `need` elements.
+  void* array(size_t k, napi_typedarray_type want, size_t need, bool optional) {
+    if (k >= argc) {
+      if (!optional) fail("argument " + std::to_string(k) + ": missing");
+      return nullptr;
+    }
+    napi_valuetype vt;
+    napi_typeof(env, argv[k], &vt);
+    if (vt == napi_null || vt == napi_undefined) {
+      if (!optional) fail("argument " + std::to_string(k) + ": expected a typed array, got null");
+      return nullptr;
+    }
+    bool is = false;
+    napi_is_typedarray(env, argv[k], &is);
+    if (!is) {
+      fail("argument " + std::to_string(k) + ": expected a typed array");
+      return nullptr;
+    }
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    napi_get_typedarray_info(env, argv[k], &type, &length, &data, nullptr, nullptr);
+    if (type != want) {
+      fail("argument " + std::to_string(k) + (want == napi_float32_array ? ": expected a Float32Array" : ": expected an Int32Array"));
+      return nullptr;
+    }
+    if (length < need) {
+      fail("argument " + std::to_string(k) + ": expected at least " + std::to_string(need) + " elements, got " +
+           std::to_string(length));
+      return nullptr;
+    }
+    return data;
+  }
+
+  float* f32(size_t k, size_t need, bool optional = false) {
+    return static_cast<float*>(array(k, napi_float32_array, need, optional));
+  }
+  int32_t* i32a(size_t k, size_t need) { return static_cast<int32_t*>(array(k, napi_int32_array, need, false)); }
+};
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// lstmForward(B, T, I, U, x, h0, c0, W, Uk, b, ys, hT, cT, gates|null, cs|null)
+napi_value LstmForward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  tl::LstmDims d{a.i32(0), a.i32(1), a.i32(2), a.i32(3)};
+  if (a.failed) return nullptr;
+  size_t B = d.B, T = d.T, I = d.I, U = d.U;
+  const float* x = a.f32(4, B * T * I);
+  const float* h0 = a.f32(5, B * U);
+  const float* c0 = a.f32(6, B * U);
+  const float* W = a.f32(7, I * 4 * U);
+  const float* Uk = a.f32(8, U * 4 * U);
+  const float* b = a.f32(9, 4 * U);
+  float* ys = a.f32(10, B * T * U);
+  float* hT = a.f32(11, B * U, true);
+  float* cT = a.f32(12, B * U, true);
+  float* gates = a.f32(13, B * T * 4 * U, true);
+  float* cs = a.f32(14, B * T * U, true);
+  if (a.failed) return nullptr;
+  if ((gates == nullptr) != (cs == nullptr)) {
+    a.fail("gates and cs must both be given or both be null");
+    return nullptr;
+  }
+  if (T > 0) tl::lstm_forward(d, x, h0, c0, W, Uk, b, ys, hT, cT, gates, cs);
+  return undefined(env);
+}
+
+// lstmBackward(B, T, I, U, x, h0, c0, W, Uk, ys, gates, cs, dys|null, dhT|null, dcT|null,
+//              dx|null, dh0|null, dc0|null, dW|null, dU|null, db|null)
+napi_value LstmBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  tl::LstmDims d{a.i32(0), a.i32(1), a.i32(2), a.i32(3)};
+  if (a.failed) return nullptr;
+  size_t B = d.B, T = d.T, I = d.I, U = d.U;
+  const float* x = a.f32(4, B * T * I);
+  const float* h0 = a.f32(5, B * U);
+  const float* c0 = a.f32(6, B * U);
+  const float* W = a.f32(7, I * 4 * U);
+  const float* Uk = a.f32(8, U * 4 * U);
+  const float* ys = a.f32(9, B * T * U);
+  const float* gates = a.f32(10, B * T * 4 * U);
+  const float* cs = a.f32(11, B * T * U);
+  const float* dys = a.f32(12, B * T * U, true);
+  const float* dhT = a.f32(13, B * U, true);
+  const float* dcT = a.f32(14, B * U, true);
+  float* dx = a.f32(15, B * T * I, true);
+  float* dh0 = a.f32(16, B * U, true);
+  float* dc0 = a.f32(17, B * U, true);
+  float* dW = a.f32(18, I * 4 * U, true);
+  float* dU = a.f32(19, U * 4 * U, true);
+  float* db = a.f32(20, 4 * U, true);
+  if (a.failed) return nullptr;
+  if (T > 0) tl::lstm_backward(d, x, h0, c0, W, Uk, ys, gates, cs, dys, dhT, dcT, dx, dh0, dc0, dW, dU, db);
+  return undefined(env);
+}
+
+// sgemm(M, N, K, A, aRowStride, aColStride, B, bRowStride, bColStride, beta, C, ldc)
+napi_value Sgemm(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int M = a.i32(0), N = a.i32(1), K = a.i32(2);
+  int ars = a.i32(4), acs = a.i32(5), brs = a.i32(7), bcs = a.i32(8), ldc = a.i32(11);
+  float beta = static_cast<float>(a.f64(9));
+  if (a.failed) return nullptr;
+  size_t aneed = M > 0 && K > 0 ? static_cast<size_t>((M - 1) * ars + (K - 1) * acs + 1) : 0;
+  size_t bneed = K > 0 && N > 0 ? static_cast<size_t>((K - 1) * brs + (N - 1) * bcs + 1) : 0;
+  size_t cneed = M > 0 && N > 0 ? static_cast<size_t>((M - 1) * ldc + N) : 0;
+  const float* A = a.f32(3, aneed);
+  const float* B = a.f32(6, bneed);
+  float* C = a.f32(10, cneed);
+  if (a.failed) return nullptr;
+  tl::sgemm(M, N, K, tl::MatView{A, ars, acs}, tl::MatView{B, brs, bcs}, beta, C, ldc);
+  return undefined(env);
+}
+
+// denseSoftmaxCeForward(N, H, C, x, kernel, bias, labels, probs, losses|null) -> summed loss
+napi_value DenseSoftmaxCeForward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int N = a.i32(0), H = a.i32(1), C = a.i32(2);
+  if (a.failed) return nullptr;
+  const float* x = a.f32(3, static_cast<size_t>(N) * H);
+  const float* k = a.f32(4, static_cast<size_t>(H) * C);
+  const float* b = a.f32(5, C);
+  const int32_t* labels = a.i32a(6, N);
+  float* probs = a.f32(7, static_cast<size_t>(N) * C);
+  float* losses = a.f32(8, N, true);
+  if (a.failed) return nullptr;
+  for (int n = 0; n < N; ++n) {
+    if (labels[n] < 0 || labels[n] >= C) {
+      a.fail("label " + std::to_string(labels[n]) + " at row " + std::to_string(n) + " is outside [0, " +
+             std::to_string(C) + ")");
+      return nullptr;
+    }
+  }
+  double total = tl::dense_softmax_ce_forward(N, H, C, x, k, b, labels, probs, losses);
+  napi_value out;
+  napi_create_double(env, total, &out);
+  return out;
+}
+
+// denseSoftmaxCeBackward(N, H, C, x, kernel, labels, probs, dloss|null, scale, dx|null, dkernel|null, dbias|null)
+napi_value DenseSoftmaxCeBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int N = a.i32(0), H = a.i32(1), C = a.i32(2);
+  float scale = static_cast<float>(a.f64(8));
+  if (a.failed) return nullptr;
+  const float* x = a.f32(3, static_cast<size_t>(N) * H);
+  const float* k = a.f32(4, static_cast<size_t>(H) * C);
+  const int32_t* labels = a.i32a(5, N);
+  float* probs = a.f32(6, static_cast<size_t>(N) * C);
+  const float* dloss = a.f32(7, N, true);
+  float* dx = a.f32(9, static_cast<size_t>(N) * H, true);
+  float* dk = a.f32(10, static_cast<size_t>(H) * C, true);
+  float* db = a.f32(11, C, true);
+  if (a.failed) return nullptr;
+  tl::dense_softmax_ce_backward(N, H, C, x, k, labels, probs, dloss, scale, dx, dk, db);
+  return undefined(env);
+}
+
+// adamStep(p, g, m, v, pOut, lr, b1, b2, eps, oneMinusAccB1, oneMinusAccB2, gscale)
+napi_value AdamStep(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  napi_typedarray_type type;
+  size_t n = 0;
+  if (a.argc > 0) napi_get_typedarray_info(env, a.argv[0], &type, &n, nullptr, nullptr, nullptr);
+  const float* p = a.f32(0, n);
+  const float* g = a.f32(1, n);
+  float* m = a.f32(2, n);
+  float* v = a.f32(3, n);
+  float* out = a.f32(4, n);
+  float f[7];
+  for (int i = 0; i < 7; ++i) f[i] = static_cast<float>(a.f64(5 + i));
+  if (a.failed) return nullptr;
+  tl::adam_step(static_cast<int>(n), p, g, m, v, out, f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
+  return undefined(env);
+}
+
+// sumSquares(x) -> number
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  napi_typedarray_type type;
+  size_t n = 0;
+  if (a.argc > 0) napi_get_typedarray_info(env, a.argv[0], &type, &n, nullptr, nullptr, nullptr);
+  const float* x = a.f32(0, n);
+  if (a.failed) return nullptr;
+  napi_value out;
+  napi_create_double(env, tl::sum_squares(static_cast<int>(n), x), &out);
+  return out;
+}
+
+napi_value KernelName(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_create_string_utf8(env, tl::sgemm_kernel_name(), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"denseSoftmaxCeForward", nullptr, DenseSoftmaxCeForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"denseSoftmaxCeBackward", nullptr, DenseSoftmaxCeBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"kernelName", nullptr, KernelName, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

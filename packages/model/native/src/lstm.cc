@@ -1,0 +1,133 @@
+// The input projection X W (and in the backward dX, dW, dU) runs as one large GEMM over all time steps; only
+// the recurrent h U (M = batch) and the gate arithmetic are sequential. U is packed once per call.
+#include "lstm.h"
+
+#include <cstring>
+#include <vector>
+
+#include "sgemm.h"
+#include "vmath.h"
+
+namespace tl {
+
+void lstm_forward(LstmDims d, const float* x, const float* h0, const float* c0, const float* W, const float* Uk,
+                  const float* b, float* ys, float* hT, float* cT, float* gates, float* cs) {
+  const int B = d.B, T = d.T, I = d.I, U = d.U, G = 4 * U;
+  const ptrdiff_t zrow = static_cast<ptrdiff_t>(T) * G;  // row stride of one time step's gates
+  const ptrdiff_t yrow = static_cast<ptrdiff_t>(T) * U;
+  std::vector<float> zlocal;
+  float* z = gates;
+  if (z == nullptr) {
+    zlocal.resize(static_cast<size_t>(B) * T * G);
+    z = zlocal.data();
+  }
+  // z = X W for every (b, t) at once: [B*T, I] x [I, 4U].
+  sgemm(B * T, G, I, MatView{x, I, 1}, MatView{W, G, 1}, 0.0f, z, G);
+  PackedB up;
+  pack_b(MatView{Uk, G, 1}, U, G, up);
+  std::vector<float> c(c0, c0 + static_cast<size_t>(B) * U);
+  std::vector<float> tc(U);
+  for (int t = 0; t < T; ++t) {
+    float* zt = z + static_cast<ptrdiff_t>(t) * G;
+    if (t == 0) {
+      sgemm_packed(B, MatView{h0, U, 1}, up, 1.0f, zt, zrow);
+    } else {
+      sgemm_packed(B, MatView{ys + static_cast<ptrdiff_t>(t - 1) * U, yrow, 1}, up, 1.0f, zt, zrow);
+    }
+    for (int bi = 0; bi < B; ++bi) {
+      float* zr = zt + bi * zrow;
+      for (int j = 0; j < G; ++j) zr[j] += b[j];
+      vsigmoid(zr, 2 * U);
+      vtanh(zr + 2 * U, U);
+      vsigmoid(zr + 3 * U, U);
+      const float* ig = zr;
+      const float* fg = zr + U;
+      const float* gg = zr + 2 * U;
+      const float* og = zr + 3 * U;
+      float* cr = c.data() + static_cast<ptrdiff_t>(bi) * U;
+      for (int j = 0; j < U; ++j) {
+        cr[j] = fg[j] * cr[j] + ig[j] * gg[j];
+        tc[j] = cr[j];
+      }
+      vtanh(tc.data(), U);
+      float* yr = ys + bi * yrow + static_cast<ptrdiff_t>(t) * U;
+      for (int j = 0; j < U; ++j) yr[j] = og[j] * tc[j];
+      if (cs != nullptr) std::memcpy(cs + bi * yrow + static_cast<ptrdiff_t>(t) * U, cr, sizeof(float) * U);
+    }
+  }
+  for (int bi = 0; bi < B; ++bi) {
+    if (hT != nullptr)
+      std::memcpy(hT + static_cast<ptrdiff_t>(bi) * U, ys + bi * yrow + static_cast<ptrdiff_t>(T - 1) * U,
+                  sizeof(float) * U);
+  }
+  if (cT != nullptr) std::memcpy(cT, c.data(), sizeof(float) * B * U);
+}
+
+void lstm_backward(LstmDims d, const float* x, const float* h0, const float* c0, const float* W, const float* Uk,
+                   const float* ys, const float* gates, const float* cs, const float* dys, const float* dhT,
+                   const float* dcT, float* dx, float* dh0, float* dc0, float* dW, float* dU, float* db) {
+  const int B = d.B, T = d.T, I = d.I, U = d.U, G = 4 * U;
+  const ptrdiff_t zrow = static_cast<ptrdiff_t>(T) * G;
+  const ptrdiff_t yrow = static_cast<ptrdiff_t>(T) * U;
+  std::vector<float> dz(static_cast<size_t>(B) * T * G);
+  std::vector<float> dh(static_cast<size_t>(B) * U, 0.0f), dc(static_cast<size_t>(B) * U, 0.0f);
+  if (dhT != nullptr) std::memcpy(dh.data(), dhT, sizeof(float) * B * U);
+  if (dcT != nullptr) std::memcpy(dc.data(), dcT, sizeof(float) * B * U);
+  // dh_{t-1} = dz_t U^T: B operand is U^T [4U, U], a view of Uk with swapped strides.
+  PackedB ut;
+  pack_b(MatView{Uk, 1, G}, G, U, ut);
+  std::vector<float> tc(U);
+  for (int t = T - 1; t >= 0; --t) {
+    for (int bi = 0; bi < B; ++bi) {
+      const ptrdiff_t yoff = bi * yrow + static_cast<ptrdiff_t>(t) * U;
+      const float* gz = gates + bi * zrow + static_cast<ptrdiff_t>(t) * G;
+      const float* ig = gz;
+      const float* fg = gz + U;
+      const float* gg = gz + 2 * U;
+      const float* og = gz + 3 * U;
+      const float* cr = cs + yoff;
+      const float* cprev = t > 0 ? cs + yoff - U : c0 + static_cast<ptrdiff_t>(bi) * U;
+      float* dhr = dh.data() + static_cast<ptrdiff_t>(bi) * U;
+      float* dcr = dc.data() + static_cast<ptrdiff_t>(bi) * U;
+      float* dzr = dz.data() + bi * zrow + static_cast<ptrdiff_t>(t) * G;
+      std::memcpy(tc.data(), cr, sizeof(float) * U);
+      vtanh(tc.data(), U);
+      const float* dyr = dys != nullptr ? dys + yoff : nullptr;
+      for (int j = 0; j < U; ++j) {
+        float dhj = dhr[j] + (dyr != nullptr ? dyr[j] : 0.0f);
+        float o = og[j], i = ig[j], f = fg[j], g = gg[j], tcj = tc[j];
+        float dcj = dcr[j] + dhj * o * (1.0f - tcj * tcj);
+        dzr[j] = dcj * g * i * (1.0f - i);
+        dzr[U + j] = dcj * cprev[j] * f * (1.0f - f);
+        dzr[2 * U + j] = dcj * i * (1.0f - g * g);
+        dzr[3 * U + j] = dhj * tcj * o * (1.0f - o);
+        dcr[j] = dcj * f;
+      }
+    }
+    sgemm_packed(B, MatView{dz.data() + static_cast<ptrdiff_t>(t) * G, zrow, 1}, ut, 0.0f, dh.data(), U);
+  }
+  if (dh0 != nullptr) std::memcpy(dh0, dh.data(), sizeof(float) * B * U);
+  if (dc0 != nullptr) std::memcpy(dc0, dc.data(), sizeof(float) * B * U);
+  const int BT = B * T;
+  // dX = dZ W^T, dW = X^T dZ, dU = Hprev^T dZ: all time steps in one GEMM each.
+  if (dx != nullptr) sgemm(BT, I, G, MatView{dz.data(), G, 1}, MatView{W, 1, G}, 0.0f, dx, I);
+  if (dW != nullptr) sgemm(I, G, BT, MatView{x, 1, I}, MatView{dz.data(), G, 1}, 0.0f, dW, G);
+  if (dU != nullptr) {
+    std::vector<float> hprev(static_cast<size_t>(BT) * U);
+    for (int bi = 0; bi < B; ++bi) {
+      float* dst = hprev.data() + bi * yrow;
+      std::memcpy(dst, h0 + static_cast<ptrdiff_t>(bi) * U, sizeof(float) * U);
+      if (T > 1) std::memcpy(dst + U, ys + bi * yrow, sizeof(float) * (T - 1) * U);
+    }
+    sgemm(U, G, BT, MatView{hprev.data(), 1, U}, MatView{dz.data(), G, 1}, 0.0f, dU, G);
+  }
+  if (db != nullptr) {
+    std::memset(db, 0, sizeof(float) * G);
+    for (int r = 0; r < BT; ++r) {
+      const float* zr = dz.data() + static_cast<ptrdiff_t>(r) * G;
+      for (int j = 0; j < G; ++j) db[j] += zr[j];
+    }
+  }
+}
+
+}  // namespace tl

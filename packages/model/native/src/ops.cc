@@ -1,0 +1,74 @@
+#include "ops.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "sgemm.h"
+#include "vmath.h"
+
+namespace tl {
+
+double dense_softmax_ce_forward(int N, int H, int C, const float* x, const float* kernel, const float* bias,
+                                const int32_t* labels, float* probs, float* losses) {
+  sgemm(N, C, H, MatView{x, H, 1}, MatView{kernel, C, 1}, 0.0f, probs, C);
+  double total = 0.0;
+  for (int n = 0; n < N; ++n) {
+    float* row = probs + static_cast<ptrdiff_t>(n) * C;
+    float mx = -INFINITY;
+    for (int j = 0; j < C; ++j) {
+      row[j] += bias[j];
+      if (row[j] > mx) mx = row[j];
+    }
+    float label_logit = row[labels[n]];
+    float sum = vexp_shift_sum(row, mx, row, C);
+    float inv = 1.0f / sum;
+    for (int j = 0; j < C; ++j) row[j] *= inv;
+    // log-sum-exp form keeps the loss exact even where the label's probability underflows.
+    double loss = static_cast<double>(mx) + std::log(static_cast<double>(sum)) - label_logit;
+    if (losses != nullptr) losses[n] = static_cast<float>(loss);
+    total += loss;
+  }
+  return total;
+}
+
+void dense_softmax_ce_backward(int N, int H, int C, const float* x, const float* kernel, const int32_t* labels,
+                               float* probs, const float* dloss, float scale, float* dx, float* dkernel,
+                               float* dbias) {
+  for (int n = 0; n < N; ++n) {
+    float* row = probs + static_cast<ptrdiff_t>(n) * C;
+    float s = dloss != nullptr ? dloss[n] : scale;
+    row[labels[n]] -= 1.0f;
+    for (int j = 0; j < C; ++j) row[j] *= s;
+  }
+  if (dx != nullptr) sgemm(N, H, C, MatView{probs, C, 1}, MatView{kernel, 1, C}, 0.0f, dx, H);
+  if (dkernel != nullptr) sgemm(H, C, N, MatView{x, 1, H}, MatView{probs, C, 1}, 0.0f, dkernel, C);
+  if (dbias != nullptr) {
+    std::memset(dbias, 0, sizeof(float) * C);
+    for (int n = 0; n < N; ++n) {
+      const float* row = probs + static_cast<ptrdiff_t>(n) * C;
+      for (int j = 0; j < C; ++j) dbias[j] += row[j];
+    }
+  }
+}
+
+void adam_step(int n, const float* p, const float* g, float* m, float* v, float* p_out, float lr, float b1,
+               float b2, float eps, float one_minus_acc_b1, float one_minus_acc_b2, float gscale) {
+  const float c1 = 1.0f - b1, c2 = 1.0f - b2;
+  const float inv1 = 1.0f / one_minus_acc_b1, inv2 = 1.0f / one_minus_acc_b2;
+  for (int i = 0; i < n; ++i) {
+    float gi = g[i] * gscale;
+    float mi = b1 * m[i] + c1 * gi;
+    float vi = b2 * v[i] + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p_out[i] = p[i] - lr * (mi * inv1) / (std::sqrt(vi * inv2) + eps);
+  }
+}
+
+double sum_squares(int n, const float* x) {
+  double s = 0.0;
+  for (int i = 0; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
+  return s;
+}
+
+}  // namespace tl

@@ -1,0 +1,14 @@
+// Vectorised sigmoid and tanh over float arrays. libm's expf is scalar; the LSTM applies ~4 transcendental
+// functions per gate element per step, which at ~5 ns each would cost as much as the recurrent GEMM.
+#pragma once
+
+namespace tl {
+
+// x[i] = 1 / (1 + exp(-x[i])), relative error ~1e-7.
+void vsigmoid(float* x, int n);
+// x[i] = tanh(x[i]), absolute error ~1e-7 (odd polynomial near 0 keeps small values relatively exact).
+void vtanh(float* x, int n);
+// out[i] = exp(x[i] - shift), returns the sum of out. Used by softmax.
+float vexp_shift_sum(const float* x, float shift, float* out, int n);
+
+}  // namespace tl
