@@ -9,7 +9,7 @@ export interface CorpusTune {
   file: string;
   line: number;
   index: number;
-  /** The tune's text after preprocessing, ending with its newline; tunes are joined by one blank line. */
+  /** The tune's text after preprocessing, ending with its newline; `joinTunes` puts two blank lines between tunes, as the seed's file did. */
   text: string;
 }
 
@@ -21,6 +21,8 @@ export interface Corpus {
   /** The training text as the seed used it: the files' contents (raw) or the rebuilt tunes (normalized). */
   text: string;
   preprocessing: 'raw' | 'normalized';
+  /** The files it was read from: display name, where it came from (path or URL), characters, tunes kept. */
+  files?: { name: string; from: string; chars: number; tunes: number }[];
 }
 
 /** Tune-level split: every tune is in exactly one part. */
