@@ -1,1 +1,22 @@
-export {};
+/**
+ * @tunelab/eval — music metrics for a set of tunes against a reference corpus: validity (tunelab's checker
+ * and `abc2midi -c`), bar lengths, header sanity, novelty (longest verbatim span shared with one reference
+ * tune, copies), diversity and distributions.
+ */
+export { buildReference } from './reference';
+export type { ReferenceCorpus, ReferenceTune, ReferenceTuneInput } from './reference';
+export { evaluateTunes, evalMetrics } from './evaluate';
+export type { EvalOptions, EvalReport, TuneEval } from './evaluate';
+export { tuneNovelty, COPY_SHARE } from './novelty';
+export type { TuneNovelty } from './novelty';
+export { tuneValidity, headerProblems } from './validity';
+export type { TuneValidity } from './validity';
+export { checkWithAbc2midi, findAbc2midi, parseAbc2midiOutput } from './abc2midi';
+export type { Abc2midiOptions, Abc2midiVerdict } from './abc2midi';
+export { diversity, DIVERSITY_NGRAMS } from './diversity';
+export type { Diversity } from './diversity';
+export { musicProfile, compareProfiles, midiPitch } from './distributions';
+export type { MusicProfile, DistributionComparison } from './distributions';
+export { tuneBody, bodyBars } from './body';
+export { SuffixAutomaton } from './suffix-automaton';
+export type { LongestMatch } from './suffix-automaton';
