@@ -1,0 +1,176 @@
+import { basename, extname } from 'node:path';
+import { ConfigError, IssueList, type PathSegment } from './issues';
+import { checkParameters } from './parameter-spec';
+import { discreteValues } from './params';
+import { checkRunConfig, readConfigFile } from './run-config';
+import {
+  anyInt,
+  block,
+  checkBlock,
+  isPlainObject,
+  leaf,
+  nonEmptyString,
+  nonNegative,
+  nonNegativeInt,
+  oneOf,
+  positiveInt,
+} from './run-schema';
+import type { EarlyTerminate, SweepConfig } from './sweep-types';
+import { readYaml } from './yaml-source';
+
+/**
+ * The sweep file: W&B's sweep keys (name, method, metric, run_cap, early_terminate, parameters) at the top,
+ * next to the run config's data/model/train/eval blocks, which are the base every trial starts from.
+ */
+
+const RUN_BLOCKS = ['data', 'model', 'train', 'eval'];
+
+const METHODS = ['grid', 'random', 'bayes'];
+
+/** Sweep keys checked by the generic block checker; early_terminate and parameters have their own. */
+const SWEEP_SCHEMA = block({
+  name: nonEmptyString(),
+  description: leaf('a string', (v) => typeof v === 'string'),
+  method: oneOf(...METHODS),
+  metric: block({
+    // Metric names are what the trainer and evaluators report (val_loss, bar_ok_rate, …): identifiers.
+    name: leaf('a non-empty identifier (letters, digits, _)', (v) => typeof v === 'string' && /^[A-Za-z_]\w*$/.test(v)),
+    goal: oneOf('minimize', 'maximize'),
+  }),
+  run_cap: positiveInt(),
+  parallel: positiveInt(),
+  seed: anyInt(),
+  max_minutes: nonNegative(),
+  retries: nonNegativeInt(),
+  keep_checkpoints: block({ best: nonNegativeInt(), last: nonNegativeInt() }),
+});
+
+const EARLY_TERMINATE = {
+  asha: block({
+    type: oneOf('asha', 'median'),
+    min_iter: positiveInt(),
+    eta: leaf('a number > 1', (v) => typeof v === 'number' && Number.isFinite(v) && v > 1),
+    max_iter: positiveInt(),
+  }),
+  median: block({ type: oneOf('asha', 'median'), min_iter: positiveInt(), warmup_trials: nonNegativeInt() }),
+};
+// W&B's hyperband default eta is 3; Optuna's MedianPruner waits for 5 finished trials.
+const EARLY_TERMINATE_DEFAULTS = {
+  asha: { type: 'asha', min_iter: 1, eta: 3 },
+  median: { type: 'median', min_iter: 1, warmup_trials: 5 },
+};
+
+/**
+ * Parses a sweep config from YAML. Required: `method`, `metric.name` and `parameters` (a mapping; it may be
+ * empty); `run_cap` too for random and bayes (for grid it defaults to the number of grid points). Defaults:
+ * `name` = the file's base name (else `sweep`), `metric.goal: minimize` (W&B's default), `parallel: 1`,
+ * `seed: 1`, `max_minutes: 0` (no limit), `retries: 0`, `keep_checkpoints: { best: 1, last: 1 }`; ASHA
+ * `min_iter: 1, eta: 3`; median `min_iter: 1, warmup_trials: 5`. The base fills unwritten keys with the run
+ * config defaults.
+ *
+ * Every problem is collected and thrown as one ConfigError (an InputError), one per line, in file order:
+ * `sweep.yaml: parameters.train.optimizer.lr.min (line 31): expected a number > 0, got "abc"`. A run config
+ * (no method, metric or parameters) is refused with a pointer to `tunelab train`.
+ */
+export function parseSweepConfig(yamlText: string, file?: string): SweepConfig {
+  const source = readYaml(yamlText, file);
+  const issues = new IssueList(source.lineOf);
+  const top = source.value === undefined ? {} : source.value;
+  if (!isPlainObject(top)) {
+    issues.expected([], 'a mapping (a sweep config)', top);
+    issues.throwIfAny(file);
+    throw new Error('unreachable');
+  }
+  if (!('method' in top) && !('metric' in top) && !('parameters' in top) && RUN_BLOCKS.some((k) => k in top)) {
+    const how = file ? `tunelab train --config ${file}` : 'tunelab train';
+    throw new ConfigError(
+      [{ path: '', message: `this is a run config (no method, metric or parameters), not a sweep config; run it with "${how}"` }],
+      file,
+    );
+  }
+
+  const defaults = {
+    name: file ? basename(file, extname(file)) : 'sweep',
+    metric: { goal: 'minimize' },
+    parallel: 1,
+    seed: 1,
+    max_minutes: 0,
+    retries: 0,
+    keep_checkpoints: { best: 1, last: 1 },
+  };
+  const sweep = checkBlock(top, SWEEP_SCHEMA, defaults, [], issues, [...RUN_BLOCKS, 'early_terminate', 'parameters']);
+  if (top.method === undefined) issues.expected(['method'], `one of ${METHODS.join(', ')}`, undefined);
+  if (top.metric === undefined) issues.expected(['metric'], 'a mapping like { name: val_loss, goal: minimize }', undefined);
+  else if (isPlainObject(top.metric) && top.metric.name === undefined) {
+    issues.expected(['metric', 'name'], 'a non-empty identifier (letters, digits, _)', undefined);
+  }
+  const method = sweep.method as SweepConfig['method'] | undefined;
+  if (top.run_cap === undefined && (method === 'random' || method === 'bayes')) {
+    issues.add(['run_cap'], `expected a positive integer (method ${method} needs a run cap), got nothing`, ['method']);
+  }
+  const early = checkEarlyTerminate(top.early_terminate, issues);
+
+  // Unknown top-level keys were reported above, so the base sees only its own blocks.
+  const blocks = Object.fromEntries(RUN_BLOCKS.filter((k) => k in top).map((k) => [k, top[k]]));
+  const before = issues.size;
+  const base = checkRunConfig(blocks, [], issues);
+  const baseValid = issues.size === before;
+  const parameters = checkParameters(top.parameters, baseValid ? base : undefined, issues, source.rawOf);
+
+  let runCap = sweep.run_cap as number | undefined;
+  if (method === 'grid') {
+    let points = 1;
+    for (const [name, spec] of Object.entries(parameters)) {
+      const values = discreteValues(spec);
+      if (values) points *= values.length;
+      else issues.add(['parameters', name], `expected values or value for method grid, got distribution ${spec.kind}`);
+    }
+    runCap ??= points;
+  }
+  issues.throwIfAny(file);
+
+  const config: SweepConfig = {
+    name: sweep.name as string,
+    ...(sweep.description === undefined ? {} : { description: sweep.description as string }),
+    method: method as SweepConfig['method'],
+    metric: sweep.metric as SweepConfig['metric'],
+    run_cap: runCap as number,
+    parallel: sweep.parallel as number,
+    seed: sweep.seed as number,
+    ...(early ? { early_terminate: early } : {}),
+    max_minutes: sweep.max_minutes as number,
+    retries: sweep.retries as number,
+    keep_checkpoints: sweep.keep_checkpoints as SweepConfig['keep_checkpoints'],
+    parameters,
+    base,
+  };
+  return config;
+}
+
+/** Reads and parses a sweep config file (see {@link parseSweepConfig}); errors are prefixed with `path`. */
+export async function loadSweepConfig(path: string): Promise<SweepConfig> {
+  return parseSweepConfig(await readConfigFile(path), path);
+}
+
+function checkEarlyTerminate(value: unknown, issues: IssueList): EarlyTerminate | undefined {
+  if (value === undefined || value === null) return undefined;
+  const path: PathSegment[] = ['early_terminate'];
+  if (!isPlainObject(value)) {
+    issues.expected(path, 'a mapping like { type: asha, min_iter: 1, eta: 3 }', value);
+    return undefined;
+  }
+  const type = value.type;
+  if (type !== 'asha' && type !== 'median') {
+    issues.expected([...path, 'type'], 'one of asha, median', type);
+    return undefined;
+  }
+  const before = issues.size;
+  const checked = checkBlock(value, EARLY_TERMINATE[type], EARLY_TERMINATE_DEFAULTS[type], path, issues);
+  if (issues.size > before) return undefined;
+  if (type === 'asha' && checked.max_iter !== undefined && (checked.max_iter as number) <= (checked.min_iter as number)) {
+    issues.expected([...path, 'max_iter'], `an integer > min_iter (${checked.min_iter})`, checked.max_iter);
+    return undefined;
+  }
+  if (checked.max_iter === undefined) delete checked.max_iter;
+  return checked as unknown as EarlyTerminate;
+}
