@@ -1,0 +1,144 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { splitTunes } from '@tunelab/abc';
+import type { DataConfig } from '@tunelab/config';
+import { loadCorpus, splitCorpus } from '@tunelab/dataset';
+import { buildReference, evaluateTunes, type EvalReport } from '@tunelab/eval';
+import { UsageError, log, printJson, say, table } from '../output';
+
+interface EvalFlags {
+  checkpoint?: string;
+  n: string;
+  temperature: string;
+  seed: string;
+  tunes?: string;
+  corpus?: string;
+  files?: string;
+  split?: string;
+  reference?: string;
+  val: string;
+  test: string;
+  splitSeed: string;
+  abc2midi: boolean;
+  perTune?: boolean;
+  json?: boolean;
+}
+
+/** `tunelab eval`: music metrics of sampled or given tunes against a reference corpus. */
+export function registerEvalCommands(program: Command): void {
+  program
+    .command('eval')
+    .description(
+      'Evaluate tunes: validity (tunelab and abc2midi -c), bar lengths, novelty against a reference corpus ' +
+        '(longest verbatim span, copies), diversity and distributions.\n' +
+        '  tunelab eval --checkpoint <dir> [-n 50] [--temperature 1] [--seed 1]   samples vs the training split\n' +
+        '  tunelab eval --tunes f.abc --corpus nottingham --files jigs            a file vs those whole files\n' +
+        '  tunelab eval --corpus nottingham --files jigs --split val --val 0.1     held-out tunes vs the training split',
+    )
+    .option('--checkpoint <dir>', 'sample from this checkpoint and compare with its training split')
+    .option('-n, --n <count>', 'samples to draw from the checkpoint', '50')
+    .option('--temperature <t>', 'sampling temperature', '1')
+    .option('--seed <seed>', 'sampling seed', '1')
+    .option('--tunes <file>', 'an ABC file of tunes to evaluate')
+    .option('--corpus <corpus>', 'the reference corpus: nottingham, a file, folder or glob')
+    .option('--files <names>', 'comma-separated files of the corpus (without .abc)')
+    .option('--split <part>', 'evaluate this part of the corpus (train, val or test) instead of --tunes')
+    .option('--reference <which>', 'all = every corpus tune, train = the training split (default: train with --split, else all)')
+    .option('--val <share>', 'validation share when splitting the corpus', '0.1')
+    .option('--test <share>', 'test share when splitting the corpus', '0')
+    .option('--split-seed <seed>', 'seed of the tune-level split', '1')
+    .option('--no-abc2midi', 'skip the abc2midi -c cross-check')
+    .option('--per-tune', 'include one entry per tune in the JSON report')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (flags: EvalFlags) => {
+      const report = flags.checkpoint ? await evalCheckpoint(flags) : await evalFile(flags);
+      if (flags.json) printJson(report);
+      else printReport(report, flags);
+    });
+}
+
+function number(text: string, flag: string, integer = false): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+    throw new UsageError(`${flag}: expected ${integer ? 'an integer' : 'a number'}, but got ${JSON.stringify(text)}`);
+  }
+  return v;
+}
+
+/** `--tunes f.abc` or `--split part` against `--corpus`. */
+async function evalFile(flags: EvalFlags): Promise<EvalReport> {
+  if (!flags.corpus) throw new UsageError('eval: give --checkpoint <dir>, or --corpus with --tunes <file> or --split <part>');
+  if (!flags.tunes && !flags.split) throw new UsageError('eval: give --tunes <file> or --split train|val|test with --corpus');
+  if (flags.tunes && flags.split) throw new UsageError('eval: give either --tunes or --split, not both');
+  if (flags.split && !['train', 'val', 'test'].includes(flags.split)) {
+    throw new UsageError(`--split: expected train, val or test, but got ${JSON.stringify(flags.split)}`);
+  }
+  const which = flags.reference ?? (flags.split ? 'train' : 'all');
+  if (which !== 'all' && which !== 'train') throw new UsageError(`--reference: expected all or train, but got ${JSON.stringify(which)}`);
+  const data: DataConfig = {
+    corpus: flags.corpus,
+    files: flags.files ? flags.files.split(',').map((f) => f.trim()).filter(Boolean) : [],
+    preprocessing: 'raw',
+    vocabulary: 'char',
+    split: { val: number(flags.val, '--val'), test: number(flags.test, '--test'), seed: number(flags.splitSeed, '--split-seed', true) },
+  };
+  const corpus = await loadCorpus(data, { onProgress: log });
+  const needSplit = which === 'train' || flags.split !== undefined;
+  const split = needSplit ? splitCorpus(corpus, data.split) : null;
+  const reference = buildReference(which === 'train' ? split!.train : corpus.tunes);
+  let tunes: string[];
+  if (flags.tunes) {
+    let text: string;
+    try {
+      text = await readFile(flags.tunes, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--tunes: cannot read ${flags.tunes}: ${(err as Error).message}`);
+    }
+    tunes = splitTunes(text, flags.tunes).map((t) => t.text);
+    if (tunes.length === 0) throw new UsageError(`--tunes: ${flags.tunes} holds no tune (expected tunes that start with an X: line)`);
+  } else {
+    tunes = split![flags.split as 'train' | 'val' | 'test'].map((t) => t.text);
+    if (tunes.length === 0) throw new UsageError(`--split ${flags.split}: that part is empty (set --${flags.split} above 0)`);
+  }
+  log(`eval: ${tunes.length} tunes against ${reference.tunes.length} reference tunes of ${corpus.name}${which === 'train' ? ' (training split)' : ''}`);
+  return evaluateTunes(tunes, reference, { abc2midi: flags.abc2midi, perTune: flags.perTune === true || !flags.json });
+}
+
+/** `--checkpoint dir`: samples from the model against its training split. */
+async function evalCheckpoint(flags: EvalFlags): Promise<EvalReport> {
+  number(flags.n, '-n', true);
+  number(flags.temperature, '--temperature');
+  number(flags.seed, '--seed', true);
+  throw new UsageError('eval --checkpoint: not yet available (needs loadCheckpoint and sample from @tunelab/model)');
+}
+
+const pct = (v: number | null) => (v === null ? 'n/a (abc2midi not installed)' : `${(100 * v).toFixed(1)}%`);
+
+function printReport(report: EvalReport, flags: EvalFlags): void {
+  const json = flags.json;
+  say(
+    json,
+    table(
+      ['measure', 'value'],
+      [
+        ['tunes', report.tunes],
+        ['reference tunes', report.referenceTunes],
+        ['valid (tunelab)', pct(report.validRate)],
+        ['bars ok', pct(report.barOkRate)],
+        ['header ok', pct(report.headerOkRate)],
+        ['abc2midi clean', pct(report.abc2midiCleanRate)],
+        ['longest shared span: median / p95', `${report.noveltyLcsMedian} / ${report.noveltyLcsP95}`],
+        ['  as share of body: median', pct(report.noveltyLcsShareMedian)],
+        ['bars found in reference', pct(report.barsInReferenceRate)],
+        ['copied tunes (≥80% of body in one span)', report.copiedTunes],
+        ['duplicate tunes', report.duplicateTunes],
+        ...Object.entries(report.distinctNgrams).map(([n, v]) => [`distinct ${n}-grams`, pct(v)]),
+        ...Object.entries(report.distributions.distance).map(([k, v]) => [`distance to reference: ${k}`, v.toFixed(3)]),
+      ],
+    ),
+  );
+  const copies = (report.perTune ?? []).filter((t) => t.novelty.copy);
+  if (copies.length > 0 && copies.length <= 20) {
+    say(json, `\ncopies:\n${copies.map((t) => `  #${t.index} ${t.title ?? ''} ← ${t.novelty.nearest} (${t.novelty.lcs}/${t.novelty.bodyLength})`).join('\n')}`);
+  }
+}
