@@ -1,0 +1,152 @@
+import { InputError } from '@tunelab/config';
+import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
+import { assertWritable, type QueryContext } from './query-context';
+import { metricValue } from './rows';
+import type { Database } from './schema';
+import type { MetricPoint, MetricQuery, MetricSeriesQuery, NewMetric } from './types';
+
+/**
+ * Validates rows and fills in missing times. A bad row rejects the whole batch before anything is
+ * written, and the error names the row: `metrics[3].step`.
+ */
+export function checkMetrics(rows: readonly NewMetric[], now = Date.now()): Required<NewMetric>[] {
+  const out: Required<NewMetric>[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    if (typeof r.trialId !== 'string' || r.trialId === '') throw new InputError('Expected a trial id', `metrics[${i}].trialId`);
+    if (typeof r.name !== 'string' || r.name === '') throw new InputError('Expected a metric name', `metrics[${i}].name`);
+    if (!Number.isInteger(r.step) || r.step < 0) throw new InputError(`Expected a non-negative integer step, but got ${r.step}`, `metrics[${i}].step`);
+    if (typeof r.value !== 'number') throw new InputError(`Expected a number, but got ${typeof r.value}`, `metrics[${i}].value`);
+    const time = r.time ?? now;
+    if (!Number.isFinite(time)) throw new InputError(`Expected a time in milliseconds, but got ${time}`, `metrics[${i}].time`);
+    out[i] = r.time === undefined ? { ...r, time } : (r as Required<NewMetric>);
+  }
+  return out;
+}
+
+export async function appendMetrics(ctx: QueryContext, rows: readonly NewMetric[]): Promise<{ inserted: number }> {
+  assertWritable(ctx, 'append metrics');
+  if (rows.length === 0) return { inserted: 0 };
+  return { inserted: await ctx.backend.insertMetrics(ctx.db, checkMetrics(rows)) };
+}
+
+function checkMaxPoints(maxPoints: number | undefined): void {
+  if (maxPoints !== undefined && (!Number.isInteger(maxPoints) || maxPoints < 1)) {
+    throw new InputError(`Expected a positive integer, but got ${maxPoints}`, 'maxPoints');
+  }
+}
+
+type MetricWhere = (eb: ExpressionBuilder<Database, 'metrics'>) => Expression<SqlBool>;
+
+interface PointRow {
+  key: string;
+  step: number;
+  value: number | null;
+  time: number;
+}
+
+/**
+ * Reads metric points grouped by `groupBy` (one series per metric name, or per trial), by step. With
+ * maxPoints, each series keeps ranks 0, s, 2s, … (s = ceil((n-1)/(M-1))) plus its last point, which is at
+ * most M points; the database does this with window functions so only the kept rows travel.
+ */
+async function readPoints(
+  ctx: QueryContext,
+  groupBy: 'name' | 'trial_id',
+  where: MetricWhere,
+  maxPoints: number | undefined,
+): Promise<PointRow[]> {
+  if (maxPoints === undefined) {
+    return ctx.db
+      .selectFrom('metrics')
+      .select([`${groupBy} as key`, 'step', 'value', 'time'])
+      .where(where)
+      .orderBy(groupBy)
+      .orderBy('step')
+      .execute() as Promise<PointRow[]>;
+  }
+  const group = sql.ref(groupBy);
+  const ranked = ctx.db
+    .selectFrom('metrics')
+    .select([`${groupBy} as key`, 'step', 'value', 'time'])
+    .select(sql<number>`row_number() over (partition by ${group} order by step) - 1`.as('rn'))
+    .select(sql<number>`count(*) over (partition by ${group})`.as('n'))
+    .where(where);
+  const m = maxPoints;
+  const keep =
+    m === 1
+      ? sql<SqlBool>`rn = n - 1`
+      : sql<SqlBool>`n <= ${sql.lit(m)} or rn = n - 1 or rn % ((n + ${sql.lit(m - 3)}) / ${sql.lit(m - 1)}) = 0`;
+  return ctx.db
+    .selectFrom(ranked.as('d'))
+    .select(['key', 'step', 'value', 'time'])
+    .where(keep)
+    .orderBy('key')
+    .orderBy('step')
+    .execute() as Promise<PointRow[]>;
+}
+
+function group(rows: PointRow[], into: Record<string, MetricPoint[]> = {}): Record<string, MetricPoint[]> {
+  for (const r of rows) {
+    (into[r.key] ??= []).push({ step: Number(r.step), value: metricValue(r.value), time: Number(r.time) });
+  }
+  return into;
+}
+
+export async function getMetrics(
+  ctx: QueryContext,
+  trialId: string,
+  query: MetricQuery = {},
+): Promise<Record<string, MetricPoint[]>> {
+  checkMaxPoints(query.maxPoints);
+  if (query.names !== undefined && query.names.length === 0) return {};
+  const rows = await readPoints(
+    ctx,
+    'name',
+    (eb) => {
+      const conds = [eb('trial_id', '=', trialId)];
+      if (query.names !== undefined) conds.push(eb('name', 'in', [...query.names]));
+      if (query.after !== undefined) conds.push(eb('step', '>', query.after));
+      return eb.and(conds);
+    },
+    query.maxPoints,
+  );
+  return group(rows);
+}
+
+export async function getMetricSeries(ctx: QueryContext, query: MetricSeriesQuery): Promise<Record<string, MetricPoint[]>> {
+  checkMaxPoints(query.maxPoints);
+  if ((query.trialIds === undefined) === (query.sweepId === undefined)) {
+    throw new InputError('Expected either trialIds or sweepId', 'getMetricSeries');
+  }
+  const ids = query.trialIds ? [...new Set(query.trialIds)] : undefined;
+  if (ids !== undefined && ids.length === 0) return {};
+  const rows = await readPoints(
+    ctx,
+    'trial_id',
+    (eb) => {
+      const conds = [
+        eb('name', '=', query.name),
+        ids !== undefined
+          ? eb('trial_id', 'in', ids)
+          : eb('trial_id', 'in', eb.selectFrom('trials').select('id').where('sweep_id', '=', query.sweepId!)),
+      ];
+      if (query.after !== undefined) conds.push(eb('step', '>', query.after));
+      return eb.and(conds);
+    },
+    query.maxPoints,
+  );
+  // Every trial asked for appears, with an empty series when it has no points yet.
+  const start: Record<string, MetricPoint[]> = ids ? Object.fromEntries(ids.map((id) => [id, []])) : {};
+  return group(rows, start);
+}
+
+export async function lastStep(ctx: QueryContext, trialId: string, name?: string): Promise<number | null> {
+  let q = ctx.db
+    .selectFrom('metrics')
+    .select((eb) => eb.fn.max('step').as('last'))
+    .where('trial_id', '=', trialId);
+  if (name !== undefined) q = q.where('name', '=', name);
+  const row = await q.executeTakeFirst();
+  return row?.last === null || row?.last === undefined ? null : Number(row.last);
+}

@@ -1,0 +1,106 @@
+import { InputError } from '@tunelab/config';
+import { newSweepId } from './ids';
+import { assertWritable, checkPaging, inTransaction, type QueryContext } from './query-context';
+import { toSweepRow } from './rows';
+import type { NewSweep, SweepRow, SweepStatus } from './types';
+
+export const SWEEP_STATUSES: readonly SweepStatus[] = ['pending', 'running', 'stopped', 'completed', 'failed', 'cancelled'];
+const FINAL_SWEEP: ReadonlySet<SweepStatus> = new Set(['completed', 'failed', 'cancelled']);
+
+/** Unique-key violation on either backend (a generated id that collided). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+export async function createSweep(ctx: QueryContext, input: NewSweep): Promise<SweepRow> {
+  assertWritable(ctx, 'create a sweep');
+  const status = input.status ?? 'pending';
+  if (!SWEEP_STATUSES.includes(status)) throw new InputError(`Unknown sweep status ${JSON.stringify(status)}`, 'status');
+  const { config } = input;
+  const now = Date.now();
+  // A generated id may collide (16M of them); try a few before giving up. A given id must be free.
+  for (let tries = 0; ; tries++) {
+    const id = input.id ?? newSweepId();
+    try {
+      await ctx.db
+        .insertInto('sweeps')
+        .values({
+          id,
+          name: input.name ?? config.name,
+          config_json: JSON.stringify(config),
+          config_yaml: input.configYaml,
+          method: config.method,
+          metric_name: config.metric.name,
+          metric_goal: config.metric.goal,
+          status,
+          seed: config.seed,
+          distributed: input.distributed ? 1 : 0,
+          created_at: now,
+          started_at: status === 'running' ? now : null,
+          finished_at: null,
+        })
+        .execute();
+      return (await getSweep(ctx, id))!;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      if (input.id !== undefined) throw new InputError(`A sweep with id ${input.id} already exists`, 'id');
+      if (tries >= 5) throw err;
+    }
+  }
+}
+
+export async function getSweep(ctx: QueryContext, id: string): Promise<SweepRow | null> {
+  const row = await ctx.db.selectFrom('sweeps').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toSweepRow(row) : null;
+}
+
+export async function listSweeps(
+  ctx: QueryContext,
+  opts: { status?: SweepStatus; limit?: number; offset?: number } = {},
+): Promise<SweepRow[]> {
+  checkPaging(opts.limit, 'limit');
+  checkPaging(opts.offset, 'offset');
+  let q = ctx.db.selectFrom('sweeps').selectAll().orderBy('created_at', 'desc').orderBy('id');
+  if (opts.status) q = q.where('status', '=', opts.status);
+  if (opts.limit !== undefined) q = q.limit(opts.limit);
+  if (opts.offset !== undefined) q = q.offset(opts.offset);
+  return (await q.execute()).map(toSweepRow);
+}
+
+export async function updateSweepStatus(ctx: QueryContext, id: string, status: SweepStatus): Promise<SweepRow> {
+  assertWritable(ctx, 'update a sweep');
+  if (!SWEEP_STATUSES.includes(status)) throw new InputError(`Unknown sweep status ${JSON.stringify(status)}`, 'status');
+  const now = Date.now();
+  const result = await ctx.db
+    .updateTable('sweeps')
+    .set((eb) => ({
+      status,
+      // The first start counts; a resume keeps it. A resumed sweep is no longer finished.
+      started_at: status === 'running' ? eb.fn.coalesce('started_at', eb.val(now)) : eb.ref('started_at'),
+      finished_at: FINAL_SWEEP.has(status) ? now : status === 'running' ? null : eb.ref('finished_at'),
+    }))
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw new InputError(`No sweep ${id}`, 'sweep');
+  return (await getSweep(ctx, id))!;
+}
+
+export async function deleteSweep(ctx: QueryContext, id: string): Promise<{ deleted: boolean; checkpointPaths: string[] }> {
+  assertWritable(ctx, 'delete a sweep');
+  return inTransaction(ctx, async (tx) => {
+    const paths = await tx.db
+      .selectFrom('checkpoints')
+      .innerJoin('trials', 'trials.id', 'checkpoints.trial_id')
+      .select('checkpoints.path')
+      .where('trials.sweep_id', '=', id)
+      .where('checkpoints.path', 'is not', null)
+      .execute();
+    // Foreign keys cascade to trials, metrics, checkpoints, their files, samples and aliases.
+    const result = await tx.db.deleteFrom('sweeps').where('id', '=', id).executeTakeFirst();
+    return {
+      deleted: Number(result.numDeletedRows) > 0,
+      checkpointPaths: paths.map((p) => p.path).filter((p): p is string => p !== null),
+    };
+  });
+}

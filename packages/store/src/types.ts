@@ -1,0 +1,342 @@
+import type { ParameterValue, RunConfig, SweepConfig } from '@tunelab/config';
+
+/** Where a sweep stands. `stopped` = interrupted and resumable (`tunelab sweep resume`). */
+export type SweepStatus = 'pending' | 'running' | 'stopped' | 'completed' | 'failed' | 'cancelled';
+
+/**
+ * Where a trial stands. `stale` = it was running but its heartbeat stopped (a dead worker or agent);
+ * `cancelled` = stopped by the user (Ctrl-C), so a resume may queue it again.
+ */
+export type TrialStatus = 'queued' | 'running' | 'completed' | 'pruned' | 'failed' | 'stale' | 'cancelled';
+
+/** Why a checkpoint was written; retention keeps the best N and the last N. */
+export type CheckpointKind = 'periodic' | 'best' | 'last';
+
+export interface SweepRow {
+  /** Short and human-friendly: `sw-3f9a2c`. */
+  id: string;
+  name: string;
+  /** The parsed, validated sweep config. */
+  config: SweepConfig;
+  /** The YAML text the user wrote, kept verbatim so a sweep can be re-run or shown as written. */
+  configYaml: string;
+  method: string;
+  metricName: string;
+  metricGoal: 'minimize' | 'maximize';
+  status: SweepStatus;
+  seed: number;
+  distributed: boolean;
+  /** Milliseconds since the epoch, like every time in the store. */
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface TrialRow {
+  /** `<sweepId>-t007`. */
+  id: string;
+  sweepId: string;
+  /** 0-based index in proposal order. */
+  number: number;
+  params: Record<string, ParameterValue>;
+  /** The full run config the trial trains with (base + params). */
+  config: RunConfig;
+  status: TrialStatus;
+  /** 0 on the first run; +1 each time a failed or stale trial is run again. */
+  attempt: number;
+  seed: number;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  heartbeatAt: number | null;
+  /** Who holds the trial: `host:pid:thread` or an agent name. */
+  worker: string | null;
+  bestValue: number | null;
+  bestStep: number | null;
+  bestCheckpointId: string | null;
+  failureReason: string | null;
+  pruneReason: string | null;
+  /** The last lines of the trial's log (bounded, see {@link LOG_TAIL_MAX_LINES}). */
+  logTail: string;
+}
+
+export interface MetricRow {
+  trialId: string;
+  name: string;
+  step: number;
+  /** NaN survives the round trip (a diverged loss is worth seeing). */
+  value: number;
+  /** Milliseconds since the epoch when the value was measured. */
+  time: number;
+}
+
+/** A point of one metric series, as charts read it. */
+export interface MetricPoint {
+  step: number;
+  value: number;
+  time: number;
+}
+
+export interface CheckpointRow {
+  /** `<trialId>-e012` for periodic checkpoints, `<trialId>-e012-best` / `-last` otherwise. */
+  id: string;
+  trialId: string;
+  epoch: number;
+  kind: CheckpointKind;
+  /** The directory holding the tfjs files (SQLite stores); null when the files live in the store. */
+  path: string | null;
+  metrics: Record<string, number>;
+  createdAt: number;
+  /** Set by retention; the row stays so history and aliases keep their meaning. */
+  deletedAt: number | null;
+}
+
+export interface CheckpointFile {
+  /** `model.json`, `weights.bin`, `meta.json`. */
+  name: string;
+  data: Uint8Array;
+}
+
+export interface SampleSettings {
+  temperature: number;
+  topK?: number | null;
+  topP?: number | null;
+  prime?: string | null;
+  seed: number;
+  maxLength: number;
+}
+
+export interface SampleRow {
+  id: string;
+  checkpointId: string;
+  createdAt: number;
+  settings: SampleSettings;
+  abc: string;
+  /** Scores from @tunelab/eval (validity, novelty, …); null until evaluated. */
+  eval: Record<string, unknown> | null;
+}
+
+export interface AliasRow {
+  alias: string;
+  /** 1 for the first promotion under this alias, then 2, 3, … */
+  version: number;
+  checkpointId: string;
+  note: string | null;
+  createdAt: number;
+  /** Null for the current row; the time it was replaced otherwise. */
+  supersededAt: number | null;
+}
+
+export interface NewSweep {
+  /** Defaults to a fresh `sw-xxxxxx`. */
+  id?: string;
+  /** Defaults to config.name. */
+  name?: string;
+  config: SweepConfig;
+  configYaml: string;
+  status?: SweepStatus;
+  distributed?: boolean;
+}
+
+export interface NewTrial {
+  sweepId: string;
+  number: number;
+  params: Record<string, ParameterValue>;
+  config: RunConfig;
+  seed: number;
+  /** Defaults to `<sweepId>-t<number, 3 digits>`. */
+  id?: string;
+  status?: TrialStatus;
+  attempt?: number;
+}
+
+/** Fields updateTrial may change; omitted fields stay as they are, null clears a nullable field. */
+export interface TrialPatch {
+  status?: TrialStatus;
+  attempt?: number;
+  worker?: string | null;
+  bestValue?: number | null;
+  bestStep?: number | null;
+  bestCheckpointId?: string | null;
+  failureReason?: string | null;
+  pruneReason?: string | null;
+  /** Text appended to the log tail; the tail keeps its last lines only. */
+  appendLog?: string;
+  /** Defaults: set when the status becomes running (startedAt, heartbeatAt) or final (finishedAt). */
+  startedAt?: number | null;
+  finishedAt?: number | null;
+  heartbeatAt?: number | null;
+}
+
+export interface UpdateTrialOptions {
+  /**
+   * Compare-and-set: update only while the trial's status is one of these, else return null.
+   * An agent leasing a queued trial passes `['queued']` so two agents never both take it.
+   */
+  expectStatus?: readonly TrialStatus[];
+}
+
+export interface ListTrialsOptions {
+  status?: TrialStatus | readonly TrialStatus[];
+  /** `number` (default), `best` (by the sweep's goal, trials without a value last), `started`, `finished`. */
+  sort?: 'number' | 'best' | 'started' | 'finished';
+  /** Ignored for `best`, whose direction comes from the sweep's metric goal. */
+  order?: 'asc' | 'desc';
+  limit?: number;
+  offset?: number;
+}
+
+export interface NewMetric {
+  trialId: string;
+  name: string;
+  step: number;
+  value: number;
+  /** Defaults to now. */
+  time?: number;
+}
+
+export interface MetricQuery {
+  /** Only these metric names (default: all). */
+  names?: readonly string[];
+  /** Only steps greater than this (polling: pass the last step you have). */
+  after?: number;
+  /** Downsample each series to at most this many points, evenly by rank; the last point is always kept. */
+  maxPoints?: number;
+}
+
+export interface MetricSeriesQuery {
+  name: string;
+  /** The trials to read; give this or sweepId. */
+  trialIds?: readonly string[];
+  /** Every trial of this sweep. */
+  sweepId?: string;
+  after?: number;
+  maxPoints?: number;
+}
+
+export interface NewCheckpoint {
+  trialId: string;
+  epoch: number;
+  kind: CheckpointKind;
+  /** Defaults to `<trialId>-e<epoch, 3 digits>` (+ `-best` / `-last` for those kinds). */
+  id?: string;
+  path?: string | null;
+  metrics?: Record<string, number>;
+}
+
+export interface ListCheckpointsOptions {
+  trialId?: string;
+  sweepId?: string;
+  kind?: CheckpointKind;
+  includeDeleted?: boolean;
+}
+
+export interface NewSample {
+  checkpointId: string;
+  settings: SampleSettings;
+  abc: string;
+  eval?: Record<string, unknown> | null;
+  /** Defaults to a fresh `sa-xxxxxxxx`. */
+  id?: string;
+}
+
+export interface AliasHistory {
+  current: AliasRow | null;
+  /** Newest first, the current row included. */
+  history: AliasRow[];
+}
+
+export interface StoreInfo {
+  kind: 'sqlite' | 'postgres';
+  /** The file path (SQLite) or the URL without its password (PostgreSQL). */
+  location: string;
+  /** PostgreSQL schema holding the tables; null for SQLite. */
+  schema: string | null;
+  readonly: boolean;
+  /** Where checkpoint directories go on a SQLite store (`<home>/checkpoints`); null for PostgreSQL. */
+  checkpointDir: string | null;
+}
+
+export interface MigrationResult {
+  /** Versions applied by this call (empty when the schema was current). */
+  applied: number[];
+  version: number;
+}
+
+/**
+ * The tracking store: one interface over SQLite and PostgreSQL. Every method is async so both fit.
+ * Times are milliseconds since the epoch. Methods that write throw on a store opened read-only.
+ */
+export interface Store {
+  readonly info: StoreInfo;
+
+  /** Applies pending migrations (openStore already did for writers). Idempotent. */
+  migrate(): Promise<MigrationResult>;
+
+  createSweep(input: NewSweep): Promise<SweepRow>;
+  getSweep(id: string): Promise<SweepRow | null>;
+  listSweeps(opts?: { status?: SweepStatus; limit?: number; offset?: number }): Promise<SweepRow[]>;
+  /** Sets startedAt on the first `running`, finishedAt on completed/failed/cancelled. */
+  updateSweepStatus(id: string, status: SweepStatus): Promise<SweepRow>;
+  /**
+   * Deletes the sweep with its trials, metrics, checkpoints, files, samples and aliases.
+   * Returns the checkpoint directories the caller should remove from disk.
+   */
+  deleteSweep(id: string): Promise<{ deleted: boolean; checkpointPaths: string[] }>;
+
+  createTrial(input: NewTrial): Promise<TrialRow>;
+  getTrial(id: string): Promise<TrialRow | null>;
+  listTrials(sweepId: string, opts?: ListTrialsOptions): Promise<TrialRow[]>;
+  /** Trials per status (every status present, zeros included). */
+  countTrials(sweepId: string): Promise<Record<TrialStatus, number>>;
+  /**
+   * Changes a trial. A status change must follow {@link TRIAL_TRANSITIONS} (else InputError).
+   * Returns null when opts.expectStatus did not match.
+   */
+  updateTrial(id: string, patch: TrialPatch, opts?: UpdateTrialOptions): Promise<TrialRow | null>;
+  /**
+   * Records that `worker` still runs the trial. False when the trial is no longer running or is held
+   * by another worker: the caller has lost its lease and should stop.
+   */
+  heartbeat(trialId: string, worker: string, now?: number): Promise<boolean>;
+  /** Running trials whose last heartbeat (or start) is older than olderThanMs. */
+  findStaleTrials(olderThanMs: number, opts?: { sweepId?: string; now?: number }): Promise<TrialRow[]>;
+
+  /** Writes metric rows in one transaction; a row already present is left as it is. */
+  appendMetrics(rows: readonly NewMetric[]): Promise<{ inserted: number }>;
+  /** One trial's metrics, per name, by step. */
+  getMetrics(trialId: string, query?: MetricQuery): Promise<Record<string, MetricPoint[]>>;
+  /** One metric of many trials, per trial id, by step. */
+  getMetricSeries(query: MetricSeriesQuery): Promise<Record<string, MetricPoint[]>>;
+  /** The highest step written for the trial (of one metric name, or of any); null when none. */
+  lastStep(trialId: string, name?: string): Promise<number | null>;
+
+  /** Adds a checkpoint; writing the same id again replaces it (a resumed trial re-saves). */
+  addCheckpoint(input: NewCheckpoint): Promise<CheckpointRow>;
+  getCheckpoint(id: string): Promise<CheckpointRow | null>;
+  listCheckpoints(opts: ListCheckpointsOptions): Promise<CheckpointRow[]>;
+  markCheckpointDeleted(id: string, at?: number): Promise<boolean>;
+  /** Stores the checkpoint's files in the store (for machines without a shared filesystem); replaces same names. */
+  putCheckpointFiles(checkpointId: string, files: readonly CheckpointFile[]): Promise<void>;
+  getCheckpointFiles(checkpointId: string, names?: readonly string[]): Promise<CheckpointFile[]>;
+
+  addSample(input: NewSample): Promise<SampleRow>;
+  getSample(id: string): Promise<SampleRow | null>;
+  listSamples(opts: { checkpointId: string; limit?: number; offset?: number }): Promise<SampleRow[]>;
+
+  /** Points the alias at the checkpoint in one transaction; the previous row is kept as history. */
+  promote(checkpointId: string, alias: string, note?: string): Promise<AliasRow>;
+  /** Null when the alias was never used. */
+  getAlias(alias: string): Promise<AliasHistory | null>;
+  /** The current row of every alias. */
+  listAliases(): Promise<AliasRow[]>;
+
+  /**
+   * Runs fn in a transaction that holds the sweep's lock (PostgreSQL: the sweep row FOR NO KEY UPDATE;
+   * SQLite: BEGIN IMMEDIATE, which holds the database's write lock). Use the `tx` it passes, not this
+   * store, inside fn: on SQLite this store waits until the transaction ends.
+   */
+  withSweepLock<T>(sweepId: string, fn: (tx: Store) => Promise<T>): Promise<T>;
+
+  close(): Promise<void>;
+}
