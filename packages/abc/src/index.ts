@@ -1,6 +1,13 @@
 /**
  * @tunelab/abc — ABC text → `Tune` (headers, body tokens, bars with exact durations) and validation
- * (structure, bar length against M:/L:, unknown symbols) with line:column.
+ * (structure, bar length against M:/L:, unknown symbols) with line:column. Parsing never throws.
  */
 export type * from './types';
+export type { ParsedFile } from './parse';
 export { splitFile, splitTunes, joinFile } from './split';
+export { parseTune, parseFile, parseTunes } from './parse';
+export { formatTune, formatFile } from './format';
+export { abcTokens } from './vocab';
+export { lexTune } from './lexer';
+export { frac, add, sub, mul, div, compare, equals, formatFraction, parseFraction, ZERO, ONE } from './fraction';
+export { parseMeter, parseUnitLength, defaultUnitLength } from './fields';

@@ -1,0 +1,200 @@
+import { ZERO, frac, mul } from './fraction';
+import { isCompound } from './fields';
+import type { Finding, Fraction, Meter, Token } from './types';
+
+/**
+ * Assigns every note, rest and chord its sounding duration (a fraction of a whole note) after the unit
+ * length, tuplets and broken rhythm, and checks the things that pair symbols up: broken rhythm needs a note
+ * on both sides, a tie needs the same pitch on both sides, slurs open and close.
+ * Reads the unit length and meter in effect from `state` as the caller walks the body.
+ */
+
+/** `3/2`, `/`, `//`, `/4` → a multiple of the unit length. */
+export function lengthMultiplier(text: string): Fraction {
+  const m = /^(\d*)((?:\/\d*)*)$/.exec(text);
+  if (!m) return frac(1);
+  let num = m[1] ? Number(m[1]) : 1;
+  let den = 1;
+  for (const part of m[2].split('/').slice(1)) den *= part ? Number(part) : 2;
+  if (num === 0) num = 0;
+  return frac(num, den);
+}
+
+/** The length suffix of a note or rest token (`^c'3/2` → `3/2`). */
+export function lengthText(token: Token): string {
+  if (token.kind === 'note') return token.text.slice(token.pitch?.length ?? 0);
+  if (token.kind === 'rest') return token.text.slice(1);
+  if (token.kind === 'chord') return token.text.slice(token.text.lastIndexOf(']') + 1);
+  return '';
+}
+
+/** Letter + octave, case folded (`c` → `C1`, `C,` → `C-1`): the pitch a tie must keep (accidentals aside). */
+export function pitchKey(note: string): string {
+  const m = /([A-Ga-g])([',]*)/.exec(note);
+  if (!m) return '';
+  let octave = m[1] === m[1].toLowerCase() ? 1 : 0;
+  for (const c of m[2]) octave += c === "'" ? 1 : -1;
+  return `${m[1].toUpperCase()}${octave}`;
+}
+
+export interface DurationState {
+  unitLength: Fraction;
+  meter: Meter;
+}
+
+interface Tuplet {
+  ratio: Fraction;
+  left: number;
+  token: Token;
+}
+
+/** Walks the body tokens in order; `onField` is called for fields so the caller can update `state`. */
+export class DurationPass {
+  private tuplet: Tuplet | null = null;
+  private lastTimed: Token | null = null;
+  private lastNoteOrChord: Token | null = null;
+  private broken: { next: Fraction; token: Token } | null = null;
+  private tie: { from: Token; tie: Token } | null = null;
+  private slurs: Token[] = [];
+  constructor(
+    private readonly state: DurationState,
+    private readonly findings: Finding[],
+  ) {}
+
+  private find(code: string, message: string, at: Token, severity: 'error' | 'warning' = 'error'): void {
+    this.findings.push({ severity, code, message, line: at.line, col: at.col });
+  }
+
+  /** Processes one body token. */
+  step(t: Token): void {
+    switch (t.kind) {
+      case 'note':
+      case 'rest':
+      case 'chord':
+        this.timed(t);
+        break;
+      case 'grace':
+        t.duration = ZERO;
+        break;
+      case 'tuplet':
+        this.startTuplet(t);
+        break;
+      case 'broken':
+        this.startBroken(t);
+        break;
+      case 'tie':
+        if (!this.lastNoteOrChord || this.lastTimed !== this.lastNoteOrChord) {
+          this.find('dangling-tie', 'tie - without a note before it', t);
+        } else {
+          this.tie = { from: this.lastNoteOrChord, tie: t };
+        }
+        break;
+      case 'slur-open':
+        this.slurs.push(t);
+        break;
+      case 'slur-close':
+        if (!this.slurs.pop()) this.find('unmatched-slur', 'slur end ) without a slur start (', t);
+        break;
+      case 'bar':
+        if (this.broken) {
+          this.find('dangling-broken-rhythm', `broken rhythm ${this.broken.token.text} needs a note after it in the same bar`, this.broken.token);
+          this.broken = null;
+        }
+        this.lastTimed = null;
+        break;
+      default:
+        break;
+    }
+  }
+
+  private timed(t: Token): void {
+    const multiRest = t.kind === 'rest' && t.bars !== undefined;
+    let d: Fraction;
+    if (multiRest) {
+      d = this.state.meter.barLength ? mul(this.state.meter.barLength, frac(t.bars ?? 1)) : ZERO;
+    } else {
+      let len = lengthMultiplier(lengthText(t));
+      if (t.kind === 'chord' && t.notes && t.notes.length > 0) {
+        // ABC 2.1 §4.17: a chord lasts as long as its first note, times the length after the bracket.
+        const first = t.notes[0];
+        len = mul(len, lengthMultiplier(first.slice(/^[\^_=]*[A-Ga-g][',]*/.exec(first)?.[0].length ?? 0)));
+      }
+      d = mul(len, this.state.unitLength);
+      if (this.broken) {
+        d = mul(d, this.broken.next);
+        this.broken = null;
+      }
+      if (this.tuplet) {
+        d = mul(d, this.tuplet.ratio);
+        if (--this.tuplet.left <= 0) this.tuplet = null;
+      }
+    }
+    t.duration = d;
+    if (this.tie) {
+      const from = this.tie.from;
+      if (t.kind === 'rest') {
+        this.find('tie-to-rest', 'tie - ends on a rest; a tie joins two notes of the same pitch', this.tie.tie);
+      } else if (!samePitch(from, t)) {
+        this.find('tie-pitch', `tie joins ${pitchText(from)} to ${pitchText(t)}: a tie joins notes of the same pitch (a slur joins different ones)`, this.tie.tie);
+      }
+      this.tie = null;
+    }
+    this.lastTimed = t;
+    this.lastNoteOrChord = t.kind === 'rest' ? null : t;
+  }
+
+  private startTuplet(t: Token): void {
+    const m = /^\((\d+)(?::(\d*)(?::(\d*))?)?/.exec(t.text)!;
+    const p = Number(m[1]);
+    if (p < 2 || p > 9) {
+      this.find('bad-tuplet', `tuplet (${p} is not one ABC defines (2 to 9 notes)`, t);
+    }
+    if (this.tuplet) this.find('unfinished-tuplet', `a new tuplet starts before ${this.tuplet.token.text} has its ${this.tuplet.left} remaining notes`, this.tuplet.token, 'warning');
+    const compound = isCompound(this.state.meter);
+    const defaultQ = [2, 4, 8].includes(p) ? 3 : [3, 6].includes(p) ? 2 : compound ? 3 : 2;
+    const q = m[2] ? Number(m[2]) : defaultQ;
+    const r = m[3] ? Number(m[3]) : p;
+    if (p <= 0 || q <= 0 || r <= 0) {
+      this.tuplet = null;
+      return;
+    }
+    this.tuplet = { ratio: frac(q, p), left: r, token: t };
+  }
+
+  private startBroken(t: Token): void {
+    const k = t.text.length;
+    const prev = this.lastTimed;
+    if (!prev || !prev.duration || k > 3) {
+      this.find('dangling-broken-rhythm', `broken rhythm ${t.text} needs a note before it in the same bar`, t);
+      return;
+    }
+    // `>` dots the first note and halves the second; `>>` and `>>>` go on (7/4 + 1/4, 15/8 + 1/8).
+    const small = frac(1, 2 ** k);
+    const big = frac(2 ** (k + 1) - 1, 2 ** k);
+    const [before, after] = t.text[0] === '>' ? [big, small] : [small, big];
+    prev.duration = mul(prev.duration, before);
+    this.broken = { next: after, token: t };
+  }
+
+  /** Reports what is still open at the end of the tune. */
+  finish(): void {
+    for (const s of this.slurs) this.find('unclosed-slur', 'slur ( is never closed', s);
+    if (this.broken) this.find('dangling-broken-rhythm', `broken rhythm ${this.broken.token.text} needs a note after it`, this.broken.token);
+    if (this.tuplet) this.find('unfinished-tuplet', `tuplet ${this.tuplet.token.text} ends with ${this.tuplet.left} notes missing`, this.tuplet.token, 'warning');
+    if (this.tie) this.find('dangling-tie', 'tie - without a note after it', this.tie.tie);
+  }
+}
+
+function pitches(t: Token): string[] {
+  if (t.kind === 'chord') return (t.notes ?? []).map(pitchKey);
+  return [pitchKey(t.pitch ?? t.text)];
+}
+
+function samePitch(a: Token, b: Token): boolean {
+  const pa = pitches(a);
+  return pitches(b).some((p) => pa.includes(p));
+}
+
+function pitchText(t: Token): string {
+  return t.kind === 'chord' ? t.text : (t.pitch ?? t.text);
+}

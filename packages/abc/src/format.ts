@@ -1,0 +1,20 @@
+import { joinFile } from './split';
+import type { ParsedFile } from './parse';
+import type { Tune } from './types';
+
+/**
+ * Formatting is exact: a tune's tokens partition its source text, so writing them back gives the text byte
+ * for byte (also for tunes with findings, whose odd characters sit in `unknown` tokens).
+ */
+
+/** The tune's text, rebuilt from its tokens: `formatTune(parseTune(s)) === s.text`. */
+export function formatTune(tune: Tune): string {
+  let out = '';
+  for (const t of tune.tokens) out += t.text;
+  return out;
+}
+
+/** A whole file, rebuilt from its parsed tunes and the text between them: `formatFile(parseFile(text)) === text`. */
+export function formatFile(file: ParsedFile): string {
+  return joinFile({ gaps: file.gaps, tunes: file.tunes.map((t) => ({ text: formatTune(t) })) });
+}

@@ -1,0 +1,266 @@
+import type { Finding, Token, TokenKind } from './types';
+
+/**
+ * The ABC lexer. It cuts a tune's text into tokens that partition it exactly (every byte lands in one token,
+ * so joining the tokens' text gives the tune back) and reports lexical problems as findings. It never throws:
+ * a character it cannot place becomes an `unknown` token and an `unknown-char` finding.
+ */
+
+export interface LexResult {
+  tokens: Token[];
+  findings: Finding[];
+}
+
+/** `^c'3/2`: accidental, pitch letter, octave marks, length. */
+const NOTE = /^(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)(\d*(?:\/\d*)*)/;
+const REST = /^([zx])(\d*(?:\/\d*)*)/;
+const MULTI_REST = /^([ZX])(\d*)/;
+const LENGTH = /^\d*(?:\/\d*)*/;
+/** Every bar line ABC 2.1 knows (`| || |] [| |: :| :: :|: [|:` …) with an optional variant number (`:|2`, `|1`). */
+const BAR = /^(?::*(?:\[\||\|\]|\|+)(?:\]|:+)?|:{2,})(\d+(?:[,-]\d+)*)?/;
+const ENDING = /^\[\d+(?:[,-]\d+)*/;
+const TUPLET = /^\((\d+)(?::(\d*)(?::(\d*))?)?/;
+const INLINE_FIELD = /^\[[A-Za-z]:/;
+/** A line that is a field: a letter (or `+` for a continued field) and a colon in column 1. */
+export const FIELD_LINE = /^[A-Za-z+]:/;
+const SINGLE_DECORATIONS = '~.HLMOPSTuv';
+
+interface Ctx {
+  tokens: Token[];
+  findings: Finding[];
+  line: number;
+  lineStart: number;
+}
+
+function push(ctx: Ctx, kind: TokenKind, text: string, i: number, extra?: Partial<Token>): Token {
+  const token: Token = { kind, text, line: ctx.line, col: i + 1, offset: ctx.lineStart + i, ...extra };
+  ctx.tokens.push(token);
+  return token;
+}
+
+function find(ctx: Ctx, code: string, message: string, i: number, severity: 'error' | 'warning' = 'error'): void {
+  ctx.findings.push({ severity, code, message, line: ctx.line, col: i + 1 });
+}
+
+/** Splits a line into content and terminator (`\n`, `\r\n` or nothing). */
+function cutTerminator(line: string): [string, string] {
+  if (line.endsWith('\r\n')) return [line.slice(0, -2), '\r\n'];
+  if (line.endsWith('\n')) return [line.slice(0, -1), '\n'];
+  return [line, ''];
+}
+
+/**
+ * Lexes a tune. `firstLine` is the file line of the text's first line (for positions).
+ * Header lines and mid-tune field lines become one `field` token each; music lines are lexed symbol by symbol.
+ */
+export function lexTune(text: string, firstLine = 1): LexResult {
+  const ctx: Ctx = { tokens: [], findings: [], line: firstLine, lineStart: 0 };
+  let start = 0;
+  while (start < text.length) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl + 1;
+    const [content, terminator] = cutTerminator(text.slice(start, end));
+    ctx.lineStart = start;
+    if (content.startsWith('%')) push(ctx, 'comment', content, 0);
+    else if (FIELD_LINE.test(content)) push(ctx, 'field', content, 0);
+    else lexMusicLine(ctx, content);
+    if (terminator) push(ctx, 'newline', terminator, content.length);
+    ctx.line++;
+    start = end;
+  }
+  return { tokens: ctx.tokens, findings: ctx.findings };
+}
+
+/** Lexes one line of music (no terminator). */
+export function lexMusicLine(ctx: Ctx, s: string): void {
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    const c = s[i];
+    const rest = s.slice(i);
+    let m: RegExpExecArray | null;
+    if (c === ' ' || c === '\t') {
+      let j = i + 1;
+      while (j < n && (s[j] === ' ' || s[j] === '\t')) j++;
+      push(ctx, 'space', s.slice(i, j), i);
+      i = j;
+    } else if (c === '%') {
+      push(ctx, 'comment', rest, i);
+      i = n;
+    } else if (c === '\\') {
+      push(ctx, 'continuation', c, i);
+      if (!/^\\[ \t]*(%.*)?$/.test(rest)) find(ctx, 'stray-backslash', 'a backslash continues a line only at its end', i);
+      i++;
+    } else if (c === '"') {
+      const j = s.indexOf('"', i + 1);
+      if (j < 0) {
+        find(ctx, 'unclosed-quote', 'unclosed guitar chord or annotation: no closing " on this line', i);
+        push(ctx, 'guitar-chord', rest, i);
+        i = n;
+      } else {
+        push(ctx, 'guitar-chord', s.slice(i, j + 1), i);
+        i = j + 1;
+      }
+    } else if (c === '!' || c === '+') {
+      const j = s.indexOf(c, i + 1);
+      const body = j < 0 ? '' : s.slice(i + 1, j);
+      if (j > i + 1 && !/[\s|"[\]]/.test(body)) {
+        push(ctx, 'decoration', s.slice(i, j + 1), i);
+        i = j + 1;
+      } else {
+        find(ctx, 'unclosed-decoration', `unclosed decoration: no closing ${c} on this line`, i);
+        push(ctx, 'unknown', c, i);
+        i++;
+      }
+    } else if (SINGLE_DECORATIONS.includes(c)) {
+      push(ctx, 'decoration', c, i);
+      i++;
+    } else if (c === '{') {
+      i = lexGrace(ctx, s, i);
+    } else if (c === '(') {
+      if ((m = TUPLET.exec(rest))) {
+        push(ctx, 'tuplet', m[0], i);
+        i += m[0].length;
+      } else {
+        push(ctx, 'slur-open', c, i);
+        i++;
+      }
+    } else if (c === ')') {
+      push(ctx, 'slur-close', c, i);
+      i++;
+    } else if (c === '-') {
+      push(ctx, 'tie', c, i);
+      i++;
+    } else if (c === '>' || c === '<') {
+      let j = i + 1;
+      while (j < n && s[j] === c) j++;
+      push(ctx, 'broken', s.slice(i, j), i);
+      i = j;
+    } else if (c === '[') {
+      i = lexBracket(ctx, s, i);
+    } else if ((m = BAR.exec(rest))) {
+      push(ctx, 'bar', m[0], i);
+      i += m[0].length;
+    } else if ((m = NOTE.exec(rest))) {
+      push(ctx, 'note', m[0], i, { pitch: m[0].slice(0, m[0].length - m[4].length) });
+      i += m[0].length;
+    } else if ((m = REST.exec(rest))) {
+      push(ctx, 'rest', m[0], i);
+      i += m[0].length;
+    } else if ((m = MULTI_REST.exec(rest))) {
+      push(ctx, 'rest', m[0], i, { bars: m[2] ? Number(m[2]) : 1 });
+      i += m[0].length;
+    } else if (c === 'y' || c === '`' || c === '$') {
+      push(ctx, 'spacer', c, i);
+      i++;
+    } else {
+      // One unknown token per run of unknown characters keeps the finding list short on garbage input.
+      let j = i + 1;
+      while (j < n && isUnknownStart(s, j)) j++;
+      const what = describe(c);
+      find(ctx, 'unknown-char', `unexpected ${what} in the music`, i);
+      push(ctx, 'unknown', s.slice(i, j), i);
+      i = j;
+    }
+  }
+}
+
+function describe(c: string): string {
+  if (/\d/.test(c)) return `number '${c}' (a length must follow a note, rest or chord)`;
+  if (c === '^' || c === '_' || c === '=') return `accidental '${c}' without a note`;
+  const code = c.charCodeAt(0);
+  if (code < 32 || code > 126) return `character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `character '${c}'`;
+}
+
+/** Characters that would start some token; used to end a run of unknown characters. */
+function isUnknownStart(s: string, j: number): boolean {
+  const c = s[j];
+  if (/[\s%\\"!+{}()\-<>[\]|:zxZXy`$]/.test(c) || SINGLE_DECORATIONS.includes(c)) return false;
+  return !NOTE.test(s.slice(j, j + 4));
+}
+
+/** `{…}` grace notes: one token; their notes are recorded, they take no time. */
+function lexGrace(ctx: Ctx, s: string, i: number): number {
+  const j = s.indexOf('}', i + 1);
+  const nested = s.indexOf('{', i + 1);
+  if (j < 0 || (nested >= 0 && nested < j)) {
+    find(ctx, 'unclosed-grace', 'unclosed grace notes: no closing } on this line', i);
+    push(ctx, 'unknown', '{', i);
+    return i + 1;
+  }
+  const body = s.slice(i + 1, j);
+  const notes: string[] = [];
+  let k = 0;
+  if (body.startsWith('/')) k = 1; // acciaccatura
+  while (k < body.length) {
+    const m = NOTE.exec(body.slice(k));
+    if (m) {
+      notes.push(m[0]);
+      k += m[0].length;
+    } else if (body[k] === ' ' || body[k] === '-') {
+      k++;
+    } else {
+      find(ctx, 'bad-grace', `unexpected '${body[k]}' in grace notes (only notes belong between { and })`, i + 1 + k);
+      k++;
+    }
+  }
+  if (notes.length === 0) find(ctx, 'bad-grace', 'empty grace notes {}', i);
+  push(ctx, 'grace', s.slice(i, j + 1), i, { notes });
+  return j + 1;
+}
+
+/** `[` starts a chord, an inline field `[K:D]`, a bar line `[|`, or a variant ending `[1`. */
+function lexBracket(ctx: Ctx, s: string, i: number): number {
+  const rest = s.slice(i);
+  let m: RegExpExecArray | null;
+  if (INLINE_FIELD.test(rest)) {
+    const j = s.indexOf(']', i);
+    if (j < 0) {
+      find(ctx, 'unclosed-field', `unclosed inline field ${rest.slice(0, 3)}: no closing ] on this line`, i);
+      push(ctx, 'inline-field', rest, i);
+      return s.length;
+    }
+    push(ctx, 'inline-field', s.slice(i, j + 1), i);
+    return j + 1;
+  }
+  if ((m = BAR.exec(rest))) {
+    push(ctx, 'bar', m[0], i);
+    return i + m[0].length;
+  }
+  if ((m = ENDING.exec(rest))) {
+    push(ctx, 'ending', m[0], i);
+    return i + m[0].length;
+  }
+  // A chord: notes up to the closing bracket, then the chord's length.
+  const notes: string[] = [];
+  const problems: [number, string][] = [];
+  let k = i + 1;
+  while (k < s.length && s[k] !== ']') {
+    const nm = NOTE.exec(s.slice(k));
+    if (nm) {
+      notes.push(nm[0]);
+      k += nm[0].length;
+    } else if (s[k] === '[' || s[k] === '|' || s[k] === '"' || s[k] === '%') {
+      break;
+    } else if (s[k] === '-' || s[k] === ' ' || SINGLE_DECORATIONS.includes(s[k])) {
+      k++;
+    } else if (s[k] === '!') {
+      const e = s.indexOf('!', k + 1);
+      k = e < 0 ? k + 1 : e + 1;
+    } else {
+      problems.push([k, `unexpected '${s[k]}' in a chord (only notes belong between [ and ])`]);
+      k++;
+    }
+  }
+  if (s[k] !== ']') {
+    find(ctx, 'unclosed-chord', 'unclosed chord: no closing ] before the end of the chord', i);
+    push(ctx, 'unknown', '[', i);
+    return i + 1;
+  }
+  for (const [at, message] of problems) find(ctx, 'bad-chord', message, at);
+  if (notes.length === 0) find(ctx, 'bad-chord', 'empty chord []', i);
+  const len = LENGTH.exec(s.slice(k + 1))![0].length;
+  push(ctx, 'chord', s.slice(i, k + 1 + len), i, { notes });
+  return k + 1 + len;
+}

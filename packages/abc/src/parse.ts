@@ -1,0 +1,179 @@
+import { splitFile } from './split';
+import { lexTune } from './lexer';
+import { DurationPass } from './durations';
+import { allowedInBody, defaultUnitLength, fieldValue, isKnownField, isValidKey, parseMeter, parseUnitLength } from './fields';
+import { checkBars } from './bars';
+import type { HeaderField, Meter, SourceTune, Token, Tune } from './types';
+
+/**
+ * parseTune: the one way from ABC text to a `Tune`. It never throws: whatever the input, problems come back
+ * as findings. Steps: lex (tokens partition the text), read the header, walk the body assigning durations,
+ * then cut bars and check their lengths (bars.ts).
+ */
+
+/** A parsed file: its tunes and the text between them (see `SourceFile`). */
+export interface ParsedFile {
+  file: string;
+  tunes: Tune[];
+  gaps: string[];
+}
+
+const FREE_METER: Meter = { text: '', barLength: null };
+
+function toSource(source: SourceTune | string): SourceTune {
+  if (typeof source === 'string') return { file: '<text>', line: 1, index: 0, text: source };
+  return source;
+}
+
+/** Parses one tune (its text from the `X:` line on). Never throws; problems are in `tune.findings`. */
+export function parseTune(input: SourceTune | string): Tune {
+  const source = toSource(input);
+  try {
+    return parse(source);
+  } catch (err) {
+    // A bug, not bad input: still keep the promise that parsing never throws, and say so in a finding.
+    return {
+      source,
+      headers: [],
+      number: null,
+      title: null,
+      key: null,
+      meter: FREE_METER,
+      unitLength: defaultUnitLength(null),
+      tokens: [{ kind: 'unknown', text: source.text, line: source.line, col: 1, offset: 0 }],
+      bars: [],
+      findings: [
+        { severity: 'error', code: 'internal', message: `tunelab could not parse this tune: ${(err as Error)?.message ?? err}`, line: source.line, col: 1 },
+      ],
+    };
+  }
+}
+
+function parse(source: SourceTune): Tune {
+  const { tokens, findings } = lexTune(source.text, source.line);
+  const headers: HeaderField[] = [];
+  const state = { meter: FREE_METER, unitLength: defaultUnitLength(null) };
+  let unitLengthSet = false;
+  let meterSeen = false;
+  let key: string | null = null;
+  let inHeader = true;
+  let bodyStart: Token | null = null;
+  let headerMeter: Meter = FREE_METER;
+  let headerUnit = state.unitLength;
+  const durations = new DurationPass(state, findings);
+  const find = (code: string, message: string, line: number, col: number, severity: 'error' | 'warning' = 'error') =>
+    findings.push({ severity, code, message, line, col });
+
+  const applyField = (f: HeaderField) => {
+    const v = f.value;
+    if (f.field === 'M') {
+      const m = parseMeter(v);
+      if (!m) {
+        find('bad-meter', `M:${v} is not a meter (expected e.g. 6/8, C, C| or none)`, f.line, f.col);
+      } else {
+        state.meter = m;
+        meterSeen = true;
+        // Without an L: the unit length follows the meter (ABC 2.1 §3.1.7).
+        if (!unitLengthSet) state.unitLength = defaultUnitLength(m);
+      }
+    } else if (f.field === 'L') {
+      const l = parseUnitLength(v);
+      if (!l) find('bad-unit-length', `L:${v} is not a note length (expected e.g. 1/8)`, f.line, f.col);
+      else {
+        state.unitLength = l;
+        unitLengthSet = true;
+      }
+    } else if (f.field === 'K') {
+      if (!isValidKey(v)) find('bad-key', `K:${v} is not a key ABC 2.1 knows (expected e.g. G, Dm, Ador, none)`, f.line, f.col, 'warning');
+    }
+  };
+
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.kind === 'field' || t.kind === 'inline-field') {
+      const inline = t.kind === 'inline-field';
+      const body = inline ? t.text.replace(/^\[/, '').replace(/\]$/, '') : t.text;
+      const f: HeaderField = {
+        field: body[0],
+        value: fieldValue(body.slice(2)),
+        line: t.line,
+        col: t.col,
+        raw: t.text,
+        place: inline ? 'inline' : inHeader ? 'header' : 'body',
+      };
+      headers.push(f);
+      if (!isKnownField(f.field)) {
+        find('unknown-field', `${f.field}: is not an ABC 2.1 field; kept as it is`, f.line, f.col, 'warning');
+      } else if (f.place !== 'header' && !allowedInBody(f.field)) {
+        find('field-after-key', `${f.field}: belongs in the header, before K: (K: must be the last header field)`, f.line, f.col, 'warning');
+      }
+      applyField(f);
+      if (f.place === 'header' && f.field === 'K') {
+        key = f.value;
+        inHeader = false;
+        headerMeter = state.meter;
+        headerUnit = state.unitLength;
+      }
+      continue;
+    }
+    if (inHeader && t.kind !== 'comment' && t.kind !== 'newline' && t.kind !== 'space') {
+      // Music before K: ends the header: the tune has no key line where ABC requires one.
+      inHeader = false;
+      bodyStart = t;
+      headerMeter = state.meter;
+      headerUnit = state.unitLength;
+    }
+    if (!inHeader) durations.step(t);
+  }
+  durations.finish();
+  if (inHeader) {
+    headerMeter = state.meter;
+    headerUnit = state.unitLength;
+  }
+
+  const first = headers[0];
+  if (!first || first.field !== 'X' || first.place !== 'header' || first.line !== source.line) {
+    find('missing-x', 'the tune does not start with an X: line', source.line, 1);
+  } else if (!/^\s*\d+\s*$/.test(first.value)) {
+    find('bad-x', `X:${first.value} is not a reference number`, first.line, first.col, 'warning');
+  }
+  if (key === null) {
+    const where = bodyStart ?? tokens[tokens.length - 1];
+    find('missing-key', bodyStart ? 'music starts before the K: field (the header must end with K:)' : 'the tune has no K: field', where?.line ?? source.line, where?.col ?? 1);
+  }
+  if (!headers.some((h) => h.field === 'T')) {
+    find('missing-title', 'the tune has no T: title', source.line, 1, 'warning');
+  }
+  if (!meterSeen && key !== null) {
+    const k = headers.find((h) => h.field === 'K')!;
+    find('missing-meter', 'no M: field: bar lengths are not checked', k.line, k.col, 'warning');
+  }
+
+  const title = headers.find((h) => h.field === 'T')?.value ?? null;
+  const tune: Tune = {
+    source,
+    headers,
+    number: first?.field === 'X' ? first.value : null,
+    title,
+    key,
+    meter: headerMeter,
+    unitLength: headerUnit,
+    tokens,
+    bars: [],
+    findings,
+  };
+  tune.bars = checkBars(tune);
+  findings.sort((a, b) => a.line - b.line || a.col - b.col);
+  return tune;
+}
+
+/** Parses every tune of a file, keeping the text between tunes so `formatFile` can rebuild it. */
+export function parseFile(text: string, file = '<text>'): ParsedFile {
+  const parts = splitFile(text, file);
+  return { file, tunes: parts.tunes.map(parseTune), gaps: parts.gaps };
+}
+
+/** The tunes of a multi-tune text, parsed. */
+export function parseTunes(text: string, file = '<text>'): Tune[] {
+  return parseFile(text, file).tunes;
+}
