@@ -1,6 +1,6 @@
 import { ZERO, add, compare, div, equals, formatFraction, isZero } from './fraction';
 import { defaultUnitLength, fieldValue, parseMeter, parseUnitLength } from './fields';
-import type { Bar, Finding, Fraction, Meter, Token, Tune } from './types';
+import type { Bar, Fraction, Meter, Token, Tune } from './types';
 
 /**
  * Bars and the bar-length rule.
