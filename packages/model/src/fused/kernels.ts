@@ -1,0 +1,108 @@
+/**
+ * The one interface both fused-kernel implementations (native addon, TypeScript reference) provide. Kernels work
+ * on caller-allocated Float32Arrays (row-major) and never write into their inputs, so tfjs cpu-backend buffers can
+ * be passed without copying.
+ */
+
+/** Sizes of one fused LSTM call. */
+export interface LstmDims {
+  batch: number;
+  time: number;
+  inputSize: number;
+  units: number;
+}
+
+/**
+ * Forward buffers. x `[batch, time, in]`, h0/c0 `[batch, units]`, kernel `[in, 4u]`, recurrentKernel `[u, 4u]`,
+ * bias `[4u]` (gate order i, f, c, o as in Keras); ys `[batch, time, units]` is written, hT/cT `[batch, units]`
+ * too when given. gates `[batch, time, 4u]` (activated) and cells `[batch, time, units]` are the cache the backward
+ * needs: give both or neither.
+ */
+export interface LstmForwardBuffers {
+  x: Float32Array;
+  h0: Float32Array;
+  c0: Float32Array;
+  kernel: Float32Array;
+  recurrentKernel: Float32Array;
+  bias: Float32Array;
+  ys: Float32Array;
+  hT?: Float32Array;
+  cT?: Float32Array;
+  gates?: Float32Array;
+  cells?: Float32Array;
+}
+
+/**
+ * Backward buffers: the forward's inputs, outputs and cache, the upstream gradients (dys `[batch, time, units]`,
+ * dhT/dcT `[batch, units]`, absent = zero) and the gradients to write (absent = not computed).
+ */
+export interface LstmBackwardBuffers {
+  x: Float32Array;
+  h0: Float32Array;
+  c0: Float32Array;
+  kernel: Float32Array;
+  recurrentKernel: Float32Array;
+  ys: Float32Array;
+  gates: Float32Array;
+  cells: Float32Array;
+  dys?: Float32Array;
+  dhT?: Float32Array;
+  dcT?: Float32Array;
+  dx?: Float32Array;
+  dh0?: Float32Array;
+  dc0?: Float32Array;
+  dKernel?: Float32Array;
+  dRecurrentKernel?: Float32Array;
+  dBias?: Float32Array;
+}
+
+/** Sizes of a dense layer followed by softmax cross-entropy: rows × hidden → classes. */
+export interface DenseCeDims {
+  rows: number;
+  hidden: number;
+  classes: number;
+}
+
+/** One Adam step's scalars (tfjs AdamOptimizer maths); gradScale multiplies the gradient first (clipping). */
+export interface AdamScalars {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  oneMinusAccBeta1: number;
+  oneMinusAccBeta2: number;
+  gradScale: number;
+}
+
+export interface FusedKernels {
+  readonly name: 'native' | 'reference';
+  lstmForward(d: LstmDims, b: LstmForwardBuffers): void;
+  lstmBackward(d: LstmDims, b: LstmBackwardBuffers): void;
+  /**
+   * probs `[rows, classes]` = softmax(x `[rows, hidden]` · kernel `[hidden, classes]` + bias); returns the summed
+   * cross-entropy in nats against integer labels `[rows]`.
+   */
+  denseSoftmaxCeForward(
+    d: DenseCeDims,
+    x: Float32Array,
+    kernel: Float32Array,
+    bias: Float32Array,
+    labels: Int32Array,
+    probs: Float32Array,
+  ): number;
+  /** Turns probs into dlogits (scaled by `scale`) in place and writes dx, dKernel, dBias. */
+  denseSoftmaxCeBackward(
+    d: DenseCeDims,
+    x: Float32Array,
+    kernel: Float32Array,
+    labels: Int32Array,
+    probs: Float32Array,
+    scale: number,
+    dx: Float32Array,
+    dKernel: Float32Array,
+    dBias: Float32Array,
+  ): void;
+  /** Updates m and v in place and writes the new parameters to out. */
+  adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, s: AdamScalars): void;
+  sumSquares(x: Float32Array): number;
+}

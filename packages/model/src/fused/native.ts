@@ -1,0 +1,103 @@
+/**
+ * Loads the native addon (built by `node packages/model/native/build.mjs`, which `npm ci` runs) and picks the
+ * kernels: native when it loaded, else the TypeScript reference with one warning on stderr.
+ * `TUNELAB_FUSED_IMPL=native|reference` forces a choice (native fails loudly when it cannot load).
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { FusedKernels } from './kernels';
+import { referenceKernels } from './reference';
+
+interface Addon {
+  lstmForward(...args: unknown[]): void;
+  lstmBackward(...args: unknown[]): void;
+  sgemm(...args: unknown[]): void;
+  denseSoftmaxCeForward(...args: unknown[]): number;
+  denseSoftmaxCeBackward(...args: unknown[]): void;
+  adamStep(...args: unknown[]): void;
+  sumSquares(x: Float32Array): number;
+  kernelName(): string;
+}
+
+const addonPath = fileURLToPath(new URL('../../native/build/Release/tunelab_lstm.node', import.meta.url));
+
+let loaded: { addon?: Addon; reason?: string } | undefined;
+
+function loadAddon(): { addon?: Addon; reason?: string } {
+  if (!loaded) {
+    try {
+      loaded = { addon: createRequire(import.meta.url)(addonPath) as Addon };
+    } catch (err) {
+      loaded = {
+        reason:
+          `cannot load ${addonPath} (${(err as Error).message.split('\n')[0]}); ` +
+          'build it with `node packages/model/native/build.mjs` (needs g++, make, python3)',
+      };
+    }
+  }
+  return loaded;
+}
+
+/** Whether the native fused kernels are available, and why not when they are not. */
+export function fusedAvailable(): { native: boolean; reason?: string; kernel?: string } {
+  const { addon, reason } = loadAddon();
+  return addon ? { native: true, kernel: addon.kernelName() } : { native: false, reason };
+}
+
+function wrap(a: Addon): FusedKernels {
+  const n = (x: Float32Array | undefined): Float32Array | null => x ?? null;
+  return {
+    name: 'native',
+    lstmForward(d, b) {
+      a.lstmForward(d.batch, d.time, d.inputSize, d.units, b.x, b.h0, b.c0, b.kernel, b.recurrentKernel, b.bias,
+        b.ys, n(b.hT), n(b.cT), n(b.gates), n(b.cells));
+    },
+    lstmBackward(d, b) {
+      a.lstmBackward(d.batch, d.time, d.inputSize, d.units, b.x, b.h0, b.c0, b.kernel, b.recurrentKernel, b.ys,
+        b.gates, b.cells, n(b.dys), n(b.dhT), n(b.dcT), n(b.dx), n(b.dh0), n(b.dc0), n(b.dKernel),
+        n(b.dRecurrentKernel), n(b.dBias));
+    },
+    denseSoftmaxCeForward(d, x, kernel, bias, labels, probs) {
+      return a.denseSoftmaxCeForward(d.rows, d.hidden, d.classes, x, kernel, bias, labels, probs, null);
+    },
+    denseSoftmaxCeBackward(d, x, kernel, labels, probs, scale, dx, dKernel, dBias) {
+      a.denseSoftmaxCeBackward(d.rows, d.hidden, d.classes, x, kernel, labels, probs, null, scale, dx, dKernel, dBias);
+    },
+    adamStep(p, g, m, v, out, s) {
+      a.adamStep(p, g, m, v, out, s.learningRate, s.beta1, s.beta2, s.epsilon, s.oneMinusAccBeta1,
+        s.oneMinusAccBeta2, s.gradScale);
+    },
+    sumSquares: (x) => a.sumSquares(x),
+  };
+}
+
+let nativeKernels: FusedKernels | undefined;
+let warned = false;
+
+/** The native kernels, or undefined when the addon is not available. */
+export function getNativeKernels(): FusedKernels | undefined {
+  const { addon } = loadAddon();
+  if (addon && !nativeKernels) nativeKernels = wrap(addon);
+  return nativeKernels;
+}
+
+/**
+ * The kernels fused ops use: `TUNELAB_FUSED_IMPL` when set, else native when available, else the reference
+ * (warning once on stderr).
+ */
+export function getKernels(): FusedKernels {
+  const want = process.env.TUNELAB_FUSED_IMPL ?? '';
+  if (want !== '' && want !== 'native' && want !== 'reference') {
+    throw new Error(`Expected TUNELAB_FUSED_IMPL to be native or reference, but got ${want}`);
+  }
+  if (want === 'reference') return referenceKernels;
+  const native = getNativeKernels();
+  if (native) return native;
+  const { reason } = loadAddon();
+  if (want === 'native') throw new Error(`TUNELAB_FUSED_IMPL=native but ${reason}`);
+  if (!warned) {
+    warned = true;
+    process.stderr.write(`[tunelab] warning: fused kernels fall back to the TypeScript reference: ${reason}\n`);
+  }
+  return referenceKernels;
+}
