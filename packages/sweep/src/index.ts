@@ -26,3 +26,11 @@ export {
   proposeNext,
   proposeBatch,
 } from './propose';
+export {
+  type PruneTrial,
+  type PruneDecision,
+  type PruneOptions,
+  ashaRungs,
+  ashaRungIndex,
+  shouldPrune,
+} from './early-terminate';
