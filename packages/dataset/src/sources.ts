@@ -160,6 +160,7 @@ export async function resolveNottinghamFile(file: string, opts: SourceOptions = 
     return { name, text: bytes.toString('utf8'), from: path };
   }
 
+  if (!opts.dataDir && !env.TUNELAB_DATA_DIR) looked.push('TUNELAB_DATA_DIR (not set)');
   const cacheRoot = opts.cacheDir ?? defaultCacheDir(env);
   const cached = join(cacheRoot, NOTTINGHAM, `${file}.abc`);
   looked.push(`cache ${cached}`);

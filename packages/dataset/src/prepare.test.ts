@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DataConfig } from '@tunelab/config';
+import { prepareData } from './prepare';
+import { StatefulBatcher } from './stateful-batcher';
+import { joinTunes } from './corpus';
+import { NOTTINGHAM_DIR, NO_DATA } from './test-data';
+
+const jigs = (over: Partial<DataConfig> = {}): DataConfig => ({
+  corpus: 'nottingham',
+  files: ['jigs'],
+  preprocessing: 'raw',
+  vocabulary: 'char',
+  split: { val: 0, test: 0, seed: 1 },
+  ...over,
+});
+const opts = { dataDir: NOTTINGHAM_DIR, env: {} };
+
+describe.skipIf(!NOTTINGHAM_DIR)(`prepareData on the real jigs ${NO_DATA}`, () => {
+  it('val 0: the training ids are the whole file, giving the seed’s 126 batches of 16 × 64', async () => {
+    const p = await prepareData(jigs(), opts);
+    const file = readFileSync(join(NOTTINGHAM_DIR!, 'jigs.abc'), 'utf8');
+    expect(p.texts.train).toBe(file);
+    expect(p.vocab.size).toBe(86);
+    expect(p.ids.train.length).toBe(129_665);
+    expect(p.vocab.decode(p.ids.train)).toBe(file);
+    expect(p.ids.val.length).toBe(0);
+    expect(new StatefulBatcher(p.ids.train, 16, 64).batchesPerEpoch).toBe(126);
+    expect(p.stats).toMatchObject({ tunes: 340, chars: 129_665, vocabSize: 86, batchesPerEpoch: { stateful: 126 } });
+  });
+
+  it('val 0.1: 306 / 34 tunes, vocabulary still over the whole corpus, parts encoded from their tunes', async () => {
+    const p = await prepareData(jigs({ split: { val: 0.1, test: 0, seed: 1 } }), opts);
+    expect([p.split.train.length, p.split.val.length]).toEqual([306, 34]);
+    expect(p.vocab.size).toBe(86);
+    expect(p.texts.val).toBe(joinTunes(p.split.val));
+    expect(p.vocab.decode(p.ids.val)).toBe(p.texts.val);
+    expect(p.stats.split.parts.val).toEqual({ tunes: 34, chars: p.texts.val.length, symbols: p.texts.val.length });
+    const again = await prepareData(jigs({ split: { val: 0.1, test: 0, seed: 1 } }), opts);
+    expect(again.split.val.map((t) => t.index)).toEqual(p.split.val.map((t) => t.index));
+  });
+
+  it('token vocabulary: <unk> at 0, and no <unk> in the corpus’s own ids', async () => {
+    const p = await prepareData(jigs({ vocabulary: 'token', split: { val: 0.1, test: 0.1, seed: 2 } }), opts);
+    expect(p.vocab.symbols[0]).toBe('<unk>');
+    for (const part of [p.ids.train, p.ids.val, p.ids.test]) expect(part.includes(0)).toBe(false);
+    expect(p.vocab.decode(p.ids.test)).toBe(p.texts.test);
+    expect(p.stats.symbols).toBeLessThan(p.stats.chars);
+  });
+});
