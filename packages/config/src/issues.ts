@@ -39,8 +39,8 @@ export class ConfigError extends InputError {
     readonly file?: string,
   ) {
     const lines = issues.map(formatIssue);
+    // The name stays `InputError`: callers that report input errors by name treat both alike.
     super(file ? lines.join(`\n${file}: `) : lines.join('\n'), file);
-    this.name = 'ConfigError';
   }
 }
 
@@ -109,9 +109,10 @@ export function closest(name: string, known: readonly string[]): string | undefi
       bestDistance = d;
     }
   }
-  // A third of the name's length catches `epoch`/`epochs` and `learning_rate`-style slips without
-  // suggesting unrelated keys for short names.
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+  // Two edits (or a third of a long name) catch `epoch`/`epochs`, `trian`/`train`, `runcap`/`run_cap`;
+  // names of three letters or fewer get one edit, so `mu` does not become `min`.
+  const allowed = name.length <= 3 ? 1 : Math.max(2, Math.floor(name.length / 3));
+  return best !== undefined && bestDistance <= allowed ? best : undefined;
 }
 
 function editDistance(a: string, b: string): number {

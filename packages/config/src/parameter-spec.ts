@@ -37,7 +37,9 @@ export function checkParameters(
   rawOf: (path: readonly PathSegment[]) => string | undefined = () => undefined,
 ): Record<string, ParameterSpec> {
   const out: Record<string, ParameterSpec> = {};
-  if (value === undefined || value === null) {
+  // `parameters:` with nothing under it is an empty search (one trial for grid), like `parameters: {}`.
+  if (value === null) return out;
+  if (value === undefined) {
     issues.expected(['parameters'], 'a mapping of run config paths to values or distributions', undefined);
     return out;
   }

@@ -16,7 +16,9 @@ export function parameterPathProblem(name: string): string | undefined {
     const example = leafPaths(spec, `${name}.`)[0];
     return `expected a dotted path to one setting (e.g. ${example}), got the block ${name}`;
   }
-  const near = closest(name, leafPaths());
+  // `lr` or `train.lr` most likely means the setting whose last part is `lr`.
+  const last = name.split('.').pop() ?? name;
+  const near = leafPaths().find((p) => p.endsWith(`.${last}`)) ?? closest(name, leafPaths());
   return near ? `unknown run config key; did you mean "${near}"?` : 'unknown run config key';
 }
 

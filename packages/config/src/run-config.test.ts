@@ -1,0 +1,170 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { InputError } from './errors';
+import { ConfigError } from './issues';
+import { defaultRunConfig, loadRunConfig, parseRunConfig, validateRunConfig } from './run-config';
+import { runConfigToYaml } from './run-yaml';
+
+/** The message a parse throws, or a failure when it does not throw. */
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return (err as Error).message;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('defaults', () => {
+  test('are the seed recipe with a 10% validation split', () => {
+    expect(defaultRunConfig()).toEqual({
+      data: { corpus: 'nottingham', files: ['jigs'], preprocessing: 'raw', vocabulary: 'char', split: { val: 0.1, test: 0, seed: 1 } },
+      model: { cell: 'lstm', embedding_dim: 512, layers: [256, 256, 256], dropout: 0.2 },
+      train: {
+        epochs: 100,
+        batch_size: 16,
+        seq_len: 64,
+        batching: 'stateful',
+        optimizer: { name: 'adam', lr: 0.001 },
+        clip_norm: 5,
+        checkpoint_every: 10,
+        seed: 1,
+        backend: 'auto',
+        max_minutes: 0,
+      },
+    });
+  });
+
+  test('each call returns a fresh copy', () => {
+    const a = defaultRunConfig();
+    a.model.layers.push(1);
+    expect(defaultRunConfig().model.layers).toEqual([256, 256, 256]);
+  });
+
+  test('an empty file is the default run; written keys override only themselves', () => {
+    expect(parseRunConfig('')).toEqual(defaultRunConfig());
+    const c = parseRunConfig('train:\n  optimizer: { lr: 0.01 }\nmodel: { layers: [64] }\n');
+    expect(c.train.optimizer).toEqual({ name: 'adam', lr: 0.01 });
+    expect(c.model).toEqual({ cell: 'lstm', embedding_dim: 512, layers: [64], dropout: 0.2 });
+    expect(c.eval).toBeUndefined();
+  });
+
+  test('an eval block fills its unwritten keys; without one there is no eval', () => {
+    expect(parseRunConfig('eval: { every: 2 }\n').eval).toEqual({ every: 2, samples: 20, temperature: 1 });
+    expect(parseRunConfig('eval: {}\n').eval).toEqual({ every: 10, samples: 20, temperature: 1 });
+    expect('eval' in parseRunConfig('eval:\n')).toBe(false);
+  });
+});
+
+describe('errors name the YAML path and line', () => {
+  test('expected …, got … for bad values', () => {
+    const text = ['model:', '  dropout: 1', '  layers: [256, 0]', 'train:', '  epochs: 2.5', '  backend: cuda', '  optimizer: { lr: -1 }', ''].join('\n');
+    expect(errorOf(() => parseRunConfig(text, 'run.yaml')).split('\n')).toEqual([
+      'run.yaml: model.dropout (line 2): expected a number in [0, 1), got 1',
+      'run.yaml: model.layers (line 3): expected a non-empty list of positive integers, got [256,0]',
+      'run.yaml: train.epochs (line 5): expected a positive integer, got 2.5',
+      'run.yaml: train.backend (line 6): expected one of auto, webgpu, tfjs-node-gpu, tfjs-node, wasm, cpu, got "cuda"',
+      'run.yaml: train.optimizer.lr (line 7): expected a number > 0, got -1',
+    ]);
+  });
+
+  test('a quoted number is a string, not a number', () => {
+    expect(errorOf(() => parseRunConfig('train:\n  seq_len: "64"\n'))).toBe(
+      'train.seq_len (line 2): expected a positive integer, got "64"',
+    );
+  });
+
+  test('unknown keys are errors with the closest known key', () => {
+    const text = 'data:\n  corpus: nottingham\ntrain:\n  epoch: 3\n  optimizer:\n    name: adam\n    learning_rate: 0.1\n';
+    expect(errorOf(() => parseRunConfig(text, 'run.yaml')).split('\n')).toEqual([
+      'run.yaml: train.epoch (line 4): unknown key; did you mean "epochs"?',
+      'run.yaml: train.optimizer.learning_rate (line 7): unknown key; expected one of name, lr',
+    ]);
+    expect(errorOf(() => parseRunConfig('modle: {}\n'))).toBe('modle (line 1): unknown key; did you mean "model"?');
+  });
+
+  test('split shares must leave room for training', () => {
+    expect(errorOf(() => parseRunConfig('data:\n  split: { val: 0.6, test: 0.4 }\n'))).toBe(
+      'data.split (line 2): expected val + test < 1, got 0.6 + 0.4',
+    );
+  });
+
+  test('a block that is not a mapping', () => {
+    expect(errorOf(() => parseRunConfig('model: lstm\n'))).toBe('model (line 1): expected a mapping, got "lstm"');
+  });
+
+  test('YAML syntax errors report file:line:col', () => {
+    const message = errorOf(() => parseRunConfig('train:\n  epochs: 3\n  optimizer: { lr: 0.1\n', 'run.yaml'));
+    expect(message).toMatch(/^run\.yaml:3:\d+: /);
+  });
+
+  test('duplicate keys are reported at the repeated key', () => {
+    expect(errorOf(() => parseRunConfig('train:\n  epochs: 3\n  epochs: 4\n'))).toBe('train.epochs (line 3): duplicate key');
+  });
+
+  test('all problems are thrown together as one ConfigError, in file order', () => {
+    try {
+      parseRunConfig('train:\n  seq_len: 0\nmodel:\n  cell: rnn\n', 'r.yaml');
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).issues.map((i) => [i.path, i.line])).toEqual([
+        ['train.seq_len', 2],
+        ['model.cell', 4],
+      ]);
+    }
+  });
+
+  test('a sweep file is refused with a pointer to tunelab sweep', () => {
+    expect(errorOf(() => parseRunConfig('method: grid\nparameters: {}\n', 's.yaml'))).toBe(
+      's.yaml: this is a sweep config (it has method, parameters), not a run config; run it with "tunelab sweep start --config s.yaml"',
+    );
+  });
+});
+
+describe('validateRunConfig (plain data)', () => {
+  test('fills defaults for keys a saved config lacks', () => {
+    const c = validateRunConfig({ model: { layers: [32] } });
+    expect(c.model.layers).toEqual([32]);
+    expect(c.train.epochs).toBe(100);
+  });
+
+  test('errors have paths but no lines, prefixed with where', () => {
+    expect(errorOf(() => validateRunConfig({ train: { batch_size: -1 }, foo: 1 }, 'tunelab.json')).split('\n')).toEqual([
+      'tunelab.json: foo: unknown key; expected one of data, model, train, eval',
+      'tunelab.json: train.batch_size: expected a positive integer, got -1',
+    ]);
+    expect(errorOf(() => validateRunConfig(null))).toBe('expected a mapping, got null');
+  });
+});
+
+describe('runConfigToYaml', () => {
+  test('round-trips through parseRunConfig', () => {
+    const c = defaultRunConfig();
+    c.data.corpus = './my tunes/*.abc';
+    c.data.files = ['yes', 'jigs'];
+    c.eval = { every: 3, samples: 5, temperature: 0.8 };
+    c.train.optimizer.lr = 3e-7;
+    const text = runConfigToYaml(c);
+    expect(text).toContain('  layers: [256, 256, 256]\n');
+    expect(parseRunConfig(text)).toEqual(c);
+  });
+});
+
+describe('loadRunConfig', () => {
+  test('loads the seed replica', async () => {
+    const c = await loadRunConfig(join(import.meta.dirname, '../../../experiments/seed-replica.yaml'));
+    expect(c).toEqual(defaultRunConfig());
+  });
+
+  test('names a missing file, and prefixes errors with the path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunelab-config-'));
+    await expect(loadRunConfig(join(dir, 'nope.yaml'))).rejects.toThrow(`${join(dir, 'nope.yaml')}: no such file`);
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'train:\n  epochs: 0\n');
+    await expect(loadRunConfig(file)).rejects.toThrow(`${file}: train.epochs (line 2): expected a positive integer, got 0`);
+  });
+});
