@@ -17,7 +17,7 @@ function fakeFetch(body: Uint8Array | string, status = 200) {
   const calls: string[] = [];
   const f = (async (url: string | URL | Request) => {
     calls.push(String(url));
-    return new Response(status === 200 ? body : 'not found', { status });
+    return new Response(status === 200 ? (body as BodyInit) : 'not found', { status });
   }) as typeof fetch;
   return { fetch: f, calls };
 }
