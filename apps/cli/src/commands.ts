@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAbcCommands } from './commands/abc';
 import { registerDataCommands } from './commands/data';
+import { registerSweepCommands } from './commands/sweep';
 
 /**
  * Every command group registers itself here; each lives in its own file under commands/.
@@ -8,4 +9,5 @@ import { registerDataCommands } from './commands/data';
 export function registerCommands(program: Command): void {
   registerAbcCommands(program);
   registerDataCommands(program);
+  registerSweepCommands(program);
 }

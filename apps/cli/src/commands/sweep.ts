@@ -1,0 +1,184 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { resolveHome } from '@tunelab/config';
+import {
+  cancelSweep,
+  deleteSweep,
+  exportSweep,
+  openStoreFor,
+  resumeSweep,
+  retryFailed,
+  startSweep,
+  summarizeSweep,
+  type SweepSummary,
+} from '@tunelab/sweeper';
+import { log, printJson, say, table, UsageError } from '../output';
+
+interface CommonFlags {
+  home?: string;
+  store?: string;
+  json?: boolean;
+}
+
+const withCommon = (cmd: Command): Command =>
+  cmd
+    .option('--home <dir>', 'tunelab home folder (default: TUNELAB_HOME, else .tunelab at the workspace root)')
+    .option('--store <url>', 'store URL: a SQLite file, sqlite:<path> or postgres://… (default: <home>/tunelab.db)')
+    .option('--json', 'print exactly one JSON document on stdout');
+
+function storeOptions(flags: CommonFlags): { home: string; store?: string } {
+  return { home: resolveHome(flags.home), store: flags.store };
+}
+
+/** Ctrl-C once: stop trials (resumable); twice: leave at once. */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  let presses = 0;
+  process.on('SIGINT', () => {
+    presses++;
+    if (presses === 1) {
+      log('\nstopping: running trials are cancelled and can be resumed (Ctrl-C again to quit now)');
+      controller.abort();
+    } else {
+      process.exit(130);
+    }
+  });
+  process.on('SIGTERM', () => controller.abort());
+  return controller.signal;
+}
+
+/** 0 = the sweep finished (some trials may have failed), 2 = every trial failed. */
+function exitCodeOf(summary: SweepSummary): number {
+  return summary.status === 'failed' ? 2 : 0;
+}
+
+function printSummary(summary: SweepSummary, json: boolean | undefined): void {
+  if (json) {
+    printJson(summary);
+    return;
+  }
+  const { name } = summary.metric;
+  const paramNames = [...new Set(summary.trials.flatMap((t) => Object.keys(t.params)))];
+  const rows = summary.trials.map((t) => [
+    t.id,
+    t.status,
+    ...paramNames.map((p) => fmtValue(t.params[p])),
+    t.best.value === null ? '–' : `${fmtValue(t.best.value)} @${t.best.step}`,
+    t.bestCheckpoint ?? '–',
+    t.error ? t.error.slice(0, 60) : '',
+  ]);
+  say(json, table(['trial', 'status', ...paramNames.map((p) => p.split('.').pop()!), `best ${name}`, 'best checkpoint', 'error'], rows));
+  const counts = Object.entries(summary.counts)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
+  say(json, `\nsweep ${summary.sweepId} (${summary.name}): ${summary.status}; ${counts || 'no trials'}`);
+  if (summary.best) say(json, `best trial: ${summary.best.trialId}  ${name} ${fmtValue(summary.best.value)}`);
+}
+
+function fmtValue(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+  return JSON.stringify(v);
+}
+
+/** `tunelab sweep …` */
+export function registerSweepCommands(program: Command): void {
+  const sweep = program.command('sweep').description('run and inspect hyperparameter sweeps');
+
+  withCommon(sweep.command('start').description('create a sweep from a YAML config and run it on this machine'))
+    .requiredOption('--config <file>', 'sweep config (YAML)')
+    .option('--parallel <n>', 'worker threads (overrides the config)', (v) => positiveInt(v, '--parallel'))
+    .action(async (flags: CommonFlags & { config: string; parallel?: number }) => {
+      const summary = await startSweep(flags.config, { ...storeOptions(flags), parallel: flags.parallel, signal: interruptSignal() });
+      printSummary(summary, flags.json);
+      process.exitCode = exitCodeOf(summary);
+    });
+
+  withCommon(sweep.command('resume <id>').description('continue a sweep: interrupted trials restart from their last checkpoint'))
+    .option('--parallel <n>', 'worker threads (overrides the config)', (v) => positiveInt(v, '--parallel'))
+    .action(async (id: string, flags: CommonFlags & { parallel?: number }) => {
+      const summary = await resumeSweep(id, { ...storeOptions(flags), parallel: flags.parallel, signal: interruptSignal() });
+      printSummary(summary, flags.json);
+      process.exitCode = exitCodeOf(summary);
+    });
+
+  withCommon(sweep.command('status [id]').description('a sweep\'s trials and best result (default: the latest sweep)')).action(
+    async (id: string | undefined, flags: CommonFlags) => {
+      const store = await openStoreFor(storeOptions(flags), true);
+      try {
+        const sweepId = id ?? (await store.listSweeps({ limit: 1 }))[0]?.id;
+        if (!sweepId) throw new UsageError('no sweeps yet: start one with `tunelab sweep start --config <file>`');
+        printSummary(await summarizeSweep(store, sweepId), flags.json);
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  withCommon(sweep.command('list').description('every sweep in the store, newest first')).action(async (flags: CommonFlags) => {
+    const store = await openStoreFor(storeOptions(flags), true);
+    try {
+      const sweeps = await store.listSweeps();
+      const rows = await Promise.all(
+        sweeps.map(async (s) => ({ id: s.id, name: s.name, status: s.status, method: s.method, metric: s.metricName, trials: await store.countTrials(s.id), createdAt: new Date(s.createdAt).toISOString() })),
+      );
+      if (flags.json) printJson({ sweeps: rows });
+      else
+        say(
+          false,
+          table(
+            ['id', 'name', 'status', 'method', 'metric', 'trials', 'created'],
+            rows.map((r) => [r.id, r.name, r.status, r.method, r.metric, Object.values(r.trials).reduce((a, b) => a + b, 0), r.createdAt]),
+          ),
+        );
+    } finally {
+      await store.close();
+    }
+  });
+
+  withCommon(sweep.command('cancel <id>').description('cancel a sweep; a sweeper running it stops its trials within seconds')).action(
+    async (id: string, flags: CommonFlags) => {
+      const row = await cancelSweep(id, storeOptions(flags));
+      if (flags.json) printJson({ sweepId: row.id, status: row.status });
+      else say(false, `sweep ${row.id} cancelled (resume it with \`tunelab sweep resume ${row.id}\`)`);
+    },
+  );
+
+  withCommon(sweep.command('retry-failed <id>').description('queue failed trials again; run them with `sweep resume`')).action(
+    async (id: string, flags: CommonFlags) => {
+      const ids = await retryFailed(id, storeOptions(flags));
+      if (flags.json) printJson({ sweepId: id, queued: ids });
+      else say(false, ids.length ? `queued again: ${ids.join(', ')}; run \`tunelab sweep resume ${id}\`` : 'no failed trials');
+    },
+  );
+
+  withCommon(sweep.command('delete <id>').description('delete a sweep, its trials, metrics and checkpoints')).action(
+    async (id: string, flags: CommonFlags) => {
+      const result = await deleteSweep(id, storeOptions(flags));
+      if (flags.json) printJson({ sweepId: id, deleted: true, ...result });
+      else say(false, `deleted sweep ${id} and ${result.checkpointDirs} checkpoint folders`);
+    },
+  );
+
+  withCommon(sweep.command('export <id>').description('trials, parameters and metrics as CSV or JSON'))
+    .option('--format <format>', 'csv | json', 'csv')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(async (id: string, flags: CommonFlags & { format: string; out?: string }) => {
+      if (flags.format !== 'csv' && flags.format !== 'json') throw new UsageError(`--format: expected csv or json, got ${JSON.stringify(flags.format)}`);
+      const store = await openStoreFor(storeOptions(flags), true);
+      try {
+        const text = await exportSweep(store, id, flags.format);
+        if (flags.out) {
+          await writeFile(flags.out, text);
+          log(`wrote ${flags.out}`);
+        } else process.stdout.write(text);
+      } finally {
+        await store.close();
+      }
+    });
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}

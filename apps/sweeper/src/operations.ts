@@ -1,0 +1,178 @@
+import { readFile, rm } from 'node:fs/promises';
+import { InputError, parseSweepConfig } from '@tunelab/config';
+import { openStore, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
+import { createProgressView } from './progress';
+import { SweepRunner } from './runner';
+
+/** Where a sweep's state lives: `--home` and `--store` mean the same in every command (DESIGN.md). */
+export interface StoreOptions {
+  home: string;
+  /** A store URL (`sqlite:path`, a file path, `postgres://…`); default: `<home>/tunelab.db`. */
+  store?: string;
+}
+
+export interface RunOptions extends StoreOptions {
+  /** Overrides the config's `parallel`. */
+  parallel?: number;
+  /** No progress on stderr (the summary is still returned). */
+  quiet?: boolean;
+  signal?: AbortSignal;
+  staleAfterMs?: number;
+}
+
+/** The shape `sweep start --json` and `sweep status <id> --json` print. */
+export interface SweepSummary {
+  sweepId: string;
+  name: string;
+  status: 'queued' | 'running' | 'completed' | 'cancelled' | 'failed';
+  metric: { name: string; goal: 'minimize' | 'maximize' };
+  counts: Record<string, number>;
+  trials: {
+    id: string;
+    status: TrialRow['status'];
+    params: TrialRow['params'];
+    best: { name: string; value: number | null; step: number | null };
+    bestCheckpoint: string | null;
+    error: string | null;
+  }[];
+  best: { trialId: string; value: number } | null;
+}
+
+/** Opens the store a command names; the caller closes it. */
+export function openStoreFor(opts: StoreOptions, readonly = false): Promise<Store> {
+  return openStore(opts.store ?? { home: opts.home }, { readonly });
+}
+
+/** Reads and validates a sweep config, creates the sweep and runs it to the end on this machine. */
+export async function startSweep(configPath: string, opts: RunOptions): Promise<SweepSummary> {
+  const yaml = await readFile(configPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(`cannot read the sweep config (${err.code ?? err.message})`, configPath);
+  });
+  const config = parseSweepConfig(yaml, configPath);
+  const store = await openStoreFor(opts);
+  try {
+    const sweep = await store.createSweep({ config, configYaml: yaml });
+    return await runOn(store, sweep.id, opts);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Continues a sweep: finished trials stay finished; interrupted ones restart from their last checkpoint. */
+export async function resumeSweep(sweepId: string, opts: RunOptions): Promise<SweepSummary> {
+  const store = await openStoreFor(opts);
+  try {
+    const sweep = await requireSweep(store, sweepId);
+    if (sweep.status === 'cancelled') {
+      // A cancelled sweep can be resumed on purpose; its cancelled trials are queued again by the runner.
+      await store.updateSweepStatus(sweepId, 'running');
+    }
+    return await runOn(store, sweepId, opts);
+  } finally {
+    await store.close();
+  }
+}
+
+async function runOn(store: Store, sweepId: string, opts: RunOptions): Promise<SweepSummary> {
+  const runner = new SweepRunner({
+    store,
+    sweepId,
+    home: opts.home,
+    parallel: opts.parallel,
+    signal: opts.signal,
+    staleAfterMs: opts.staleAfterMs,
+    view: createProgressView(process.stderr, opts.quiet),
+  });
+  await runner.run();
+  return summarizeSweep(store, sweepId);
+}
+
+/** Marks a sweep cancelled; a sweeper running it notices within seconds and stops its trials. */
+export async function cancelSweep(sweepId: string, opts: StoreOptions): Promise<SweepRow> {
+  const store = await openStoreFor(opts);
+  try {
+    await requireSweep(store, sweepId);
+    for (const t of await store.listTrials(sweepId, { status: 'queued' })) {
+      await store.updateTrial(t.id, { status: 'cancelled', appendLog: 'cancelled with the sweep' });
+    }
+    return await store.updateSweepStatus(sweepId, 'cancelled');
+  } finally {
+    await store.close();
+  }
+}
+
+/** Queues every failed trial again (attempt + 1); `sweep resume` then runs them. */
+export async function retryFailed(sweepId: string, opts: StoreOptions): Promise<string[]> {
+  const store = await openStoreFor(opts);
+  try {
+    await requireSweep(store, sweepId);
+    const failed = await store.listTrials(sweepId, { status: 'failed' });
+    for (const t of failed) {
+      await store.updateTrial(t.id, { status: 'queued', attempt: t.attempt + 1, failureReason: null, appendLog: 'queued again by retry-failed' });
+    }
+    return failed.map((t) => t.id);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Deletes a sweep, its rows and its checkpoint directories. */
+export async function deleteSweep(sweepId: string, opts: StoreOptions): Promise<{ checkpointDirs: number }> {
+  const store = await openStoreFor(opts);
+  try {
+    await requireSweep(store, sweepId);
+    const { checkpointPaths } = await store.deleteSweep(sweepId);
+    for (const p of checkpointPaths) await rm(p, { recursive: true, force: true });
+    return { checkpointDirs: checkpointPaths.length };
+  } finally {
+    await store.close();
+  }
+}
+
+export async function requireSweep(store: Store, sweepId: string): Promise<SweepRow> {
+  const sweep = await store.getSweep(sweepId);
+  if (!sweep) throw new InputError(`no sweep with id ${JSON.stringify(sweepId)} in ${store.info.location} (see \`tunelab sweep list\`)`, 'sweep id');
+  return sweep;
+}
+
+/** The summary of a sweep as stored now. */
+export async function summarizeSweep(store: Store, sweepId: string): Promise<SweepSummary> {
+  const sweep = await requireSweep(store, sweepId);
+  const trials = await store.listTrials(sweepId);
+  const { name, goal } = sweep.config.metric;
+  let best: SweepSummary['best'] = null;
+  for (const t of trials) {
+    if (t.bestValue === null || !Number.isFinite(t.bestValue)) continue;
+    if (!best || (goal === 'minimize' ? t.bestValue < best.value : t.bestValue > best.value)) best = { trialId: t.id, value: t.bestValue };
+  }
+  const counts: Record<string, number> = {};
+  for (const t of trials) counts[t.status] = (counts[t.status] ?? 0) + 1;
+  return {
+    sweepId,
+    name: sweep.name,
+    status: publicStatus(sweep.status),
+    metric: { name, goal },
+    counts,
+    trials: trials.map((t) => ({
+      id: t.id,
+      status: t.status,
+      params: t.params,
+      best: { name, value: t.bestValue, step: t.bestStep },
+      bestCheckpoint: t.bestCheckpointId,
+      error: t.failureReason,
+    })),
+    best,
+  };
+}
+
+function publicStatus(status: string): SweepSummary['status'] {
+  switch (status) {
+    case 'pending':
+    case 'queued':
+      return 'queued';
+    case 'stopped':
+      return 'running';
+    default:
+      return status as SweepSummary['status'];
+  }
+}

@@ -1,0 +1,38 @@
+import { rm } from 'node:fs/promises';
+import type { CheckpointRow, Store } from '@tunelab/store';
+
+/**
+ * `keep_checkpoints: { best: B, last: L }`: after each new checkpoint of a trial, keep its B best (by the
+ * sweep metric, falling back to val_loss) and its L latest, delete the other directories and mark their rows
+ * deleted. Rows stay, so history and aliases keep their meaning; a checkpoint an alias points at is never
+ * deleted.
+ */
+export async function applyRetention(
+  store: Store,
+  trialId: string,
+  keep: { best: number; last: number },
+  metric: { name: string; goal: 'minimize' | 'maximize' },
+  protectedIds: ReadonlySet<string>,
+): Promise<CheckpointRow[]> {
+  const rows = (await store.listCheckpoints({ trialId })).filter((c) => c.deletedAt === null);
+  const keepIds = new Set<string>(protectedIds);
+  const byEpoch = [...rows].sort((a, b) => b.epoch - a.epoch);
+  for (const c of byEpoch.slice(0, keep.last)) keepIds.add(c.id);
+  const score = (c: CheckpointRow): number => {
+    const v = c.metrics[metric.name] ?? c.metrics.val_loss;
+    if (v === undefined || !Number.isFinite(v)) return Infinity;
+    return metric.goal === 'maximize' && c.metrics[metric.name] !== undefined ? -v : v;
+  };
+  const byScore = [...rows].sort((a, b) => score(a) - score(b));
+  for (const c of byScore.slice(0, keep.best)) keepIds.add(c.id);
+  const deleted: CheckpointRow[] = [];
+  for (const c of rows) {
+    if (keepIds.has(c.id)) continue;
+    // Another row may share the directory (one epoch saved as both periodic and best).
+    const shared = rows.some((o) => o.id !== c.id && o.path === c.path && keepIds.has(o.id));
+    if (c.path && !shared) await rm(c.path, { recursive: true, force: true });
+    await store.markCheckpointDeleted(c.id);
+    deleted.push(c);
+  }
+  return deleted;
+}

@@ -1,0 +1,39 @@
+import { train } from '@tunelab/model';
+import type { AbortMessage, TrialOutcome, TrialTask } from './task';
+
+/**
+ * A piscina worker: trains one trial and streams the trainer's events back over the task's port.
+ * Pruning, `sweep cancel` and Ctrl-C arrive as an `abort` message and become an AbortSignal, which the
+ * training loop checks between batches, so a pruned trial stops within one batch and saves nothing partial.
+ * The last message is always a TrialOutcome; errors are reported, not thrown, so the main thread sees the
+ * log tail and the reason in one place.
+ */
+export default async function runTrial(task: TrialTask): Promise<TrialOutcome['outcome']> {
+  const { port } = task;
+  const controller = new AbortController();
+  port.on('message', (message: AbortMessage) => {
+    if (message?.type === 'abort' && !controller.signal.aborted) controller.abort(new Error(message.reason));
+  });
+  let outcome: TrialOutcome;
+  try {
+    const result = await train({
+      config: task.config,
+      runId: task.runId,
+      home: task.home,
+      signal: controller.signal,
+      resumeFrom: task.resumeFrom ?? undefined,
+      onEvent: (event) => port.postMessage(event),
+    });
+    outcome = { type: 'end', outcome: 'completed', epochs: result.epochs };
+  } catch (err) {
+    if (controller.signal.aborted) {
+      outcome = { type: 'end', outcome: 'aborted', reason: String((controller.signal.reason as Error)?.message ?? 'aborted') };
+    } else {
+      const e = err as Error;
+      outcome = { type: 'end', outcome: 'failed', error: e?.message ?? String(err), stack: e?.stack };
+    }
+  }
+  port.postMessage(outcome);
+  port.close();
+  return outcome.outcome;
+}
