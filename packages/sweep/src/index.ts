@@ -34,3 +34,25 @@ export {
   ashaRungIndex,
   shouldPrune,
 } from './early-terminate';
+export { TRIAL_STATUSES, allowedTransitions, canTransition, assertTransition, isTerminal } from './trial-status';
+export {
+  type ScheduledTrial,
+  type SweepStatus,
+  type SchedulerConfig,
+  type SweepFlags,
+  type SchedulerState,
+  type SweepAction,
+  type SchedulePlan,
+  isTimeUp,
+  canRetry,
+  sweepStatus,
+  nextActions,
+} from './scheduler';
+export { type ScoredTrial, bestStep, bestTrial } from './best';
+export {
+  type SummaryTrialRow,
+  type SweepSummaryInput,
+  type TrialSummary,
+  type SweepSummary,
+  summarize,
+} from './summary';

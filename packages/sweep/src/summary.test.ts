@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { bestStep, bestTrial } from './best';
+import { summarize } from './summary';
+
+const curve = (...values: number[]) => values.map((value, i) => ({ step: i + 1, value }));
+
+describe('bestTrial', () => {
+  const trials = [
+    { id: 'a', status: 'completed' as const, value: 1.2 },
+    { id: 'b', status: 'failed' as const, value: 0.1 },
+    { id: 'c', status: 'pruned' as const, intermediate: curve(2, 1.1, 1.4) },
+    { id: 'd', status: 'running' as const, value: 1.3 },
+    { id: 'e', status: 'queued' as const, value: 99 },
+    { id: 'f', status: 'cancelled' as const, value: -99 },
+  ];
+  it('picks the best of completed, pruned and running trials by the goal', () => {
+    expect(bestTrial(trials, { name: 'val_loss', goal: 'minimize' })).toEqual({ trialId: 'c', value: 1.1 });
+    expect(bestTrial(trials, { name: 'val_acc', goal: 'maximize' })).toEqual({ trialId: 'c', value: 2 });
+    expect(bestTrial(trials.filter((x) => x.id !== 'c'), { name: 'val_acc', goal: 'maximize' })).toEqual({ trialId: 'd', value: 1.3 });
+    expect(bestTrial([], { name: 'val_loss', goal: 'minimize' })).toBeNull();
+  });
+  it('bestStep takes the earliest step on ties', () => {
+    expect(bestStep(curve(3, 1, 2, 1), 'minimize')).toEqual({ step: 2, value: 1 });
+    expect(bestStep([{ step: 1, value: NaN }], 'minimize')).toBeNull();
+  });
+});
+
+describe('summarize', () => {
+  it('builds the CLI document from plain rows', () => {
+    const doc = summarize({
+      sweepId: 'sw-1',
+      metric: { name: 'val_loss', goal: 'minimize' },
+      config: { run_cap: 3, retries: 0 },
+      trials: [
+        {
+          id: 1,
+          status: 'completed',
+          params: { 'train.optimizer.lr': 0.002 },
+          metrics: curve(1.6, 1.2, 1.07, 1.1),
+          checkpoints: [
+            { step: 2, path: 'checkpoints/1/epoch-2' },
+            { step: 4, path: 'checkpoints/1/epoch-4' },
+          ],
+        },
+        { id: 2, status: 'pruned', params: { 'train.optimizer.lr': 0.05 }, metrics: curve(2.4, 2.2) },
+        { id: 3, status: 'failed', params: { 'train.optimizer.lr': 0.9 }, metrics: [], error: 'loss is NaN at step 3' },
+      ],
+    });
+    expect(doc).toEqual({
+      sweepId: 'sw-1',
+      status: 'completed',
+      trials: [
+        {
+          id: 1,
+          status: 'completed',
+          params: { 'train.optimizer.lr': 0.002 },
+          best: { name: 'val_loss', value: 1.07, step: 3 },
+          bestCheckpoint: 'checkpoints/1/epoch-4',
+          error: null,
+        },
+        { id: 2, status: 'pruned', params: { 'train.optimizer.lr': 0.05 }, best: { name: 'val_loss', value: 2.2, step: 2 }, bestCheckpoint: null, error: null },
+        { id: 3, status: 'failed', params: { 'train.optimizer.lr': 0.9 }, best: null, bestCheckpoint: null, error: 'loss is NaN at step 3' },
+      ],
+      best: { trialId: 1, value: 1.07 },
+    });
+    expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
+  });
+
+  it('uses the status the store gives', () => {
+    expect(summarize({ sweepId: 's', metric: { name: 'm', goal: 'maximize' }, trials: [], status: 'cancelled' })).toEqual({
+      sweepId: 's',
+      status: 'cancelled',
+      trials: [],
+      best: null,
+    });
+  });
+});

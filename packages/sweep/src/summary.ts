@@ -1,0 +1,84 @@
+import type { MetricGoal, SweepConfig } from '@tunelab/config';
+import { bestStep, bestTrial } from './best';
+import type { IntermediateValue, TrialStatus } from './history';
+import { sweepStatus, type SweepStatus } from './scheduler';
+import type { TrialParams } from './space';
+
+/** The JSON document `tunelab sweep status --json` prints, built from plain store rows. */
+
+export interface SummaryTrialRow {
+  id: string | number;
+  status: TrialStatus;
+  params: TrialParams;
+  /** Latest attempt (1-based); default 1. */
+  attempt?: number;
+  /** The sweep metric per step. */
+  metrics?: IntermediateValue[];
+  /** Saved checkpoints (path or id as the store names them). */
+  checkpoints?: { step: number; path: string }[];
+  error?: string | null;
+}
+
+export interface SweepSummaryInput {
+  sweepId: string;
+  metric: MetricGoal;
+  trials: readonly SummaryTrialRow[];
+  /** The sweep's status when the store knows it; otherwise derived by sweepStatus. */
+  status?: SweepStatus;
+  /** Lets the derived status know about run_cap and retries; without it, no more trials are expected. */
+  config?: Pick<SweepConfig, 'run_cap' | 'retries'>;
+}
+
+export interface TrialSummary {
+  id: string | number;
+  status: TrialStatus;
+  params: TrialParams;
+  best: { name: string; value: number; step: number } | null;
+  /** The saved checkpoint with the best metric at its step, or null if no checkpoint step has a value. */
+  bestCheckpoint: string | null;
+  error: string | null;
+}
+
+export interface SweepSummary {
+  sweepId: string;
+  status: SweepStatus;
+  trials: TrialSummary[];
+  best: { trialId: string | number; value: number } | null;
+}
+
+function bestCheckpointOf(row: SummaryTrialRow, goal: MetricGoal['goal']): string | null {
+  const byStep = new Map<number, number>();
+  for (const m of row.metrics ?? []) byStep.set(m.step, m.value);
+  const scored = (row.checkpoints ?? [])
+    .filter((c) => byStep.has(c.step))
+    .map((c) => ({ step: c.step, value: byStep.get(c.step) as number, path: c.path }));
+  const best = bestStep(scored, goal);
+  return best === null ? null : (scored.find((c) => c.step === best.step) as { path: string }).path;
+}
+
+/**
+ * Summarise a sweep: per trial its best metric value and step, the checkpoint to keep, and its error;
+ * overall the best trial (bestTrial's rules: completed, pruned and running trials count).
+ */
+export function summarize(input: SweepSummaryInput): SweepSummary {
+  const { metric } = input;
+  const trials = input.trials.map((row): TrialSummary => {
+    const b = bestStep(row.metrics, metric.goal);
+    return {
+      id: row.id,
+      status: row.status,
+      params: row.params,
+      best: b === null ? null : { name: metric.name, value: b.value, step: b.step },
+      bestCheckpoint: bestCheckpointOf(row, metric.goal),
+      error: row.error ?? null,
+    };
+  });
+  const scheduled = input.trials.map((t) => ({ id: t.id, status: t.status, attempt: t.attempt ?? 1 }));
+  const status =
+    input.status ?? sweepStatus(scheduled, input.config ?? { run_cap: input.trials.length, retries: 0 });
+  const best = bestTrial(
+    trials.map((t) => ({ id: t.id, status: t.status, value: t.best?.value })),
+    metric,
+  );
+  return { sweepId: input.sweepId, status, trials, best };
+}
