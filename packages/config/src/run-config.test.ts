@@ -169,3 +169,13 @@ describe('loadRunConfig', () => {
     await expect(loadRunConfig(file)).rejects.toThrow(`${file}: train.epochs (line 2): expected a positive integer, got 0`);
   });
 });
+
+describe('top-level keys a run file should not have', () => {
+  test('a stray seed is an unknown key, not a sweep', () => {
+    expect(errorOf(() => parseRunConfig('seed: 3\n'))).toBe('seed (line 1): unknown key; expected one of data, model, train, eval');
+  });
+
+  test('a file that is not a mapping', () => {
+    expect(errorOf(() => parseRunConfig('- 1\n- 2\n', 'r.yaml'))).toBe('r.yaml: expected a mapping, got [1,2]');
+  });
+});

@@ -5,21 +5,11 @@ import { checkBlock, checkRunConfigRules, DEFAULT_RUN_CONFIG, isPlainObject, RUN
 import type { RunConfig } from './types';
 import { readYaml } from './yaml-source';
 
-/** Top-level keys that only a sweep config has; seeing one in a run config means the wrong kind of file. */
-export const SWEEP_KEYS = [
-  'name',
-  'description',
-  'method',
-  'metric',
-  'run_cap',
-  'parallel',
-  'seed',
-  'early_terminate',
-  'max_minutes',
-  'retries',
-  'keep_checkpoints',
-  'parameters',
-] as const;
+/**
+ * Top-level keys that mark a sweep config; seeing one in a run config means the wrong kind of file. Sweep keys
+ * that a user might plausibly put in a run file by mistake (`name`, `seed`) are left to the unknown-key error.
+ */
+const SWEEP_MARKERS = ['method', 'metric', 'parameters', 'run_cap', 'early_terminate'];
 
 /** The seed's recipe: raw jigs, characters, 16 × 64 stateful, Embedding 512, 3 × LSTM 256, dropout 0.2, Adam. */
 export function defaultRunConfig(): RunConfig {
@@ -49,14 +39,14 @@ export function parseRunConfig(yamlText: string, file?: string): RunConfig {
   const source = readYaml(yamlText, file);
   const issues = new IssueList(source.lineOf);
   if (isPlainObject(source.value)) {
-    const sweepKeys = SWEEP_KEYS.filter((k) => Object.hasOwn(source.value as object, k));
+    const sweepKeys = SWEEP_MARKERS.filter((k) => Object.hasOwn(source.value as object, k));
     if (sweepKeys.length > 0) {
       const how = file ? `tunelab sweep start --config ${file}` : 'tunelab sweep start';
       throw new ConfigError(
         [
           {
             path: '',
-            message: `this is a sweep config (it has ${sweepKeys.slice(0, 3).join(', ')}), not a run config; run it with "${how}"`,
+            message: `this is a sweep config (it has ${sweepKeys.join(', ')}), not a run config; run it with "${how}"`,
           },
         ],
         file,

@@ -234,3 +234,9 @@ describe('parameters', () => {
     expect(errorOf(() => parseSweepConfig(sweep('  model.dropout: { values: [0.1 }'), 's.yaml'))).toMatch(/^s\.yaml:5:\d+: /);
   });
 });
+
+describe('the sweep file as a whole', () => {
+  test('a file that is not a mapping', () => {
+    expect(errorOf(() => parseSweepConfig('just text\n', 's.yaml'))).toBe('s.yaml: expected a mapping (a sweep config), got "just text"');
+  });
+});

@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import { ConfigError, IssueList, type PathSegment } from './issues';
+import { ConfigError, describeValue, IssueList, type PathSegment } from './issues';
 import { checkParameters } from './parameter-spec';
 import { discreteValues } from './params';
 import { checkRunConfig, readConfigFile } from './run-config';
@@ -77,9 +77,7 @@ export function parseSweepConfig(yamlText: string, file?: string): SweepConfig {
   const issues = new IssueList(source.lineOf);
   const top = source.value === undefined ? {} : source.value;
   if (!isPlainObject(top)) {
-    issues.expected([], 'a mapping (a sweep config)', top);
-    issues.throwIfAny(file);
-    throw new Error('unreachable');
+    throw new ConfigError([{ path: '', message: `expected a mapping (a sweep config), got ${describeValue(top)}` }], file);
   }
   if (!('method' in top) && !('metric' in top) && !('parameters' in top) && RUN_BLOCKS.some((k) => k in top)) {
     const how = file ? `tunelab train --config ${file}` : 'tunelab train';
