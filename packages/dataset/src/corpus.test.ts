@@ -14,7 +14,7 @@ const TWO_TUNES = [
   'S:Trad, via EF',
   'M:6/8',
   'K:G',
-  '"G"GAB c2d|e3 d3:|   ',
+  ' "G"GAB c2d|e3 d3:|   ',
   '',
   '',
   'X: 2',
@@ -55,7 +55,7 @@ describe('loadCorpus', () => {
     expect(c.files).toEqual([{ name: file, from: file, chars: TWO_TUNES.length, tunes: 2 }]);
   });
 
-  it('normalized: drops comments and S:/Z:/N:/H:, writes X:1, trims line ends', async () => {
+  it('normalized: drops comments and S:/Z:/N:/H:, writes X:1, trims lines', async () => {
     const c = await loadCorpus(config({ preprocessing: 'normalized' }));
     expect(c.tunes.map((t) => t.text)).toEqual([
       'X:1\nT:First\nM:6/8\nK:G\n"G"GAB c2d|e3 d3:|\n',

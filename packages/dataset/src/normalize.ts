@@ -1,36 +1,38 @@
 /**
- * `normalized` preprocessing: a tune rebuilt without what a model should not spend capacity on.
- * Dropped: comment lines and trailing `%` comments, and the fields S: (source), Z: (transcriber),
- * N: (notes), H: (history) — free text that differs per tune. Kept fields are written `X:1`, not `X: 1`;
- * trailing whitespace goes; every other character of the music is kept as written.
+ * `normalized` preprocessing: a tune rebuilt from its parse (@tunelab/abc) without what a model should not
+ * spend capacity on. Dropped: comments (`%` lines and trailing `% …`), and the fields S: (source),
+ * Z: (transcriber), N: (notes), H: (history) — free text that differs per tune. Kept fields are written
+ * `X:1`, not `X: 1` (letter, colon, value trimmed); spaces at either end of a line (which ABC ignores there)
+ * and lines left empty go. Every token
+ * of the music itself is kept as written.
  */
-import type { SourceTune } from '@tunelab/abc';
+import { parseTune, type SourceTune, type Token } from '@tunelab/abc';
 
 const DROPPED_FIELDS = new Set(['S', 'Z', 'N', 'H']);
 
 /** The normalized text of one tune, ending with its newline (empty when nothing is left). */
 export function normalizeTune(tune: SourceTune): string {
+  const lines: Token[][] = [[]];
+  for (const t of parseTune(tune).tokens) {
+    if (t.kind === 'newline') lines.push([]);
+    else lines[lines.length - 1].push(t);
+  }
   const out: string[] = [];
-  for (const rawLine of tune.text.split('\n')) {
-    const line = stripComment(rawLine.replace(/\r$/, '')).replace(/[ \t]+$/, '');
-    if (line.length === 0) continue;
-    const field = /^([A-Za-z]):(.*)$/.exec(line);
+  for (const line of lines) {
+    const field = line.find((t) => t.kind === 'field');
+    let text: string;
     if (field) {
-      if (DROPPED_FIELDS.has(field[1])) continue;
-      out.push(`${field[1]}:${field[2].trim()}`);
-    } else out.push(line);
+      const m = /^([A-Za-z+]):([^%]*)/.exec(field.text);
+      if (!m || DROPPED_FIELDS.has(m[1])) continue;
+      text = `${m[1]}:${m[2].trim()}`;
+    } else {
+      text = line
+        .filter((t) => t.kind !== 'comment')
+        .map((t) => t.text)
+        .join('')
+        .trim();
+    }
+    if (text.length > 0) out.push(text);
   }
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
-}
-
-/** Drops a `%` comment; a `%` inside a "quoted" chord or annotation, or escaped `\%`, is text. */
-function stripComment(line: string): string {
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c === '"') quoted = !quoted;
-    else if (c === '\\') i++;
-    else if (c === '%' && !quoted) return line.slice(0, i);
-  }
-  return line;
 }
