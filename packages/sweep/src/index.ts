@@ -1,15 +1,6 @@
 export { createRng, type Rng } from './rng';
-export {
-  type TrialParams,
-  discreteValues,
-  gridPointAt,
-  gridPoints,
-  paramsKey,
-  valueKey,
-  sampleParameter,
-  sampleParams,
-  spaceSize,
-} from './space';
+// Grid order and paramsKey are @tunelab/config's (gridPoints, paramsKey); the search uses the same.
+export { type TrialParams, gridPointAt, sampleParameter, sampleParams, spaceSize } from './space';
 export { type TrialStatus, type IntermediateValue, type TrialRecord, goalSign } from './history';
 export { proposeRandom } from './random-search';
 export {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ParameterSpec } from '@tunelab/config';
+import { gridPoints as configGridPoints, type ParameterSpec } from '@tunelab/config';
 import { createRng } from './rng';
 import { discreteValues, gridPointAt, gridPoints, paramsKey, sampleParameter, spaceSize } from './space';
 
@@ -47,6 +47,15 @@ describe('grid', () => {
     ]);
     expect(spaceSize(params)).toBe(6);
     expect(() => gridPointAt(params, 6)).toThrow(/grid index/);
+  });
+
+  it("matches @tunelab/config's gridPoints order for values / value parameters", () => {
+    const discrete: Record<string, ParameterSpec> = {
+      x: { kind: 'categorical', values: [[128], [256, 256]] },
+      y: { kind: 'constant', value: 0.2 },
+      z: { kind: 'categorical', values: ['adam', 'sgd', 'rmsprop'] },
+    };
+    expect(gridPoints(discrete)).toEqual(configGridPoints(discrete));
   });
 
   it('enumerates q_uniform from min in steps of q, without float noise', () => {

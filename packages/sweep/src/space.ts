@@ -1,11 +1,14 @@
-import type { ParameterSpec, ParameterValue } from '@tunelab/config';
+import { paramsKey, type ParameterSpec, type ParameterValue } from '@tunelab/config';
 import type { Rng } from './rng';
 
 /**
  * The search space: what values each parameter kind can take, a canonical key for a parameter assignment,
  * the grid in its deterministic order, and a uniform draw. Shared by grid, random and TPE so that the
- * three agree on bounds and quantization.
+ * three agree on bounds and quantization. Duplicate detection uses @tunelab/config's paramsKey (JSON with
+ * keys sorted at every depth), the same key the config and the store use.
  */
+
+export { paramsKey };
 
 /** One trial's parameter assignment: dotted path → value. */
 export type TrialParams = Record<string, ParameterValue>;
@@ -130,29 +133,9 @@ export function gridPoints(parameters: Record<string, ParameterSpec>): TrialPara
   return Array.from({ length: size }, (_, i) => gridPointAt(parameters, i));
 }
 
-function canonical(v: ParameterValue): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.keys(v)
-        .sort()
-        .map((k) => [k, canonical(v[k])]),
-    );
-  }
-  return v;
-}
-
-/**
- * A canonical string for an assignment: JSON with keys sorted at every level, so equal configs get equal
- * keys whatever order a database (PostgreSQL jsonb reorders keys) hands them back in.
- */
-export function paramsKey(params: TrialParams): string {
-  return JSON.stringify(canonical(params));
-}
-
-/** The same canonical string for one value (categorical choices that are lists or objects). */
+/** The canonical string for one value (categorical choices that are lists or objects), via config's paramsKey. */
 export function valueKey(value: ParameterValue): string {
-  return JSON.stringify(canonical(value));
+  return paramsKey({ v: value });
 }
 
 /** Draw one value of a parameter uniformly from its prior (log-uniform for log_uniform_values). */
