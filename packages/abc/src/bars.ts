@@ -17,16 +17,17 @@ import type { Bar, Fraction, Meter, Token, Tune } from './types';
  *     over; a short bar there carries over and is completed by what is played next (the pickup of the next
  *     section, or the first bar of the repeat);
  *   - the first bar of the tune may be short (an anacrusis), and so may the last (it completes the anacrusis);
- *   - bars under M:none are not checked; a tune with several voices (V:) is not checked.
+ *   - a part label in the body (`P:B`) ends a section like `||` and starts a new one (its repeat starts there);
+ *   - bars under M:none are not checked; each voice (V:) is followed on its own.
  * Each bar is reported at most once, as short or long, at the bar where the shortfall starts.
  * This is the playing-order model abc2midi uses (so the two mostly agree), with one difference: a first bar
  * that is too long is reported (abc2midi never checks the first bar).
  */
 
-type CloseKind = 'single' | 'double' | 'rep-start' | 'rep-end' | 'double-rep' | null;
+/** How a bar ends: a bar line's kind; `part` a P: field in the body; `split` a variant ending that starts mid-bar. */
+type CloseKind = 'single' | 'double' | 'rep-start' | 'rep-end' | 'double-rep' | 'part' | 'split' | null;
 
 interface RawBar {
-  first: Token | null;
   start: Token | null;
   duration: Fraction;
   timed: boolean;
@@ -64,15 +65,22 @@ function parseEnding(text: string): number[] {
   return out;
 }
 
-/** Cuts the body into bars, noting the meter in effect at each bar's start. */
-function cutBars(tune: Tune): RawBar[] {
-  const bars: RawBar[] = [];
+/** The bars of one voice. */
+interface Voice {
+  bars: RawBar[];
+  bar: RawBar;
+  pendingEnding: number[] | null;
+}
+
+/**
+ * Cuts the body into bars, one list per voice (V:), noting the meter and unit length in effect at each
+ * bar's start.
+ */
+function cutBars(tune: Tune): RawBar[][] {
   let meter: Meter = { text: '', barLength: null };
   let unit = defaultUnitLength(null);
   let unitSet = false;
-  let pendingEnding: number[] | null = null;
-  const fresh = (): RawBar => ({
-    first: null,
+  const fresh = (ending: number[] | null): RawBar => ({
     start: null,
     duration: ZERO,
     timed: false,
@@ -81,47 +89,71 @@ function cutBars(tune: Tune): RawBar[] {
     meterText: meter.text,
     close: null,
     closeKind: null,
-    ending: pendingEnding,
+    ending,
   });
-  let bar = fresh();
+  const voices = new Map<string, Voice>();
+  const voiceFor = (id: string): Voice => {
+    let v = voices.get(id);
+    if (!v) voices.set(id, (v = { bars: [], bar: fresh(null), pendingEnding: null }));
+    return v;
+  };
+  // Music before any V: belongs to the first voice, `V:1` (as abc2midi reads it).
+  let voice = voiceFor('1');
+  let inBody = false;
+  let continued = false; // the last music line ended with a backslash
+  const closeWith = (kind: CloseKind, token: Token | null, nextEnding: number[] | null = null) => {
+    voice.bar.close = token;
+    voice.bar.closeKind = kind;
+    voice.bars.push(voice.bar);
+    voice.bar = fresh(nextEnding);
+  };
   for (const t of tune.tokens) {
     if (t.kind === 'field' || t.kind === 'inline-field') {
       const body = t.kind === 'inline-field' ? t.text.slice(1, -1) : t.text;
-      if (body[0] === 'M') {
-        const m = parseMeter(fieldValue(body.slice(2)));
+      const letter = body[0];
+      const value = fieldValue(body.slice(2));
+      // A part label in the body (`P:B`) starts a new section: the previous part may end mid-bar, as at `||`.
+      // Other P: text (`P:3`, `P:\>`, `P:turn` in the original Nottingham files, often inside a line continued
+      // with a backslash) marks a spot in the middle of a bar and changes nothing.
+      if (letter === 'P' && inBody && !continued && /^[A-Z]\d*$/.test(value)) closeWith('part', null);
+      if (letter === 'K') inBody = true;
+      if (letter === 'V' && inBody) voice = voiceFor(value.split(/\s/)[0] ?? '');
+      if (letter === 'M') {
+        const m = parseMeter(value);
         if (m) {
           meter = m;
           if (!unitSet) unit = defaultUnitLength(m);
         }
-      } else if (body[0] === 'L') {
-        const l = parseUnitLength(fieldValue(body.slice(2)));
+      } else if (letter === 'L') {
+        const l = parseUnitLength(value);
         if (l) {
           unit = l;
           unitSet = true;
         }
       }
-      if (!bar.timed) {
-        bar.expected = meter.barLength;
-        bar.meterText = meter.text;
-        bar.unit = unit;
+      if (!voice.bar.timed) {
+        voice.bar.expected = meter.barLength;
+        voice.bar.meterText = meter.text;
+        voice.bar.unit = unit;
       }
       continue;
     }
+    if (t.kind === 'continuation') continued = true;
+    else if (t.kind !== 'newline' && t.kind !== 'space' && t.kind !== 'comment') continued = false;
     if (t.kind === 'ending') {
-      bar.ending = parseEnding(t.text.slice(1));
+      // `BAG [1 A3 :|`: the notes before a mid-bar ending are common to both passes.
+      if (voice.bar.timed) closeWith('split', null);
+      voice.bar.ending = parseEnding(t.text.slice(1));
       continue;
     }
     if (t.kind === 'bar') {
       const { kind, ending } = closeKind(t.text);
-      bar.close = t;
-      bar.closeKind = kind;
-      bars.push(bar);
-      pendingEnding = ending;
-      bar = fresh();
-      pendingEnding = null;
+      closeWith(kind, t, ending);
       continue;
     }
     if (t.duration) {
+      inBody = true;
+      const bar = voice.bar;
       if (!bar.timed) {
         bar.timed = true;
         bar.start = t;
@@ -132,74 +164,96 @@ function cutBars(tune: Tune): RawBar[] {
       bar.duration = add(bar.duration, t.duration);
     }
   }
-  if (bar.timed || bar.ending) bars.push(bar);
-  return bars;
+  const out: RawBar[][] = [];
+  for (const v of voices.values()) {
+    if (v.bar.timed || v.bar.ending) v.bars.push(v.bar);
+    if (v.bars.length > 0) out.push(v.bars);
+  }
+  return out;
 }
 
-const SECTION_END = new Set<CloseKind>(['double', 'rep-start', 'rep-end', 'double-rep']);
+const SECTION_END = new Set<CloseKind>(['double', 'rep-start', 'rep-end', 'double-rep', 'part']);
 
 function describe(d: Fraction, unit: Fraction): string {
   const units = div(d, unit);
   return `${formatFraction(d)} (${formatFraction(units)} × L:${formatFraction(unit)})`;
 }
 
+type Verdicts = Map<RawBar, { status: 'short' | 'long'; message: string }>;
+
 /**
  * Cuts a parsed tune's body into bars, checks their lengths (the rule is at the top of this file), adds
- * `bar-length` findings to `tune.findings` and returns the bars that hold music.
+ * `bar-length` findings to `tune.findings` and returns the bars that hold music, in source order.
  */
 export function checkBars(tune: Tune): Bar[] {
-  const raw = cutBars(tune);
-  const verdict = new Map<number, { status: 'short' | 'long'; message: string }>();
-  const voices = new Set(tune.headers.filter((h) => h.field === 'V').map((h) => h.value.split(/\s/)[0]));
-  const check = voices.size <= 1;
-  if (!check) {
-    const v = tune.headers.find((h) => h.field === 'V')!;
-    tune.findings.push({ severity: 'warning', code: 'voices-unchecked', message: 'several voices (V:): bar lengths are not checked', line: v.line, col: v.col });
-  } else {
-    playThrough(raw, verdict);
-  }
+  const voices = cutBars(tune);
+  const verdict: Verdicts = new Map();
+  for (const bars of voices) playThrough(bars, verdict);
+  const all = voices.flat().sort((a, b) => (a.start?.offset ?? a.close?.offset ?? 0) - (b.start?.offset ?? b.close?.offset ?? 0));
   const out: Bar[] = [];
-  raw.forEach((b, i) => {
-    if (!b.timed) return;
-    const v = verdict.get(i);
-    const at = b.start ?? b.close;
-    const bar: Bar = {
-      index: out.length,
-      line: at?.line ?? tune.source.line,
-      col: at?.col ?? 1,
-      duration: b.duration,
-      expected: b.expected,
-      closedBy: b.close?.text ?? null,
-      status: !check || b.expected === null ? 'unchecked' : (v?.status ?? 'ok'),
-    };
-    out.push(bar);
-    if (v) {
-      tune.findings.push({ severity: 'error', code: 'bar-length', message: `bar ${bar.index + 1} ${v.message}`, line: bar.line, col: bar.col });
+  // A bar cut in two by a mid-bar variant ending is reported as one bar.
+  const next = new Map<RawBar, RawBar>();
+  for (const voiceBars of voices) voiceBars.forEach((b, i) => voiceBars[i + 1] && next.set(b, voiceBars[i + 1]));
+  const joined = new Map<RawBar, Bar>();
+  for (const b of all) {
+    if (!b.timed) continue;
+    const v = verdict.get(b);
+    const status = b.expected === null ? 'unchecked' : (v?.status ?? 'ok');
+    const head = joined.get(b);
+    let bar: Bar;
+    if (head) {
+      bar = head;
+      bar.duration = add(bar.duration, b.duration);
+      bar.closedBy = b.close?.text ?? null;
+      if (status !== 'ok') bar.status = status;
+    } else {
+      bar = {
+        index: out.length,
+        line: b.start?.line ?? tune.source.line,
+        col: b.start?.col ?? 1,
+        duration: b.duration,
+        expected: b.expected,
+        closedBy: b.close?.text ?? null,
+        status,
+      };
+      out.push(bar);
     }
-  });
+    const after = next.get(b);
+    if (b.closeKind === 'split' && after) joined.set(after, bar);
+    if (v) {
+      tune.findings.push({
+        severity: 'error',
+        code: 'bar-length',
+        message: `bar ${bar.index + 1} ${v.message}`,
+        line: b.start?.line ?? bar.line,
+        col: b.start?.col ?? bar.col,
+      });
+    }
+  }
   return out;
 }
 
 /** Walks the bars in playing order and records each bar whose length does not fit. */
-function playThrough(bars: RawBar[], verdict: Map<number, { status: 'short' | 'long'; message: string }>): void {
+function playThrough(bars: RawBar[], verdict: Verdicts): void {
   let pass = 1;
   let repeatFrom = 0;
   let acc = ZERO;
   let accFrom = -1; // the bar where the accumulated length started
   let barsDone = 0;
+  let inEnding = false;
   let steps = 0;
   const limit = bars.length * 4 + 16;
   const flag = (i: number) => {
-    const b = bars[accFrom >= 0 ? accFrom : i];
     const at = accFrom >= 0 ? accFrom : i;
-    if (verdict.has(at) || !b.expected) return;
+    const b = bars[at];
+    if (verdict.has(b) || !b.expected) return;
     const long = compare(acc, b.expected) > 0;
     const expected = `M:${b.meterText} needs ${describe(b.expected, b.unit)}`;
     const message =
       at === i
         ? `lasts ${describe(acc, b.unit)} but ${expected}`
         : `lasts ${describe(bars[at].duration, b.unit)} and ends at a section bar line, but what is played after it does not complete it (${describe(acc, b.unit)} in all; ${expected})`;
-    verdict.set(at, { status: long ? 'long' : 'short', message });
+    verdict.set(b, { status: long ? 'long' : 'short', message });
   };
   const close = (i: number) => {
     const b = bars[i];
@@ -222,6 +276,7 @@ function playThrough(bars: RawBar[], verdict: Map<number, { status: 'short' | 'l
       else i = j + 1;
       continue;
     }
+    if (b.ending) inEnding = true;
     if (!b.expected) {
       acc = ZERO;
       accFrom = -1;
@@ -233,13 +288,19 @@ function playThrough(bars: RawBar[], verdict: Map<number, { status: 'short' | 'l
       acc = add(acc, b.duration);
     }
     if (b.closeKind === null) break; // end of tune without a bar line: handled below
+    if (b.closeKind === 'split') {
+      i++;
+      continue;
+    }
     const soft = b.closeKind !== 'single';
     if (!soft || compare(acc, b.expected) >= 0 || barsDone === 0) close(i);
     // Where the next bar comes from.
-    if (b.closeKind === 'rep-start') {
+    if (b.closeKind === 'rep-start' || b.closeKind === 'part') {
       repeatFrom = i + 1;
       pass = 1;
+      inEnding = false;
     } else if (b.closeKind === 'rep-end' || b.closeKind === 'double-rep') {
+      inEnding = false;
       if (pass === 1) {
         pass = 2;
         i = repeatFrom;
@@ -247,10 +308,11 @@ function playThrough(bars: RawBar[], verdict: Map<number, { status: 'short' | 'l
       }
       repeatFrom = i + 1;
       pass = 1;
-    } else if (b.closeKind === 'double' && pass > 1) {
-      // `||` after the last ending finishes the repeat; a later :| repeats from here.
+    } else if (b.closeKind === 'double' && pass > 1 && inEnding) {
+      // `||` after the last variant ending finishes the repeat; a later :| repeats from here.
       repeatFrom = i + 1;
       pass = 1;
+      inEnding = false;
     }
     i++;
   }

@@ -11,3 +11,4 @@ export { abcTokens } from './vocab';
 export { lexTune } from './lexer';
 export { frac, add, sub, mul, div, compare, equals, formatFraction, parseFraction, ZERO, ONE } from './fraction';
 export { parseMeter, parseUnitLength, defaultUnitLength } from './fields';
+export { splitLines } from './split';

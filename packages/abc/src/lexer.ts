@@ -1,3 +1,4 @@
+import { chordSymbolProblem } from './chord-symbols';
 import type { Finding, Token, TokenKind } from './types';
 
 /**
@@ -98,6 +99,8 @@ export function lexMusicLine(ctx: Ctx, s: string): void {
         push(ctx, 'guitar-chord', rest, i);
         i = n;
       } else {
+        const problem = chordSymbolProblem(s.slice(i + 1, j));
+        if (problem) find(ctx, 'bad-chord-symbol', `chord symbol ${problem}`, i);
         push(ctx, 'guitar-chord', s.slice(i, j + 1), i);
         i = j + 1;
       }
@@ -139,6 +142,7 @@ export function lexMusicLine(ctx: Ctx, s: string): void {
     } else if (c === '[') {
       i = lexBracket(ctx, s, i);
     } else if ((m = BAR.exec(rest))) {
+      if (/\|\|\|/.test(m[0])) find(ctx, 'odd-bar-line', `bar line ${m[0]} is not one ABC 2.1 defines (read here as a double bar)`, i, 'warning');
       push(ctx, 'bar', m[0], i);
       i += m[0].length;
     } else if ((m = NOTE.exec(rest))) {
