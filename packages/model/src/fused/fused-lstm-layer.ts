@@ -17,15 +17,8 @@ interface LstmCellLike {
   bias: tfl.LayerVariable | null;
 }
 
-interface LstmLike extends tfl.RNN {
-  readonly cell: LstmCellLike;
-  readonly returnSequences: boolean;
-  readonly returnState: boolean;
-  readonly goBackwards: boolean;
-}
-
 // tfjs-layers exports the lstm() factory but not the LSTM class; its instances carry the constructor.
-const LSTMBase = Object.getPrototypeOf(tfl.layers.lstm({ units: 1 })).constructor as new (args: LstmArgs) => LstmLike;
+const LSTMBase = Object.getPrototypeOf(tfl.layers.lstm({ units: 1 })).constructor as new (args: LstmArgs) => tfl.RNN;
 
 function activationName(a: LstmArgs['activation'] | LstmArgs['recurrentActivation']): string | undefined {
   return typeof a === 'string' ? a : undefined;
@@ -65,7 +58,7 @@ export class FusedLSTM extends LSTMBase {
       const list = Array.isArray(inputs) ? inputs : [inputs];
       const x = list[0] as tf.Tensor3D;
       const [B, T] = x.shape;
-      const cell = this.cell;
+      const cell = (this as unknown as { cell: LstmCellLike }).cell;
       const U = cell.units;
       let initial: tf.Tensor[] | undefined;
       if (list.length === 3) initial = list.slice(1);
@@ -90,7 +83,8 @@ export class FusedLSTM extends LSTMBase {
   }
 }
 
-tf.serialization.registerClass(FusedLSTM);
+// Static fromConfig is inherited from Layer at run time; the cast only restores what the base-class cast hid.
+tf.serialization.registerClass(FusedLSTM as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
 /** A {@link FusedLSTM} layer; same options as tf.layers.lstm (recurrentActivation defaults to sigmoid). */
 export function fusedLstmLayer(args: FusedLSTMArgs): FusedLSTM {
