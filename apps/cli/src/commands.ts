@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAbcCommands } from './commands/abc';
 import { registerDataCommands } from './commands/data';
 import { registerSweepCommands } from './commands/sweep';
+import { registerEvalCommands } from './commands/eval';
 
 /**
  * Every command group registers itself here; each lives in its own file under commands/.
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerAbcCommands(program);
   registerDataCommands(program);
   registerSweepCommands(program);
+  registerEvalCommands(program);
 }

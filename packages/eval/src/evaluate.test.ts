@@ -90,7 +90,8 @@ describe('evaluateTunes', () => {
       { abc2midi: false, perTune: false },
     );
     expect(report.copiedTunes).toBe(340);
-    expect(report.duplicateTunes).toBe(0);
+    // Three jigs of the file repeat the music of an earlier one under another title.
+    expect(report.duplicateTunes).toBe(3);
     expect(report.distributions.distance.key).toBe(0);
   });
 });
