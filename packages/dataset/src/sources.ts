@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { InputError } from '@tunelab/config';
 import { globFiles, isGlob } from './glob';
 import { NOTTINGHAM, NOTTINGHAM_FILES, NOTTINGHAM_FILE_NAMES, NOTTINGHAM_URL } from './nottingham';
@@ -51,8 +51,8 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 /**
- * Reads the files of a corpus. `files` picks files by name (without `.abc`) among what the corpus holds:
- * the named corpus's 14 files, a folder's .abc files, a glob's matches or a single file; empty = all.
+ * Reads the files of a corpus. For the named corpus, `files` picks files by name (without `.abc`; empty = all
+ * 14); a path corpus (a file, a folder's .abc files, a glob's matches) ignores `files`.
  * @throws InputError naming the corpus or file and how to fix it.
  */
 export async function readCorpusSource(corpus: string, files: string[], opts: SourceOptions = {}): Promise<CorpusSource> {
@@ -72,12 +72,9 @@ export async function readCorpusSource(corpus: string, files: string[], opts: So
     const all = wanted.length === NOTTINGHAM_FILE_NAMES.length;
     return { name: all ? NOTTINGHAM : `${NOTTINGHAM}:${wanted.join(',')}`, files: out };
   }
-  const paths = listPaths(corpus);
-  const picked = pickFiles(corpus, paths, files);
-  return {
-    name: files.length > 0 ? `${corpus}:${files.map(stripAbc).join(',')}` : corpus,
-    files: picked.map((p) => ({ name: p, text: readFileSync(p, 'utf8'), from: p })),
-  };
+  // `files` belongs to the named corpus (DataConfig's contract, whose default is [jigs]); a path already says
+  // which files it means, so the default must not turn `corpus: my/folder` into "no jigs.abc in my/folder".
+  return { name: corpus, files: listPaths(corpus).map((p) => ({ name: p, text: readFileSync(p, 'utf8'), from: p })) };
 }
 
 /** `nottingham` → [], `nottingham:jigs,hpps` → ['jigs', 'hpps'], anything else → null. */
@@ -110,21 +107,6 @@ function listPaths(corpus: string): string[] {
     return found;
   }
   return [corpus];
-}
-
-function pickFiles(corpus: string, paths: string[], files: string[]): string[] {
-  if (files.length === 0) return paths;
-  const byName = new Map(paths.map((p) => [stripAbc(basename(p)), p]));
-  return [...new Set(files.map(stripAbc))].map((f) => {
-    const p = byName.get(f);
-    if (!p) {
-      throw new InputError(
-        `unknown file "${f}" in corpus ${corpus}: expected one of ${[...byName.keys()].join(', ')}`,
-        'data.files',
-      );
-    }
-    return p;
-  });
 }
 
 /**

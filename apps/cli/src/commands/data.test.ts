@@ -49,6 +49,18 @@ describe.skipIf(!dataDir)(`tunelab data stats ${dataDir ? '' : '(skipped: set TU
     expect(r.stderr).toMatch(/--files: unknown file "jig" in corpus nottingham: expected one of .*jigs/);
   });
 
+  it('--files with a path corpus: says to name the files in --corpus, exit 1', () => {
+    const r = tunelab(['data', 'stats', '--corpus', dataDir!, '--files', 'jigs']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--files picks files of the named corpus "nottingham"; with a path corpus, name the files in --corpus/);
+  });
+
+  it('a path corpus: a file of the shared copy gives the same figures as the named corpus', () => {
+    const r = tunelab(['data', 'stats', '--corpus', join(dataDir!, 'jigs.abc'), '--val', '0', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ tunes: 340, chars: 129_665, vocabSize: 86 });
+  });
+
   it('a missing corpus path: one line naming it, exit 1', () => {
     const r = tunelab(['data', 'stats', '--corpus', 'no/such/folder', '--json']);
     expect(r.code).toBe(1);

@@ -31,7 +31,7 @@ export function registerDataCommands(program: Command): void {
     .command('stats')
     .description('Load a corpus as a run would and report its size, vocabulary, split and batches per epoch.')
     .option('--corpus <corpus>', `"${NOTTINGHAM}", or a path to an .abc file, a folder or a glob`, NOTTINGHAM)
-    .option('--files <names...>', 'files of the corpus, without .abc (comma or space separated; default: all)', splitList)
+    .option('--files <names...>', `files of the ${NOTTINGHAM} corpus, without .abc (comma or space separated; default: all)`, splitList)
     .option('--data-dir <dir>', 'folder holding the named corpus files (else TUNELAB_DATA_DIR, the cache, a download)')
     .addOption(new Option('--preprocessing <kind>', 'raw text or tunes rebuilt from their parse').choices(['raw', 'normalized']).default('raw'))
     .addOption(new Option('--vocabulary <kind>', 'one symbol per character or per ABC token').choices(['char', 'token']).default('char'))
@@ -42,6 +42,13 @@ export function registerDataCommands(program: Command): void {
     .option('--seq-len <n>', 'batch length for the batches-per-epoch figure', integer('--seq-len', 1), SEED_BATCH.seqLen)
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: StatsOptions) => {
+      const named = opts.corpus === NOTTINGHAM || opts.corpus.startsWith(`${NOTTINGHAM}:`);
+      if (!named && opts.files && opts.files.length > 0) {
+        throw new UsageError(
+          `--files picks files of the named corpus "${NOTTINGHAM}"; with a path corpus, name the files in --corpus ` +
+            `(a file, a folder, or a glob such as "dir/{jigs,hpps}.abc"), but got --corpus ${opts.corpus} --files ${opts.files.join(',')}`,
+        );
+      }
       const config: DataConfig = {
         corpus: opts.corpus,
         files: opts.files ?? [],
