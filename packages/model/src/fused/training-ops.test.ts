@@ -90,7 +90,8 @@ describe('softmax cross-entropy', () => {
 
 describe('FusedAdamOptimizer', () => {
   const target = tf.tensor1d([0.5, -1, 2, 0.25]);
-  const lossOf = (a: tf.Variable, m: tf.Variable) => () => tf.sum(tf.square(tf.sub(tf.matMul(m, tf.reshape(a, [4, 1])), 1))).add(tf.sum(tf.square(tf.sub(a, target)))) as tf.Scalar;
+  const lossOf = (a: tf.Variable, m: tf.Variable) => () =>
+    tf.add(tf.sum(tf.square(tf.sub(tf.matMul(m, tf.reshape(a, [4, 1])), 1))), tf.sum(tf.square(tf.sub(a, target)))) as tf.Scalar;
   const vars = (seed: number, tag: string) =>
     [tf.variable(tf.tensor1d(randomArray(4, seed)), true, `a${tag}`), tf.variable(tf.tensor2d(randomArray(12, seed + 1), [3, 4]), true, `m${tag}`)] as const;
 
