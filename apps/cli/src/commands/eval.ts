@@ -112,6 +112,7 @@ async function evalCheckpoint(flags: EvalFlags): Promise<EvalReport> {
   throw new UsageError('eval --checkpoint: not yet available (needs loadCheckpoint and sample from @tunelab/model)');
 }
 
+const round1 = (v: number) => String(Math.round(v * 10) / 10);
 const pct = (v: number | null) => (v === null ? 'n/a (abc2midi not installed)' : `${(100 * v).toFixed(1)}%`);
 
 function printReport(report: EvalReport, flags: EvalFlags): void {
@@ -127,7 +128,7 @@ function printReport(report: EvalReport, flags: EvalFlags): void {
         ['bars ok', pct(report.barOkRate)],
         ['header ok', pct(report.headerOkRate)],
         ['abc2midi clean', pct(report.abc2midiCleanRate)],
-        ['longest shared span: median / p95', `${report.noveltyLcsMedian} / ${report.noveltyLcsP95}`],
+        ['longest shared span: median / p95', `${round1(report.noveltyLcsMedian)} / ${round1(report.noveltyLcsP95)}`],
         ['  as share of body: median', pct(report.noveltyLcsShareMedian)],
         ['bars found in reference', pct(report.barsInReferenceRate)],
         ['copied tunes (≥80% of body in one span)', report.copiedTunes],
