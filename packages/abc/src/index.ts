@@ -12,3 +12,5 @@ export { lexTune } from './lexer';
 export { frac, add, sub, mul, div, compare, equals, formatFraction, parseFraction, ZERO, ONE } from './fraction';
 export { parseMeter, parseUnitLength, defaultUnitLength } from './fields';
 export { splitLines } from './split';
+export { checkText, checkFile, summarizeChecks, hasErrors } from './check';
+export type { FileCheck, CheckSummary, TuneProblems } from './check';

@@ -1,6 +1,57 @@
 import type { Command } from 'commander';
+import { checkFile, summarizeChecks, type FileCheck } from '@tunelab/abc';
+import { printJson, say, table, UsageError } from '../output';
+
+interface CheckOptions {
+  json?: boolean;
+  strict?: boolean;
+  warnings?: boolean;
+}
 
 /** `tunelab abc …` */
 export function registerAbcCommands(program: Command): void {
-  program.command('abc').description('(not yet implemented)');
+  const abc = program.command('abc').description('Read and validate ABC notation.');
+  abc
+    .command('check')
+    .description(
+      'Check ABC files tune by tune: structure, header fields, unknown symbols, bar lengths against M: and L:. ' +
+        'Prints each error as file:line:col, a table per file and a total. Exits 0 when every file could be read ' +
+        '(with --strict: 1 when any tune has an error).',
+    )
+    .argument('<files...>', 'ABC files (several tunes each: X: starts a tune, a blank line ends it)')
+    .option('--json', 'print one JSON document on stdout: { files, tunes, tunesWithErrors, barLengthFindings, perFile }')
+    .option('--strict', 'exit 1 when any tune has an error')
+    .option('--warnings', 'also list warnings (unknown fields, odd bar lines …), not only errors')
+    .action((files: string[], opts: CheckOptions) => {
+      const perFile: FileCheck[] = [];
+      const unreadable: string[] = [];
+      for (const f of files) {
+        try {
+          perFile.push(checkFile(f));
+        } catch (err) {
+          unreadable.push((err as Error).message);
+        }
+      }
+      if (unreadable.length > 0) throw new UsageError(unreadable.join('\n'));
+      const summary = summarizeChecks(perFile);
+      if (opts.json) {
+        printJson(summary);
+      } else {
+        for (const f of perFile) {
+          for (const p of f.problems) {
+            for (const x of p.findings) {
+              if (x.severity === 'error' || opts.warnings) say(false, `${f.file}:${x.line}:${x.col}: ${x.severity} ${x.code}: ${x.message}`);
+            }
+          }
+        }
+        const rows = perFile.map((f) => [f.file, f.tunes, f.tunesWithErrors, f.barLengthFindings, f.errors, f.warnings]);
+        say(false, table(['file', 'tunes', 'with errors', 'bar-length', 'errors', 'warnings'], rows));
+        say(
+          false,
+          `total: ${summary.files} file${summary.files === 1 ? '' : 's'}, ${summary.tunes} tunes, ` +
+            `${summary.tunesWithErrors} with errors, ${summary.barLengthFindings} bar-length findings`,
+        );
+      }
+      if (opts.strict && summary.tunesWithErrors > 0) process.exitCode = 1;
+    });
 }
