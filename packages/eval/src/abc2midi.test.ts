@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { splitTunes } from '@tunelab/abc';
 import { checkWithAbc2midi, findAbc2midi, parseAbc2midiOutput } from './abc2midi';
 import { HAND_CASES, inCI, nottinghamDir } from './test-support';
@@ -52,5 +54,38 @@ describe('checkWithAbc2midi', () => {
     const v = await checkWithAbc2midi(tunes);
     expect(tunes).toHaveLength(340);
     expect(v!.filter((x) => x.clean)).toHaveLength(305);
+  });
+});
+
+describe('checkWithAbc2midi with a stand-in program', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tunelab-eval-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** A shell script that plays abc2midi: it is given the file and `-c`, like the real one. */
+  const fake = (name: string, body: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, `#!/bin/sh\n${body}\n`);
+    chmodSync(path, 0o755);
+    return path;
+  };
+
+  it('kills a hung run after the time limit, retries its tunes one by one, and marks the one that hangs', async () => {
+    // Hangs only on files that hold the tune "T:hang".
+    const binary = fake('hang.sh', 'if grep -q "T:hang" "$1"; then sleep 10; fi');
+    const t0 = Date.now();
+    const v = await checkWithAbc2midi(['X:1\nT:ok\nK:C\nC|', 'X:2\nT:hang\nK:C\nC|', 'X:3\nT:ok\nK:C\nC|'], { binary, timeoutMs: 300 });
+    expect(v!.map((x) => [x.clean, x.timedOut])).toEqual([
+      [true, false],
+      [false, true],
+      [true, false],
+    ]);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('maps messages to tunes across several batches run at once', async () => {
+    // Reports an error on the line of every tune titled "T:bad" (grep -n gives the T: line, inside the tune).
+    const binary = fake('bad.sh', 'grep -n "T:bad" "$1" | cut -d: -f1 | while read n; do echo "Error in line-char $n-0 : bad"; done');
+    const tunes = Array.from({ length: 10 }, (_, i) => `X:${i + 1}\nT:${i % 3 === 0 ? 'bad' : 'good'}\nK:C\nC|`);
+    const v = await checkWithAbc2midi(tunes, { binary, batchSize: 3, concurrency: 2 });
+    expect(v!.map((x) => x.clean)).toEqual(tunes.map((_, i) => i % 3 !== 0));
   });
 });
