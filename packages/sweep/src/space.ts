@@ -46,7 +46,8 @@ export function snapToQuantized(spec: { min: number; max: number; q: number }, x
 }
 
 /**
- * The finite list of values a parameter can take, or null for continuous kinds (uniform, log_uniform_values).
+ * The finite list of values a parameter can take, or null for continuous kinds (uniform, log_uniform_values
+ * with min < max).
  * int_uniform and q_uniform enumerate their range, so they can be part of a grid.
  */
 export function discreteValues(spec: ParameterSpec): ParameterValue[] | null {
@@ -63,7 +64,8 @@ export function discreteValues(spec: ParameterSpec): ParameterValue[] | null {
       return Array.from({ length: quantizedSteps(spec) + 1 }, (_, k) => quantizedValue(spec, k));
     case 'uniform':
     case 'log_uniform_values':
-      return null;
+      // A range of width zero is one value (so that such a space can be used up, not repeated forever).
+      return spec.min === spec.max ? [spec.min] : null;
     default:
       throw new Error(`Unknown parameter kind ${(spec as { kind: string }).kind}`);
   }
@@ -82,7 +84,7 @@ function valueCount(spec: ParameterSpec): number {
     case 'q_uniform':
       return quantizedSteps(spec) + 1;
     default:
-      return Infinity;
+      return spec.min === spec.max ? 1 : Infinity;
   }
 }
 

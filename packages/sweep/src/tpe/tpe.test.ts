@@ -83,6 +83,23 @@ describe('TPE parameter kinds', () => {
     expect(late.length).toBeGreaterThan(15);
   });
 
+  it('treats ranges of width zero as constants', () => {
+    const flat: Record<string, ParameterSpec> = {
+      a: { kind: 'uniform', min: 0.5, max: 0.5 },
+      b: { kind: 'log_uniform_values', min: 1e-3, max: 1e-3 },
+      c: { kind: 'int_uniform', min: 4, max: 4 },
+      d: { kind: 'q_uniform', min: 1, max: 1.2, q: 0.5 },
+      e: { kind: 'uniform', min: 0, max: 1 },
+    };
+    const history: TrialRecord[] = Array.from({ length: 12 }, (_, i) => ({
+      params: { a: 0.5, b: 1e-3, c: 4, d: 1, e: i / 12 },
+      status: 'completed',
+      value: i,
+    }));
+    const p = proposeTpe(flat, 'minimize', history, 1, 12, resolveTpeOptions(40));
+    expect(p).toMatchObject({ a: 0.5, b: 1e-3, c: 4, d: 1 });
+  });
+
   it('ignores failed and cancelled trials, and reads pruned ones by their last intermediate value', () => {
     const parameters1: Record<string, ParameterSpec> = { x: { kind: 'uniform', min: 0, max: 1 } };
     const base: TrialRecord[] = Array.from({ length: 12 }, (_, i) => ({ params: { x: i / 12 }, status: 'completed', value: Math.abs(i / 12 - 0.25) }));

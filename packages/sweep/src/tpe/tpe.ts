@@ -115,11 +115,17 @@ interface ParamCodec {
   build(obs: number[], weights: number[], opts: ParzenOptions): ParzenEstimator;
 }
 
-function codecFor(spec: ParameterSpec): ParamCodec | null {
+/** The parameter's codec, or its one value when it cannot vary (constant, or a range of width zero). */
+function codecFor(spec: ParameterSpec): ParamCodec | { constant: TrialParams[string] } {
   const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  if (spec.kind === 'uniform' || spec.kind === 'log_uniform_values') {
+    if (spec.min === spec.max) return { constant: spec.min };
+  }
+  if (spec.kind === 'int_uniform' && intBounds(spec)[0] === intBounds(spec)[1]) return { constant: intBounds(spec)[0] };
+  if (spec.kind === 'q_uniform' && quantizedSteps(spec) === 0) return { constant: quantizedValue(spec, 0) };
   switch (spec.kind) {
     case 'constant':
-      return null;
+      return { constant: spec.value };
     case 'categorical': {
       const keys = spec.values.map(valueKey);
       return {
@@ -203,8 +209,8 @@ function tpeSample(parameters: Record<string, ParameterSpec>, below: Observation
   const out: TrialParams = {};
   for (const [name, spec] of Object.entries(parameters)) {
     const codec = codecFor(spec);
-    if (codec === null) {
-      out[name] = (spec as { value: TrialParams[string] }).value;
+    if ('constant' in codec) {
+      out[name] = codec.constant;
       continue;
     }
     const b = encode(below, name, codec);
