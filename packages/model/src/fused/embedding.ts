@@ -4,6 +4,7 @@
  * Embedding works on cpu and wasm alike. Plain TypeScript: it moves memory, there is nothing to vectorise.
  */
 import { tf, tfl } from '../tf';
+import { timed } from './profile';
 import { f32, i32 } from './tensor-data';
 
 /**
@@ -22,16 +23,20 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
   const op = tf.customGrad((...args: unknown[]) => {
     const tbl = f32(args[0] as tf.Tensor);
     const out = new Float32Array(idv.length * E);
-    for (let n = 0; n < idv.length; n++) out.set(tbl.subarray(idv[n] * E, idv[n] * E + E), n * E);
+    timed('embedding.forward', () => {
+      for (let n = 0; n < idv.length; n++) out.set(tbl.subarray(idv[n] * E, idv[n] * E + E), n * E);
+    });
     const value = tf.tensor(out, [...ids.shape, E], 'float32');
     const gradFunc = (dy: tf.Tensor): tf.Tensor => {
       const g = f32(dy);
       const dt = new Float32Array(V * E);
-      for (let n = 0; n < idv.length; n++) {
-        const row = idv[n] * E;
-        const src = n * E;
-        for (let j = 0; j < E; j++) dt[row + j] += g[src + j];
-      }
+      timed('embedding.backward', () => {
+        for (let n = 0; n < idv.length; n++) {
+          const row = idv[n] * E;
+          const src = n * E;
+          for (let j = 0; j < E; j++) dt[row + j] += g[src + j];
+        }
+      });
       return tf.tensor2d(dt, [V, E]);
     };
     return { value, gradFunc };

@@ -5,7 +5,9 @@
  * checkpoints resume.
  */
 import { tf } from '../tf';
+import type { FusedKernels } from './kernels';
 import { getKernels } from './native';
+import { timed } from './profile';
 import { f32 } from './tensor-data';
 
 /** tfjs-core's NamedTensor (not re-exported from its index). */
@@ -55,32 +57,35 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     const clip = this.clipNorm ?? 0;
     const gradScale = clip > 0 && this.lastGradNorm > clip ? clip / this.lastGradNorm : 1;
     const registered = tf.engine().registeredVariables;
-    for (const { name, g } of grads) {
-      const variable = registered[name];
-      if (!variable) throw new Error(`FusedAdamOptimizer: no variable named ${name}`);
-      let mo = this.moments.get(name);
-      if (!mo) {
-        mo = { m: new Float32Array(g.length), v: new Float32Array(g.length) };
-        this.moments.set(name, mo);
-      }
-      const out = new Float32Array(g.length);
-      kernels.adamStep(f32(variable), g, mo.m, mo.v, out, {
-        learningRate: this.learningRate,
-        beta1: this.beta1,
-        beta2: this.beta2,
-        epsilon: this.epsilon,
-        oneMinusAccBeta1: 1 - this.accBeta1,
-        oneMinusAccBeta2: 1 - this.accBeta2,
-        gradScale,
-      });
-      const next = tf.tensor(out, variable.shape, 'float32');
-      variable.assign(next);
-      next.dispose();
-    }
+    timed('adam', () => {
+      for (const { name, g } of grads) this.updateOne(registered[name], name, g, kernels, gradScale);
+    });
     // tf.AdamOptimizer keeps these in float32 variables; rounding the same way keeps the two in step.
     this.accBeta1 = Math.fround(this.accBeta1 * this.beta1);
     this.accBeta2 = Math.fround(this.accBeta2 * this.beta2);
     this.incrementIterations();
+  }
+
+  private updateOne(variable: tf.Variable | undefined, name: string, g: Float32Array, kernels: FusedKernels, gradScale: number): void {
+    if (!variable) throw new Error(`FusedAdamOptimizer: no variable named ${name}`);
+    let mo = this.moments.get(name);
+    if (!mo) {
+      mo = { m: new Float32Array(g.length), v: new Float32Array(g.length) };
+      this.moments.set(name, mo);
+    }
+    const out = new Float32Array(g.length);
+    kernels.adamStep(f32(variable), g, mo.m, mo.v, out, {
+      learningRate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      oneMinusAccBeta1: 1 - this.accBeta1,
+      oneMinusAccBeta2: 1 - this.accBeta2,
+      gradScale,
+    });
+    const next = tf.tensor(out, variable.shape, 'float32');
+    variable.assign(next);
+    next.dispose();
   }
 
   override async getWeights(): Promise<NamedTensor[]> {

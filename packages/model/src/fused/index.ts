@@ -13,3 +13,5 @@ export { FusedLSTM, fusedLstmLayer, type FusedLSTMArgs } from './fused-lstm-laye
 export { embeddingLookup, FusedEmbedding, fusedEmbeddingLayer } from './embedding';
 export { denseSoftmaxCrossEntropy, softmaxCrossEntropyFromLogits, type SoftmaxCeOutput } from './softmax-ce';
 export { FusedAdamOptimizer } from './fused-adam';
+export { fusedProfile } from './profile';
+export { fusedDropout, FusedDropout, fusedDropoutLayer } from './dropout';

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LstmDims } from './kernels';
 import { getKernels } from './native';
+import { timed } from './profile';
 import { f32, tapeOn } from './tensor-data';
 
 export interface FusedLstmOutput {
@@ -70,7 +71,7 @@ export function fusedLstm(
       gates: keepCache ? new Float32Array(B * T * 4 * U) : undefined,
       cells: keepCache ? new Float32Array(B * T * U) : undefined,
     };
-    kernels.lstmForward(dims, fwd);
+    timed('lstm.forward', () => kernels.lstmForward(dims, fwd));
     const value = tf.tensor3d(fwd.ys, [B, T, U]);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       if (!fwd.gates || !fwd.cells) {
@@ -84,7 +85,8 @@ export function fusedLstm(
         dRecurrentKernel: new Float32Array(U * 4 * U),
         dBias: new Float32Array(4 * U),
       };
-      kernels.lstmBackward(dims, { ...fwd, gates: fwd.gates, cells: fwd.cells, dys: f32(dy), ...g });
+      const b = { ...fwd, gates: fwd.gates, cells: fwd.cells, dys: f32(dy), ...g };
+      timed('lstm.backward', () => kernels.lstmBackward(dims, b));
       return [
         tf.tensor3d(g.dx, [B, T, I]),
         tf.tensor2d(g.dh0, [B, U]),

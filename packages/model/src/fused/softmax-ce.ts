@@ -4,6 +4,7 @@
  */
 import { tf } from '../tf';
 import { getKernels } from './native';
+import { timed } from './profile';
 import { f32, i32 } from './tensor-data';
 
 export interface SoftmaxCeOutput {
@@ -58,14 +59,15 @@ export function denseSoftmaxCrossEntropy(
     const xs = f32(xv);
     const ks = f32(kv);
     const probs = new Float32Array(N * C);
-    const total = kernels.denseSoftmaxCeForward(dims, xs, ks, f32(bv), lab, probs);
+    const total = timed('denseCe.forward', () => kernels.denseSoftmaxCeForward(dims, xs, ks, f32(bv), lab, probs));
     correct = countCorrect(probs, lab, C);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       const dx = new Float32Array(N * H);
       const dk = new Float32Array(H * C);
       const db = new Float32Array(C);
       // The kernel turns probs into dlogits in place; a copy keeps this gradFunc repeatable.
-      kernels.denseSoftmaxCeBackward(dims, xs, ks, lab, probs.slice(), f32(dy)[0] / N, dx, dk, db);
+      const scale = f32(dy)[0] / N;
+      timed('denseCe.backward', () => kernels.denseSoftmaxCeBackward(dims, xs, ks, lab, probs.slice(), scale, dx, dk, db));
       return [tf.tensor(dx, x.shape, 'float32'), tf.tensor2d(dk, [H, C]), tf.tensor1d(db)];
     };
     return { value: tf.scalar(total / N), gradFunc };

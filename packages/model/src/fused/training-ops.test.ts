@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tf, tfl } from '../tf';
 import { embeddingLookup, fusedEmbeddingLayer } from './embedding';
+import { fusedDropout, fusedDropoutLayer } from './dropout';
 import { FusedAdamOptimizer } from './fused-adam';
 import { getNativeKernels } from './native';
 import { referenceKernels } from './reference';
@@ -132,5 +133,23 @@ describe('FusedAdamOptimizer', () => {
     // Adam's first step moves every coordinate by lr whatever the scale; the clipped moments show the scaling.
     const w = opt.getWeights();
     return w.then((ws) => expect(Array.from(ws[1].tensor.dataSync()).map((x) => x / 0.1)).toEqual([expect.closeTo(0.6, 5), expect.closeTo(0.8, 5)]));
+  });
+});
+
+describe('FusedDropout', () => {
+  it('drops about rate of the elements, scales survivors, and its gradient is the same mask', () => {
+    const layer = fusedDropoutLayer({ rate: 0.25, seed: 5 });
+    const x = tf.ones([40, 50]);
+    const y = values(layer.apply(x, { training: true }) as tf.Tensor);
+    const kept = y.filter((v) => v !== 0);
+    expect(Math.abs(kept.length / y.length - 0.75)).toBeLessThan(0.03);
+    expect(kept.every((v) => Math.abs(v - 1 / 0.75) < 1e-6)).toBe(true);
+    const again = values(fusedDropoutLayer({ rate: 0.25, seed: 5 }).apply(x, { training: true }) as tf.Tensor);
+    expect(Array.from(again)).toEqual(Array.from(y));
+    const state = { s: 9 };
+    const [g] = tf.grads((t: tf.Tensor) => tf.sum(fusedDropout(t, 0.5, state)))([x]);
+    const replay = values(fusedDropout(x, 0.5, { s: 9 }));
+    expect(Array.from(values(g))).toEqual(Array.from(replay));
+    expect(values(layer.apply(x) as tf.Tensor).every((v) => v === 1)).toBe(true);
   });
 });

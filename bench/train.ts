@@ -1,0 +1,188 @@
+/**
+ * `npm run bench -- train [--json] [--steps N] [--wasm-steps N] [--no-wasm] [--no-pytorch] [--layers-cpu]
+ * [--profile]`: the seed model's training step (16 × 64) on tunelab fused (cpu backend + native kernels),
+ * tfjs-layers on the wasm backend, and PyTorch CPU, one thread each, interleaved step by step in one run so
+ * that load from other processes hits every engine alike. Reports medians. JSON (stdout, with --json):
+ * `{ tunelab_ms, pytorch_ms, ratio, wasm_ms, … }`; pytorch_ms and ratio are null when PyTorch is missing.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { fusedAvailable } from '../packages/model/src/fused/index';
+import { SEED } from './train/engines';
+
+export const description = 'seed-model training step: tunelab fused vs tfjs-layers wasm vs PyTorch CPU';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const PYTHON = '/usr/bin/python3';
+const CHARS_PER_STEP = SEED.batch * SEED.seq;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+/** A child engine speaking the `@@ {json}` line protocol of bench/train/serve.ts and compare/pytorch_train.py. */
+class Server {
+  private readonly lines: AsyncIterator<string>;
+  readonly ready: Promise<Record<string, unknown>>;
+
+  constructor(
+    readonly name: string,
+    private readonly proc: ChildProcess,
+    prefix: string,
+  ) {
+    proc.stderr?.on('data', () => undefined); // tfjs banners and warnings: not ours to print
+    const rl = createInterface({ input: proc.stdout! });
+    const it = rl[Symbol.asyncIterator]();
+    this.lines = {
+      next: async () => {
+        for (;;) {
+          const r = await it.next();
+          if (r.done) throw new Error(`${name} engine exited (code ${proc.exitCode ?? 'unknown'})`);
+          if (r.value.startsWith(prefix)) return { done: false, value: r.value.slice(prefix.length) };
+        }
+      },
+    };
+    this.ready = this.read();
+  }
+
+  async read(): Promise<Record<string, unknown>> {
+    const r = await this.lines.next();
+    return JSON.parse(r.value) as Record<string, unknown>;
+  }
+
+  async ask(cmd: string): Promise<Record<string, unknown>> {
+    this.proc.stdin!.write(`${cmd}\n`);
+    return this.read();
+  }
+
+  close(): void {
+    this.proc.stdin!.end();
+    this.proc.kill();
+  }
+}
+
+const threadEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+
+function nodeEngine(name: string): Server {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, 'train', 'serve.ts'), name], {
+    env: threadEnv,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  return new Server(name, proc, '@@ ');
+}
+
+function pytorchMissing(): string | undefined {
+  const r = spawnSync(PYTHON, ['-c', 'import torch'], { env: threadEnv, encoding: 'utf8' });
+  if (r.error) return `${PYTHON} not found`;
+  if (r.status !== 0) return `PyTorch is not importable by ${PYTHON} (${r.stderr.trim().split('\n').pop()})`;
+  return undefined;
+}
+
+function pytorchEngine(): Server {
+  const proc = spawn(PYTHON, [join(here, 'compare', 'pytorch_train.py')], { env: threadEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+  return new Server('pytorch', proc, '');
+}
+
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function option(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(args[i + 1]);
+  if (!Number.isInteger(v) || v < 0) throw new Error(`Expected ${name} to be a non-negative integer, but got ${args[i + 1]}`);
+  return v;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const json = args.includes('--json');
+  const steps = option(args, '--steps', 7);
+  const wasmSteps = args.includes('--no-wasm') ? 0 : option(args, '--wasm-steps', 2);
+  const layersCpuSteps = args.includes('--layers-cpu') ? option(args, '--layers-cpu-steps', 1) : 0;
+  const native = fusedAvailable();
+  if (!native.native) log(`warning: native fused kernels unavailable, tunelab runs the TypeScript reference: ${native.reason}`);
+
+  const servers: Array<{ s: Server; steps: number }> = [{ s: nodeEngine('fused'), steps }];
+  let pytorchReason: string | undefined = args.includes('--no-pytorch') ? 'skipped (--no-pytorch)' : pytorchMissing();
+  if (pytorchReason === undefined) servers.push({ s: pytorchEngine(), steps });
+  else if (!args.includes('--no-pytorch')) {
+    log(`PyTorch baseline unavailable: ${pytorchReason}.`);
+    log('  To compare, install Debian\'s PyTorch and OpenBLAS: apt-get install python3-torch libopenblas0-pthread');
+  }
+  if (wasmSteps > 0) servers.push({ s: nodeEngine('wasm'), steps: wasmSteps });
+  if (layersCpuSteps > 0) servers.push({ s: nodeEngine('layers-cpu'), steps: layersCpuSteps });
+
+  const ms: Record<string, number[]> = {};
+  const info: Record<string, Record<string, unknown>> = {};
+  try {
+    log(`starting ${servers.map((x) => x.s.name).join(', ')} (warm-up)…`);
+    for (const { s } of servers) {
+      try {
+        info[s.name] = await s.ready;
+        ms[s.name] = [];
+        log(`  ${s.name} ready (${String(info[s.name].params)} parameters)`);
+      } catch (err) {
+        if (s.name !== 'pytorch') throw err;
+        pytorchReason = (err as Error).message;
+        log(`PyTorch baseline failed: ${pytorchReason}`);
+      }
+    }
+    const live = servers.filter(({ s }) => ms[s.name] !== undefined);
+    const rounds = Math.max(...live.map((x) => x.steps));
+    for (let r = 0; r < rounds; r++) {
+      // Rotate who goes first so no engine always runs right after the same neighbour.
+      const order = live.map((_, i) => live[(i + r) % live.length]).filter((x) => r < x.steps);
+      const line: string[] = [];
+      for (const { s } of order) {
+        const reply = await s.ask('1');
+        const t = (reply.ms as number[])[0];
+        ms[s.name].push(t);
+        line.push(`${s.name} ${t.toFixed(0)} ms`);
+      }
+      log(`round ${r + 1}/${rounds}: ${line.join(', ')}`);
+    }
+    let profile: Record<string, number> | null = null;
+    if (args.includes('--profile')) {
+      profile = (await servers[0].s.ask('profile 3')).profile as Record<string, number>;
+      log('profile of a tunelab fused step (ms per step):');
+      for (const [k, v] of Object.entries(profile)) log(`  ${k.padEnd(32)} ${v.toFixed(1)}`);
+    }
+
+    const tunelab = median(ms.fused);
+    const pytorch = ms.pytorch ? median(ms.pytorch) : null;
+    const wasm = ms.wasm ? median(ms.wasm) : null;
+    const layersCpu = ms['layers-cpu'] ? median(ms['layers-cpu']) : null;
+    const cps = (m: number | null) => (m ? Math.round((CHARS_PER_STEP / m) * 1000) : null);
+    const epochs = (m: number | null, batches: number) => (m ? Math.round((m * batches * 100) / 1000) : null);
+    const result = {
+      tunelab_ms: tunelab,
+      pytorch_ms: pytorch,
+      ratio: tunelab !== null && pytorch !== null ? Number((tunelab / pytorch).toFixed(3)) : null,
+      wasm_ms: wasm,
+      layers_cpu_ms: layersCpu,
+      chars_per_s: { tunelab: cps(tunelab), pytorch: cps(pytorch), wasm: cps(wasm) },
+      seed_100_epochs_s: {
+        tunelab_126_batches: epochs(tunelab, 126),
+        tunelab_113_batches: epochs(tunelab, 113),
+        pytorch_126_batches: epochs(pytorch, 126),
+      },
+      samples_ms: ms,
+      native: native.native,
+      native_kernel: native.kernel ?? null,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      profile,
+    };
+    log('');
+    log(`tunelab fused   ${tunelab?.toFixed(1)} ms/step  (${cps(tunelab)} chars/s)`);
+    log(`PyTorch CPU     ${pytorch === null ? `n/a (${pytorchReason})` : `${pytorch.toFixed(1)} ms/step  (${cps(pytorch)} chars/s)`}`);
+    if (wasm !== null) log(`tfjs-layers wasm ${wasm.toFixed(1)} ms/step  (${cps(wasm)} chars/s)`);
+    if (layersCpu !== null) log(`tfjs-layers cpu ${layersCpu.toFixed(1)} ms/step`);
+    if (result.ratio !== null) log(`ratio tunelab / PyTorch = ${result.ratio}`);
+    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    for (const { s } of servers) s.close();
+  }
+}
