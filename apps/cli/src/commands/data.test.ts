@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const bin = join(root, 'apps/cli/bin/tunelab.mjs');
@@ -11,19 +11,44 @@ const dataDir = [process.env.TUNELAB_DATA_DIR, '/work/shared/data/nottingham'].f
   (d): d is string => !!d && existsSync(join(d, 'jigs.abc')),
 );
 
-function tunelab(args: string[], env: Record<string, string | undefined> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, TUNELAB_DATA_DIR: dataDir, ...env },
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
 }
 
+/** Runs the real `tunelab` bin; each start costs seconds (tsx + every command module), so they run at once. */
+function tunelab(args: string[]): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, TUNELAB_DATA_DIR: dataDir } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const RUNS = {
+  json: ['data', 'stats', '--corpus', 'nottingham', '--files', 'jigs', '--preprocessing', 'raw', '--json', '--val', '0'],
+  text: ['data', 'stats', '--files', 'jigs', '--val', '0.1', '--seed', '1'],
+  unknownFile: ['data', 'stats', '--files', 'jig', '--json'],
+  filesWithPath: ['data', 'stats', '--corpus', '/tmp', '--files', 'jigs'],
+  pathCorpus: ['data', 'stats', '--corpus', join(dataDir ?? '.', 'jigs.abc'), '--val', '0', '--json'],
+  missing: ['data', 'stats', '--corpus', 'no/such/folder', '--json'],
+};
+const results: Partial<Record<keyof typeof RUNS, Result>> = {};
+
 describe.skipIf(!dataDir)(`tunelab data stats ${dataDir ? '' : '(skipped: set TUNELAB_DATA_DIR to the Nottingham files)'}`, () => {
+  beforeAll(async () => {
+    const names = Object.keys(RUNS) as (keyof typeof RUNS)[];
+    const done = await Promise.all(names.map((n) => tunelab(RUNS[n])));
+    names.forEach((n, i) => (results[n] = done[i]));
+  }, 120_000);
+
   it('--json on raw jigs: 340 tunes, 129,665 characters, vocabulary 86, one JSON document on stdout', () => {
-    const r = tunelab(['data', 'stats', '--corpus', 'nottingham', '--files', 'jigs', '--preprocessing', 'raw', '--json', '--val', '0']);
+    const r = results.json!;
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({ tunes: 340, chars: 129_665, vocabSize: 86, corpus: 'nottingham:jigs' });
@@ -32,7 +57,7 @@ describe.skipIf(!dataDir)(`tunelab data stats ${dataDir ? '' : '(skipped: set TU
   });
 
   it('prints split sizes for a text reader', () => {
-    const r = tunelab(['data', 'stats', '--files', 'jigs', '--val', '0.1', '--seed', '1']);
+    const r = results.text!;
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/tunes\s+340/);
     expect(r.stdout).toMatch(/characters\s+129,665/);
@@ -42,7 +67,7 @@ describe.skipIf(!dataDir)(`tunelab data stats ${dataDir ? '' : '(skipped: set TU
   });
 
   it('an unknown file name: one line naming it and the known ones, exit 1', () => {
-    const r = tunelab(['data', 'stats', '--files', 'jig', '--json']);
+    const r = results.unknownFile!;
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -50,19 +75,19 @@ describe.skipIf(!dataDir)(`tunelab data stats ${dataDir ? '' : '(skipped: set TU
   });
 
   it('--files with a path corpus: says to name the files in --corpus, exit 1', () => {
-    const r = tunelab(['data', 'stats', '--corpus', dataDir!, '--files', 'jigs']);
+    const r = results.filesWithPath!;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--files picks files of the named corpus "nottingham"; with a path corpus, name the files in --corpus/);
   });
 
   it('a path corpus: a file of the shared copy gives the same figures as the named corpus', () => {
-    const r = tunelab(['data', 'stats', '--corpus', join(dataDir!, 'jigs.abc'), '--val', '0', '--json']);
+    const r = results.pathCorpus!;
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ tunes: 340, chars: 129_665, vocabSize: 86 });
   });
 
   it('a missing corpus path: one line naming it, exit 1', () => {
-    const r = tunelab(['data', 'stats', '--corpus', 'no/such/folder', '--json']);
+    const r = results.missing!;
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/--corpus: corpus no\/such\/folder not found/);
