@@ -31,6 +31,7 @@ export {
   type SweepStatus,
   type SchedulerConfig,
   type SweepFlags,
+  type ResumeFlags,
   type SchedulerState,
   type SweepAction,
   type SchedulePlan,

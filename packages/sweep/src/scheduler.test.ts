@@ -54,6 +54,15 @@ describe('nextActions', () => {
     expect(plan.status).toBe('running');
   });
 
+  it('on resume, restarts trials an interrupt cancelled, from their checkpoint', () => {
+    const trials = [t(1, 'completed'), t(2, 'cancelled'), t(3, 'cancelled')];
+    expect(nextActions(state(trials, { resuming: true })).actions).toEqual([
+      { type: 'start', trialId: 2, attempt: 1, resume: true },
+      { type: 'start', trialId: 3, attempt: 1, resume: true },
+    ]);
+    expect(nextActions(state(trials)).actions).toEqual([{ type: 'propose', count: 2 }]);
+  });
+
   it('re-queues a failed trial while attempt ≤ retries, as a new attempt', () => {
     const plan = nextActions(state([t(1, 'failed', 1), t(2, 'failed', 2), t(3, 'running')]));
     expect(plan.actions).toEqual([

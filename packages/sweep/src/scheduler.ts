@@ -28,7 +28,15 @@ export interface SweepFlags {
   cancelled?: boolean;
 }
 
-export interface SchedulerState extends SweepFlags {
+export interface ResumeFlags {
+  /**
+   * `tunelab sweep resume`: trials an interrupt (Ctrl-C) left cancelled are restarted from their last
+   * checkpoint, like stale ones.
+   */
+  resuming?: boolean;
+}
+
+export interface SchedulerState extends SweepFlags, ResumeFlags {
   config: SchedulerConfig;
   /** One row per trial, in proposal order. */
   trials: readonly ScheduledTrial[];
@@ -101,7 +109,8 @@ export function sweepStatus(
  * Decide the next actions:
  * 1. cancelled: cancel every queued, stale and running trial; finish once none is left.
  * 2. failed trials with attempt ≤ retries are re-queued as attempt + 1 (not once time is up);
- * 3. free slots (parallel − running) go first to stale trials (resumed from their last checkpoint), then to
+ * 3. free slots (parallel − running) go first to stale trials (resumed from their last checkpoint; with
+ *    `resuming`, also trials an interrupt cancelled), then to
  *    queued ones, re-queued retries last; after max_minutes, queued trials are cancelled instead, while
  *    stale ones (started before the limit) still resume;
  * 4. slots still free ask the search for new trials, up to run_cap trials in all, unless time is up or the
@@ -131,7 +140,7 @@ export function nextActions(state: SchedulerState): SchedulePlan {
 
   const running = trials.filter((t) => t.status === 'running').length;
   let free = Math.max(0, config.parallel - running);
-  const stale = trials.filter((t) => t.status === 'stale');
+  const stale = trials.filter((t) => t.status === 'stale' || (state.resuming === true && t.status === 'cancelled'));
   const queued = trials.filter((t) => t.status === 'queued');
   const retries = timeUp ? [] : trials.filter((t) => canRetry(t, config.retries));
 

@@ -18,6 +18,8 @@ describe('trial transitions', () => {
         'stale→failed',
         'stale→cancelled',
         'failed→queued',
+        'cancelled→queued',
+        'cancelled→running',
       ].sort(),
     );
   });
@@ -26,6 +28,7 @@ describe('trial transitions', () => {
     expect(() => assertTransition('completed', 'running', 7)).toThrow(
       'Illegal trial transition completed → running (trial 7): from completed a trial may go to nothing (it is final)',
     );
+    expect(() => assertTransition('pruned', 'queued')).toThrow(/pruned → queued/);
     expect(() => assertTransition('queued', 'completed')).toThrow('from queued a trial may go to running, cancelled');
     expect(() => assertTransition('running', 'bogus' as never)).toThrow('Unknown trial status bogus');
     expect(() => assertTransition('running', 'pruned')).not.toThrow();

@@ -10,6 +10,8 @@ import type { TrialStatus } from './history';
  *     │                                                  └──▶ queued (re-enqueued for another agent)
  *     └──▶ cancelled                                     └──▶ failed | cancelled
  *   failed ──▶ queued (a retry: a new attempt, while attempt ≤ retries)
+ *   cancelled ──▶ queued | running (only by `tunelab sweep resume`: the sweeper marks the trials an
+ *                                   interrupt stopped as cancelled, and resume restarts them)
  */
 
 export const TRIAL_STATUSES: readonly TrialStatus[] = ['queued', 'running', 'completed', 'pruned', 'failed', 'stale', 'cancelled'];
@@ -21,8 +23,10 @@ const ALLOWED: Record<TrialStatus, readonly TrialStatus[]> = {
   failed: ['queued'],
   completed: [],
   pruned: [],
-  cancelled: [],
+  cancelled: ['queued', 'running'],
 };
+
+const FINAL: readonly TrialStatus[] = ['completed', 'pruned', 'cancelled'];
 
 /** The statuses a trial may move to from `from`. */
 export function allowedTransitions(from: TrialStatus): readonly TrialStatus[] {
@@ -49,7 +53,11 @@ export function assertTransition(from: TrialStatus, to: TrialStatus, trialId?: s
   );
 }
 
-/** Final for the trial: completed, pruned, cancelled (failed is final only once its retries are spent). */
+/**
+ * Final while the sweep runs: completed, pruned, cancelled (cancelled comes back only through an explicit
+ * resume; failed is final once its retries are spent, see canRetry).
+ */
 export function isTerminal(status: TrialStatus): boolean {
-  return allowedTransitions(status).length === 0;
+  allowedTransitions(status);
+  return FINAL.includes(status);
 }
