@@ -122,7 +122,7 @@ function cutBars(tune: Tune): RawBar[][] {
         const m = parseMeter(value);
         if (m) {
           meter = m;
-          if (!unitSet) unit = defaultUnitLength(m);
+          if (!unitSet && !inBody) unit = defaultUnitLength(m);
         }
       } else if (letter === 'L') {
         const l = parseUnitLength(value);

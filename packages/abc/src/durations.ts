@@ -53,7 +53,7 @@ export class DurationPass {
   private tuplet: Tuplet | null = null;
   private lastTimed: Token | null = null;
   private lastNoteOrChord: Token | null = null;
-  private broken: { next: Fraction; token: Token } | null = null;
+  private broken: { next: Fraction; token: Token; prev: Token; prevDuration: Fraction } | null = null;
   private tie: { from: Token; tie: Token } | null = null;
   private slurs: Token[] = [];
   constructor(
@@ -98,7 +98,7 @@ export class DurationPass {
       case 'bar':
         if (this.broken) {
           this.find('dangling-broken-rhythm', `broken rhythm ${this.broken.token.text} needs a note after it in the same bar`, this.broken.token);
-          this.broken = null;
+          this.undoBroken();
         }
         this.lastTimed = null;
         break;
@@ -172,14 +172,23 @@ export class DurationPass {
     const small = frac(1, 2 ** k);
     const big = frac(2 ** (k + 1) - 1, 2 ** k);
     const [before, after] = t.text[0] === '>' ? [big, small] : [small, big];
+    this.broken = { next: after, token: t, prev, prevDuration: prev.duration };
     prev.duration = mul(prev.duration, before);
-    this.broken = { next: after, token: t };
+  }
+
+  /** A broken rhythm with nothing after it changes nothing: the note before it keeps its length. */
+  private undoBroken(): void {
+    if (this.broken) this.broken.prev.duration = this.broken.prevDuration;
+    this.broken = null;
   }
 
   /** Reports what is still open at the end of the tune. */
   finish(): void {
     for (const s of this.slurs) this.find('unclosed-slur', 'slur ( is never closed', s);
-    if (this.broken) this.find('dangling-broken-rhythm', `broken rhythm ${this.broken.token.text} needs a note after it`, this.broken.token);
+    if (this.broken) {
+      this.find('dangling-broken-rhythm', `broken rhythm ${this.broken.token.text} needs a note after it`, this.broken.token);
+      this.undoBroken();
+    }
     if (this.tuplet) this.find('unfinished-tuplet', `tuplet ${this.tuplet.token.text} ends with ${this.tuplet.left} notes missing`, this.tuplet.token, 'warning');
     if (this.tie) this.find('dangling-tie', 'tie - without a note after it', this.tie.tie);
   }

@@ -73,8 +73,9 @@ function parse(source: SourceTune): Tune {
       } else {
         state.meter = m;
         meterSeen = true;
-        // Without an L: the unit length follows the meter (ABC 2.1 §3.1.7).
-        if (!unitLengthSet) state.unitLength = defaultUnitLength(m);
+        // Without an L: the unit length follows the header's meter (ABC 2.1 §3.1.7); a later M: leaves it
+        // alone, as abc2midi does.
+        if (!unitLengthSet && inHeader) state.unitLength = defaultUnitLength(m);
       }
     } else if (f.field === 'L') {
       const l = parseUnitLength(v);
@@ -138,7 +139,8 @@ function parse(source: SourceTune): Tune {
     find('bad-x', `X:${first.value} is not a reference number`, first.line, first.col, 'warning');
   }
   if (key === null) {
-    const where = bodyStart ?? tokens[tokens.length - 1];
+    // Point at the music that came too early, else at the end of the header.
+    const where = bodyStart ?? headers[headers.length - 1];
     find('missing-key', bodyStart ? 'music starts before the K: field (the header must end with K:)' : 'the tune has no K: field', where?.line ?? source.line, where?.col ?? 1);
   }
   if (!headers.some((h) => h.field === 'T')) {
