@@ -1,0 +1,284 @@
+/**
+ * The dashboard's API contract: one TypeBox schema per request part and response. The server validates
+ * and serializes with them; the UI's client imports only their static types (`import type`), so the
+ * browser bundle carries no TypeBox.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/** Ids are short, printable and never paths. */
+const Id = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' });
+
+export const ErrorBody = Type.Object({
+  error: Type.String(),
+  /** The field that was wrong (`body.temperature`, `params.id`); absent on 5xx. */
+  where: Type.Optional(Type.String()),
+});
+export type ErrorBody = Static<typeof ErrorBody>;
+
+export const TRIAL_STATUS_VALUES = ['queued', 'running', 'completed', 'pruned', 'failed', 'stale', 'cancelled'] as const;
+export const TrialStatus = Type.Union(TRIAL_STATUS_VALUES.map((s) => Type.Literal(s)));
+export type TrialStatus = Static<typeof TrialStatus>;
+
+export const SweepStatus = Type.Union(
+  ['pending', 'running', 'stopped', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s)),
+);
+
+export const Goal = Type.Union([Type.Literal('minimize'), Type.Literal('maximize')]);
+
+export const Sweep = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  method: Type.String(),
+  metricName: Type.String(),
+  metricGoal: Goal,
+  status: Type.String(),
+  seed: Type.Number(),
+  distributed: Type.Boolean(),
+  createdAt: Type.Number(),
+  startedAt: Nullable(Type.Number()),
+  finishedAt: Nullable(Type.Number()),
+  /** Trials per status. */
+  counts: Type.Record(Type.String(), Type.Integer()),
+  best: Nullable(Type.Object({ trialId: Type.String(), value: Type.Number() })),
+});
+export type Sweep = Static<typeof Sweep>;
+
+export const SweepList = Type.Object({ sweeps: Type.Array(Sweep) });
+export type SweepList = Static<typeof SweepList>;
+
+export const SweepDetail = Type.Composite([
+  Sweep,
+  Type.Object({
+    configYaml: Type.String(),
+    /** Names of the searched hyperparameters (`train.optimizer.lr`). */
+    parameters: Type.Array(Type.String()),
+    /** Metric names seen in the sweep's trials, the sweep metric first. */
+    metricNames: Type.Array(Type.String()),
+  }),
+]);
+export type SweepDetail = Static<typeof SweepDetail>;
+
+export const IdParams = Type.Object({ id: Id });
+export type IdParams = Static<typeof IdParams>;
+
+export const Trial = Type.Object({
+  id: Type.String(),
+  sweepId: Type.String(),
+  number: Type.Integer(),
+  params: Type.Record(Type.String(), Type.Unknown()),
+  status: TrialStatus,
+  attempt: Type.Integer(),
+  createdAt: Type.Number(),
+  startedAt: Nullable(Type.Number()),
+  finishedAt: Nullable(Type.Number()),
+  bestValue: Nullable(Type.Number()),
+  bestStep: Nullable(Type.Number()),
+  bestCheckpointId: Nullable(Type.String()),
+  failureReason: Nullable(Type.String()),
+  pruneReason: Nullable(Type.String()),
+});
+export type Trial = Static<typeof Trial>;
+
+export const TrialsQuery = Type.Object({
+  /** One status or several, comma-separated. */
+  status: Type.Optional(Type.String({ pattern: '^[a-z]+(,[a-z]+)*$', maxLength: 100 })),
+  sort: Type.Optional(
+    Type.Union([Type.Literal('number'), Type.Literal('best'), Type.Literal('started'), Type.Literal('finished')]),
+  ),
+  order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+});
+export type TrialsQuery = Static<typeof TrialsQuery>;
+
+export const TrialPage = Type.Object({
+  trials: Type.Array(Trial),
+  /** Trials matching the filter, over every page. */
+  total: Type.Integer(),
+  offset: Type.Integer(),
+  limit: Type.Integer(),
+});
+export type TrialPage = Static<typeof TrialPage>;
+
+export const TrialDetail = Type.Composite([
+  Trial,
+  Type.Object({
+    config: Type.Unknown(),
+    logTail: Type.String(),
+    seed: Type.Number(),
+    worker: Nullable(Type.String()),
+    metricName: Type.String(),
+    metricGoal: Goal,
+  }),
+]);
+export type TrialDetail = Static<typeof TrialDetail>;
+
+/** `[step, value]`; a NaN value (a diverged loss) travels as null. */
+export const Point = Type.Tuple([Type.Number(), Type.Unsafe<number | null>({ type: ['number', 'null'] })]);
+export type Point = Static<typeof Point>;
+
+export const MetricsQuery = Type.Object({
+  /** Comma-separated metric names (default: all). */
+  names: Type.Optional(Type.String({ maxLength: 1000 })),
+  /** Only steps after this one: polling passes the last step it has. */
+  after: Type.Optional(Type.Integer({ minimum: -1 })),
+  /** Downsample each series to at most this many points (the last point is always kept). */
+  maxPoints: Type.Optional(Type.Integer({ minimum: 2, maximum: 5000, default: 500 })),
+});
+export type MetricsQuery = Static<typeof MetricsQuery>;
+
+export const MetricsResponse = Type.Object({
+  series: Type.Record(Type.String(), Type.Array(Point)),
+});
+export type MetricsResponse = Static<typeof MetricsResponse>;
+
+export const SeriesQuery = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  /** Comma-separated trial ids (default: every trial of the sweep). */
+  trialIds: Type.Optional(Type.String({ maxLength: 20000 })),
+  after: Type.Optional(Type.Integer({ minimum: -1 })),
+  maxPoints: Type.Optional(Type.Integer({ minimum: 2, maximum: 5000, default: 300 })),
+});
+export type SeriesQuery = Static<typeof SeriesQuery>;
+
+export const SeriesResponse = Type.Object({
+  name: Type.String(),
+  /** Per trial id. */
+  series: Type.Record(Type.String(), Type.Array(Point)),
+});
+export type SeriesResponse = Static<typeof SeriesResponse>;
+
+export const Checkpoint = Type.Object({
+  id: Type.String(),
+  trialId: Type.String(),
+  epoch: Type.Integer(),
+  kind: Type.String(),
+  metrics: Type.Record(Type.String(), Nullable(Type.Number())),
+  createdAt: Type.Number(),
+  /** Removed by retention: listed for history, cannot generate or be promoted. */
+  deleted: Type.Boolean(),
+  /** Aliases currently pointing at it (`champion`). */
+  aliases: Type.Array(Type.String()),
+});
+export type Checkpoint = Static<typeof Checkpoint>;
+
+export const CheckpointList = Type.Object({ checkpoints: Type.Array(Checkpoint) });
+export type CheckpointList = Static<typeof CheckpointList>;
+
+/** Bounds that keep one request from holding the generator for long. */
+export const GENERATE_LIMITS = { n: 10, maxLength: 3000, prime: 500 } as const;
+
+export const GenerateRequest = Type.Object(
+  {
+    checkpointId: Id,
+    n: Type.Integer({ minimum: 1, maximum: GENERATE_LIMITS.n, default: 1 }),
+    temperature: Type.Number({ exclusiveMinimum: 0, maximum: 5, default: 1 }),
+    topK: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10000 }))),
+    topP: Type.Optional(Nullable(Type.Number({ exclusiveMinimum: 0, maximum: 1 }))),
+    prime: Type.Optional(Nullable(Type.String({ maxLength: GENERATE_LIMITS.prime }))),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+    maxLength: Type.Integer({ minimum: 16, maximum: GENERATE_LIMITS.maxLength, default: 600 }),
+  },
+  { additionalProperties: false },
+);
+export type GenerateRequest = Static<typeof GenerateRequest>;
+
+export const TuneScore = Type.Object({
+  /** No error from tunelab's ABC checker. */
+  valid: Type.Boolean(),
+  barsOk: Type.Boolean(),
+  headerOk: Type.Boolean(),
+  errorCodes: Type.Array(Type.String()),
+  /** abc2midi's verdict; null when abc2midi is not installed. */
+  abc2midiClean: Nullable(Type.Boolean()),
+  /** Against the run's training tunes; null when that corpus could not be loaded. */
+  novelty: Nullable(
+    Type.Object({
+      lcs: Type.Number(),
+      lcsShare: Type.Number(),
+      copy: Type.Boolean(),
+      nearest: Nullable(Type.String()),
+      bars: Type.Integer(),
+      barsInReference: Type.Integer(),
+    }),
+  ),
+});
+export type TuneScore = Static<typeof TuneScore>;
+
+export const SampleSettings = Type.Object({
+  temperature: Type.Number(),
+  topK: Type.Optional(Nullable(Type.Number())),
+  topP: Type.Optional(Nullable(Type.Number())),
+  prime: Type.Optional(Nullable(Type.String())),
+  seed: Type.Number(),
+  maxLength: Type.Number(),
+});
+
+export const Sample = Type.Object({
+  id: Type.String(),
+  checkpointId: Type.String(),
+  createdAt: Type.Number(),
+  settings: SampleSettings,
+  abc: Type.String(),
+  eval: Nullable(TuneScore),
+});
+export type Sample = Static<typeof Sample>;
+
+export const GenerateResponse = Type.Object({ samples: Type.Array(Sample), ms: Type.Number() });
+export type GenerateResponse = Static<typeof GenerateResponse>;
+
+export const SampleListQuery = Type.Object({
+  checkpointId: Id,
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+});
+export type SampleListQuery = Static<typeof SampleListQuery>;
+
+export const SampleList = Type.Object({ samples: Type.Array(Sample) });
+export type SampleList = Static<typeof SampleList>;
+
+/** `<sample id>.abc` or `<sample id>.mid`. */
+export const SampleFileParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*\\.(abc|mid)$', maxLength: 200 }) });
+export type SampleFileParams = Static<typeof SampleFileParams>;
+
+export const AliasName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' });
+
+export const PromoteRequest = Type.Object(
+  {
+    checkpointId: Id,
+    alias: Type.Optional(AliasName),
+    note: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+  },
+  { additionalProperties: false },
+);
+export type PromoteRequest = Static<typeof PromoteRequest>;
+
+export const Alias = Type.Object({
+  alias: Type.String(),
+  version: Type.Integer(),
+  checkpointId: Type.String(),
+  note: Nullable(Type.String()),
+  createdAt: Type.Number(),
+  supersededAt: Nullable(Type.Number()),
+  /** Where the checkpoint came from, for links. */
+  trialId: Nullable(Type.String()),
+  sweepId: Nullable(Type.String()),
+});
+export type Alias = Static<typeof Alias>;
+
+export const PromoteResponse = Type.Object({
+  alias: Alias,
+  /** Mean loss on the run's test split in nats per symbol; null when there is no test split or no evaluator. */
+  testLoss: Nullable(Type.Number()),
+  testLossNote: Type.String(),
+});
+export type PromoteResponse = Static<typeof PromoteResponse>;
+
+export const AliasList = Type.Object({ aliases: Type.Array(Alias) });
+export type AliasList = Static<typeof AliasList>;
+
+export const AliasParams = Type.Object({ alias: AliasName });
+
+export const AliasDetail = Type.Object({ current: Nullable(Alias), history: Type.Array(Alias) });
+export type AliasDetail = Static<typeof AliasDetail>;

@@ -1,0 +1,15 @@
+import type { Store } from '@tunelab/store';
+import type { GenerationQueue } from './queue';
+import type { TestLossEvaluator, TuneGenerator, TuneScorer } from './generation';
+
+/** What every route reads: the stores, the generator and its queue. */
+export interface DashboardContext {
+  /** The read-only connection every GET uses; it never blocks a running sweep. */
+  reader: Store;
+  /** A writable connection for short transactions (samples, promotions), opened on first use. */
+  writer: () => Promise<Store>;
+  generator: TuneGenerator;
+  scorer: TuneScorer;
+  testLoss: TestLossEvaluator;
+  queue: GenerationQueue;
+}

@@ -1,0 +1,119 @@
+import type { FastifyInstance } from 'fastify';
+import type { Store, SweepRow, TrialStatus as StoreTrialStatus } from '@tunelab/store';
+import {
+  ErrorBody,
+  IdParams,
+  SeriesQuery,
+  SeriesResponse,
+  SweepDetail,
+  SweepList,
+  TrialPage,
+  TrialsQuery,
+  TRIAL_STATUS_VALUES,
+  type Sweep,
+} from '../../api/schemas';
+import { HttpError, notFound } from '../errors';
+import type { DashboardContext } from '../context';
+import { finiteOrNull, seriesView, sweepBase, trialView } from '../views';
+
+const errors = { '4xx': ErrorBody, '5xx': ErrorBody };
+
+async function sweepSummary(store: Store, s: SweepRow): Promise<Sweep> {
+  const [counts, [best]] = await Promise.all([store.countTrials(s.id), store.listTrials(s.id, { sort: 'best', limit: 1 })]);
+  const value = finiteOrNull(best?.bestValue);
+  return { ...sweepBase(s), counts, best: best && value !== null ? { trialId: best.id, value } : null };
+}
+
+async function requireSweep(store: Store, id: string): Promise<SweepRow> {
+  const sweep = await store.getSweep(id);
+  if (!sweep) throw notFound('sweep', id);
+  return sweep;
+}
+
+/** Comma lists in query strings: `a,b,c` → ['a','b','c'], blanks dropped. */
+export const commaList = (text: string | undefined): string[] | undefined =>
+  text === undefined ? undefined : text.split(',').map((s) => s.trim()).filter(Boolean);
+
+export async function sweepRoutes(app: FastifyInstance, ctx: DashboardContext): Promise<void> {
+  const store = ctx.reader;
+
+  app.get('/api/sweeps', { schema: { tags: ['sweeps'], summary: 'Every sweep, newest first, with trial counts and the best trial', response: { 200: SweepList, ...errors } } }, async () => {
+    const sweeps = await store.listSweeps();
+    return { sweeps: await Promise.all(sweeps.map((s) => sweepSummary(store, s))) };
+  });
+
+  app.get<{ Params: IdParams }>(
+    '/api/sweeps/:id',
+    { schema: { tags: ['sweeps'], summary: 'One sweep: config, searched parameters, metric names', params: IdParams, response: { 200: SweepDetail, ...errors } } },
+    async (req) => {
+      const sweep = await requireSweep(store, req.params.id);
+      const summary = await sweepSummary(store, sweep);
+      // Metric names: from the last point of a few trials that ran (one indexed read each).
+      const ran = await store.listTrials(sweep.id, { status: ['running', 'completed', 'pruned', 'failed', 'stale', 'cancelled'], limit: 3 });
+      const names = new Set<string>([sweep.metricName]);
+      for (const t of ran) for (const n of Object.keys(await store.getMetrics(t.id, { maxPoints: 1 }))) names.add(n);
+      return {
+        ...summary,
+        configYaml: sweep.configYaml,
+        parameters: Object.keys(sweep.config.parameters ?? {}),
+        metricNames: [...names],
+      };
+    },
+  );
+
+  app.get<{ Params: IdParams; Querystring: TrialsQuery }>(
+    '/api/sweeps/:id/trials',
+    {
+      schema: {
+        tags: ['sweeps'],
+        summary: 'Trials of a sweep: params, status, best value, failure reason; sort, filter by status, page',
+        params: IdParams,
+        querystring: TrialsQuery,
+        response: { 200: TrialPage, ...errors },
+      },
+    },
+    async (req) => {
+      const sweep = await requireSweep(store, req.params.id);
+      const statuses = commaList(req.query.status);
+      for (const s of statuses ?? []) {
+        if (!(TRIAL_STATUS_VALUES as readonly string[]).includes(s)) {
+          throw new HttpError(400, `Expected a status among ${TRIAL_STATUS_VALUES.join(', ')}, but got ${s}`, 'query.status');
+        }
+      }
+      const limit = req.query.limit ?? 200;
+      const offset = req.query.offset ?? 0;
+      const status = statuses as StoreTrialStatus[] | undefined;
+      const [trials, counts] = await Promise.all([
+        store.listTrials(sweep.id, { status, sort: req.query.sort ?? 'number', order: req.query.order, limit, offset }),
+        store.countTrials(sweep.id),
+      ]);
+      const total = Object.entries(counts).reduce((sum, [s, n]) => (!status || status.includes(s as StoreTrialStatus) ? sum + n : sum), 0);
+      return { trials: trials.map(trialView), total, offset, limit };
+    },
+  );
+
+  app.get<{ Params: IdParams; Querystring: SeriesQuery }>(
+    '/api/sweeps/:id/series',
+    {
+      schema: {
+        tags: ['sweeps'],
+        summary: 'One metric of many trials, downsampled, for overlaid learning curves; `after` fetches only new steps',
+        params: IdParams,
+        querystring: SeriesQuery,
+        response: { 200: SeriesResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const sweep = await requireSweep(store, req.params.id);
+      const trialIds = commaList(req.query.trialIds);
+      if (trialIds && trialIds.length > 500) throw new HttpError(400, 'Expected at most 500 trial ids', 'query.trialIds');
+      const series = await store.getMetricSeries({
+        name: req.query.name,
+        ...(trialIds ? { trialIds } : { sweepId: sweep.id }),
+        after: req.query.after,
+        maxPoints: req.query.maxPoints ?? 300,
+      });
+      return { name: req.query.name, series: seriesView(series) };
+    },
+  );
+}
