@@ -3,7 +3,7 @@ import type { ParameterSpec } from '@tunelab/config';
 import type { TrialRecord } from './history';
 import { proposeBatch, proposeNext, type Proposal, type SearchConfig } from './propose';
 import { gridPoints, paramsKey, type TrialParams } from './space';
-import { runSynthetic, syntheticParameters } from './tpe/synthetic';
+import { runSynthetic, syntheticObjective, syntheticParameters } from './tpe/synthetic';
 
 const discrete: Record<string, ParameterSpec> = {
   'model.cell': { kind: 'categorical', values: ['lstm', 'gru', 'rnn'] },
@@ -15,14 +15,19 @@ function config(method: SearchConfig['method'], run_cap: number, parameters = di
   return { method, metric: { name: 'val_loss', goal: 'minimize' }, run_cap, seed, parameters };
 }
 
-/** Propose until exhausted, recording each trial as completed with a value derived from its params. */
-function runAll(c: SearchConfig): { params: TrialParams[]; end: Proposal } {
+/** Propose until exhausted, recording each trial as completed with the objective's value. */
+function runAll(
+  c: SearchConfig,
+  objective: (p: TrialParams) => number = (p) => paramsKey(p).length,
+): { params: TrialParams[]; sources: string[]; history: TrialRecord[]; end: Proposal } {
   const history: TrialRecord[] = [];
+  const sources: string[] = [];
   for (;;) {
     const p = proposeNext(c, history);
-    if (p.kind === 'exhausted') return { params: history.map((t) => t.params), end: p };
+    if (p.kind === 'exhausted') return { params: history.map((t) => t.params), sources, history, end: p };
     expect(p.index).toBe(history.length);
-    history.push({ params: p.params, status: 'completed', value: paramsKey(p.params).length });
+    sources.push(p.source);
+    history.push({ params: p.params, status: 'completed', value: objective(p.params) });
   }
 }
 
@@ -75,13 +80,13 @@ describe('random search', () => {
 describe('resume determinism', () => {
   for (const method of ['grid', 'random', 'bayes'] as const) {
     it(`${method}: a resumed sweep proposes what the uninterrupted one did`, () => {
-      const parameters = method === 'grid' ? discrete : syntheticParameters;
-      const c = config(method, 12, parameters, 3);
-      const full = method === 'bayes' ? runSynthetic('bayes', 3, 12).history : runAll(c).params.map((params) => ({ params, status: 'completed' as const }));
-      // Resume after each prefix: the history as a store would reload it.
+      const c = config(method, 16, method === 'grid' ? discrete : syntheticParameters, 3);
+      const full = runAll(c, method === 'grid' ? undefined : syntheticObjective).history;
+      expect(full.length).toBeGreaterThan(10);
+      // Resume after each prefix, from the history as a store would reload it.
       for (let k = 0; k < full.length; k++) {
         const reloaded = JSON.parse(JSON.stringify(full.slice(0, k))) as TrialRecord[];
-        const p = proposeNext({ ...c, parameters: method === 'bayes' ? syntheticParameters : parameters }, reloaded);
+        const p = proposeNext(c, reloaded);
         expect(p.kind === 'trial' && p.params).toEqual(full[k].params);
       }
     });
@@ -120,7 +125,8 @@ describe('bayes', () => {
   });
 
   it('falls back to unseen random points when a small discrete space makes TPE repeat itself', () => {
-    const { params, end } = runAll(config('bayes', 40, discrete, 4));
+    const { params, sources, end } = runAll(config('bayes', 40, discrete, 4));
+    expect(sources).toContain('tpe-fallback');
     expect(params).toHaveLength(12);
     expect(new Set(params.map(paramsKey)).size).toBe(12);
     expect(end.kind).toBe('exhausted');
