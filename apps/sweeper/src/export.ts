@@ -28,7 +28,7 @@ export async function exportSweep(store: Store, sweepId: string, format: ExportF
   const goalOf = (name: string): 'min' | 'max' => (/accuracy|rate|chars_per_sec/.test(name) ? 'max' : 'min');
   const header = ['trial', 'number', 'status', 'attempt', ...paramNames, 'best_value', 'best_step', 'best_checkpoint', ...metricNames.flatMap((m) => [`${m}_last`, `${m}_best`]), 'error'];
   const rows = trials.map((t, i) => {
-    const metricCells = metricNames.flatMap((m) => {
+    const metricCells = metricNames.flatMap((m): (number | string)[] => {
       const points = series[i][m] ?? [];
       if (points.length === 0) return ['', ''];
       const values = points.map((p) => p.value);

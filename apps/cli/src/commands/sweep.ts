@@ -1,17 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { resolveHome } from '@tunelab/config';
-import {
-  cancelSweep,
-  deleteSweep,
-  exportSweep,
-  openStoreFor,
-  resumeSweep,
-  retryFailed,
-  startSweep,
-  summarizeSweep,
-  type SweepSummary,
-} from '@tunelab/sweeper';
+import type { SweepSummary } from '@tunelab/sweeper';
 import { log, printJson, say, table, UsageError } from '../output';
 
 interface CommonFlags {
@@ -80,6 +70,9 @@ function fmtValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** The sweeper (piscina, the store drivers) loads only when a sweep command runs, so other commands start fast. */
+const sweeper = () => import('@tunelab/sweeper');
+
 /** `tunelab sweep …` */
 export function registerSweepCommands(program: Command): void {
   const sweep = program.command('sweep').description('run and inspect hyperparameter sweeps');
@@ -88,7 +81,7 @@ export function registerSweepCommands(program: Command): void {
     .requiredOption('--config <file>', 'sweep config (YAML)')
     .option('--parallel <n>', 'worker threads (overrides the config)', (v) => positiveInt(v, '--parallel'))
     .action(async (flags: CommonFlags & { config: string; parallel?: number }) => {
-      const summary = await startSweep(flags.config, { ...storeOptions(flags), parallel: flags.parallel, signal: interruptSignal() });
+      const summary = await (await sweeper()).startSweep(flags.config, { ...storeOptions(flags), parallel: flags.parallel, signal: interruptSignal() });
       printSummary(summary, flags.json);
       process.exitCode = exitCodeOf(summary);
     });
@@ -96,18 +89,18 @@ export function registerSweepCommands(program: Command): void {
   withCommon(sweep.command('resume <id>').description('continue a sweep: interrupted trials restart from their last checkpoint'))
     .option('--parallel <n>', 'worker threads (overrides the config)', (v) => positiveInt(v, '--parallel'))
     .action(async (id: string, flags: CommonFlags & { parallel?: number }) => {
-      const summary = await resumeSweep(id, { ...storeOptions(flags), parallel: flags.parallel, signal: interruptSignal() });
+      const summary = await (await sweeper()).resumeSweep(id, { ...storeOptions(flags), parallel: flags.parallel, signal: interruptSignal() });
       printSummary(summary, flags.json);
       process.exitCode = exitCodeOf(summary);
     });
 
   withCommon(sweep.command('status [id]').description('a sweep\'s trials and best result (default: the latest sweep)')).action(
     async (id: string | undefined, flags: CommonFlags) => {
-      const store = await openStoreFor(storeOptions(flags), true);
+      const store = await (await sweeper()).openStoreFor(storeOptions(flags), true);
       try {
         const sweepId = id ?? (await store.listSweeps({ limit: 1 }))[0]?.id;
         if (!sweepId) throw new UsageError('no sweeps yet: start one with `tunelab sweep start --config <file>`');
-        printSummary(await summarizeSweep(store, sweepId), flags.json);
+        printSummary(await (await sweeper()).summarizeSweep(store, sweepId), flags.json);
       } finally {
         await store.close();
       }
@@ -115,7 +108,7 @@ export function registerSweepCommands(program: Command): void {
   );
 
   withCommon(sweep.command('list').description('every sweep in the store, newest first')).action(async (flags: CommonFlags) => {
-    const store = await openStoreFor(storeOptions(flags), true);
+    const store = await (await sweeper()).openStoreFor(storeOptions(flags), true);
     try {
       const sweeps = await store.listSweeps();
       const rows = await Promise.all(
@@ -137,7 +130,7 @@ export function registerSweepCommands(program: Command): void {
 
   withCommon(sweep.command('cancel <id>').description('cancel a sweep; a sweeper running it stops its trials within seconds')).action(
     async (id: string, flags: CommonFlags) => {
-      const row = await cancelSweep(id, storeOptions(flags));
+      const row = await (await sweeper()).cancelSweep(id, storeOptions(flags));
       if (flags.json) printJson({ sweepId: row.id, status: row.status });
       else say(false, `sweep ${row.id} cancelled (resume it with \`tunelab sweep resume ${row.id}\`)`);
     },
@@ -145,7 +138,7 @@ export function registerSweepCommands(program: Command): void {
 
   withCommon(sweep.command('retry-failed <id>').description('queue failed trials again; run them with `sweep resume`')).action(
     async (id: string, flags: CommonFlags) => {
-      const ids = await retryFailed(id, storeOptions(flags));
+      const ids = await (await sweeper()).retryFailed(id, storeOptions(flags));
       if (flags.json) printJson({ sweepId: id, queued: ids });
       else say(false, ids.length ? `queued again: ${ids.join(', ')}; run \`tunelab sweep resume ${id}\`` : 'no failed trials');
     },
@@ -153,7 +146,7 @@ export function registerSweepCommands(program: Command): void {
 
   withCommon(sweep.command('delete <id>').description('delete a sweep, its trials, metrics and checkpoints')).action(
     async (id: string, flags: CommonFlags) => {
-      const result = await deleteSweep(id, storeOptions(flags));
+      const result = await (await sweeper()).deleteSweep(id, storeOptions(flags));
       if (flags.json) printJson({ sweepId: id, deleted: true, ...result });
       else say(false, `deleted sweep ${id} and ${result.checkpointDirs} checkpoint folders`);
     },
@@ -164,9 +157,9 @@ export function registerSweepCommands(program: Command): void {
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (id: string, flags: CommonFlags & { format: string; out?: string }) => {
       if (flags.format !== 'csv' && flags.format !== 'json') throw new UsageError(`--format: expected csv or json, got ${JSON.stringify(flags.format)}`);
-      const store = await openStoreFor(storeOptions(flags), true);
+      const store = await (await sweeper()).openStoreFor(storeOptions(flags), true);
       try {
-        const text = await exportSweep(store, id, flags.format);
+        const text = await (await sweeper()).exportSweep(store, id, flags.format);
         if (flags.out) {
           await writeFile(flags.out, text);
           log(`wrote ${flags.out}`);
