@@ -83,6 +83,23 @@ describe('TPE parameter kinds', () => {
     expect(late.length).toBeGreaterThan(15);
   });
 
+  it('skips observations that do not fit the space (a config edited between runs)', () => {
+    const space: Record<string, ParameterSpec> = {
+      lr: { kind: 'log_uniform_values', min: 1e-4, max: 1e-2 },
+      cell: { kind: 'categorical', values: ['lstm', 'gru'] },
+    };
+    const history: TrialRecord[] = Array.from({ length: 12 }, (_, i) => ({
+      params: i % 3 === 0 ? { lr: 0.5, cell: 'rnn' } : i % 3 === 1 ? { cell: 'lstm' } : { lr: 1e-3, cell: 'gru', old: 1 },
+      status: 'completed',
+      value: i,
+    }));
+    const p = proposeTpe(space, 'minimize', history, 1, 12, resolveTpeOptions(40));
+    expect(typeof p).toBe('object');
+    const x = p as TrialParams;
+    expect((x.lr as number) >= 1e-4 && (x.lr as number) <= 1e-2).toBe(true);
+    expect(['lstm', 'gru']).toContain(x.cell);
+  });
+
   it('treats ranges of width zero as constants', () => {
     const flat: Record<string, ParameterSpec> = {
       a: { kind: 'uniform', min: 0.5, max: 0.5 },
