@@ -1,4 +1,6 @@
-import { ZERO, frac, mul } from './fraction';
+import { ONE, ZERO, frac, mul } from './fraction';
+
+const TWO = frac(2);
 import { isCompound } from './fields';
 import type { Finding, Fraction, Meter, Token } from './types';
 
@@ -11,12 +13,13 @@ import type { Finding, Fraction, Meter, Token } from './types';
 
 /** `3/2`, `/`, `//`, `/4` → a multiple of the unit length. */
 export function lengthMultiplier(text: string): Fraction {
+  if (text === '') return ONE;
+  if (text === '2') return TWO; // the commonest lengths skip the pattern
   const m = /^(\d*)((?:\/\d*)*)$/.exec(text);
   if (!m) return frac(1);
-  let num = m[1] ? Number(m[1]) : 1;
+  const num = m[1] ? Number(m[1]) : 1;
   let den = 1;
   for (const part of m[2].split('/').slice(1)) den *= part ? Number(part) : 2;
-  if (num === 0) num = 0;
   return frac(num, den);
 }
 

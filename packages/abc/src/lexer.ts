@@ -13,18 +13,27 @@ export interface LexResult {
 }
 
 /** `^c'3/2`: accidental, pitch letter, octave marks, length. */
-const NOTE = /^(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)(\d*(?:\/\d*)*)/;
-const REST = /^([zx])(\d*(?:\/\d*)*)/;
-const MULTI_REST = /^([ZX])(\d*)/;
-const LENGTH = /^\d*(?:\/\d*)*/;
+// Sticky (`y`) patterns matched in place with `at()`: slicing the rest of the line for every token would
+// make long lines quadratic.
+const NOTE = /(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)(\d*(?:\/\d*)*)/y;
+const REST = /([zx])(\d*(?:\/\d*)*)/y;
+const MULTI_REST = /([ZX])(\d*)/y;
+const LENGTH = /\d*(?:\/\d*)*/y;
 /** Every bar line ABC 2.1 knows (`| || |] [| |: :| :: :|: [|:` …) with an optional variant number (`:|2`, `|1`). */
-const BAR = /^(?::*(?:\[\||\|\]|\|+)(?:\]|:+)?|:{2,})(\d+(?:[,-]\d+)*)?/;
-const ENDING = /^\[\d+(?:[,-]\d+)*/;
-const TUPLET = /^\((\d+)(?::(\d*)(?::(\d*))?)?/;
-const INLINE_FIELD = /^\[[A-Za-z]:/;
+const BAR = /(?::*(?:\[\||\|\]|\|+)(?:\]|:+)?|:{2,})(\d+(?:[,-]\d+)*)?/y;
+const ENDING = /\[\d+(?:[,-]\d+)*/y;
+const TUPLET = /\((\d+)(?::(\d*)(?::(\d*))?)?/y;
+const INLINE_FIELD = /\[[A-Za-z]:/y;
+const LINE_END_BACKSLASH = /\\[ \t]*(%.*)?$/y;
 /** A line that is a field: a letter (or `+` for a continued field) and a colon in column 1. */
 export const FIELD_LINE = /^[A-Za-z+]:/;
 const SINGLE_DECORATIONS = '~.HLMOPSTuv';
+
+/** Matches a sticky pattern at position i of s. */
+function at(re: RegExp, s: string, i: number): RegExpExecArray | null {
+  re.lastIndex = i;
+  return re.exec(s);
+}
 
 interface Ctx {
   tokens: Token[];
@@ -34,7 +43,8 @@ interface Ctx {
 }
 
 function push(ctx: Ctx, kind: TokenKind, text: string, i: number, extra?: Partial<Token>): Token {
-  const token: Token = { kind, text, line: ctx.line, col: i + 1, offset: ctx.lineStart + i, ...extra };
+  const token: Token = { kind, text, line: ctx.line, col: i + 1, offset: ctx.lineStart + i };
+  if (extra) Object.assign(token, extra);
   ctx.tokens.push(token);
   return token;
 }
@@ -78,7 +88,6 @@ export function lexMusicLine(ctx: Ctx, s: string): void {
   const n = s.length;
   while (i < n) {
     const c = s[i];
-    const rest = s.slice(i);
     let m: RegExpExecArray | null;
     if (c === ' ' || c === '\t') {
       let j = i + 1;
@@ -86,17 +95,17 @@ export function lexMusicLine(ctx: Ctx, s: string): void {
       push(ctx, 'space', s.slice(i, j), i);
       i = j;
     } else if (c === '%') {
-      push(ctx, 'comment', rest, i);
+      push(ctx, 'comment', s.slice(i), i);
       i = n;
     } else if (c === '\\') {
       push(ctx, 'continuation', c, i);
-      if (!/^\\[ \t]*(%.*)?$/.test(rest)) find(ctx, 'stray-backslash', 'a backslash continues a line only at its end', i);
+      if (!at(LINE_END_BACKSLASH, s, i)) find(ctx, 'stray-backslash', 'a backslash continues a line only at its end', i);
       i++;
     } else if (c === '"') {
       const j = s.indexOf('"', i + 1);
       if (j < 0) {
         find(ctx, 'unclosed-quote', 'unclosed guitar chord or annotation: no closing " on this line', i);
-        push(ctx, 'guitar-chord', rest, i);
+        push(ctx, 'guitar-chord', s.slice(i), i);
         i = n;
       } else {
         const problem = chordSymbolProblem(s.slice(i + 1, j));
@@ -121,7 +130,7 @@ export function lexMusicLine(ctx: Ctx, s: string): void {
     } else if (c === '{') {
       i = lexGrace(ctx, s, i);
     } else if (c === '(') {
-      if ((m = TUPLET.exec(rest))) {
+      if ((m = at(TUPLET, s, i))) {
         push(ctx, 'tuplet', m[0], i);
         i += m[0].length;
       } else {
@@ -141,17 +150,17 @@ export function lexMusicLine(ctx: Ctx, s: string): void {
       i = j;
     } else if (c === '[') {
       i = lexBracket(ctx, s, i);
-    } else if ((m = BAR.exec(rest))) {
+    } else if ((m = at(BAR, s, i))) {
       if (/\|\|\|/.test(m[0])) find(ctx, 'odd-bar-line', `bar line ${m[0]} is not one ABC 2.1 defines (read here as a double bar)`, i, 'warning');
       push(ctx, 'bar', m[0], i);
       i += m[0].length;
-    } else if ((m = NOTE.exec(rest))) {
+    } else if ((m = at(NOTE, s, i))) {
       push(ctx, 'note', m[0], i, { pitch: m[0].slice(0, m[0].length - m[4].length) });
       i += m[0].length;
-    } else if ((m = REST.exec(rest))) {
+    } else if ((m = at(REST, s, i))) {
       push(ctx, 'rest', m[0], i);
       i += m[0].length;
-    } else if ((m = MULTI_REST.exec(rest))) {
+    } else if ((m = at(MULTI_REST, s, i))) {
       push(ctx, 'rest', m[0], i, { bars: m[2] ? Number(m[2]) : 1 });
       i += m[0].length;
     } else if (c === 'y' || c === '`' || c === '$') {
@@ -181,7 +190,7 @@ function describe(c: string): string {
 function isUnknownStart(s: string, j: number): boolean {
   const c = s[j];
   if (/[\s%\\"!+{}()\-<>[\]|:zxZXy`$]/.test(c) || SINGLE_DECORATIONS.includes(c)) return false;
-  return !NOTE.test(s.slice(j, j + 4));
+  return !at(NOTE, s, j);
 }
 
 /** `{…}` grace notes: one token; their notes are recorded, they take no time. */
@@ -198,7 +207,7 @@ function lexGrace(ctx: Ctx, s: string, i: number): number {
   let k = 0;
   if (body.startsWith('/')) k = 1; // acciaccatura
   while (k < body.length) {
-    const m = NOTE.exec(body.slice(k));
+    const m = at(NOTE, body, k);
     if (m) {
       notes.push(m[0]);
       k += m[0].length;
@@ -216,23 +225,22 @@ function lexGrace(ctx: Ctx, s: string, i: number): number {
 
 /** `[` starts a chord, an inline field `[K:D]`, a bar line `[|`, or a variant ending `[1`. */
 function lexBracket(ctx: Ctx, s: string, i: number): number {
-  const rest = s.slice(i);
   let m: RegExpExecArray | null;
-  if (INLINE_FIELD.test(rest)) {
+  if (at(INLINE_FIELD, s, i)) {
     const j = s.indexOf(']', i);
     if (j < 0) {
-      find(ctx, 'unclosed-field', `unclosed inline field ${rest.slice(0, 3)}: no closing ] on this line`, i);
-      push(ctx, 'inline-field', rest, i);
+      find(ctx, 'unclosed-field', `unclosed inline field ${s.slice(i, i + 3)}: no closing ] on this line`, i);
+      push(ctx, 'inline-field', s.slice(i), i);
       return s.length;
     }
     push(ctx, 'inline-field', s.slice(i, j + 1), i);
     return j + 1;
   }
-  if ((m = BAR.exec(rest))) {
+  if ((m = at(BAR, s, i))) {
     push(ctx, 'bar', m[0], i);
     return i + m[0].length;
   }
-  if ((m = ENDING.exec(rest))) {
+  if ((m = at(ENDING, s, i))) {
     push(ctx, 'ending', m[0], i);
     return i + m[0].length;
   }
@@ -241,7 +249,7 @@ function lexBracket(ctx: Ctx, s: string, i: number): number {
   const problems: [number, string][] = [];
   let k = i + 1;
   while (k < s.length && s[k] !== ']') {
-    const nm = NOTE.exec(s.slice(k));
+    const nm = at(NOTE, s, k);
     if (nm) {
       notes.push(nm[0]);
       k += nm[0].length;
@@ -264,7 +272,7 @@ function lexBracket(ctx: Ctx, s: string, i: number): number {
   }
   for (const [at, message] of problems) find(ctx, 'bad-chord', message, at);
   if (notes.length === 0) find(ctx, 'bad-chord', 'empty chord []', i);
-  const len = LENGTH.exec(s.slice(k + 1))![0].length;
+  const len = at(LENGTH, s, k + 1)![0].length;
   push(ctx, 'chord', s.slice(i, k + 1 + len), i, { notes });
   return k + 1 + len;
 }
