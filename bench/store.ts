@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openStore, type NewMetric, type Store } from '@tunelab/store';
@@ -24,6 +24,9 @@ interface BackendResult {
   batch: number;
   writeSeconds: number;
   rowsPerSecond: number;
+  /** Rows per second of this process's CPU time: steadier than wall time on a busy machine; for PostgreSQL
+   *  it leaves out the server's work, so compare it only between SQLite runs. */
+  rowsPerCpuSecond: number;
   /** Writing every row again: the idempotent path a resumed sweep takes. */
   rewriteRowsPerSecond: number;
   /** One metric of 100 trials, every point (100 × steps points), median of 5 reads. */
@@ -37,6 +40,8 @@ interface BackendResult {
 
 export interface StoreBenchResult {
   bench: 'store';
+  /** 1-minute load average and cores when the bench ran: figures from a busy machine read low. */
+  load: { avg1: number; cores: number };
   results: BackendResult[];
   skipped: string[];
   targetSqliteRowsPerSecond: number;
@@ -95,9 +100,12 @@ async function measure(backend: 'sqlite' | 'postgres', store: Store, rows: numbe
   const all = [...batches()];
 
   let start = performance.now();
+  const cpu = process.cpuUsage();
   let inserted = 0;
   for (const b of all) inserted += (await store.appendMetrics(b)).inserted;
   const writeSeconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
   if (inserted !== rows) throw new Error(`Expected ${rows} rows inserted, but got ${inserted}`);
   log(`  ${backend}: wrote ${rows.toLocaleString()} rows in ${writeSeconds.toFixed(2)} s`);
 
@@ -120,6 +128,7 @@ async function measure(backend: 'sqlite' | 'postgres', store: Store, rows: numbe
     batch,
     writeSeconds: round(writeSeconds, 3),
     rowsPerSecond: Math.round(rows / writeSeconds),
+    rowsPerCpuSecond: Math.round(rows / cpuSeconds),
     rewriteRowsPerSecond: Math.round(rows / rewriteSeconds),
     readSeriesMs: round(readSeriesMs, 1),
     readSeriesPoints: points,
@@ -183,6 +192,7 @@ export default async function storeBench(args: { json: boolean; argv: string[] }
   const sqlite = results.find((r) => r.backend === 'sqlite');
   const result: StoreBenchResult = {
     bench: 'store',
+    load: { avg1: round(loadavg()[0], 2), cores: availableParallelism() },
     results,
     skipped,
     targetSqliteRowsPerSecond: 200_000,
@@ -191,12 +201,13 @@ export default async function storeBench(args: { json: boolean; argv: string[] }
   if (!args.json) {
     for (const r of results) {
       process.stdout.write(
-        `${r.backend.padEnd(9)} write ${r.rowsPerSecond.toLocaleString()} rows/s (rewrite ${r.rewriteRowsPerSecond.toLocaleString()} rows/s)` +
+        `${r.backend.padEnd(9)} write ${r.rowsPerSecond.toLocaleString()} rows/s (${r.rowsPerCpuSecond.toLocaleString()} per CPU-s; rewrite ${r.rewriteRowsPerSecond.toLocaleString()} rows/s)` +
           ` | one metric × ${TRIALS} trials: ${r.readSeriesMs} ms for ${r.readSeriesPoints.toLocaleString()} points,` +
           ` ${r.readSeriesDownsampledMs} ms at ≤200 points each | one trial, all metrics: ${r.readTrialMs} ms\n`,
       );
     }
     for (const s of skipped) process.stdout.write(`skipped ${s}\n`);
+    process.stdout.write(`load average ${result.load.avg1} on ${result.load.cores} cores\n`);
   }
   return result;
 }

@@ -233,6 +233,37 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// dropoutMask(seed, rate, mask)
+napi_value DropoutMask(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  double seed = a.f64(0), rate = a.f64(1);
+  napi_typedarray_type type;
+  size_t n = 0;
+  if (a.argc > 2) napi_get_typedarray_info(env, a.argv[2], &type, &n, nullptr, nullptr, nullptr);
+  float* mask = a.f32(2, n);
+  if (a.failed) return nullptr;
+  if (!(rate >= 0.0 && rate < 1.0)) {
+    a.fail("rate must be in [0, 1)");
+    return nullptr;
+  }
+  tl::dropout_mask(static_cast<int>(n), static_cast<uint32_t>(seed), static_cast<float>(rate), mask);
+  return undefined(env);
+}
+
+// multiply(a, b, out)
+napi_value Multiply(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  napi_typedarray_type type;
+  size_t n = 0;
+  if (a.argc > 0) napi_get_typedarray_info(env, a.argv[0], &type, &n, nullptr, nullptr, nullptr);
+  const float* x = a.f32(0, n);
+  const float* y = a.f32(1, n);
+  float* out = a.f32(2, n);
+  if (a.failed) return nullptr;
+  tl::multiply(static_cast<int>(n), x, y, out);
+  return undefined(env);
+}
+
 napi_value KernelName(napi_env env, napi_callback_info) {
   napi_value out;
   napi_create_string_utf8(env, tl::sgemm_kernel_name(), NAPI_AUTO_LENGTH, &out);
@@ -248,6 +279,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"denseSoftmaxCeBackward", nullptr, DenseSoftmaxCeBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"multiply", nullptr, Multiply, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"kernelName", nullptr, KernelName, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

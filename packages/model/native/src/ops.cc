@@ -65,6 +65,25 @@ void adam_step(int n, const float* p, const float* g, float* m, float* v, float*
   }
 }
 
+void dropout_mask(int n, uint32_t seed, float rate, float* mask) {
+  const double keep = 1.0 - rate;
+  const uint32_t threshold = static_cast<uint32_t>(keep * 16777216.0);
+  const float scale = static_cast<float>(1.0 / keep);
+  for (int i = 0; i < n; ++i) {
+    uint32_t h = seed ^ (static_cast<uint32_t>(i) * 0x9E3779B9u);
+    h ^= h >> 16;
+    h *= 0x85EBCA6Bu;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35u;
+    h ^= h >> 16;
+    mask[i] = (h >> 8) < threshold ? scale : 0.0f;
+  }
+}
+
+void multiply(int n, const float* a, const float* b, float* out) {
+  for (int i = 0; i < n; ++i) out[i] = a[i] * b[i];
+}
+
 double sum_squares(int n, const float* x) {
   double s = 0.0;
   for (int i = 0; i < n; ++i) s += static_cast<double>(x[i]) * x[i];

@@ -21,6 +21,12 @@ void dense_softmax_ce_backward(int N, int H, int C, const float* x, const float*
 void adam_step(int n, const float* p, const float* g, float* m, float* v, float* p_out, float lr, float b1,
                float b2, float eps, float one_minus_acc_b1, float one_minus_acc_b2, float gscale);
 
+// Dropout mask from a counter-based hash (murmur3 finaliser of seed and index), so TypeScript reproduces it
+// exactly: mask[i] = keep_scale when (hash >> 8) < keep * 2^24, else 0.
+void dropout_mask(int n, uint32_t seed, float rate, float* mask);
+// out[i] = a[i] * b[i].
+void multiply(int n, const float* a, const float* b, float* out);
+
 // Sum of squares (double accumulator), for global-norm clipping.
 double sum_squares(int n, const float* x);
 

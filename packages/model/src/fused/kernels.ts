@@ -105,4 +105,11 @@ export interface FusedKernels {
   /** Updates m and v in place and writes the new parameters to out. */
   adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, s: AdamScalars): void;
   sumSquares(x: Float32Array): number;
+  /**
+   * Fills mask with 1 / (1 − rate) (kept) or 0 (dropped), from a hash of (seed, index): the same mask in every
+   * implementation, so a seeded run repeats whichever kernels run it.
+   */
+  dropoutMask(seed: number, rate: number, mask: Float32Array): void;
+  /** out[i] = a[i] · b[i]. */
+  multiply(a: Float32Array, b: Float32Array, out: Float32Array): void;
 }

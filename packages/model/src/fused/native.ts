@@ -16,6 +16,8 @@ interface Addon {
   denseSoftmaxCeBackward(...args: unknown[]): void;
   adamStep(...args: unknown[]): void;
   sumSquares(x: Float32Array): number;
+  dropoutMask(seed: number, rate: number, mask: Float32Array): void;
+  multiply(a: Float32Array, b: Float32Array, out: Float32Array): void;
   kernelName(): string;
 }
 
@@ -68,6 +70,8 @@ function wrap(a: Addon): FusedKernels {
         s.oneMinusAccBeta2, s.gradScale);
     },
     sumSquares: (x) => a.sumSquares(x),
+    dropoutMask: (seed, rate, mask) => a.dropoutMask(seed >>> 0, rate, mask),
+    multiply: (x, y, out) => a.multiply(x, y, out),
   };
 }
 

@@ -179,6 +179,26 @@ function sumSquares(x: Float32Array): number {
   return s;
 }
 
+function dropoutMask(seed: number, rate: number, mask: Float32Array): void {
+  const keep = 1 - rate;
+  const threshold = Math.trunc(keep * 16777216);
+  const scale = Math.fround(1 / keep);
+  for (let i = 0; i < mask.length; i++) {
+    // murmur3's 32-bit finaliser of seed ^ (i · golden ratio), as the native kernel computes it.
+    let h = (seed ^ Math.imul(i, 0x9e3779b9)) >>> 0;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b) >>> 0;
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35) >>> 0;
+    h ^= h >>> 16;
+    mask[i] = h >>> 8 < threshold ? scale : 0;
+  }
+}
+
+function multiply(a: Float32Array, b: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] * b[i];
+}
+
 /** The reference implementation of {@link FusedKernels}. */
 export const referenceKernels: FusedKernels = {
   name: 'reference',
@@ -188,4 +208,6 @@ export const referenceKernels: FusedKernels = {
   denseSoftmaxCeBackward,
   adamStep,
   sumSquares,
+  dropoutMask,
+  multiply,
 };

@@ -153,3 +153,18 @@ describe('FusedDropout', () => {
     expect(values(layer.apply(x) as tf.Tensor).every((v) => v === 1)).toBe(true);
   });
 });
+
+describe.skipIf(!getNativeKernels())('native elementwise kernels', () => {
+  it('draw the same dropout mask as the reference and multiply alike', () => {
+    const a = new Float32Array(1001);
+    const b = new Float32Array(1001);
+    getNativeKernels()!.dropoutMask(0xdeadbeef, 0.3, a);
+    referenceKernels.dropoutMask(0xdeadbeef, 0.3, b);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    const out = new Float32Array(1001);
+    getNativeKernels()!.multiply(a, randomArray(1001, 1), out);
+    const ref = new Float32Array(1001);
+    referenceKernels.multiply(a, randomArray(1001, 1), ref);
+    expect(Array.from(out)).toEqual(Array.from(ref));
+  });
+});
