@@ -88,11 +88,8 @@ describe('TPE parameter kinds', () => {
       lr: { kind: 'log_uniform_values', min: 1e-4, max: 1e-2 },
       cell: { kind: 'categorical', values: ['lstm', 'gru'] },
     };
-    const history: TrialRecord[] = Array.from({ length: 12 }, (_, i) => ({
-      params: i % 3 === 0 ? { lr: 0.5, cell: 'rnn' } : i % 3 === 1 ? { cell: 'lstm' } : { lr: 1e-3, cell: 'gru', old: 1 },
-      status: 'completed',
-      value: i,
-    }));
+    const shapes: TrialParams[] = [{ lr: 0.5, cell: 'rnn' }, { cell: 'lstm' }, { lr: 1e-3, cell: 'gru', old: 1 }];
+    const history: TrialRecord[] = Array.from({ length: 12 }, (_, i) => ({ params: shapes[i % 3], status: 'completed', value: i }));
     const p = proposeTpe(space, 'minimize', history, 1, 12, resolveTpeOptions(40));
     expect(typeof p).toBe('object');
     const x = p as TrialParams;
