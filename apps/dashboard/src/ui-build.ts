@@ -1,0 +1,54 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** apps/dashboard: Vite's root (index.html lives here). */
+const APP_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface BuildUiOptions {
+  /** Build even when dist is newer than the sources. */
+  force?: boolean;
+  outDir?: string;
+  /** Print Vite's output (default: quiet). */
+  verbose?: boolean;
+}
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const name of readdirSync(path)) {
+    if (name.endsWith('.test.ts') || name.endsWith('.test.tsx')) continue;
+    newest = Math.max(newest, newestMtime(join(path, name)));
+  }
+  return newest;
+}
+
+/** The UI's sources: what a build depends on. */
+const SOURCES = ['index.html', 'src/ui', 'src/api'].map((p) => join(APP_ROOT, p));
+
+/** True when dist/index.html is missing or older than any UI source. */
+export function uiIsStale(outDir = join(APP_ROOT, 'dist')): boolean {
+  const index = join(outDir, 'index.html');
+  if (!existsSync(index)) return true;
+  const built = statSync(index).mtimeMs;
+  return SOURCES.some((p) => existsSync(p) && newestMtime(p) > built);
+}
+
+/**
+ * Builds the React UI into apps/dashboard/dist with Vite's JS API when it is missing or stale; a fresh
+ * clone's `npx nx run dashboard:serve` and the end-to-end test both go through here. Returns whether it built.
+ */
+export async function buildUi(opts: BuildUiOptions = {}): Promise<boolean> {
+  const outDir = opts.outDir ?? join(APP_ROOT, 'dist');
+  if (!opts.force && !uiIsStale(outDir)) return false;
+  const [{ build }, { default: react }] = await Promise.all([import('vite'), import('@vitejs/plugin-react')]);
+  await build({
+    root: APP_ROOT,
+    configFile: false,
+    logLevel: opts.verbose ? 'info' : 'warn',
+    plugins: [react()],
+    build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 2000, sourcemap: false },
+  });
+  return true;
+}

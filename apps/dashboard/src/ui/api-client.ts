@@ -1,0 +1,83 @@
+import type {
+  AliasList,
+  CheckpointList,
+  ErrorBody,
+  GenerateRequest,
+  GenerateResponse,
+  MetricsQuery,
+  MetricsResponse,
+  PromoteRequest,
+  PromoteResponse,
+  SampleList,
+  SeriesQuery,
+  SeriesResponse,
+  SweepDetail,
+  SweepList,
+  TrialDetail,
+  TrialPage,
+  TrialsQuery,
+} from '../api/schemas';
+
+/** The one interface the UI talks to: a fetch implementation in the page, a fake in component tests. */
+export interface DashboardApi {
+  listSweeps(): Promise<SweepList>;
+  getSweep(id: string): Promise<SweepDetail>;
+  listTrials(sweepId: string, query?: TrialsQuery): Promise<TrialPage>;
+  getSeries(sweepId: string, query: SeriesQuery): Promise<SeriesResponse>;
+  getTrial(id: string): Promise<TrialDetail>;
+  getMetrics(trialId: string, query?: MetricsQuery): Promise<MetricsResponse>;
+  listCheckpoints(trialId: string): Promise<CheckpointList>;
+  generate(request: GenerateRequest): Promise<GenerateResponse>;
+  listSamples(checkpointId: string): Promise<SampleList>;
+  promote(request: PromoteRequest): Promise<PromoteResponse>;
+  listAliases(): Promise<AliasList>;
+  /** A link to download a sample. */
+  sampleUrl(id: string, ext: 'abc' | 'mid'): string;
+}
+
+/** A failed API call: the server's message and, for 4xx, the field it names. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly where?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+function queryString(query: object | undefined): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** The API over fetch, relative to `base` (the page's own origin by default). */
+export function createFetchApi(base = '', fetchImpl: typeof fetch = (...args) => fetch(...args)): DashboardApi {
+  async function call<T>(path: string, init?: { method: string; body: unknown }): Promise<T> {
+    const res = await fetchImpl(`${base}${path}`, init ? { method: init.method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body) } : undefined);
+    const body = (await res.json().catch(() => null)) as unknown;
+    if (!res.ok) {
+      const err = body as Partial<ErrorBody> | null;
+      throw new ApiError(res.status, err?.error ?? `${res.status} ${res.statusText}`, err?.where);
+    }
+    return body as T;
+  }
+  const enc = encodeURIComponent;
+  return {
+    listSweeps: () => call('/api/sweeps'),
+    getSweep: (id) => call(`/api/sweeps/${enc(id)}`),
+    listTrials: (id, q) => call(`/api/sweeps/${enc(id)}/trials${queryString(q)}`),
+    getSeries: (id, q) => call(`/api/sweeps/${enc(id)}/series${queryString(q)}`),
+    getTrial: (id) => call(`/api/trials/${enc(id)}`),
+    getMetrics: (id, q) => call(`/api/trials/${enc(id)}/metrics${queryString(q)}`),
+    listCheckpoints: (id) => call(`/api/trials/${enc(id)}/checkpoints`),
+    generate: (body) => call('/api/generate', { method: 'POST', body }),
+    listSamples: (checkpointId) => call(`/api/samples${queryString({ checkpointId })}`),
+    promote: (body) => call('/api/promote', { method: 'POST', body }),
+    listAliases: () => call('/api/aliases'),
+    sampleUrl: (id, ext) => `${base}/api/samples/${enc(id)}.${ext}`,
+  };
+}

@@ -1,0 +1,74 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import type { GenerateRequest, Sample } from '../../api/schemas';
+import { useDashboard } from '../context';
+import { ErrorNote } from './marks';
+import { TuneCard } from './TuneCard';
+
+/** Sampling settings for one checkpoint, and the tunes it wrote (newest first; earlier samples load too). */
+export function GeneratePanel({ checkpointId }: { checkpointId: string }) {
+  const { api } = useDashboard();
+  const [form, setForm] = useState({ temperature: '1', topK: '', topP: '', prime: '', seed: '', n: '1', maxLength: '600' });
+  const [samples, setSamples] = useState<Sample[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    api
+      .listSamples(checkpointId)
+      .then((r) => setSamples(r.samples))
+      .catch(() => {});
+  }, [api, checkpointId]);
+
+  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const request: GenerateRequest = {
+      checkpointId,
+      n: num(form.n) ?? 1,
+      temperature: num(form.temperature) ?? 1,
+      maxLength: num(form.maxLength) ?? 600,
+      topK: num(form.topK) ?? null,
+      topP: num(form.topP) ?? null,
+      prime: form.prime || null,
+      ...(num(form.seed) !== undefined ? { seed: num(form.seed) } : {}),
+    };
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await api.generate(request);
+      setSamples((old) => [...res.samples, ...old]);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const field = (k: keyof typeof form, label: string, props: Record<string, unknown> = {}) => (
+    <label>
+      {label} <input aria-label={label} value={form[k]} onChange={set(k)} {...props} />
+    </label>
+  );
+  return (
+    <div className="generate" data-testid="generate-panel">
+      <form onSubmit={(e) => void submit(e)}>
+        {field('temperature', 'temperature', { type: 'number', step: '0.05', min: '0.05', max: '5', size: 4 })}
+        {field('topK', 'top-k', { type: 'number', min: '1', size: 4, placeholder: 'off' })}
+        {field('topP', 'top-p', { type: 'number', step: '0.05', min: '0.05', max: '1', size: 4, placeholder: 'off' })}
+        {field('seed', 'seed', { type: 'number', min: '0', size: 8, placeholder: 'random' })}
+        {field('n', 'count', { type: 'number', min: '1', max: '10', size: 3 })}
+        {field('maxLength', 'max length', { type: 'number', min: '16', max: '3000', size: 5 })}
+        {field('prime', 'prime', { placeholder: 'X:1\\nM:6/8…', size: 16 })}
+        <button type="submit" disabled={busy}>
+          {busy ? 'generating…' : '♪ generate'}
+        </button>
+      </form>
+      <ErrorNote error={error} />
+      {samples.map((s) => (
+        <TuneCard key={s.id} sample={s} />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,89 @@
+import type { Trial, TrialsQuery } from '../../api/schemas';
+import { hrefOf } from '../App';
+import { fmt } from '../format';
+import { AliasMarks, StatusBadge } from './marks';
+
+export interface TrialsTableProps {
+  trials: readonly Trial[];
+  parameters: readonly string[];
+  metricName: string;
+  sort: NonNullable<TrialsQuery['sort']>;
+  order: 'asc' | 'desc';
+  onSort(sort: NonNullable<TrialsQuery['sort']>): void;
+  status: string;
+  onStatus(status: string): void;
+  selected: ReadonlySet<string>;
+  onToggle(trialId: string): void;
+  /** Alias names per trial id. */
+  marks: ReadonlyMap<string, string[]>;
+  colorOf(trialId: string): string | undefined;
+}
+
+const STATUSES = ['', 'queued', 'running', 'completed', 'pruned', 'failed', 'stale', 'cancelled'];
+
+/** Trials with their params, status, best value and why they failed or were pruned; sort by header, filter by status. */
+export function TrialsTable(props: TrialsTableProps) {
+  const arrow = (s: string) => (props.sort === s ? (props.order === 'asc' ? ' ▲' : ' ▼') : '');
+  const short = (p: string) => p.split('.').slice(-1)[0];
+  return (
+    <div className="trials">
+      <label>
+        status{' '}
+        <select aria-label="status filter" value={props.status} onChange={(e) => props.onStatus(e.target.value)}>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s || 'any'}
+            </option>
+          ))}
+        </select>
+      </label>
+      <table className="grid" data-testid="trials-table">
+        <thead>
+          <tr>
+            <th title="show its curve">curve</th>
+            <th className="sortable" onClick={() => props.onSort('number')}>
+              #{arrow('number')}
+            </th>
+            <th>status</th>
+            {props.parameters.map((p) => (
+              <th key={p} title={p}>
+                {short(p)}
+              </th>
+            ))}
+            <th className="sortable" onClick={() => props.onSort('best')}>
+              best {props.metricName}
+              {arrow('best')}
+            </th>
+            <th>at step</th>
+            <th>why it stopped</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.trials.map((t) => {
+            const color = props.colorOf(t.id);
+            return (
+              <tr key={t.id} data-trial={t.id} className={`status-${t.status}`}>
+                <td>
+                  <input type="checkbox" aria-label={`curve of ${t.id}`} checked={props.selected.has(t.id)} onChange={() => props.onToggle(t.id)} />
+                  {color && <span className="swatch" style={{ background: color }} />}
+                </td>
+                <td>
+                  <a href={hrefOf({ page: 'trial', id: t.id })}>{t.number}</a> <AliasMarks aliases={props.marks.get(t.id) ?? []} />
+                </td>
+                <td>
+                  <StatusBadge status={t.status} />
+                </td>
+                {props.parameters.map((p) => (
+                  <td key={p}>{fmt(t.params[p])}</td>
+                ))}
+                <td>{fmt(t.bestValue)}</td>
+                <td>{fmt(t.bestStep)}</td>
+                <td className="reason">{t.failureReason ?? t.pruneReason ?? ''}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
