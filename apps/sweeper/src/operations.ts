@@ -1,6 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { InputError, parseSweepConfig } from '@tunelab/config';
 import { openStore, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
+import { summarize, type TrialParams } from '@tunelab/sweep';
 import { createProgressView } from './progress';
 import { SweepRunner } from './runner';
 
@@ -135,33 +136,45 @@ export async function requireSweep(store: Store, sweepId: string): Promise<Sweep
   return sweep;
 }
 
-/** The summary of a sweep as stored now. */
+/** The summary of a sweep as stored now (@tunelab/sweep's `summarize` over the store's rows). */
 export async function summarizeSweep(store: Store, sweepId: string): Promise<SweepSummary> {
   const sweep = await requireSweep(store, sweepId);
   const trials = await store.listTrials(sweepId);
   const { name, goal } = sweep.config.metric;
-  let best: SweepSummary['best'] = null;
-  for (const t of trials) {
-    if (t.bestValue === null || !Number.isFinite(t.bestValue)) continue;
-    if (!best || (goal === 'minimize' ? t.bestValue < best.value : t.bestValue > best.value)) best = { trialId: t.id, value: t.bestValue };
-  }
+  const series = await store.getMetricSeries({ name, sweepId });
+  const checkpoints = (await store.listCheckpoints({ sweepId })).filter((c) => c.deletedAt === null);
+  const summary = summarize({
+    sweepId,
+    metric: { name, goal },
+    status: publicStatus(sweep.status),
+    config: sweep.config,
+    trials: trials.map((t) => ({
+      id: t.id,
+      status: t.status,
+      params: t.params as TrialParams,
+      attempt: t.attempt + 1,
+      metrics: (series[t.id] ?? []).map((p) => ({ step: p.step, value: p.value })),
+      checkpoints: checkpoints.filter((c) => c.trialId === t.id).map((c) => ({ step: c.epoch, path: c.id })),
+      error: t.failureReason,
+    })),
+  });
   const counts: Record<string, number> = {};
   for (const t of trials) counts[t.status] = (counts[t.status] ?? 0) + 1;
   return {
     sweepId,
     name: sweep.name,
-    status: publicStatus(sweep.status),
+    status: summary.status as SweepSummary['status'],
     metric: { name, goal },
     counts,
-    trials: trials.map((t) => ({
-      id: t.id,
+    trials: summary.trials.map((t) => ({
+      id: String(t.id),
       status: t.status,
       params: t.params,
-      best: { name, value: t.bestValue, step: t.bestStep },
-      bestCheckpoint: t.bestCheckpointId,
-      error: t.failureReason,
+      best: { name, value: t.best?.value ?? null, step: t.best?.step ?? null },
+      bestCheckpoint: t.bestCheckpoint,
+      error: t.error,
     })),
-    best,
+    best: summary.best ? { trialId: String(summary.best.trialId), value: summary.best.value } : null,
   };
 }
 
