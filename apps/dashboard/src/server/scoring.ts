@@ -2,7 +2,6 @@ import { parseTune } from '@tunelab/abc';
 import type { RunConfig } from '@tunelab/config';
 import { loadCorpus, splitCorpus } from '@tunelab/dataset';
 import { buildReference, checkWithAbc2midi, tuneNovelty, tuneValidity, type ReferenceCorpus } from '@tunelab/eval';
-import type { TuneScore } from '../api/schemas';
 import type { TuneScorer } from './generation';
 
 /**

@@ -1,0 +1,83 @@
+// @vitest-environment jsdom
+import './test-setup';
+import { afterEach, describe, expect, test } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { App, parseRoute } from './App';
+import { fakeApi } from './fake-api';
+import { renderAbc } from './test-setup';
+
+afterEach(() => {
+  cleanup();
+  window.location.hash = '';
+});
+
+describe('routes', () => {
+  test('hash routes', () => {
+    expect(parseRoute('#/')).toEqual({ page: 'sweeps' });
+    expect(parseRoute('#/sweeps/sw-1')).toEqual({ page: 'sweep', id: 'sw-1' });
+    expect(parseRoute('#/trials/sw-1-t002')).toEqual({ page: 'trial', id: 'sw-1-t002' });
+  });
+});
+
+describe('sweep page', () => {
+  test('lists trials and draws the best five trials’ curves of the sweep metric', async () => {
+    const api = fakeApi();
+    window.location.hash = '#/sweeps/sw-test01';
+    render(<App api={api} />);
+    await screen.findByTestId('trials-table');
+    await waitFor(() => expect(screen.getByTestId('curve-count').textContent).toBe('5 curves, 50 points'));
+    // Best five by val_loss (the failed trial has none).
+    expect(api.calls.find((c) => c.startsWith('getSeries'))).toBe('getSeries val_loss sw-test01-t000,sw-test01-t001,sw-test01-t003,sw-test01-t004,sw-test01-t005');
+    expect(screen.getByTestId('curves').querySelectorAll('path.recharts-line-curve').length).toBe(5);
+    // Another metric fetches that metric's series.
+    fireEvent.change(screen.getByLabelText('metric'), { target: { value: 'loss' } });
+    await waitFor(() => expect(api.calls.some((c) => c.startsWith('getSeries loss '))).toBe(true));
+    // Unticking a trial removes its curve without a request.
+    const n = api.calls.length;
+    fireEvent.click(screen.getByLabelText('curve of sw-test01-t000'));
+    await waitFor(() => expect(screen.getByTestId('curve-count').textContent).toMatch(/^4 curves/));
+    expect(api.calls.slice(n).filter((c) => c.startsWith('getSeries'))).toEqual([]);
+    expect(screen.getByTestId('param-charts').querySelectorAll('figure')).toHaveLength(2);
+  });
+});
+
+describe('trial page', () => {
+  test('generate from a checkpoint: settings go to the API, tunes come back drawn with their scores', async () => {
+    const api = fakeApi();
+    window.location.hash = '#/trials/sw-test01-t001';
+    render(<App api={api} />);
+    expect((await screen.findByTestId('log-tail')).textContent).toMatch(/val_loss 1.1/);
+    const row = (await screen.findByTestId('checkpoints')).querySelector('tr[data-checkpoint="sw-test01-t001-e003"]') as HTMLElement;
+    fireEvent.click(within(row).getByText('♪ generate'));
+    const panel = await screen.findByTestId('generate-panel');
+    fireEvent.change(within(panel).getByLabelText('temperature'), { target: { value: '0.7' } });
+    fireEvent.change(within(panel).getByLabelText('seed'), { target: { value: '42' } });
+    fireEvent.change(within(panel).getByLabelText('count'), { target: { value: '2' } });
+    fireEvent.change(within(panel).getByLabelText('top-k'), { target: { value: '20' } });
+    fireEvent.click(within(panel).getByRole('button', { name: '♪ generate' }));
+    const tunes = await screen.findAllByTestId('tune');
+    expect(tunes).toHaveLength(2);
+    const sent = JSON.parse(api.calls.find((c) => c.startsWith('generate '))!.slice('generate '.length));
+    expect(sent).toEqual({ checkpointId: 'sw-test01-t001-e003', n: 2, temperature: 0.7, maxLength: 600, topK: 20, topP: null, prime: null, seed: 42 });
+    expect(within(tunes[0]).getByText('✓ valid ABC')).toBeTruthy();
+    expect(within(tunes[0]).getByText(/longest shared span 8 chars \(25%\)/)).toBeTruthy();
+    expect(within(tunes[0]).getByText('⬇ .mid').getAttribute('href')).toBe('/api/samples/sa-1.mid');
+    expect(tunes[0].querySelector('[data-testid=tune-notation] svg')).not.toBeNull();
+    expect(renderAbc).toHaveBeenCalledWith(expect.any(HTMLElement), expect.stringContaining('T:Fake jig 1'), expect.any(Object));
+  });
+
+  test('promote marks the champion on the checkpoint and in the header', async () => {
+    const api = fakeApi();
+    window.location.hash = '#/trials/sw-test01-t001';
+    render(<App api={api} />);
+    expect(screen.queryByTestId('header-champion')).toBeNull();
+    const row = (await screen.findByTestId('checkpoints')).querySelector('tr[data-checkpoint="sw-test01-t001-e003"]') as HTMLElement;
+    fireEvent.click(within(row).getByText('★ promote'));
+    const form = await screen.findByTestId('promote-form');
+    fireEvent.change(within(form).getByLabelText('note'), { target: { value: 'sounds best' } });
+    fireEvent.click(within(form).getByRole('button', { name: '★ promote' }));
+    expect((await screen.findByTestId('header-champion')).textContent).toBe('★ champion: sw-test01-t001-e003');
+    expect(api.calls).toContain('promote {"checkpointId":"sw-test01-t001-e003","alias":"champion","note":"sounds best"}');
+    await waitFor(() => expect(within(row).getByText('★ champion')).toBeTruthy());
+  });
+});

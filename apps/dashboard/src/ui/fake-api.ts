@@ -1,0 +1,114 @@
+import type { Alias, Checkpoint, GenerateRequest, Point, Sample, SweepDetail, Trial } from '../api/schemas';
+import type { DashboardApi } from './api-client';
+
+/** An in-memory DashboardApi for component tests: one sweep, a few trials, records what was asked. */
+export function fakeApi(): DashboardApi & { calls: string[]; aliases: Alias[] } {
+  const sweepId = 'sw-test01';
+  const trials: Trial[] = Array.from({ length: 6 }, (_, i) => ({
+    id: `${sweepId}-t00${i}`,
+    sweepId,
+    number: i,
+    params: { 'train.optimizer.lr': 0.001 * (i + 1), 'model.layers': [128] },
+    status: i === 2 ? 'failed' : i === 5 ? 'running' : 'completed',
+    attempt: 0,
+    createdAt: 0,
+    startedAt: 0,
+    finishedAt: null,
+    bestValue: i === 2 ? null : 1 + i / 10,
+    bestStep: 3,
+    bestCheckpointId: `${sweepId}-t00${i}-e003-best`,
+    failureReason: i === 2 ? 'loss became NaN' : null,
+    pruneReason: null,
+  }));
+  const sweep: SweepDetail = {
+    id: sweepId,
+    name: 'fake-sweep',
+    method: 'random',
+    metricName: 'val_loss',
+    metricGoal: 'minimize',
+    status: 'completed',
+    seed: 1,
+    distributed: false,
+    createdAt: 0,
+    startedAt: 0,
+    finishedAt: 0,
+    counts: { completed: 4, failed: 1, running: 1 },
+    best: { trialId: trials[0].id, value: 1 },
+    configYaml: 'name: fake-sweep\n',
+    parameters: ['train.optimizer.lr', 'model.layers'],
+    metricNames: ['val_loss', 'loss'],
+  };
+  const curve = (k: number): Point[] => Array.from({ length: 10 }, (_, s) => [s + 1, 3 - s * 0.1 + k * 0.05]);
+  const checkpoint = (trialId: string, epoch: number): Checkpoint => ({
+    id: `${trialId}-e00${epoch}`,
+    trialId,
+    epoch,
+    kind: 'periodic',
+    metrics: { val_loss: 1.5 },
+    createdAt: 0,
+    deleted: false,
+    aliases: api.aliases.filter((a) => a.checkpointId === `${trialId}-e00${epoch}`).map((a) => a.alias),
+  });
+  let sampleNo = 0;
+  const api = {
+    calls: [] as string[],
+    aliases: [] as Alias[],
+    async listSweeps() {
+      api.calls.push('listSweeps');
+      return { sweeps: [sweep] };
+    },
+    async getSweep(id: string) {
+      api.calls.push(`getSweep ${id}`);
+      return sweep;
+    },
+    async listTrials(id: string, q?: object) {
+      api.calls.push(`listTrials ${id} ${JSON.stringify(q ?? {})}`);
+      return { trials, total: trials.length, offset: 0, limit: 1000 };
+    },
+    async getSeries(_id: string, q: { name: string; trialIds?: string }) {
+      api.calls.push(`getSeries ${q.name} ${q.trialIds}`);
+      const ids = q.trialIds?.split(',') ?? trials.map((t) => t.id);
+      return { name: q.name, series: Object.fromEntries(ids.map((id, k) => [id, curve(k)])) };
+    },
+    async getTrial(id: string) {
+      api.calls.push(`getTrial ${id}`);
+      const t = trials.find((x) => x.id === id)!;
+      return { ...t, config: { model: { layers: [128] } }, logTail: 'epoch 3: val_loss 1.1\n', seed: 1, worker: null, metricName: 'val_loss', metricGoal: 'minimize' as const };
+    },
+    async getMetrics(id: string) {
+      api.calls.push(`getMetrics ${id}`);
+      return { series: { val_loss: curve(0), loss: curve(1) } };
+    },
+    async listCheckpoints(id: string) {
+      api.calls.push(`listCheckpoints ${id}`);
+      return { checkpoints: [checkpoint(id, 1), checkpoint(id, 3)] };
+    },
+    async generate(req: GenerateRequest) {
+      api.calls.push(`generate ${JSON.stringify(req)}`);
+      const samples: Sample[] = Array.from({ length: req.n }, () => ({
+        id: `sa-${++sampleNo}`,
+        checkpointId: req.checkpointId,
+        createdAt: 0,
+        settings: { temperature: req.temperature, seed: req.seed ?? 0, maxLength: req.maxLength },
+        abc: `X:1\nT:Fake jig ${sampleNo}\nM:6/8\nL:1/8\nK:D\nABc def|\n`,
+        eval: { valid: true, barsOk: true, headerOk: true, errorCodes: [], abc2midiClean: null, novelty: { lcs: 8, lcsShare: 0.25, copy: false, nearest: 'jigs#1', bars: 4, barsInReference: 1 } },
+      }));
+      return { samples, ms: 1 };
+    },
+    async listSamples() {
+      return { samples: [] };
+    },
+    async promote(req: { checkpointId: string; alias?: string; note?: string | null }) {
+      api.calls.push(`promote ${JSON.stringify(req)}`);
+      const trialId = req.checkpointId.replace(/-e\d+.*$/, '');
+      const alias: Alias = { alias: req.alias ?? 'champion', version: 1, checkpointId: req.checkpointId, note: req.note ?? null, createdAt: 0, supersededAt: null, trialId, sweepId };
+      api.aliases = [alias];
+      return { alias, testLoss: null, testLossNote: 'the run has no test split' };
+    },
+    async listAliases() {
+      return { aliases: api.aliases };
+    },
+    sampleUrl: (id: string, ext: string) => `/api/samples/${id}.${ext}`,
+  };
+  return api;
+}
