@@ -7,7 +7,8 @@
  * A tune is flagged by abc2midi when abc2midi prints an `Error` or a bar-length warning
  * (`Bar N has … time units …`) on one of its lines; by tunelab when it has a finding of severity error.
  * Prints the agreement table (both / only tunelab / only abc2midi / neither) per file and, with --details,
- * every disagreement with both checkers' messages.
+ * every disagreement with both checkers' messages. A second table counts bar-length verdicts only: tunes where
+ * tunelab has a `bar-length` finding against tunes where abc2midi warns that a bar has the wrong number of units.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -77,6 +78,7 @@ function main(argv: string[]): number {
     }
     files = [join(dir, 'jigs.abc'), join(dir, 'original', 'jigs.abc')];
   }
+  const barRows: string[] = ['| file | both | only tunelab | only abc2midi | neither |', '|---|---|---|---|---|'];
   const rows: string[] = ['| file | tunes | both flag | only tunelab | only abc2midi | neither | agree | tunelab clean | abc2midi clean |', '|---|---|---|---|---|---|---|---|---|'];
   for (const f of files) {
     const verdicts = compareFile(resolve(f));
@@ -85,6 +87,9 @@ function main(argv: string[]): number {
     const onlyT = count(true, false);
     const onlyA = count(false, true);
     const neither = count(false, false);
+    const bars = (v: Verdict) => [v.tunelab.some((m) => / bar-length /.test(m)), v.abc2midi.some((m) => /time units/.test(m))];
+    const barCount = (a: boolean, b: boolean) => verdicts.filter((v) => bars(v)[0] === a && bars(v)[1] === b).length;
+    barRows.push(`| ${f} | ${barCount(true, true)} | ${barCount(true, false)} | ${barCount(false, true)} | ${barCount(false, false)} |`);
     rows.push(`| ${f} | ${verdicts.length} | ${both} | ${onlyT} | ${onlyA} | ${neither} | ${both + neither} | ${onlyA + neither} | ${onlyT + neither} |`);
     if (details) {
       for (const v of verdicts) {
@@ -95,7 +100,8 @@ function main(argv: string[]): number {
       }
     }
   }
-  process.stdout.write(`\n${rows.join('\n')}\n`);
+  process.stdout.write(`\nAny error (tunelab: a finding of severity error; abc2midi: an Error or a bar-length warning):\n\n${rows.join('\n')}\n`);
+  process.stdout.write(`\nBar length only:\n\n${barRows.join('\n')}\n`);
   return 0;
 }
 

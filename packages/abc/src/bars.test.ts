@@ -102,6 +102,11 @@ describe('the bar-length rule', () => {
     expect(barFindings('M:6/8\nL:1/8', 'd|GAB GAB|[1GAB G2:|[2GAB G2||e|GAB GAB|GAB G2:|')).toEqual([]);
   });
 
+  it('takes a multi-bar rest Zn as n bars', () => {
+    expect(barFindings('M:6/8\nL:1/8', 'Z4|GAB GAB|Z|GAB GAB|')).toEqual([]);
+    expect(tune('M:6/8\nL:1/8', 'Z4|').bars[0].duration).toEqual({ num: 3, den: 1 });
+  });
+
   it('follows each voice on its own', () => {
     expect(barFindings('M:6/8\nL:1/8', 'V:1\nGAB GAB|GAB GAB|\nV:2\nG6|G6|')).toEqual([]);
     expect(barFindings('M:6/8\nL:1/8', 'V:1\nGAB GAB|GAB GAB|\nV:2\nG6|G5|G6|')).toEqual(['9:4']);

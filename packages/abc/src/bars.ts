@@ -1,4 +1,4 @@
-import { ZERO, add, compare, div, equals, formatFraction, isZero } from './fraction';
+import { ZERO, add, compare, div, equals, frac, formatFraction, isZero, mul } from './fraction';
 import { defaultUnitLength, fieldValue, parseMeter, parseUnitLength } from './fields';
 import type { Bar, Fraction, Meter, Token, Tune } from './types';
 
@@ -18,6 +18,7 @@ import type { Bar, Fraction, Meter, Token, Tune } from './types';
  *     section, or the first bar of the repeat);
  *   - the first bar of the tune may be short (an anacrusis), and so may the last (it completes the anacrusis);
  *   - a part label in the body (`P:B`) ends a section like `||` and starts a new one (its repeat starts there);
+ *   - a multi-bar rest `Z4` lasts four bars;
  *   - bars under M:none are not checked; each voice (V:) is followed on its own.
  * Each bar is reported at most once, as short or long, at the bar where the shortfall starts.
  * This is the playing-order model abc2midi uses (so the two mostly agree), with one difference: a first bar
@@ -31,6 +32,8 @@ interface RawBar {
   start: Token | null;
   duration: Fraction;
   timed: boolean;
+  /** Bars of multi-bar rests (`Z4`) in it: such a bar should last that many bars. */
+  restBars: number;
   expected: Fraction | null;
   unit: Fraction;
   meterText: string;
@@ -84,6 +87,7 @@ function cutBars(tune: Tune): RawBar[][] {
     start: null,
     duration: ZERO,
     timed: false,
+    restBars: 0,
     expected: meter.barLength,
     unit,
     meterText: meter.text,
@@ -162,6 +166,7 @@ function cutBars(tune: Tune): RawBar[][] {
         bar.unit = unit;
       }
       bar.duration = add(bar.duration, t.duration);
+      if (t.bars !== undefined) bar.restBars += t.bars;
     }
   }
   const out: RawBar[][] = [];
@@ -255,11 +260,13 @@ function playThrough(bars: RawBar[], verdict: Verdicts): void {
         : `lasts ${describe(bars[at].duration, b.unit)} and ends at a section bar line, but what is played after it does not complete it (${describe(acc, b.unit)} in all; ${expected})`;
     verdict.set(b, { status: long ? 'long' : 'short', message });
   };
+  /** A bar should last the meter's bar, or n of them when it holds a multi-bar rest `Zn`. */
+  const want = (b: RawBar) => (b.restBars > 0 && b.expected ? mul(b.expected, frac(b.restBars)) : b.expected!);
   const close = (i: number) => {
     const b = bars[i];
     if (!isZero(acc) && b.expected) {
-      const anacrusis = barsDone === 0 && pass === 1 && compare(acc, b.expected) < 0;
-      if (!equals(acc, b.expected) && !anacrusis) flag(i);
+      const anacrusis = barsDone === 0 && pass === 1 && compare(acc, want(b)) < 0;
+      if (!equals(acc, want(b)) && !anacrusis) flag(i);
       barsDone++;
     }
     acc = ZERO;
@@ -293,7 +300,7 @@ function playThrough(bars: RawBar[], verdict: Verdicts): void {
       continue;
     }
     const soft = b.closeKind !== 'single';
-    if (!soft || compare(acc, b.expected) >= 0 || barsDone === 0) close(i);
+    if (!soft || compare(acc, want(b)) >= 0 || barsDone === 0) close(i);
     // Where the next bar comes from.
     if (b.closeKind === 'rep-start' || b.closeKind === 'part') {
       repeatFrom = i + 1;

@@ -17,6 +17,7 @@ const ANNOTATION = /^[\^_<>@]/;
  */
 export function chordSymbolProblem(inner: string): string | null {
   if (ANNOTATION.test(inner)) return null;
+  if (/^\s+\S/.test(inner)) return `"${inner}" starts with a space (the note must come first)`;
   const parts = inner.trim().split(/\s+/).filter(Boolean);
   if (parts.length === 0) return 'an empty chord symbol';
   for (const p of parts) {
