@@ -23,16 +23,25 @@ void lstm_forward(LstmDims d, const float* x, const float* h0, const float* c0, 
   }
   // z = X W for every (b, t) at once: [B*T, I] x [I, 4U].
   sgemm(B * T, G, I, MatView{x, I, 1}, MatView{W, G, 1}, 0.0f, z, G);
+  // Packing U pays off over many steps; a single step (sampling) multiplies by it directly.
   PackedB up;
-  pack_b(MatView{Uk, G, 1}, U, G, up);
+  const bool packed = T > 1;
+  if (packed) pack_b(MatView{Uk, G, 1}, U, G, up);
+  auto recurrent = [&](const float* h, ptrdiff_t hrow, float* zt) {
+    if (packed) {
+      sgemm_packed(B, MatView{h, hrow, 1}, up, 1.0f, zt, zrow);
+    } else {
+      sgemm(B, G, U, MatView{h, hrow, 1}, MatView{Uk, G, 1}, 1.0f, zt, zrow);
+    }
+  };
   std::vector<float> c(c0, c0 + static_cast<size_t>(B) * U);
   std::vector<float> tc(U);
   for (int t = 0; t < T; ++t) {
     float* zt = z + static_cast<ptrdiff_t>(t) * G;
     if (t == 0) {
-      sgemm_packed(B, MatView{h0, U, 1}, up, 1.0f, zt, zrow);
+      recurrent(h0, U, zt);
     } else {
-      sgemm_packed(B, MatView{ys + static_cast<ptrdiff_t>(t - 1) * U, yrow, 1}, up, 1.0f, zt, zrow);
+      recurrent(ys + static_cast<ptrdiff_t>(t - 1) * U, yrow, zt);
     }
     for (int bi = 0; bi < B; ++bi) {
       float* zr = zt + bi * zrow;

@@ -180,6 +180,22 @@ Kernel pick_kernel() {
 
 const Kernel kernel = pick_kernel();
 
+// A few rows times a row-major B: packing B would cost as much as the product itself (a sampling step is
+// 1 x 512 times 512 x 1024), so stream B once, row by row, accumulating into C.
+__attribute__((target_clones("arch=haswell", "default"))) void small_m(int M, int N, int K, MatView A, const float* B,
+                                                                      ptrdiff_t ldb, float beta, float* C,
+                                                                      ptrdiff_t ldc) {
+  for (int i = 0; i < M; ++i) {
+    float* c = C + i * ldc;
+    if (beta == 0.0f) std::memset(c, 0, sizeof(float) * N);
+    for (int k = 0; k < K; ++k) {
+      const float a = A.p[i * A.rs + k * A.cs];
+      const float* b = B + k * ldb;
+      for (int j = 0; j < N; ++j) c[j] += a * b[j];
+    }
+  }
+}
+
 }  // namespace
 
 const char* sgemm_kernel_name() {
@@ -196,6 +212,7 @@ void sgemm(int M, int N, int K, MatView A, MatView B, float beta, float* C, ptrd
       for (int i = 0; i < M; ++i) std::memset(C + i * ldc, 0, sizeof(float) * N);
     return;
   }
+  if (M <= 2 && B.cs == 1) return small_m(M, N, K, A, B.p, B.rs, beta, C, ldc);
   int ncmax = N < NC ? N : NC;
   int kcmax = K < KC ? K : KC;
   int mcmax = M < MC ? M : MC;
