@@ -16,7 +16,9 @@ export function TrialPage({ trialId }: { trialId: string }) {
   const [series, setSeries] = useState<Record<string, Point[]>>({});
   const [checkpoints, setCheckpoints] = useState<Checkpoint[]>([]);
   const [metric, setMetric] = useState<string | null>(null);
-  const [open, setOpen] = useState<{ id: string; what: 'generate' | 'promote' } | null>(null);
+  // Both panels may be open at once: listen to a checkpoint's tunes, then promote it.
+  const [generateFor, setGenerateFor] = useState<string | null>(null);
+  const [promoteFor, setPromoteFor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   const loadCheckpoints = useCallback(() => api.listCheckpoints(trialId).then((r) => setCheckpoints(r.checkpoints)), [api, trialId]);
@@ -109,10 +111,10 @@ export function TrialPage({ trialId }: { trialId: string }) {
                   <span className="muted">deleted by retention</span>
                 ) : (
                   <>
-                    <button type="button" onClick={() => setOpen(open?.id === c.id && open.what === 'generate' ? null : { id: c.id, what: 'generate' })}>
+                    <button type="button" onClick={() => setGenerateFor(generateFor === c.id ? null : c.id)}>
                       ♪ generate
                     </button>{' '}
-                    <button type="button" onClick={() => setOpen(open?.id === c.id && open.what === 'promote' ? null : { id: c.id, what: 'promote' })}>
+                    <button type="button" onClick={() => setPromoteFor(promoteFor === c.id ? null : c.id)}>
                       ★ promote
                     </button>
                   </>
@@ -122,12 +124,16 @@ export function TrialPage({ trialId }: { trialId: string }) {
           ))}
         </tbody>
       </table>
-      {open && (
+      {promoteFor && (
         <div className="panel">
-          <h3>
-            {open.what === 'generate' ? 'Generate from' : 'Promote'} {open.id}
-          </h3>
-          {open.what === 'generate' ? <GeneratePanel checkpointId={open.id} /> : <PromoteForm checkpointId={open.id} onDone={() => void loadCheckpoints()} />}
+          <h3>Promote {promoteFor}</h3>
+          <PromoteForm key={promoteFor} checkpointId={promoteFor} onDone={() => void loadCheckpoints()} />
+        </div>
+      )}
+      {generateFor && (
+        <div className="panel">
+          <h3>Generate from {generateFor}</h3>
+          <GeneratePanel key={generateFor} checkpointId={generateFor} />
         </div>
       )}
       <h2>Config</h2>
