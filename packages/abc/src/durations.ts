@@ -1,6 +1,6 @@
 import { ONE, ZERO, frac, mul } from './fraction';
 
-const TWO = frac(2);
+const LENGTHS = new Map<string, Fraction>();
 import { isCompound } from './fields';
 import type { Finding, Fraction, Meter, Token } from './types';
 
@@ -14,13 +14,17 @@ import type { Finding, Fraction, Meter, Token } from './types';
 /** `3/2`, `/`, `//`, `/4` → a multiple of the unit length. */
 export function lengthMultiplier(text: string): Fraction {
   if (text === '') return ONE;
-  if (text === '2') return TWO; // the commonest lengths skip the pattern
+  // A tune uses a handful of distinct lengths; remembering them keeps the pattern off the hot path.
+  const known = LENGTHS.get(text);
+  if (known) return known;
   const m = /^(\d*)((?:\/\d*)*)$/.exec(text);
-  if (!m) return frac(1);
+  if (!m) return ONE;
   const num = m[1] ? Number(m[1]) : 1;
   let den = 1;
   for (const part of m[2].split('/').slice(1)) den *= part ? Number(part) : 2;
-  return frac(num, den);
+  const f = frac(num, den);
+  if (LENGTHS.size < 1000) LENGTHS.set(text, f);
+  return f;
 }
 
 /** The length suffix of a note or rest token (`^c'3/2` → `3/2`). */

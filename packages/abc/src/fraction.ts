@@ -8,7 +8,11 @@ import type { Fraction } from './types';
 function gcd(a: number, b: number): number {
   a = Math.abs(a);
   b = Math.abs(b);
-  while (b) [a, b] = [b, a % b];
+  while (b) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
   return a;
 }
 
