@@ -1,0 +1,150 @@
+import { InputError } from '@tunelab/config';
+import { tf, tfl } from './tf';
+import { OneHot, SeededDropout } from './layers';
+import { SeededOrthogonal } from './initializers';
+import type { ModelSpec } from './spec';
+
+type TflInitializer = ReturnType<typeof tfl.initializers.zeros>;
+import { validateSpec } from './spec';
+import { fusedLstmLayer, resolveCell } from './cells';
+import { fusedEmbeddingLayer } from './fused';
+
+export interface BuildOptions {
+  /** Rows per batch; fixed in the model because stateful layers keep one state row per stream. Default 1. */
+  batchSize?: number;
+  /** Characters per row; null = any length (inference steps one character at a time). Default null. */
+  seqLen?: number | null;
+  /** Seed of the weight initialisers and the dropout masks. Default 0. */
+  seed?: number;
+}
+
+/** Layer names that the training loop, checkpoints and sampling look up. */
+export const LOGITS_LAYER = 'logits';
+export const SOFTMAX_LAYER = 'softmax';
+
+/** A distinct, repeatable seed for each weight of each layer. */
+function derive(seed: number, layer: number, slot: number): number {
+  return (seed * 1009 + layer * 101 + slot) >>> 0;
+}
+
+/** The fused embedding has the same weight and output; its gradient is a scatter-add instead of UnsortedSegmentSum. */
+function embeddingLayer(fused: boolean, args: Parameters<typeof tfl.layers.embedding>[0]): tfl.layers.Layer {
+  return fused ? fusedEmbeddingLayer(args) : tfl.layers.embedding(args);
+}
+
+/**
+ * Builds the tfjs model of a spec: int ids `[batch, time]` → probabilities `[batch, time, vocab]`.
+ * Like Keras and PyTorch (and unlike tfjs' default hardSigmoid), gates use the logistic sigmoid; like Keras,
+ * LSTMs start with forget-gate bias 1, glorot-uniform input kernels and orthogonal recurrent kernels.
+ * The layer before the softmax is named `logits` so training can take the cross-entropy from logits.
+ */
+export function buildModel(spec: ModelSpec, vocabSize: number, options: BuildOptions = {}): tfl.LayersModel {
+  validateSpec(spec);
+  if (!Number.isInteger(vocabSize) || vocabSize < 2) {
+    throw new InputError(`expected a vocabulary of at least 2 symbols, but got ${vocabSize}`, 'vocabSize');
+  }
+  const batchSize = options.batchSize ?? 1;
+  const seqLen = options.seqLen ?? null;
+  const seed = options.seed ?? 0;
+  const cell = resolveCell(spec);
+
+  const input = tfl.input({ batchShape: [batchSize, seqLen], dtype: 'int32', name: 'ids' });
+  let x: tfl.SymbolicTensor =
+    spec.embeddingDim > 0
+      ? (embeddingLayer(cell === 'fused', {
+          name: 'embedding',
+          inputDim: vocabSize,
+          outputDim: spec.embeddingDim,
+          embeddingsInitializer: tfl.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: derive(seed, 0, 0) }),
+        }).apply(input) as tfl.SymbolicTensor)
+      : (new OneHot({ name: 'one_hot', depth: vocabSize }).apply(input) as tfl.SymbolicTensor);
+
+  spec.layers.forEach((units, i) => {
+    const n = i + 1;
+    const common = {
+      name: `${cell === 'gru' ? 'gru' : 'lstm'}_${n}`,
+      units,
+      returnSequences: true,
+      stateful: spec.stateful,
+      recurrentActivation: 'sigmoid' as const,
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: derive(seed, n, 0) }),
+      recurrentInitializer: new SeededOrthogonal({ seed: derive(seed, n, 1) }) as unknown as TflInitializer,
+      biasInitializer: 'zeros' as const,
+    };
+    const layer =
+      cell === 'gru'
+        ? tfl.layers.gru(common)
+        : cell === 'fused'
+          ? fusedLstmLayer({ ...common, unitForgetBias: true })
+          : tfl.layers.lstm({ ...common, unitForgetBias: true });
+    x = layer.apply(x) as tfl.SymbolicTensor;
+    x = new SeededDropout({ name: `dropout_${n}`, rate: spec.dropout, seed: derive(seed, n, 2) }).apply(x) as tfl.SymbolicTensor;
+  });
+
+  const dense = tfl.layers.dense({
+    units: vocabSize,
+    kernelInitializer: tfl.initializers.glorotUniform({ seed: derive(seed, spec.layers.length + 1, 0) }),
+  });
+  x = tfl.layers.timeDistributed({ name: LOGITS_LAYER, layer: dense }).apply(x) as tfl.SymbolicTensor;
+  const probs = tfl.layers.activation({ name: SOFTMAX_LAYER, activation: 'softmax' }).apply(x) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: probs, name: 'tunelab' });
+}
+
+/**
+ * The same layers (shared weights and states) ending at the logits: ids `[batch, time]` → `[batch, time, vocab]`
+ * unnormalised log-probabilities, for a numerically stable cross-entropy.
+ */
+export function logitsView(model: tfl.LayersModel): tfl.LayersModel {
+  const logits = model.getLayer(LOGITS_LAYER).output as tfl.SymbolicTensor;
+  return tfl.model({ inputs: model.inputs, outputs: logits, name: `${model.name}_logits` });
+}
+
+/** The dropout layers of a model, so the training loop can set their mask step. */
+export function dropoutLayers(model: tfl.LayersModel): SeededDropout[] {
+  return model.layers.filter((l: tfl.layers.Layer): l is SeededDropout => l instanceof SeededDropout);
+}
+
+/** Resets the state of every stateful recurrent layer to zeros (no-op for stateless models). */
+export function resetStates(model: tfl.LayersModel): void {
+  for (const layer of model.layers) {
+    const rnn = layer as unknown as { stateful?: boolean; resetStates?: () => void };
+    if (rnn.stateful && typeof rnn.resetStates === 'function') rnn.resetStates();
+  }
+}
+
+/** A one-line-per-layer description: name, class, output shape, parameter count. */
+export interface LayerSummary {
+  name: string;
+  type: string;
+  outputShape: (number | null)[];
+  params: number;
+}
+
+/** Layers and parameter count of a model, for `tunelab model summary`. */
+export function summarize(model: tfl.LayersModel): { layers: LayerSummary[]; params: number } {
+  const layers = model.layers.map((l: tfl.layers.Layer) => ({
+    name: l.name,
+    type: l.getClassName(),
+    outputShape: (Array.isArray(l.outputShape[0]) ? l.outputShape[0] : l.outputShape) as (number | null)[],
+    params: l.countParams(),
+  }));
+  return { layers, params: model.countParams() };
+}
+
+/**
+ * Disposes a model and what tfjs-layers' dispose leaves behind: the state tensors of stateful RNN layers
+ * (current and those kept for backpropagation).
+ */
+export function disposeModel(model: tfl.LayersModel): void {
+  for (const layer of model.layers) {
+    const rnn = layer as unknown as { stateful?: boolean; states_?: tf.Tensor[] | null; keptStates?: tf.Tensor[][] };
+    if (!rnn.stateful) continue;
+    if (rnn.states_) tf.dispose(rnn.states_.filter((t) => t && !t.isDisposed));
+    rnn.states_ = null;
+    if (rnn.keptStates) {
+      for (const kept of rnn.keptStates) tf.dispose(kept.filter((t) => t && !t.isDisposed));
+      rnn.keptStates = [];
+    }
+  }
+  model.dispose();
+}
