@@ -3,7 +3,7 @@
  * runs, on the seed model's shape: FusedLSTM vs tfjs-layers LSTM on the cpu backend, interleaved in one process.
  * JSON: `{ fused_ms_per_char, layers_ms_per_char, ratio }`.
  */
-import { tf, tfl } from '../packages/model/src/tf';
+import { tf, tfl } from '../packages/model/src/fused/tfjs';
 import { fusedLstmLayer } from '../packages/model/src/fused/index';
 import { SEED } from './train/engines';
 

@@ -4,7 +4,7 @@
  * Seed model: Embedding 86 → 512, 3 × (LSTM 256, Dropout 0.2), Dense 86 + softmax cross-entropy, Adam 1e-3,
  * stateful batches of 16 × 64 random tokens.
  */
-import { tf, tfl } from '../../packages/model/src/tf';
+import { tf, tfl } from '../../packages/model/src/fused/tfjs';
 import {
   denseSoftmaxCrossEntropy,
   fusedDropoutLayer,

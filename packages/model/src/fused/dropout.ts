@@ -3,7 +3,7 @@
  * div and mul with scalar broadcasting (tfjs's slow generic path): ~90 ms of a 16 × 64 seed step for 3 layers.
  * Here one kernel draws the mask from a hash of (seed, index) and one multiplies; the gradient is one multiply.
  */
-import { tf, tfl } from '../tf';
+import { tf, tfl } from './tfjs';
 import { getKernels } from './native';
 import { timed } from './profile';
 import { f32 } from './tensor-data';

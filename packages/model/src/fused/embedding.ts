@@ -3,7 +3,7 @@
  * lacks and the cpu backend runs slowly; here the backward is one scatter-add loop over the ids, so training an
  * Embedding works on cpu and wasm alike. Plain TypeScript: it moves memory, there is nothing to vectorise.
  */
-import { tf, tfl } from '../tf';
+import { tf, tfl } from './tfjs';
 import { timed } from './profile';
 import { f32, i32 } from './tensor-data';
 

@@ -4,7 +4,7 @@
  * and optimizer-state layout (`iter`, `<var>/m`…, `<var>/v`…) as tf.AdamOptimizer, so getWeights/setWeights
  * checkpoints resume.
  */
-import { tf } from '../tf';
+import { tf } from './tfjs';
 import type { FusedKernels } from './kernels';
 import { getKernels } from './native';
 import { timed } from './profile';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { tf, tfl } from '../tf';
+import { tf, tfl } from './tfjs';
 import { FusedLSTM, fusedLstmLayer } from './fused-lstm-layer';
 import { mismatch, values } from './test-util';
 

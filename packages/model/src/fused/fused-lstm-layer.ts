@@ -5,7 +5,7 @@
  * checkpoints move between FusedLSTM and tf.layers.lstm, and a saved model records className `FusedLSTM`.
  * Dropout belongs in a separate Dropout layer; masking, goBackwards and non-default activations are refused.
  */
-import { tf, tfl } from '../tf';
+import { tf, tfl } from './tfjs';
 import { fusedLstm } from './lstm-op';
 
 type LstmArgs = Parameters<typeof tfl.layers.lstm>[0];

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { tf, tfl } from '../tf';
+import { tf, tfl } from './tfjs';
 import type { FusedKernels, LstmDims } from './kernels';
 import { fusedLstm } from './lstm-op';
 import { getNativeKernels } from './native';

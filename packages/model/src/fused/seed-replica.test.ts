@@ -4,7 +4,7 @@
  * every fused piece. Dropout is FusedDropout with the same seed in both, so the masks match.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { tf, tfl } from '../tf';
+import { tf, tfl } from './tfjs';
 import { fusedDropoutLayer } from './dropout';
 import { fusedEmbeddingLayer } from './embedding';
 import { FusedAdamOptimizer } from './fused-adam';

@@ -2,7 +2,7 @@
  * The output end of the model fused: dense projection + softmax + cross-entropy as one op with one backward,
  * instead of tfjs's matMul, softmax, log, mul, sum and their gradients (each a pass over [rows, classes]).
  */
-import { tf } from '../tf';
+import { tf } from './tfjs';
 import { getKernels } from './native';
 import { timed } from './profile';
 import { f32, i32 } from './tensor-data';

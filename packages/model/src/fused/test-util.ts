@@ -1,5 +1,5 @@
 /** Helpers shared by the fused-op tests: seeded random arrays and tolerant comparisons. */
-import { tf } from '../tf';
+import { tf } from './tfjs';
 
 /** Mulberry32: a tiny seeded generator so failures reproduce. */
 export function rng(seed: number): () => number {

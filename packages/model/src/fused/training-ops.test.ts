@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { tf, tfl } from '../tf';
+import { tf, tfl } from './tfjs';
 import { embeddingLookup, fusedEmbeddingLayer } from './embedding';
 import { fusedDropout, fusedDropoutLayer } from './dropout';
 import { FusedAdamOptimizer } from './fused-adam';
