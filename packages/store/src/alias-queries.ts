@@ -53,6 +53,7 @@ export async function promote(ctx: QueryContext, checkpointId: string, alias: st
   });
 }
 
+/** The current row and the history of an alias, or null when it was never used. */
 export async function getAlias(ctx: QueryContext, alias: string): Promise<AliasHistory | null> {
   const rows = (await ctx.db.selectFrom('aliases').selectAll().where('alias', '=', alias).orderBy('version', 'desc').execute()).map(
     toAliasRow,
@@ -61,6 +62,7 @@ export async function getAlias(ctx: QueryContext, alias: string): Promise<AliasH
   return { current: rows.find((r) => r.supersededAt === null) ?? null, history: rows };
 }
 
+/** The current row of every alias, by name. */
 export async function listAliases(ctx: QueryContext): Promise<AliasRow[]> {
   const rows = await ctx.db.selectFrom('aliases').selectAll().where('superseded_at', 'is', null).orderBy('alias').execute();
   return rows.map(toAliasRow);

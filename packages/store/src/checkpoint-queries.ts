@@ -14,6 +14,7 @@ import type {
 
 const KINDS: readonly CheckpointKind[] = ['periodic', 'best', 'last'];
 
+/** Inserts or replaces a checkpoint row (a re-save after resume clears deleted_at). */
 export async function addCheckpoint(ctx: QueryContext, input: NewCheckpoint): Promise<CheckpointRow> {
   assertWritable(ctx, 'add a checkpoint');
   if (!KINDS.includes(input.kind)) throw new InputError(`Expected periodic, best or last, but got ${JSON.stringify(input.kind)}`, 'kind');
@@ -36,11 +37,13 @@ export async function addCheckpoint(ctx: QueryContext, input: NewCheckpoint): Pr
   return (await getCheckpoint(ctx, id))!;
 }
 
+/** One checkpoint, or null. */
 export async function getCheckpoint(ctx: QueryContext, id: string): Promise<CheckpointRow | null> {
   const row = await ctx.db.selectFrom('checkpoints').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? toCheckpointRow(row) : null;
 }
 
+/** Checkpoints of a trial or sweep, by trial and epoch; deleted ones only when asked. */
 export async function listCheckpoints(ctx: QueryContext, opts: ListCheckpointsOptions): Promise<CheckpointRow[]> {
   let q = ctx.db.selectFrom('checkpoints').selectAll('checkpoints');
   if (opts.trialId !== undefined) q = q.where('checkpoints.trial_id', '=', opts.trialId);
@@ -53,6 +56,7 @@ export async function listCheckpoints(ctx: QueryContext, opts: ListCheckpointsOp
   return rows.map(toCheckpointRow);
 }
 
+/** Marks a checkpoint deleted (retention) and drops its stored files; false when already marked or unknown. */
 export async function markCheckpointDeleted(ctx: QueryContext, id: string, at = Date.now()): Promise<boolean> {
   assertWritable(ctx, 'mark a checkpoint deleted');
   // The stored files go (they are the bulk); the row stays so history and metrics keep their meaning.
@@ -73,6 +77,7 @@ function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** Stores (or replaces) a checkpoint's files as blobs, in one transaction. */
 export async function putCheckpointFiles(ctx: QueryContext, checkpointId: string, files: readonly CheckpointFile[]): Promise<void> {
   assertWritable(ctx, 'store checkpoint files');
   for (const [i, f] of files.entries()) {
@@ -91,6 +96,7 @@ export async function putCheckpointFiles(ctx: QueryContext, checkpointId: string
   });
 }
 
+/** A checkpoint's stored files, by name. */
 export async function getCheckpointFiles(
   ctx: QueryContext,
   checkpointId: string,
@@ -102,6 +108,7 @@ export async function getCheckpointFiles(
   return (await q.orderBy('name').execute()).map((r) => ({ name: r.name, data: r.data }));
 }
 
+/** Inserts a sampled tune with its settings and scores. */
 export async function addSample(ctx: QueryContext, input: NewSample): Promise<SampleRow> {
   assertWritable(ctx, 'add a sample');
   const id = input.id ?? newSampleId();
@@ -119,11 +126,13 @@ export async function addSample(ctx: QueryContext, input: NewSample): Promise<Sa
   return (await getSample(ctx, id))!;
 }
 
+/** One sample, or null. */
 export async function getSample(ctx: QueryContext, id: string): Promise<SampleRow | null> {
   const row = await ctx.db.selectFrom('samples').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? toSampleRow(row) : null;
 }
 
+/** A checkpoint's samples, newest first. */
 export async function listSamples(
   ctx: QueryContext,
   opts: { checkpointId: string; limit?: number; offset?: number },

@@ -24,6 +24,7 @@ export function checkMetrics(rows: readonly NewMetric[], now = Date.now()): Requ
   return out;
 }
 
+/** Validates, orders and inserts metric rows in one transaction; existing keys are skipped. */
 export async function appendMetrics(ctx: QueryContext, rows: readonly NewMetric[]): Promise<{ inserted: number }> {
   assertWritable(ctx, 'append metrics');
   if (rows.length === 0) return { inserted: 0 };
@@ -104,6 +105,7 @@ function group(rows: PointRow[], into: Record<string, MetricPoint[]> = {}): Reco
   return into;
 }
 
+/** One trial's metric series by name; see MetricQuery. */
 export async function getMetrics(
   ctx: QueryContext,
   trialId: string,
@@ -125,6 +127,7 @@ export async function getMetrics(
   return group(rows);
 }
 
+/** One metric for many trials (given ids or a whole sweep), by trial id. */
 export async function getMetricSeries(ctx: QueryContext, query: MetricSeriesQuery): Promise<Record<string, MetricPoint[]>> {
   checkMaxPoints(query.maxPoints);
   if ((query.trialIds === undefined) === (query.sweepId === undefined)) {
@@ -152,6 +155,7 @@ export async function getMetricSeries(ctx: QueryContext, query: MetricSeriesQuer
   return group(rows, start);
 }
 
+/** The highest step written for a trial (optionally of one metric), or null. */
 export async function lastStep(ctx: QueryContext, trialId: string, name?: string): Promise<number | null> {
   let q = ctx.db
     .selectFrom('metrics')

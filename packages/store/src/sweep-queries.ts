@@ -4,6 +4,7 @@ import { assertWritable, checkPaging, inTransaction, type QueryContext } from '.
 import { toSweepRow } from './rows';
 import type { NewSweep, SweepRow, SweepStatus } from './types';
 
+/** Every sweep status, in lifecycle order. */
 export const SWEEP_STATUSES: readonly SweepStatus[] = ['pending', 'running', 'stopped', 'completed', 'failed', 'cancelled'];
 const FINAL_SWEEP: ReadonlySet<SweepStatus> = new Set(['completed', 'failed', 'cancelled']);
 
@@ -13,6 +14,7 @@ export function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
+/** Inserts a sweep (method, metric and seed copied out of its config for querying); see Store.createSweep. */
 export async function createSweep(ctx: QueryContext, input: NewSweep): Promise<SweepRow> {
   assertWritable(ctx, 'create a sweep');
   const status = input.status ?? 'pending';
@@ -50,11 +52,13 @@ export async function createSweep(ctx: QueryContext, input: NewSweep): Promise<S
   }
 }
 
+/** One sweep, or null. */
 export async function getSweep(ctx: QueryContext, id: string): Promise<SweepRow | null> {
   const row = await ctx.db.selectFrom('sweeps').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? toSweepRow(row) : null;
 }
 
+/** Sweeps, newest first. */
 export async function listSweeps(
   ctx: QueryContext,
   opts: { status?: SweepStatus; limit?: number; offset?: number } = {},
@@ -68,6 +72,7 @@ export async function listSweeps(
   return (await q.execute()).map(toSweepRow);
 }
 
+/** Sets the status and the start/finish times that go with it; see Store.updateSweepStatus. */
 export async function updateSweepStatus(ctx: QueryContext, id: string, status: SweepStatus): Promise<SweepRow> {
   assertWritable(ctx, 'update a sweep');
   if (!SWEEP_STATUSES.includes(status)) throw new InputError(`Unknown sweep status ${JSON.stringify(status)}`, 'status');
@@ -86,6 +91,7 @@ export async function updateSweepStatus(ctx: QueryContext, id: string, status: S
   return (await getSweep(ctx, id))!;
 }
 
+/** Deletes a sweep and, through foreign-key cascades, everything under it; returns checkpoint directories to remove. */
 export async function deleteSweep(ctx: QueryContext, id: string): Promise<{ deleted: boolean; checkpointPaths: string[] }> {
   assertWritable(ctx, 'delete a sweep');
   return inTransaction(ctx, async (tx) => {

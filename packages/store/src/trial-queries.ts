@@ -8,6 +8,7 @@ import type { TrialsTable } from './schema';
 import { isUniqueViolation } from './sweep-queries';
 import type { ListTrialsOptions, NewTrial, TrialPatch, TrialRow, TrialStatus, UpdateTrialOptions } from './types';
 
+/** Every trial status, in lifecycle order. */
 export const TRIAL_STATUSES: readonly TrialStatus[] = [
   'queued',
   'running',
@@ -41,6 +42,7 @@ function checkStatus(status: string): asserts status is TrialStatus {
   }
 }
 
+/** Inserts a trial; its id defaults to `<sweepId>-t<number>`. */
 export async function createTrial(ctx: QueryContext, input: NewTrial): Promise<TrialRow> {
   assertWritable(ctx, 'create a trial');
   const status = input.status ?? 'queued';
@@ -75,11 +77,13 @@ export async function createTrial(ctx: QueryContext, input: NewTrial): Promise<T
   return (await getTrial(ctx, id))!;
 }
 
+/** One trial, or null. */
 export async function getTrial(ctx: QueryContext, id: string): Promise<TrialRow | null> {
   const row = await ctx.db.selectFrom('trials').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? toTrialRow(row) : null;
 }
 
+/** A sweep's trials, filtered and sorted; see ListTrialsOptions. */
 export async function listTrials(ctx: QueryContext, sweepId: string, opts: ListTrialsOptions = {}): Promise<TrialRow[]> {
   checkPaging(opts.limit, 'limit');
   checkPaging(opts.offset, 'offset');
@@ -115,6 +119,7 @@ export async function listTrials(ctx: QueryContext, sweepId: string, opts: ListT
   return (await q.execute()).map(toTrialRow);
 }
 
+/** Trials per status for one sweep, every status present. */
 export async function countTrials(ctx: QueryContext, sweepId: string): Promise<Record<TrialStatus, number>> {
   const rows = await ctx.db
     .selectFrom('trials')
@@ -127,6 +132,7 @@ export async function countTrials(ctx: QueryContext, sweepId: string): Promise<R
   return counts;
 }
 
+/** Read-modify-write of one trial in a transaction (row-locked on PostgreSQL); see Store.updateTrial. */
 export async function updateTrial(
   ctx: QueryContext,
   id: string,
@@ -182,6 +188,7 @@ export async function updateTrial(
   });
 }
 
+/** Renews a running trial's lease for `worker`; false when the lease is gone. */
 export async function heartbeat(ctx: QueryContext, id: string, worker: string, now = Date.now()): Promise<boolean> {
   assertWritable(ctx, 'record a heartbeat');
   const result = await ctx.db
@@ -194,6 +201,7 @@ export async function heartbeat(ctx: QueryContext, id: string, worker: string, n
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** Running trials whose heartbeat (or start) is older than olderThanMs. */
 export async function findStaleTrials(
   ctx: QueryContext,
   olderThanMs: number,
