@@ -107,6 +107,10 @@ describe('the bar-length rule', () => {
     expect(tune('M:6/8\nL:1/8', 'Z4|').bars[0].duration).toEqual({ num: 3, den: 1 });
   });
 
+  it('does not count the music after a voice overlay & twice', () => {
+    expect(barFindings('M:6/8\nL:1/8', 'GAB GAB & c6|GAB GAB|')).toEqual([]);
+  });
+
   it('follows each voice on its own', () => {
     expect(barFindings('M:6/8\nL:1/8', 'V:1\nGAB GAB|GAB GAB|\nV:2\nG6|G6|')).toEqual([]);
     expect(barFindings('M:6/8\nL:1/8', 'V:1\nGAB GAB|GAB GAB|\nV:2\nG6|G5|G6|')).toEqual(['9:4']);

@@ -18,7 +18,7 @@ import type { Bar, Fraction, Meter, Token, Tune } from './types';
  *     section, or the first bar of the repeat);
  *   - the first bar of the tune may be short (an anacrusis), and so may the last (it completes the anacrusis);
  *   - a part label in the body (`P:B`) ends a section like `||` and starts a new one (its repeat starts there);
- *   - a multi-bar rest `Z4` lasts four bars;
+ *   - a multi-bar rest `Z4` lasts four bars; music after a voice overlay `&` adds no time to its bar;
  *   - bars under M:none are not checked; each voice (V:) is followed on its own.
  * Each bar is reported at most once, as short or long, at the bar where the shortfall starts.
  * This is the playing-order model abc2midi uses (so the two mostly agree), with one difference: a first bar
@@ -105,6 +105,7 @@ function cutBars(tune: Tune): RawBar[][] {
   let voice = voiceFor('1');
   let inBody = false;
   let continued = false; // the last music line ended with a backslash
+  let overlay = false; // after `&` in this bar: the music sounds with what came before, and takes no more time
   const closeWith = (kind: CloseKind, token: Token | null, nextEnding: number[] | null = null) => {
     voice.bar.close = token;
     voice.bar.closeKind = kind;
@@ -150,12 +151,14 @@ function cutBars(tune: Tune): RawBar[][] {
       voice.bar.ending = parseEnding(t.text.slice(1));
       continue;
     }
+    if (t.kind === 'overlay') overlay = true;
     if (t.kind === 'bar') {
+      overlay = false;
       const { kind, ending } = closeKind(t.text);
       closeWith(kind, t, ending);
       continue;
     }
-    if (t.duration) {
+    if (t.duration && !overlay) {
       inBody = true;
       const bar = voice.bar;
       if (!bar.timed) {

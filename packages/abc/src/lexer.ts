@@ -163,6 +163,9 @@ export function lexMusicLine(ctx: Ctx, s: string): void {
     } else if ((m = at(MULTI_REST, s, i))) {
       push(ctx, 'rest', m[0], i, { bars: m[2] ? Number(m[2]) : 1 });
       i += m[0].length;
+    } else if (c === '&') {
+      push(ctx, 'overlay', c, i);
+      i++;
     } else if (c === 'y' || c === '`' || c === '$') {
       push(ctx, 'spacer', c, i);
       i++;
@@ -189,7 +192,7 @@ function describe(c: string): string {
 /** Characters that would start some token; used to end a run of unknown characters. */
 function isUnknownStart(s: string, j: number): boolean {
   const c = s[j];
-  if (/[\s%\\"!+{}()\-<>[\]|:zxZXy`$]/.test(c) || SINGLE_DECORATIONS.includes(c)) return false;
+  if (/[\s%\\"!+{}()\-<>[\]|:zxZXy`$&]/.test(c) || SINGLE_DECORATIONS.includes(c)) return false;
   return !at(NOTE, s, j);
 }
 

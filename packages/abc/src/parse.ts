@@ -143,6 +143,10 @@ function parse(source: SourceTune): Tune {
     const where = bodyStart ?? headers[headers.length - 1];
     find('missing-key', bodyStart ? 'music starts before the K: field (the header must end with K:)' : 'the tune has no K: field', where?.line ?? source.line, where?.col ?? 1);
   }
+  if (key !== null && !tokens.some((t) => t.duration !== undefined)) {
+    const k = headers.find((h) => h.field === 'K')!;
+    find('no-music', 'the tune has no notes or rests after its header', k.line, k.col, 'warning');
+  }
   if (!headers.some((h) => h.field === 'T')) {
     find('missing-title', 'the tune has no T: title', source.line, 1, 'warning');
   }

@@ -83,7 +83,8 @@ export type TokenKind =
   | 'broken' // `>`, `<`, `>>`, `<<`
   | 'bar' // every bar line: `| || |] [| |: :| :: [1 [2 :|2 |1` …
   | 'ending' // a `[1` / `[2` (or `[1,3`) variant ending not attached to a bar line
-  | 'spacer' // `y`, and the backquote beaming spacer
+  | 'spacer' // `y`, `$`, and the backquote beaming spacer
+  | 'overlay' // `&`: the music after it, up to the bar line, sounds together with the music before it
   | 'unknown'; // a character ABC does not define here (also reported as a finding)
 
 export interface Token {
