@@ -3,6 +3,8 @@ import { registerAbcCommands } from './commands/abc';
 import { registerDataCommands } from './commands/data';
 import { registerSweepCommands } from './commands/sweep';
 import { registerEvalCommands } from './commands/eval';
+import { registerDashboardCommands } from './commands/dashboard';
+import { registerPromoteCommands } from './commands/promote';
 
 /**
  * Every command group registers itself here; each lives in its own file under commands/.
@@ -12,4 +14,6 @@ export function registerCommands(program: Command): void {
   registerDataCommands(program);
   registerSweepCommands(program);
   registerEvalCommands(program);
+  registerDashboardCommands(program);
+  registerPromoteCommands(program);
 }

@@ -5,7 +5,7 @@
 export { startDashboard, DEFAULT_HOST, DEFAULT_PORT, type ServeOptions, type RunningDashboard } from './server/server';
 export { buildApp, dashboardPlugin, UI_DIST, type DashboardOptions } from './server/app';
 export { promoteCheckpoint, bestCheckpointOf, DEFAULT_ALIAS, type PromoteInput, type PromoteResult } from './promote';
-export type { TuneGenerator, TuneScorer, TestLossEvaluator, GenerateJob, GenerateSettings } from './server/generation';
+export { modelGenerator, modelTestLoss, type TuneGenerator, type TuneScorer, type TestLossEvaluator, type GenerateJob, type GenerateSettings } from './server/generation';
 export { GenerationQueue, type QueueOptions } from './server/queue';
 export { buildUi, uiIsStale, type BuildUiOptions } from './ui-build';
 /** For tests and benches (test/, bench/): a store filled like a real sweep, and a model-free generator. */

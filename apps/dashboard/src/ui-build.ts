@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,12 +43,18 @@ export async function buildUi(opts: BuildUiOptions = {}): Promise<boolean> {
   const outDir = opts.outDir ?? join(APP_ROOT, 'dist');
   if (!opts.force && !uiIsStale(outDir)) return false;
   const [{ build }, { default: react }] = await Promise.all([import('vite'), import('@vitejs/plugin-react')]);
+  // Build beside, then swap: a server (or a parallel test) reading dist never sees it half written.
+  const tmp = `${outDir}.tmp-${process.pid}`;
   await build({
     root: APP_ROOT,
     configFile: false,
     logLevel: opts.verbose ? 'info' : 'warn',
     plugins: [react()],
-    build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 2000, sourcemap: false },
+    build: { outDir: tmp, emptyOutDir: true, chunkSizeWarningLimit: 2000, sourcemap: false },
   });
+  const old = `${outDir}.old-${process.pid}`;
+  if (existsSync(outDir)) renameSync(outDir, old);
+  renameSync(tmp, outDir);
+  rmSync(old, { recursive: true, force: true });
   return true;
 }

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { buildUi, DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '@tunelab/dashboard';
+import { log, UsageError } from '../output';
+
+interface DashboardFlags {
+  home?: string;
+  store?: string;
+  host: string;
+  port: string;
+  log?: boolean;
+}
+
+/** `tunelab dashboard`: the same server as `npx nx run dashboard:serve`, until Ctrl-C. */
+export function registerDashboardCommands(program: Command): void {
+  program
+    .command('dashboard')
+    .description('Serve the dashboard: compare runs, hear any checkpoint, promote the best (API docs at /docs)')
+    .option('--home <dir>', 'tunelab home folder (default: TUNELAB_HOME, else .tunelab at the workspace root)')
+    .option('--store <url>', 'store URL: a SQLite file, sqlite:<path> or postgres://… (default: <home>/tunelab.db)')
+    .option('--host <host>', 'address to listen on', DEFAULT_HOST)
+    .option('--port <port>', 'port to listen on (0 = any free port)', String(DEFAULT_PORT))
+    .option('--log', 'log requests to stderr')
+    .action(async (flags: DashboardFlags) => {
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number, but got ${JSON.stringify(flags.port)}`);
+      if (await buildUi()) log('dashboard: built the UI');
+      const running = await startDashboard({ home: flags.home, store: flags.store, host: flags.host, port, log: flags.log });
+      log(`dashboard: ${running.url} (API docs at ${running.url}/docs); Ctrl-C stops it`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await running.close();
+    });
+}

@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { resolveHome } from '@tunelab/config';
+import { bestCheckpointOf, DEFAULT_ALIAS, modelTestLoss, promoteCheckpoint } from '@tunelab/dashboard';
+import { openStore } from '@tunelab/store';
+import { printJson, say, UsageError } from '../output';
+
+interface PromoteFlags {
+  home?: string;
+  store?: string;
+  alias: string;
+  note?: string;
+  sweep?: string;
+  best?: boolean;
+  json?: boolean;
+}
+
+/**
+ * `tunelab promote <checkpoint-id>` or `tunelab promote --sweep <id> --best`: points an alias (default
+ * champion) at a checkpoint, so `tunelab generate --model champion` uses it.
+ */
+export function registerPromoteCommands(program: Command): void {
+  program
+    .command('promote [checkpoint-id]')
+    .description('Point an alias (default champion) at a checkpoint; with --sweep <id> --best, at the best trial’s best checkpoint')
+    .option('--alias <name>', 'alias to move', DEFAULT_ALIAS)
+    .option('--note <text>', 'why this checkpoint (kept in the alias history)')
+    .option('--sweep <id>', 'pick from this sweep (with --best)')
+    .option('--best', "the sweep's best trial, best checkpoint by the sweep metric")
+    .option('--home <dir>', 'tunelab home folder (default: TUNELAB_HOME, else .tunelab at the workspace root)')
+    .option('--store <url>', 'store URL: a SQLite file, sqlite:<path> or postgres://… (default: <home>/tunelab.db)')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (checkpointId: string | undefined, flags: PromoteFlags) => {
+      if (checkpointId && flags.sweep) throw new UsageError('promote: give a checkpoint id or --sweep <id> --best, not both');
+      if (!checkpointId && !(flags.sweep && flags.best)) throw new UsageError('promote: give a checkpoint id, or --sweep <id> --best');
+      const store = await openStore(flags.store ?? { home: resolveHome(flags.home) });
+      try {
+        const id = checkpointId ?? (await bestCheckpointOf(store, flags.sweep!)).id;
+        const r = await promoteCheckpoint(store, { checkpointId: id, alias: flags.alias, note: flags.note }, { testLoss: modelTestLoss });
+        if (flags.json) {
+          printJson({ alias: r.alias, trialId: r.trialId, sweepId: r.sweepId, testLoss: r.testLoss, testLossNote: r.testLossNote });
+        } else {
+          say(false, `${r.alias.alias} v${r.alias.version} → ${r.alias.checkpointId} (trial ${r.trialId ?? '?'}, epoch ${r.checkpoint.epoch})`);
+          say(false, `test loss: ${r.testLoss === null ? r.testLossNote : `${r.testLoss.toFixed(4)} nats/symbol`}`);
+        }
+      } finally {
+        await store.close();
+      }
+    });
+}
