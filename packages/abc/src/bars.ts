@@ -8,14 +8,15 @@ import type { Bar, Fraction, Meter, Token, Tune } from './types';
  * A bar is the music between two bar lines. Its duration is the sum of its notes, rests and chords (grace
  * notes take no time); it should equal the M: in effect where the bar starts.
  *
- * The rule follows the tune in playing order — through its repeats (`|: :| ::`, and from the start of the tune
- * or the last finished section when there is no `|:`) and variant endings (`[1 [2 |1 :|2`) — because a bar may
- * be split by a section boundary: a pickup and the short last bar of a repeated section make one bar between them.
+ * The rule follows the tune in playing order — through its repeats and variant endings (`[1 [2 |1 :|2`; a
+ * `:|` goes back to the last `|:` or `::`, else to the end of the last finished repeat or part, else to the
+ * start of the tune; `||` after the last ending finishes a repeat) — because a bar may be split by a section
+ * boundary: a pickup and the short last bar of a repeated section make one bar between them.
  * Walking that path:
  *   - a plain bar line `|` closes the bar: its accumulated length must be exactly the meter's;
- *   - a section bar line (`|| |] [| |: :| ::`, and the start of an ending) closes it only when it is full or
- *     over; a short bar there carries over and is completed by what is played next (the pickup of the next
- *     section, or the first bar of the repeat);
+ *   - a section bar line (`|| |] [| |: :| ::`) closes it only when it is full or over; a short bar there
+ *     carries over and is completed by what is played next (the pickup of the next section, or the first bar
+ *     of the repeat); notes before a variant ending that starts mid-bar belong to both passes;
  *   - the first bar of the tune may be short (an anacrusis), and so may the last (it completes the anacrusis);
  *   - a part label in the body (`P:B`) ends a section like `||` and starts a new one (its repeat starts there);
  *   - a multi-bar rest `Z4` lasts four bars; music after a voice overlay `&` adds no time to its bar;

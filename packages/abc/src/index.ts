@@ -4,13 +4,12 @@
  */
 export type * from './types';
 export type { ParsedFile } from './parse';
-export { splitFile, splitTunes, joinFile } from './split';
+export { splitFile, splitTunes, joinFile, splitLines } from './split';
 export { parseTune, parseFile, parseTunes } from './parse';
 export { formatTune, formatFile } from './format';
 export { abcTokens } from './vocab';
 export { lexTune } from './lexer';
 export { frac, add, sub, mul, div, compare, equals, formatFraction, parseFraction, ZERO, ONE } from './fraction';
 export { parseMeter, parseUnitLength, defaultUnitLength } from './fields';
-export { splitLines } from './split';
 export { checkText, checkFile, summarizeChecks, hasErrors } from './check';
 export type { FileCheck, CheckSummary, TuneProblems } from './check';
