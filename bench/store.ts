@@ -142,6 +142,8 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
+export const description = 'metric writes (rows/s, 1M rows in batched transactions) and one metric × 100 trials reads: SQLite, PostgreSQL';
+
 /** Runs the store benchmark; prints a table (or nothing on stdout with --json) and returns the figures. */
 export default async function storeBench(args: { json: boolean; argv: string[] }): Promise<StoreBenchResult> {
   const rows = Number(flag(args.argv, '--rows') ?? 1_000_000);
@@ -212,11 +214,12 @@ export default async function storeBench(args: { json: boolean; argv: string[] }
   return result;
 }
 
-// Runnable on its own too: `node --import tsx bench/store.ts [--json]`.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const argv = process.argv.slice(2);
+/** The bench dispatcher's entry (bench/run.ts): `--json` prints the result as one JSON document on stdout. */
+export async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
-  storeBench({ json, argv }).then((r) => {
-    if (json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-  });
+  const result = await storeBench({ json, argv });
+  if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
+
+// Runnable on its own too: `node --import tsx bench/store.ts [--json]`.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main(process.argv.slice(2));
