@@ -74,3 +74,26 @@ describe('parseFile / formatFile', () => {
     expect(parseTune(second).findings.map((f) => `${f.code} ${f.line}:${f.col}`)).toEqual(['unknown-char 11:7']);
   });
 });
+
+describe('parseTune: mid-tune changes and line endings', () => {
+  it('applies inline and mid-tune L: and M: to the music after them', () => {
+    const tune = parseTune('X:1\nT:t\nM:6/8\nL:1/8\nK:G\nGAB GAB|[L:1/16]GGAABB GGAABB|\nL:1/8\nM:3/4\nGAB GAB|\n');
+    expect(tune.findings).toEqual([]);
+    expect(tune.bars.map((b) => `${b.duration.num}/${b.duration.den}`)).toEqual(['3/4', '3/4', '3/4']);
+  });
+
+  it('parses CRLF text with the same findings and gives it back unchanged', () => {
+    const lf = 'X:1\nT:t\nM:6/8\nL:1/8\nK:G\nGAB GAB|GAB G|\n';
+    const crlf = lf.replace(/\n/g, '\r\n');
+    const a = parseTune(lf);
+    const b = parseTune(crlf);
+    expect(formatTune(b)).toBe(crlf);
+    expect(b.findings).toEqual(a.findings);
+  });
+
+  it('warns about odd bar lines, tunes without music, and tunes without a title', () => {
+    expect(codes('X:1\nT:t\nM:6/8\nK:G\nGAB GAB|||GAB GAB|\n')).toEqual(['warning odd-bar-line 5:8']);
+    expect(codes('X:1\nT:t\nM:6/8\nK:G\n')).toEqual(['warning no-music 4:1']);
+    expect(codes('X:1\nM:6/8\nK:G\nGAB GAB|\n')).toEqual(['warning missing-title 1:1']);
+  });
+});
