@@ -24,18 +24,23 @@ export async function openPostgresBackend(
   const pool = new pg.Pool({
     connectionString,
     max: opts.poolSize ?? 10,
+    // A host that drops packets would otherwise hang the first query for minutes.
+    connectionTimeoutMillis: 10_000,
     options: options.length > 0 ? options.join(' ') : undefined,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection that dies (server restart) is dropped by the pool and replaced on the next query;
+  // without a listener the pool's 'error' event would crash the process.
+  pool.on('error', () => {});
   try {
     if (opts.schema && !opts.readonly) await createSchema(pool, opts.schema);
     else await pool.query('select 1');
   } catch (err) {
     await pool.end();
-    throw err;
+    throw new Error(`Cannot open the PostgreSQL store at ${opts.display}: ${(err as Error).message}`, { cause: err });
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 
