@@ -140,6 +140,77 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+bool check_ids(Args& a, const int32_t* ids, size_t n, int V) {
+  for (size_t r = 0; r < n; ++r) {
+    if (ids[r] < 0 || ids[r] >= V) {
+      a.fail("id " + std::to_string(ids[r]) + " at " + std::to_string(r) + " is outside [0, " + std::to_string(V) + ")");
+      return false;
+    }
+  }
+  return true;
+}
+
+// lstmForwardEmbedded(B, T, I, U, V, table, ids, h0, c0, W, Uk, b, ys, hT|null, cT|null, gates|null, cs|null)
+napi_value LstmForwardEmbedded(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  tl::LstmDims d{a.i32(0), a.i32(1), a.i32(2), a.i32(3)};
+  int V = a.i32(4);
+  if (a.failed) return nullptr;
+  size_t B = d.B, T = d.T, I = d.I, U = d.U;
+  const float* table = a.f32(5, static_cast<size_t>(V) * I);
+  const int32_t* ids = a.i32a(6, B * T);
+  const float* h0 = a.f32(7, B * U);
+  const float* c0 = a.f32(8, B * U);
+  const float* W = a.f32(9, I * 4 * U);
+  const float* Uk = a.f32(10, U * 4 * U);
+  const float* b = a.f32(11, 4 * U);
+  float* ys = a.f32(12, B * T * U);
+  float* hT = a.f32(13, B * U, true);
+  float* cT = a.f32(14, B * U, true);
+  float* gates = a.f32(15, B * T * 4 * U, true);
+  float* cs = a.f32(16, B * T * U, true);
+  if (a.failed || !check_ids(a, ids, B * T, V)) return nullptr;
+  if ((gates == nullptr) != (cs == nullptr)) {
+    a.fail("gates and cs must both be given or both be null");
+    return nullptr;
+  }
+  if (T > 0) tl::lstm_forward_embedded(d, V, table, ids, h0, c0, W, Uk, b, ys, hT, cT, gates, cs);
+  return undefined(env);
+}
+
+// lstmBackwardEmbedded(B, T, I, U, V, table, ids, h0, c0, W, Uk, ys, gates, cs, dys|null, dhT|null, dcT|null,
+//                      dtable|null, dh0|null, dc0|null, dW|null, dU|null, db|null)
+napi_value LstmBackwardEmbedded(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  tl::LstmDims d{a.i32(0), a.i32(1), a.i32(2), a.i32(3)};
+  int V = a.i32(4);
+  if (a.failed) return nullptr;
+  size_t B = d.B, T = d.T, I = d.I, U = d.U;
+  const float* table = a.f32(5, static_cast<size_t>(V) * I);
+  const int32_t* ids = a.i32a(6, B * T);
+  const float* h0 = a.f32(7, B * U);
+  const float* c0 = a.f32(8, B * U);
+  const float* W = a.f32(9, I * 4 * U);
+  const float* Uk = a.f32(10, U * 4 * U);
+  const float* ys = a.f32(11, B * T * U);
+  const float* gates = a.f32(12, B * T * 4 * U);
+  const float* cs = a.f32(13, B * T * U);
+  const float* dys = a.f32(14, B * T * U, true);
+  const float* dhT = a.f32(15, B * U, true);
+  const float* dcT = a.f32(16, B * U, true);
+  float* dtable = a.f32(17, static_cast<size_t>(V) * I, true);
+  float* dh0 = a.f32(18, B * U, true);
+  float* dc0 = a.f32(19, B * U, true);
+  float* dW = a.f32(20, I * 4 * U, true);
+  float* dU = a.f32(21, U * 4 * U, true);
+  float* db = a.f32(22, 4 * U, true);
+  if (a.failed || !check_ids(a, ids, B * T, V)) return nullptr;
+  if (T > 0)
+    tl::lstm_backward_embedded(d, V, table, ids, h0, c0, W, Uk, ys, gates, cs, dys, dhT, dcT, dtable, dh0, dc0, dW,
+                               dU, db);
+  return undefined(env);
+}
+
 // sgemm(M, N, K, A, aRowStride, aColStride, B, bRowStride, bColStride, beta, C, ldc)
 napi_value Sgemm(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -274,6 +345,8 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lstmForwardEmbedded", nullptr, LstmForwardEmbedded, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lstmBackwardEmbedded", nullptr, LstmBackwardEmbedded, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"denseSoftmaxCeForward", nullptr, DenseSoftmaxCeForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"denseSoftmaxCeBackward", nullptr, DenseSoftmaxCeBackward, nullptr, nullptr, nullptr, napi_default, nullptr},

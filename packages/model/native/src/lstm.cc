@@ -1,5 +1,6 @@
 // The input projection X W (and in the backward dX, dW, dU) runs as one large GEMM over all time steps; only
-// the recurrent h U (M = batch) and the gate arithmetic are sequential. U is packed once per call.
+// the recurrent h U (M = batch) and the gate arithmetic are sequential. U is packed once per call. The
+// *_embedded variants take x as rows of an embedding table and project the table instead of the sequence.
 #include "lstm.h"
 
 #include <cstring>
@@ -10,19 +11,15 @@
 
 namespace tl {
 
-void lstm_forward(LstmDims d, const float* x, const float* h0, const float* c0, const float* W, const float* Uk,
-                  const float* b, float* ys, float* hT, float* cT, float* gates, float* cs) {
-  const int B = d.B, T = d.T, I = d.I, U = d.U, G = 4 * U;
+namespace {
+
+// The sequential part of the forward: z [B, T, 4U] holds the input projection of every step (no bias) and
+// becomes the activated gates.
+void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const float* Uk, const float* b,
+                   float* ys, float* hT, float* cT, float* cs) {
+  const int B = d.B, T = d.T, U = d.U, G = 4 * U;
   const ptrdiff_t zrow = static_cast<ptrdiff_t>(T) * G;  // row stride of one time step's gates
   const ptrdiff_t yrow = static_cast<ptrdiff_t>(T) * U;
-  std::vector<float> zlocal;
-  float* z = gates;
-  if (z == nullptr) {
-    zlocal.resize(static_cast<size_t>(B) * T * G);
-    z = zlocal.data();
-  }
-  // z = X W for every (b, t) at once: [B*T, I] x [I, 4U].
-  sgemm(B * T, G, I, MatView{x, I, 1}, MatView{W, G, 1}, 0.0f, z, G);
   // Packing U pays off over many steps; a single step (sampling) multiplies by it directly.
   PackedB up;
   const bool packed = T > 1;
@@ -72,13 +69,15 @@ void lstm_forward(LstmDims d, const float* x, const float* h0, const float* c0, 
   if (cT != nullptr) std::memcpy(cT, c.data(), sizeof(float) * B * U);
 }
 
-void lstm_backward(LstmDims d, const float* x, const float* h0, const float* c0, const float* W, const float* Uk,
-                   const float* ys, const float* gates, const float* cs, const float* dys, const float* dhT,
-                   const float* dcT, float* dx, float* dh0, float* dc0, float* dW, float* dU, float* db) {
-  const int B = d.B, T = d.T, I = d.I, U = d.U, G = 4 * U;
+// The sequential part of the backward: fills dz [B, T, 4U] (gradient of the pre-activation gates), and the
+// gradients that do not involve the input: dh0, dc0, dU, db.
+void recur_backward(LstmDims d, const float* h0, const float* c0, const float* Uk, const float* ys,
+                    const float* gates, const float* cs, const float* dys, const float* dhT, const float* dcT,
+                    std::vector<float>& dz, float* dh0, float* dc0, float* dU, float* db) {
+  const int B = d.B, T = d.T, U = d.U, G = 4 * U;
   const ptrdiff_t zrow = static_cast<ptrdiff_t>(T) * G;
   const ptrdiff_t yrow = static_cast<ptrdiff_t>(T) * U;
-  std::vector<float> dz(static_cast<size_t>(B) * T * G);
+  dz.resize(static_cast<size_t>(B) * T * G);
   std::vector<float> dh(static_cast<size_t>(B) * U, 0.0f), dc(static_cast<size_t>(B) * U, 0.0f);
   if (dhT != nullptr) std::memcpy(dh.data(), dhT, sizeof(float) * B * U);
   if (dcT != nullptr) std::memcpy(dc.data(), dcT, sizeof(float) * B * U);
@@ -118,9 +117,7 @@ void lstm_backward(LstmDims d, const float* x, const float* h0, const float* c0,
   if (dh0 != nullptr) std::memcpy(dh0, dh.data(), sizeof(float) * B * U);
   if (dc0 != nullptr) std::memcpy(dc0, dc.data(), sizeof(float) * B * U);
   const int BT = B * T;
-  // dX = dZ W^T, dW = X^T dZ, dU = Hprev^T dZ: all time steps in one GEMM each.
-  if (dx != nullptr) sgemm(BT, I, G, MatView{dz.data(), G, 1}, MatView{W, 1, G}, 0.0f, dx, I);
-  if (dW != nullptr) sgemm(I, G, BT, MatView{x, 1, I}, MatView{dz.data(), G, 1}, 0.0f, dW, G);
+  // dU = Hprev^T dZ: all time steps in one GEMM.
   if (dU != nullptr) {
     std::vector<float> hprev(static_cast<size_t>(BT) * U);
     for (int bi = 0; bi < B; ++bi) {
@@ -137,6 +134,71 @@ void lstm_backward(LstmDims d, const float* x, const float* h0, const float* c0,
       for (int j = 0; j < G; ++j) db[j] += zr[j];
     }
   }
+}
+
+}  // namespace
+
+void lstm_forward(LstmDims d, const float* x, const float* h0, const float* c0, const float* W, const float* Uk,
+                  const float* b, float* ys, float* hT, float* cT, float* gates, float* cs) {
+  const int G = 4 * d.U;
+  std::vector<float> zlocal;
+  float* z = gates;
+  if (z == nullptr) {
+    zlocal.resize(static_cast<size_t>(d.B) * d.T * G);
+    z = zlocal.data();
+  }
+  // z = X W for every (b, t) at once: [B*T, I] x [I, 4U].
+  sgemm(d.B * d.T, G, d.I, MatView{x, d.I, 1}, MatView{W, G, 1}, 0.0f, z, G);
+  recur_forward(d, z, h0, c0, Uk, b, ys, hT, cT, cs);
+}
+
+void lstm_backward(LstmDims d, const float* x, const float* h0, const float* c0, const float* W, const float* Uk,
+                   const float* ys, const float* gates, const float* cs, const float* dys, const float* dhT,
+                   const float* dcT, float* dx, float* dh0, float* dc0, float* dW, float* dU, float* db) {
+  const int BT = d.B * d.T, I = d.I, G = 4 * d.U;
+  std::vector<float> dz;
+  recur_backward(d, h0, c0, Uk, ys, gates, cs, dys, dhT, dcT, dz, dh0, dc0, dU, db);
+  // dX = dZ W^T, dW = X^T dZ: all time steps in one GEMM each.
+  if (dx != nullptr) sgemm(BT, I, G, MatView{dz.data(), G, 1}, MatView{W, 1, G}, 0.0f, dx, I);
+  if (dW != nullptr) sgemm(I, G, BT, MatView{x, 1, I}, MatView{dz.data(), G, 1}, 0.0f, dW, G);
+}
+
+void lstm_forward_embedded(LstmDims d, int V, const float* table, const int32_t* ids, const float* h0,
+                           const float* c0, const float* W, const float* Uk, const float* b, float* ys, float* hT,
+                           float* cT, float* gates, float* cs) {
+  const int G = 4 * d.U;
+  const size_t rows = static_cast<size_t>(d.B) * d.T;
+  std::vector<float> zlocal;
+  float* z = gates;
+  if (z == nullptr) {
+    zlocal.resize(rows * G);
+    z = zlocal.data();
+  }
+  // Row r of X W is row ids[r] of table W: V x E x 4U multiply-adds instead of B*T x E x 4U.
+  std::vector<float> proj(static_cast<size_t>(V) * G);
+  sgemm(V, G, d.I, MatView{table, d.I, 1}, MatView{W, G, 1}, 0.0f, proj.data(), G);
+  for (size_t r = 0; r < rows; ++r) std::memcpy(z + r * G, proj.data() + static_cast<size_t>(ids[r]) * G, sizeof(float) * G);
+  recur_forward(d, z, h0, c0, Uk, b, ys, hT, cT, cs);
+}
+
+void lstm_backward_embedded(LstmDims d, int V, const float* table, const int32_t* ids, const float* h0,
+                            const float* c0, const float* W, const float* Uk, const float* ys, const float* gates,
+                            const float* cs, const float* dys, const float* dhT, const float* dcT, float* dtable,
+                            float* dh0, float* dc0, float* dW, float* dU, float* db) {
+  const int E = d.I, G = 4 * d.U;
+  const size_t rows = static_cast<size_t>(d.B) * d.T;
+  std::vector<float> dz;
+  recur_backward(d, h0, c0, Uk, ys, gates, cs, dys, dhT, dcT, dz, dh0, dc0, dU, db);
+  // S^T dZ, S the one-hot rows of ids: the gate gradients summed per vocabulary entry, [V, 4U].
+  std::vector<float> per_id(static_cast<size_t>(V) * G, 0.0f);
+  for (size_t r = 0; r < rows; ++r) {
+    float* dst = per_id.data() + static_cast<size_t>(ids[r]) * G;
+    const float* src = dz.data() + r * G;
+    for (int j = 0; j < G; ++j) dst[j] += src[j];
+  }
+  // dW = X^T dZ = table^T (S^T dZ); dtable = S^T dX = (S^T dZ) W^T.
+  if (dW != nullptr) sgemm(E, G, V, MatView{table, 1, E}, MatView{per_id.data(), G, 1}, 0.0f, dW, G);
+  if (dtable != nullptr) sgemm(V, E, G, MatView{per_id.data(), G, 1}, MatView{W, 1, G}, 0.0f, dtable, E);
 }
 
 }  // namespace tl

@@ -4,6 +4,8 @@
 // Shapes: x [B, T, I], h0 c0 [B, U], W [I, 4U], Uk [U, 4U], b [4U], ys [B, T, U].
 #pragma once
 
+#include <cstdint>
+
 namespace tl {
 
 struct LstmDims {
@@ -20,5 +22,16 @@ void lstm_forward(LstmDims d, const float* x, const float* h0, const float* c0, 
 void lstm_backward(LstmDims d, const float* x, const float* h0, const float* c0, const float* W, const float* Uk,
                    const float* ys, const float* gates, const float* cs, const float* dys, const float* dhT,
                    const float* dcT, float* dx, float* dh0, float* dc0, float* dW, float* dU, float* db);
+
+// The first LSTM of a model fed straight by an embedding: x[b, t] = table[ids[b, t]] (table [V, I], ids [B, T]).
+// The input projection becomes (table W)[ids] and its gradients go through table (dtable [V, I] instead of
+// dx), which saves the two largest GEMMs of the layer when V is much smaller than B * T.
+void lstm_forward_embedded(LstmDims d, int V, const float* table, const int32_t* ids, const float* h0,
+                           const float* c0, const float* W, const float* Uk, const float* b, float* ys, float* hT,
+                           float* cT, float* gates, float* cs);
+void lstm_backward_embedded(LstmDims d, int V, const float* table, const int32_t* ids, const float* h0,
+                            const float* c0, const float* W, const float* Uk, const float* ys, const float* gates,
+                            const float* cs, const float* dys, const float* dhT, const float* dcT, float* dtable,
+                            float* dh0, float* dc0, float* dW, float* dU, float* db);
 
 }  // namespace tl

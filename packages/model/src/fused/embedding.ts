@@ -44,6 +44,19 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
   return op(table);
 }
 
+/** What a FusedEmbedding output was looked up from, so a FusedLSTM right after it can fuse the lookup. */
+export interface EmbeddingSource {
+  table: tf.Tensor2D;
+  ids: { values: Int32Array; shape: [number, number] };
+}
+
+const sources = new WeakMap<tf.Tensor, EmbeddingSource>();
+
+/** The table and ids a FusedEmbedding layer's `[batch, time, dim]` output came from, if it did. */
+export function embeddingSourceOf(t: tf.Tensor): EmbeddingSource | undefined {
+  return sources.get(t);
+}
+
 type EmbeddingArgs = Parameters<typeof tfl.layers.embedding>[0];
 interface EmbeddingLike extends tfl.layers.Layer {
   embeddings: tfl.LayerVariable;
@@ -65,11 +78,17 @@ export class FusedEmbedding extends EmbeddingBase {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
+    const out = tf.tidy(() => {
       const input = Array.isArray(inputs) ? inputs[0] : inputs;
-      const out = embeddingLookup(this.embeddings.read() as tf.Tensor2D, input);
-      return tf.reshape(out, this.computeOutputShape(input.shape) as number[]);
+      const looked = embeddingLookup(this.embeddings.read() as tf.Tensor2D, input);
+      return tf.reshape(looked, this.computeOutputShape(input.shape) as number[]);
     });
+    const input = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (input.rank === 2) {
+      const values = input.dtype === 'int32' ? i32(input) : Int32Array.from(input.dataSync(), (v) => Math.trunc(v));
+      sources.set(out, { table: this.embeddings.read() as tf.Tensor2D, ids: { values, shape: input.shape as [number, number] } });
+    }
+    return out;
   }
 }
 

@@ -6,7 +6,8 @@
  * Dropout belongs in a separate Dropout layer; masking, goBackwards and non-default activations are refused.
  */
 import { tf, tfl } from './tfjs';
-import { fusedLstm } from './lstm-op';
+import { embeddingSourceOf } from './embedding';
+import { fusedEmbeddingLstm, fusedLstm } from './lstm-op';
 
 type LstmArgs = Parameters<typeof tfl.layers.lstm>[0];
 
@@ -67,14 +68,14 @@ export class FusedLSTM extends LSTMBase {
       const h0 = (initial?.[0] ?? tf.zeros([B, U])) as tf.Tensor2D;
       const c0 = (initial?.[1] ?? tf.zeros([B, U])) as tf.Tensor2D;
       const bias = (cell.bias?.read() ?? tf.zeros([4 * U])) as tf.Tensor1D;
-      const { y, h, c } = fusedLstm(
-        x,
-        h0,
-        c0,
-        cell.kernel.read() as tf.Tensor2D,
-        cell.recurrentKernel.read() as tf.Tensor2D,
-        bias,
-      );
+      const kernel = cell.kernel.read() as tf.Tensor2D;
+      const recurrentKernel = cell.recurrentKernel.read() as tf.Tensor2D;
+      // Straight after a FusedEmbedding, project the table instead of the looked-up sequence (same result).
+      const source = embeddingSourceOf(x);
+      const { y, h, c } =
+        source && source.table.shape[1] === kernel.shape[0]
+          ? fusedEmbeddingLstm(source.table, source.ids, h0, c0, kernel, recurrentKernel, bias)
+          : fusedLstm(x, h0, c0, kernel, recurrentKernel, bias);
       // The carried state is not differentiated (as in Keras' truncated BPTT), so old states can go at once.
       if (this.stateful) this.resetStates([h, c], false);
       const out = this.returnSequences ? y : (tf.reshape(tf.slice(y, [0, T - 1, 0], [B, 1, U]), [B, U]) as tf.Tensor);

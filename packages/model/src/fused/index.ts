@@ -2,15 +2,17 @@ export { fusedAvailable, getKernels } from './native';
 export type {
   AdamScalars,
   DenseCeDims,
+  EmbeddedLstmBackwardBuffers,
+  EmbeddedLstmForwardBuffers,
   FusedKernels,
   LstmBackwardBuffers,
   LstmDims,
   LstmForwardBuffers,
 } from './kernels';
 export { referenceKernels } from './reference';
-export { fusedLstm, type FusedLstmOutput } from './lstm-op';
+export { fusedEmbeddingLstm, fusedLstm, type FusedLstmOutput } from './lstm-op';
 export { FusedLSTM, fusedLstmLayer, type FusedLSTMArgs } from './fused-lstm-layer';
-export { embeddingLookup, FusedEmbedding, fusedEmbeddingLayer } from './embedding';
+export { embeddingLookup, embeddingSourceOf, FusedEmbedding, fusedEmbeddingLayer, type EmbeddingSource } from './embedding';
 export { denseSoftmaxCrossEntropy, softmaxCrossEntropyFromLogits, type SoftmaxCeOutput } from './softmax-ce';
 export { FusedAdamOptimizer } from './fused-adam';
 export { fusedProfile } from './profile';

@@ -56,6 +56,19 @@ export interface LstmBackwardBuffers {
   dBias?: Float32Array;
 }
 
+/**
+ * Forward buffers of an LSTM fed by an embedding: x[b, t] = table[ids[b, t]] with table `[vocab, in]` and ids
+ * `[batch, time]`; the rest as {@link LstmForwardBuffers}.
+ */
+export type EmbeddedLstmForwardBuffers = Omit<LstmForwardBuffers, 'x'> & { table: Float32Array; ids: Int32Array };
+
+/** Backward buffers of an LSTM fed by an embedding: dTable `[vocab, in]` takes the place of dx. */
+export type EmbeddedLstmBackwardBuffers = Omit<LstmBackwardBuffers, 'x' | 'dx'> & {
+  table: Float32Array;
+  ids: Int32Array;
+  dTable?: Float32Array;
+};
+
 /** Sizes of a dense layer followed by softmax cross-entropy: rows × hidden → classes. */
 export interface DenseCeDims {
   rows: number;
@@ -78,6 +91,9 @@ export interface FusedKernels {
   readonly name: 'native' | 'reference';
   lstmForward(d: LstmDims, b: LstmForwardBuffers): void;
   lstmBackward(d: LstmDims, b: LstmBackwardBuffers): void;
+  /** The first LSTM fed straight by an embedding: projects the table (vocab rows) instead of the sequence. */
+  lstmForwardEmbedded(d: LstmDims, vocab: number, b: EmbeddedLstmForwardBuffers): void;
+  lstmBackwardEmbedded(d: LstmDims, vocab: number, b: EmbeddedLstmBackwardBuffers): void;
   /**
    * probs `[rows, classes]` = softmax(x `[rows, hidden]` · kernel `[hidden, classes]` + bias); returns the summed
    * cross-entropy in nats against integer labels `[rows]`.

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tf, tfl } from './tfjs';
 import type { FusedKernels, LstmDims } from './kernels';
-import { fusedLstm } from './lstm-op';
+import { fusedEmbeddingLstm, fusedLstm } from './lstm-op';
 import { getNativeKernels } from './native';
 import { referenceKernels } from './reference';
 import { mismatch, randomArray, values } from './test-util';
@@ -156,4 +156,63 @@ describe('fusedLstm op vs tf.layers.lstm', () => {
       });
     });
   }
+});
+
+describe('LSTM fed by an embedding', () => {
+  it.skipIf(!native)('native embedded kernels agree with the reference', () => {
+    const d = { batch: 5, time: 7, inputSize: 20, units: 9 };
+    const V = 13;
+    const { batch: B, time: T, inputSize: I, units: U } = d;
+    const table = randomArray(V * I, 1);
+    const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 5) % V);
+    const run = (k: FusedKernels) => {
+      const f = {
+        table,
+        ids,
+        h0: randomArray(B * U, 2),
+        c0: randomArray(B * U, 3),
+        kernel: randomArray(I * 4 * U, 4, 0.4),
+        recurrentKernel: randomArray(U * 4 * U, 5, 0.4),
+        bias: randomArray(4 * U, 6),
+        ys: new Float32Array(B * T * U),
+        gates: new Float32Array(B * T * 4 * U),
+        cells: new Float32Array(B * T * U),
+      };
+      k.lstmForwardEmbedded(d, V, f);
+      const g = {
+        dTable: new Float32Array(V * I),
+        dKernel: new Float32Array(I * 4 * U),
+        dRecurrentKernel: new Float32Array(U * 4 * U),
+        dBias: new Float32Array(4 * U),
+        dh0: new Float32Array(B * U),
+      };
+      k.lstmBackwardEmbedded(d, V, { ...f, dys: randomArray(B * T * U, 7), ...g });
+      return { ys: f.ys, ...g };
+    };
+    const a = run(native as FusedKernels);
+    const b = run(referenceKernels);
+    for (const key of ['ys', 'dTable', 'dKernel', 'dRecurrentKernel', 'dBias', 'dh0'] as const) {
+      expect(mismatch(a[key], b[key]), key).toBeLessThan(1);
+    }
+  });
+
+  it('fusedEmbeddingLstm equals tf.gather + fusedLstm, gradients to the table included', () => {
+    const [V, E, U, B, T] = [9, 6, 4, 3, 5];
+    const table = tf.tensor2d(randomArray(V * E, 11), [V, E]);
+    const ids = tf.tensor2d(Array.from({ length: B * T }, (_, i) => (i * 4) % V), [B, T], 'int32');
+    const kernel = tf.tensor2d(randomArray(E * 4 * U, 12, 0.5), [E, 4 * U]);
+    const rk = tf.tensor2d(randomArray(U * 4 * U, 13, 0.5), [U, 4 * U]);
+    const bias = tf.tensor1d(randomArray(4 * U, 14));
+    const h0 = tf.tensor2d(randomArray(B * U, 15), [B, U]);
+    const dy = tf.tensor(randomArray(B * T * U, 16), [B, T, U]);
+    const viaGather = (t: tf.Tensor, k: tf.Tensor) =>
+      tf.sum(tf.mul(fusedLstm(tf.reshape(tf.gather(t, tf.reshape(ids, [-1])), [B, T, E]) as tf.Tensor3D, h0, h0, k as tf.Tensor2D, rk, bias).y, dy));
+    const fused = (t: tf.Tensor, k: tf.Tensor) =>
+      tf.sum(tf.mul(fusedEmbeddingLstm(t as tf.Tensor2D, ids as tf.Tensor2D, h0, h0, k as tf.Tensor2D, rk, bias).y, dy));
+    expect(mismatch(values(fused(table, kernel)), values(viaGather(table, kernel)))).toBeLessThan(1);
+    const gf = tf.grads(fused)([table, kernel]);
+    const gr = tf.grads(viaGather)([table, kernel]);
+    expect(mismatch(values(gf[0]), values(gr[0])), 'dTable').toBeLessThan(1);
+    expect(mismatch(values(gf[1]), values(gr[1])), 'dKernel').toBeLessThan(1);
+  });
 });

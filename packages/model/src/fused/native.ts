@@ -11,6 +11,8 @@ import { referenceKernels } from './reference';
 interface Addon {
   lstmForward(...args: unknown[]): void;
   lstmBackward(...args: unknown[]): void;
+  lstmForwardEmbedded(...args: unknown[]): void;
+  lstmBackwardEmbedded(...args: unknown[]): void;
   sgemm(...args: unknown[]): void;
   denseSoftmaxCeForward(...args: unknown[]): number;
   denseSoftmaxCeBackward(...args: unknown[]): void;
@@ -58,6 +60,15 @@ function wrap(a: Addon): FusedKernels {
       a.lstmBackward(d.batch, d.time, d.inputSize, d.units, b.x, b.h0, b.c0, b.kernel, b.recurrentKernel, b.ys,
         b.gates, b.cells, n(b.dys), n(b.dhT), n(b.dcT), n(b.dx), n(b.dh0), n(b.dc0), n(b.dKernel),
         n(b.dRecurrentKernel), n(b.dBias));
+    },
+    lstmForwardEmbedded(d, vocab, b) {
+      a.lstmForwardEmbedded(d.batch, d.time, d.inputSize, d.units, vocab, b.table, b.ids, b.h0, b.c0, b.kernel,
+        b.recurrentKernel, b.bias, b.ys, n(b.hT), n(b.cT), n(b.gates), n(b.cells));
+    },
+    lstmBackwardEmbedded(d, vocab, b) {
+      a.lstmBackwardEmbedded(d.batch, d.time, d.inputSize, d.units, vocab, b.table, b.ids, b.h0, b.c0, b.kernel,
+        b.recurrentKernel, b.ys, b.gates, b.cells, n(b.dys), n(b.dhT), n(b.dcT), n(b.dTable), n(b.dh0), n(b.dc0),
+        n(b.dKernel), n(b.dRecurrentKernel), n(b.dBias));
     },
     denseSoftmaxCeForward(d, x, kernel, bias, labels, probs) {
       return a.denseSoftmaxCeForward(d.rows, d.hidden, d.classes, x, kernel, bias, labels, probs, null);

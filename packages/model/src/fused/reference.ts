@@ -5,6 +5,8 @@
 import type {
   AdamScalars,
   DenseCeDims,
+  EmbeddedLstmBackwardBuffers,
+  EmbeddedLstmForwardBuffers,
   FusedKernels,
   LstmBackwardBuffers,
   LstmDims,
@@ -106,6 +108,28 @@ function lstmBackward(d: LstmDims, b: LstmBackwardBuffers): void {
   }
 }
 
+function gatherRows(table: Float32Array, ids: Int32Array, width: number): Float32Array {
+  const x = new Float32Array(ids.length * width);
+  for (let r = 0; r < ids.length; r++) x.set(table.subarray(ids[r] * width, (ids[r] + 1) * width), r * width);
+  return x;
+}
+
+function lstmForwardEmbedded(d: LstmDims, _vocab: number, b: EmbeddedLstmForwardBuffers): void {
+  lstmForward(d, { ...b, x: gatherRows(b.table, b.ids, d.inputSize) });
+}
+
+function lstmBackwardEmbedded(d: LstmDims, _vocab: number, b: EmbeddedLstmBackwardBuffers): void {
+  const I = d.inputSize;
+  const dx = b.dTable ? new Float32Array(b.ids.length * I) : undefined;
+  lstmBackward(d, { ...b, x: gatherRows(b.table, b.ids, I), dx });
+  if (b.dTable && dx) {
+    b.dTable.fill(0);
+    for (let r = 0; r < b.ids.length; r++) {
+      for (let k = 0; k < I; k++) b.dTable[b.ids[r] * I + k] += dx[r * I + k];
+    }
+  }
+}
+
 function denseSoftmaxCeForward(
   d: DenseCeDims,
   x: Float32Array,
@@ -204,6 +228,8 @@ export const referenceKernels: FusedKernels = {
   name: 'reference',
   lstmForward,
   lstmBackward,
+  lstmForwardEmbedded,
+  lstmBackwardEmbedded,
   denseSoftmaxCeForward,
   denseSoftmaxCeBackward,
   adamStep,

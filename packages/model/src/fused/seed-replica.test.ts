@@ -9,6 +9,7 @@ import { fusedDropoutLayer } from './dropout';
 import { fusedEmbeddingLayer } from './embedding';
 import { FusedAdamOptimizer } from './fused-adam';
 import { fusedLstmLayer } from './fused-lstm-layer';
+import { fusedProfile } from './profile';
 import { denseSoftmaxCrossEntropy } from './softmax-ce';
 import { rng } from './test-util';
 
@@ -43,6 +44,8 @@ describe('seed replica, fused vs tfjs-layers', () => {
     const optB = new FusedAdamOptimizer(0.01);
     const r = rng(3);
     const losses: Array<[number, number]> = [];
+    fusedProfile.take();
+    fusedProfile.enable(true);
     for (let step = 0; step < 6; step++) {
       const ids = Int32Array.from({ length: B * T }, () => Math.floor(r() * V));
       const next = Int32Array.from({ length: B * T }, () => Math.floor(r() * V));
@@ -61,6 +64,12 @@ describe('seed replica, fused vs tfjs-layers', () => {
       }, true) as tf.Scalar;
       losses.push([la.dataSync()[0], lb.dataSync()[0]]);
     }
+    fusedProfile.enable(false);
+    // The first FusedLSTM took the embedding shortcut, the second the plain path.
+    const ops = fusedProfile.take();
+    expect(ops['lstm.forward.embedded']?.calls).toBe(6);
+    expect(ops['lstm.backward.embedded']?.calls).toBe(6);
+    expect(ops['lstm.forward']?.calls).toBe(6);
     for (const [ref, fused] of losses) expect(Math.abs(fused - ref) / Math.abs(ref)).toBeLessThan(1e-4);
     // The models learnt: the last loss differs from the first (the comparison is not of constants).
     expect(losses[5][0]).not.toBeCloseTo(losses[0][0], 3);
