@@ -165,3 +165,19 @@ export async function lastStep(ctx: QueryContext, trialId: string, name?: string
   const row = await q.executeTakeFirst();
   return row?.last === null || row?.last === undefined ? null : Number(row.last);
 }
+
+/**
+ * The metric names a trial has, sorted. A loose index scan (one index seek per name, a recursive CTE that
+ * SQLite and PostgreSQL both run) instead of DISTINCT over every row of the trial.
+ */
+export async function metricNames(ctx: QueryContext, trialId: string): Promise<string[]> {
+  const result = await sql<{ name: string }>`
+    with recursive n(name) as (
+      select min(name) from metrics where trial_id = ${trialId}
+      union all
+      select (select min(m.name) from metrics m where m.trial_id = ${trialId} and m.name > n.name)
+      from n where n.name is not null
+    )
+    select name from n where name is not null`.execute(ctx.db);
+  return result.rows.map((r) => r.name);
+}

@@ -172,6 +172,8 @@ export function describeStoreContract(label: string, harness: StoreHarness): voi
       }
       await store.appendMetrics(rows);
       expect(await store.lastStep(t.id)).toBe(999);
+      expect(await store.metricNames(t.id)).toEqual(['loss', 'val_loss']);
+      expect(await store.metricNames('no-such-trial')).toEqual([]);
       expect(await store.lastStep(t.id, 'val_loss')).toBe(900);
       expect(await store.lastStep(t.id, 'nope')).toBeNull();
       const after = await store.getMetrics(t.id, { after: 990 });

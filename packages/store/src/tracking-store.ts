@@ -98,6 +98,9 @@ export class TrackingStore implements Store {
   getMetricSeries(query: MetricSeriesQuery) {
     return metrics.getMetricSeries(this.ctx, query);
   }
+  metricNames(trialId: string) {
+    return metrics.metricNames(this.ctx, trialId);
+  }
   lastStep(trialId: string, name?: string) {
     return metrics.lastStep(this.ctx, trialId, name);
   }

@@ -308,6 +308,8 @@ export interface Store {
   getMetrics(trialId: string, query?: MetricQuery): Promise<Record<string, MetricPoint[]>>;
   /** One metric of many trials, per trial id, by step. */
   getMetricSeries(query: MetricSeriesQuery): Promise<Record<string, MetricPoint[]>>;
+  /** The metric names the trial has written, sorted (cheap: one index seek per name). */
+  metricNames(trialId: string): Promise<string[]>;
   /** The highest step written for the trial (of one metric name, or of any); null when none. */
   lastStep(trialId: string, name?: string): Promise<number | null>;
 
