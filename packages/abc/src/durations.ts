@@ -126,6 +126,7 @@ export class DurationPass {
         const first = t.notes[0];
         len = mul(len, lengthMultiplier(first.slice(/^[\^_=]*[A-Ga-g][',]*/.exec(first)?.[0].length ?? 0)));
       }
+      if (len.num === 0) this.find('zero-length', `${t.text} has length 0 (a length is a positive number, as in A2 or A/2)`, t);
       d = mul(len, this.state.unitLength);
       if (this.broken) {
         d = mul(d, this.broken.next);

@@ -108,8 +108,10 @@ export function lexMusicLine(ctx: Ctx, s: string): void {
         push(ctx, 'guitar-chord', s.slice(i), i);
         i = n;
       } else {
-        const problem = chordSymbolProblem(s.slice(i + 1, j));
+        const inner = s.slice(i + 1, j);
+        const problem = chordSymbolProblem(inner);
         if (problem) find(ctx, 'bad-chord-symbol', `chord symbol ${problem}`, i);
+        else if (inner.trim() === '') find(ctx, 'empty-chord-symbol', 'empty chord symbol ""', i, 'warning');
         push(ctx, 'guitar-chord', s.slice(i, j + 1), i);
         i = j + 1;
       }
@@ -172,7 +174,17 @@ export function lexMusicLine(ctx: Ctx, s: string): void {
     } else {
       // One unknown token per run of unknown characters keeps the finding list short on garbage input.
       let j = i + 1;
-      while (j < n && isUnknownStart(s, j)) j++;
+      if (/[A-Za-z]/.test(c)) {
+        // Letters that are not notes, rests or predefined decorations are reserved for user-defined symbols
+        // (ABC 2.1 §4.16, `U:`): ignored with a warning, as abc2midi does.
+        while (j < n && /[A-Za-z]/.test(s[j]) && isUnknownStart(s, j)) j++;
+        const run = s.slice(i, j);
+        find(ctx, 'reserved-symbol', `'${run}' is not music: letters other than notes and rests are reserved for symbols defined with U:; ignored`, i, 'warning');
+        push(ctx, 'unknown', run, i);
+        i = j;
+        continue;
+      }
+      while (j < n && isUnknownStart(s, j) && !/[A-Za-z]/.test(s[j])) j++;
       const what = describe(c);
       find(ctx, 'unknown-char', `unexpected ${what} in the music`, i);
       push(ctx, 'unknown', s.slice(i, j), i);

@@ -52,6 +52,10 @@ describe('parseTune: headers', () => {
     expect(codes('X:1\nT:t\nM:6/8\nK:G\n>GAB GAB|GAB GAB>|\n')).toEqual(['error dangling-broken-rhythm 5:1', 'error dangling-broken-rhythm 5:17']);
   });
 
+  it('reports a note or rest of length 0', () => {
+    expect(codes('X:1\nT:t\nM:6/8\nL:1/8\nK:G\nGAB F0 GA|z6|A/0 z5|\n')).toEqual(['error zero-length 6:5', 'error zero-length 6:14', 'error bar-length 6:14']);
+  });
+
   it('never throws and always gives the text back, also for odd input', () => {
     for (const text of ['', '\n', 'X:', 'K:', '[', '"', '{', '(3', 'X:1\nK:G\n[K:', 'X:1\nK:G\n|:::|[1[2]]]', '\u0000\uffff']) {
       const tune = parseTune(text);
@@ -95,5 +99,6 @@ describe('parseTune: mid-tune changes and line endings', () => {
     expect(codes('X:1\nT:t\nM:6/8\nK:G\nGAB GAB|||GAB GAB|\n')).toEqual(['warning odd-bar-line 5:8']);
     expect(codes('X:1\nT:t\nM:6/8\nK:G\n')).toEqual(['warning no-music 4:1']);
     expect(codes('X:1\nM:6/8\nK:G\nGAB GAB|\n')).toEqual(['warning missing-title 1:1']);
+    expect(codes('X:1\nT:t\nM:6/8\nK:G\nGAB hAB c|"" GAB GAB|\n')).toEqual(['warning reserved-symbol 5:5', 'warning empty-chord-symbol 5:11']);
   });
 });
