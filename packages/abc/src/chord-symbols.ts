@@ -17,9 +17,9 @@ const ANNOTATION = /^[\^_<>@]/;
  */
 export function chordSymbolProblem(inner: string): string | null {
   if (ANNOTATION.test(inner)) return null;
-  if (/^\s+\S/.test(inner)) return `"${inner}" starts with a space (the note must come first)`;
+  if (inner === '') return null; // `""` says nothing; reported apart, as a warning
+  if (/^\s/.test(inner)) return `"${inner}" starts with a space (the note must come first)`;
   const parts = inner.trim().split(/\s+/).filter(Boolean);
-  if (parts.length === 0) return null; // `""` says nothing; reported apart, as a warning
   for (const p of parts) {
     if (CHORD.test(p)) continue;
     if (!/^\(?[A-Ga-g]/.test(p)) return `"${inner}" does not start with a note A-G or a-g (an annotation would start with ^ _ < > or @)`;

@@ -42,6 +42,7 @@ describe('chord symbols', () => {
   it('explains what is wrong with the rest', () => {
     expect(chordSymbolProblem('')).toBeNull(); // an empty "" is only a warning, given by the lexer
     expect(chordSymbolProblem(' Em')).toMatch(/starts with a space/);
+    expect(chordSymbolProblem(' ')).toMatch(/starts with a space/);
     expect(chordSymbolProblem('Cd')).toMatch(/not a chord symbol/);
     expect(chordSymbolProblem('3')).toMatch(/does not start with a note/);
   });

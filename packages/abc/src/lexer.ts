@@ -111,7 +111,7 @@ export function lexMusicLine(ctx: Ctx, s: string): void {
         const inner = s.slice(i + 1, j);
         const problem = chordSymbolProblem(inner);
         if (problem) find(ctx, 'bad-chord-symbol', `chord symbol ${problem}`, i);
-        else if (inner.trim() === '') find(ctx, 'empty-chord-symbol', 'empty chord symbol ""', i, 'warning');
+        else if (inner === '') find(ctx, 'empty-chord-symbol', 'empty chord symbol ""', i, 'warning');
         push(ctx, 'guitar-chord', s.slice(i, j + 1), i);
         i = j + 1;
       }
