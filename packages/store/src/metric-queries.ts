@@ -50,17 +50,14 @@ function checkMaxPoints(maxPoints: number | undefined): void {
 
 type MetricWhere = (eb: ExpressionBuilder<Database, 'metrics'>) => Expression<SqlBool>;
 
-interface PointRow {
-  key: string;
-  step: number;
-  value: number | null;
-  time: number;
-}
+/** A point row as the backend returns it: [series key, step, value, time]. */
+type PointRow = [string, number, number | null, number];
 
 /**
  * Reads metric points grouped by `groupBy` (one series per metric name, or per trial), by step. With
  * maxPoints, each series keeps ranks 0, s, 2s, … (s = ceil((n-1)/(M-1))) plus its last point, which is at
- * most M points; the database does this with window functions so only the kept rows travel.
+ * most M points; the database does this with window functions so only the kept rows travel. The query is
+ * built once for both dialects; the backend runs it returning arrays (the read hot path: no row objects).
  */
 async function readPoints(
   ctx: QueryContext,
@@ -68,19 +65,15 @@ async function readPoints(
   where: MetricWhere,
   maxPoints: number | undefined,
 ): Promise<PointRow[]> {
+  const columns = [`${groupBy} as key`, 'step', 'value', 'time'] as const;
   if (maxPoints === undefined) {
-    return ctx.db
-      .selectFrom('metrics')
-      .select([`${groupBy} as key`, 'step', 'value', 'time'])
-      .where(where)
-      .orderBy(groupBy)
-      .orderBy('step')
-      .execute() as Promise<PointRow[]>;
+    const query = ctx.db.selectFrom('metrics').select(columns).where(where).orderBy(groupBy).orderBy('step');
+    return ctx.backend.selectArrays(ctx.db, query.compile()) as Promise<PointRow[]>;
   }
   const group = sql.ref(groupBy);
   const ranked = ctx.db
     .selectFrom('metrics')
-    .select([`${groupBy} as key`, 'step', 'value', 'time'])
+    .select(columns)
     .select(sql<number>`row_number() over (partition by ${group} order by step) - 1`.as('rn'))
     .select(sql<number>`count(*) over (partition by ${group})`.as('n'))
     .where(where);
@@ -89,18 +82,18 @@ async function readPoints(
     m === 1
       ? sql<SqlBool>`rn = n - 1`
       : sql<SqlBool>`n <= ${sql.lit(m)} or rn = n - 1 or rn % ((n + ${sql.lit(m - 3)}) / ${sql.lit(m - 1)}) = 0`;
-  return ctx.db
+  const query = ctx.db
     .selectFrom(ranked.as('d'))
     .select(['key', 'step', 'value', 'time'])
     .where(keep)
     .orderBy('key')
-    .orderBy('step')
-    .execute() as Promise<PointRow[]>;
+    .orderBy('step');
+  return ctx.backend.selectArrays(ctx.db, query.compile()) as Promise<PointRow[]>;
 }
 
 function group(rows: PointRow[], into: Record<string, MetricPoint[]> = {}): Record<string, MetricPoint[]> {
-  for (const r of rows) {
-    (into[r.key] ??= []).push({ step: Number(r.step), value: metricValue(r.value), time: Number(r.time) });
+  for (const [key, step, value, time] of rows) {
+    (into[key] ??= []).push({ step: Number(step), value: metricValue(value), time: Number(time) });
   }
   return into;
 }

@@ -69,6 +69,11 @@ export async function openPostgresBackend(
       if (executor.isTransaction || rows.length <= METRIC_CHUNK) return insertChunks(executor, rows);
       return executor.transaction().execute((trx) => insertChunks(trx, rows));
     },
+    async selectArrays(executor, query) {
+      // pg builds row objects in select-list order; Kysely offers no array row mode to skip them.
+      const result = await executor.executeQuery<Record<string, unknown>>(query);
+      return result.rows.map((r) => Object.values(r));
+    },
     async lockSweep(trx, sweepId) {
       // NO KEY UPDATE: conflicts with another lock holder, but not with inserts of trials that reference
       // the sweep (those take KEY SHARE), so workers keep writing while the controller decides.

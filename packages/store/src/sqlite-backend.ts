@@ -70,6 +70,18 @@ export function openSqliteBackend(path: string, opts: { readonly: boolean; memor
   };
   const insertInTransaction = raw.transaction(insertRows);
 
+  // Statements for the read path, by SQL text; the texts are few (one per query shape and id-list length).
+  const rawStatements = new Map<string, BetterSqlite3.Statement>();
+  const selectRaw = (query: CompiledQuery): unknown[][] => {
+    let stmt = rawStatements.get(query.sql);
+    if (!stmt) {
+      if (rawStatements.size >= 200) rawStatements.clear();
+      stmt = raw.prepare(query.sql).raw(true);
+      rawStatements.set(query.sql, stmt);
+    }
+    return stmt.all(...(query.parameters as unknown[])) as unknown[][];
+  };
+
   return {
     dialect: 'sqlite',
     db,
@@ -84,6 +96,11 @@ export function openSqliteBackend(path: string, opts: { readonly: boolean; memor
       // Inside a transaction this caller already holds the one connection.
       if (executor.isTransaction) return insertRows(rows);
       return db.connection().execute(async () => insertInTransaction.immediate(rows));
+    },
+    async selectArrays(executor, query) {
+      // Through Kysely's connection, so a read never sees another caller's open transaction.
+      if (executor.isTransaction) return selectRaw(query);
+      return db.connection().execute(async () => selectRaw(query));
     },
     async lockSweep(trx, sweepId) {
       const row = await trx.selectFrom('sweeps').select('id').where('id', '=', sweepId).executeTakeFirst();
