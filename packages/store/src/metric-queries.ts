@@ -28,7 +28,23 @@ export function checkMetrics(rows: readonly NewMetric[], now = Date.now()): Requ
 export async function appendMetrics(ctx: QueryContext, rows: readonly NewMetric[]): Promise<{ inserted: number }> {
   assertWritable(ctx, 'append metrics');
   if (rows.length === 0) return { inserted: 0 };
-  return { inserted: await ctx.backend.insertMetrics(ctx.db, sortByKey(checkMetrics(rows))) };
+  const checked = sortByKey(checkMetrics(rows));
+  try {
+    return { inserted: await ctx.backend.insertMetrics(ctx.db, checked) };
+  } catch (err) {
+    // The likely cause: the trial (or its sweep) was deleted while a worker or agent still reported.
+    if (!isForeignKeyViolation(err) || ctx.db.isTransaction) throw err;
+    const ids = [...new Set(checked.map((r) => r.trialId))];
+    const known = new Set((await ctx.db.selectFrom('trials').select('id').where('id', 'in', ids).execute()).map((r) => r.id));
+    const missing = ids.filter((id) => !known.has(id));
+    if (missing.length === 0) throw err;
+    throw new InputError(`No trial ${missing.join(', ')}: nothing was written`, 'metrics');
+  }
+}
+
+function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
 
 /**

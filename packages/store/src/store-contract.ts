@@ -158,6 +158,10 @@ export function describeStoreContract(label: string, harness: StoreHarness): voi
       });
       expect(await store.appendMetrics([])).toEqual({ inserted: 0 });
       await expect(store.appendMetrics([...rows, { trialId: t.id, name: 'loss', step: 1.5, value: 1 }])).rejects.toThrow(/metrics\[3\]\.step/);
+      await expect(store.appendMetrics([{ trialId: t.id, name: 'loss', step: 9, value: 1 }, { trialId: 'gone', name: 'loss', step: 0, value: 1 }])).rejects.toThrow(
+        /No trial gone: nothing was written/,
+      );
+      expect(await store.lastStep(t.id)).toBe(2);
       await store.appendMetrics([{ trialId: t.id, name: 'loss', step: 3, value: Number.NaN, time: 4000 }]);
       expect((await store.getMetrics(t.id, { names: ['loss'], after: 2 })).loss[0].value).toBeNaN();
     });
