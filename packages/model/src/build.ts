@@ -48,6 +48,16 @@ export function buildModel(spec: ModelSpec, vocabSize: number, options: BuildOpt
   const seed = options.seed ?? 0;
   const cell = resolveCell(spec);
 
+  // tfjs-layers' LSTM bias initializer with unitForgetBias leaves 4 temporaries untracked; the tidy frees
+  // them (weights are variables and the initial states are kept, so both survive it).
+  let model: tfl.LayersModel | undefined;
+  tf.tidy(() => {
+    model = build(spec, vocabSize, batchSize, seqLen, seed, cell);
+  });
+  return model!;
+}
+
+function build(spec: ModelSpec, vocabSize: number, batchSize: number, seqLen: number | null, seed: number, cell: string): tfl.LayersModel {
   const input = tfl.input({ batchShape: [batchSize, seqLen], dtype: 'int32', name: 'ids' });
   let x: tfl.SymbolicTensor =
     spec.embeddingDim > 0

@@ -16,6 +16,8 @@ export type ResolvedCell = 'layers' | 'fused' | 'gru';
  * they would force a download of every tensor.
  */
 export function fusedStatus(): { native: boolean; reason?: string } {
+  // An escape hatch for comparisons and for ruling the kernels out when debugging.
+  if (process.env.TUNELAB_FUSED === '0') return { native: false, reason: 'disabled by TUNELAB_FUSED=0' };
   const s = fusedAvailable();
   if (!s.native) return { native: false, reason: s.reason ?? 'native fused kernels unavailable' };
   return { native: true };

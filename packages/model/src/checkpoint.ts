@@ -1,0 +1,139 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '@tunelab/config';
+import type { RunConfig } from '@tunelab/config';
+import type { VocabularyData } from '@tunelab/dataset';
+import { tf, tfl } from './tf';
+import type { EngineInfo } from './engine';
+import type { ModelSpec } from './spec';
+import { validateSpec } from './spec';
+import { fileSaveHandler, readModelFiles } from './file-io';
+import { saveOptimizerState } from './optimizer';
+
+export const CHECKPOINT_JSON = 'tunelab.json';
+export const CHECKPOINT_FORMAT = 'tunelab-checkpoint/1';
+
+/** Why a checkpoint was written; one epoch that is several at once is written once with every kind. */
+export type CheckpointKind = 'periodic' | 'best' | 'last';
+
+/** Contents of `tunelab.json`: everything needed to rebuild, sample from, or resume the run. */
+export interface CheckpointMeta {
+  format: typeof CHECKPOINT_FORMAT;
+  runId: string;
+  epoch: number;
+  kinds: CheckpointKind[];
+  config: RunConfig;
+  spec: ModelSpec;
+  vocabulary: VocabularyData;
+  preprocessing: RunConfig['data']['preprocessing'];
+  /** Metrics of this epoch (loss, accuracy, val_loss, val_accuracy, val_bpc, chars_per_sec, …). */
+  metrics: Record<string, number>;
+  seed: number;
+  params: number;
+  /** `git rev-parse HEAD` of the working directory when available, else null. */
+  gitCommit: string | null;
+  engine: EngineInfo;
+  /** ISO 8601. */
+  created: string;
+  /** What resuming needs beyond weights and optimizer state. */
+  state: { step: number; bestLoss: number | null; bestEpoch: number | null; bestMetric: 'val_loss' | 'loss' };
+}
+
+/** A checkpoint read from disk: its metadata and its weights (not yet tensors). */
+export interface Checkpoint {
+  dir: string;
+  meta: CheckpointMeta;
+  /** Weight specs in model.weights order, and the raw bytes of weights.bin. */
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  weightData: ArrayBuffer;
+}
+
+/** `<home>/checkpoints/<runId>/epoch-<n>` */
+export function checkpointDir(home: string, runId: string, epoch: number): string {
+  return join(home, 'checkpoints', runId, `epoch-${epoch}`);
+}
+
+let commitCache: string | null | undefined;
+/** The commit of the code that trained, for provenance; null outside a git checkout. */
+export function gitCommit(): string | null {
+  if (commitCache === undefined) {
+    try {
+      commitCache = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+    } catch {
+      commitCache = null;
+    }
+  }
+  return commitCache;
+}
+
+/**
+ * Writes a checkpoint: the tfjs model files (model.json + weights.bin), the optimizer state (optimizer.json +
+ * optimizer.bin) and tunelab.json. Written into a temporary sibling folder and renamed into place, so a
+ * reader (or a crash) never sees half a checkpoint; an existing folder for the same epoch is replaced.
+ */
+export async function saveCheckpoint(
+  dir: string,
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer | null,
+  meta: CheckpointMeta,
+): Promise<string> {
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(tmp, { recursive: true });
+  try {
+    await model.save(fileSaveHandler(tmp));
+    if (optimizer) await saveOptimizerState(optimizer, trainableNames(model), tmp);
+    await writeFile(join(tmp, CHECKPOINT_JSON), `${JSON.stringify(meta, null, 2)}\n`);
+    if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
+    await rename(tmp, dir);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  return dir;
+}
+
+/** Names of the trainable variables in the order gradients are applied. */
+export function trainableNames(model: tfl.LayersModel): string[] {
+  return model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
+}
+
+/** Reads a checkpoint folder (no tensors are created). Throws InputError naming the folder when it is not one. */
+export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
+  const file = join(dir, CHECKPOINT_JSON);
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(await readFile(file, 'utf8')) as CheckpointMeta;
+  } catch (err) {
+    throw new InputError(`expected a tunelab checkpoint folder with ${CHECKPOINT_JSON}, but could not read it (${(err as Error).message})`, dir);
+  }
+  if (meta.format !== CHECKPOINT_FORMAT) {
+    throw new InputError(`expected format ${CHECKPOINT_FORMAT}, but got ${JSON.stringify(meta.format)}`, file);
+  }
+  validateSpec(meta.spec, `${file}: spec`);
+  const { specs, data } = await readModelFiles(dir);
+  return { dir, meta, weightSpecs: specs, weightData: data };
+}
+
+/**
+ * Copies a checkpoint's weights into a model built from the same spec (any batch size or cell flavour:
+ * weights are matched by position and checked by shape).
+ */
+export function loadWeightsInto(model: tfl.LayersModel, ckpt: Checkpoint): void {
+  const weights = model.weights;
+  if (weights.length !== ckpt.weightSpecs.length) {
+    throw new InputError(`expected ${weights.length} weight tensors, but the checkpoint has ${ckpt.weightSpecs.length}`, ckpt.dir);
+  }
+  tf.tidy(() => {
+    const decoded = tf.io.decodeWeights(ckpt.weightData, ckpt.weightSpecs);
+    const values = ckpt.weightSpecs.map((s, i) => {
+      const t = decoded[s.name];
+      if (!tf.util.arraysEqual(t.shape, weights[i].shape as number[])) {
+        throw new InputError(`weight ${i} (${s.name}): expected shape [${weights[i].shape.join(', ')}], but got [${t.shape.join(', ')}]`, ckpt.dir);
+      }
+      return t;
+    });
+    model.setWeights(values);
+  });
+}

@@ -1,0 +1,116 @@
+import { tf, tfl } from './tf';
+import { LOGITS_LAYER } from './build';
+import { denseSoftmaxCrossEntropy } from './fused';
+import type { TrainOptimizer } from './optimizer';
+import { clipByGlobalNorm } from './optimizer';
+
+/**
+ * Views of one model for training and evaluation. With the fused kernels the output end (Dense + softmax +
+ * cross-entropy) is one op, so the forward stops at the features under the `logits` layer; otherwise the
+ * cross-entropy is taken from the logits with tfjs ops (never from the softmax output, for stability).
+ */
+export interface StepModels {
+  model: tfl.LayersModel;
+  /** ids `[batch, time]` → features `[batch, time, hidden]` (the last dropout's output). */
+  features: tfl.LayersModel;
+  /** ids `[batch, time]` → logits `[batch, time, vocab]`. */
+  logits: tfl.LayersModel;
+  dense: { kernel: tfl.LayerVariable; bias: tfl.LayerVariable };
+  variables: tf.Variable[];
+  fused: boolean;
+}
+
+/** Builds the views; they share the model's layers, weights and recurrent state. */
+export function stepModels(model: tfl.LayersModel, fused: boolean): StepModels {
+  const logitsLayer = model.getLayer(LOGITS_LAYER);
+  const inner = (logitsLayer as unknown as { layer: { kernel: tfl.LayerVariable; bias: tfl.LayerVariable } }).layer;
+  return {
+    model,
+    features: tfl.model({ inputs: model.inputs, outputs: logitsLayer.input as tfl.SymbolicTensor }),
+    logits: tfl.model({ inputs: model.inputs, outputs: logitsLayer.output as tfl.SymbolicTensor }),
+    dense: { kernel: inner.kernel, bias: inner.bias },
+    variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
+    fused,
+  };
+}
+
+/**
+ * Mean cross-entropy (nats) and the number of correct argmax predictions of one batch.
+ * Must run inside a tidy or gradient scope; `correct` is a kept scalar tensor the caller disposes.
+ */
+function lossOf(sm: StepModels, xs: tf.Tensor2D, ys: tf.Tensor1D, training: boolean): { loss: tf.Scalar; correct: tf.Scalar | number } {
+  if (sm.fused) {
+    const feats = sm.features.apply(xs, { training }) as tf.Tensor;
+    const { loss, correct } = denseSoftmaxCrossEntropy(
+      feats,
+      sm.dense.kernel.read() as tf.Tensor2D,
+      sm.dense.bias.read() as tf.Tensor1D,
+      ys,
+    );
+    return { loss, correct };
+  }
+  const logits3 = sm.logits.apply(xs, { training }) as tf.Tensor3D;
+  const vocab = logits3.shape[2];
+  const logits = tf.reshape(logits3, [-1, vocab]) as tf.Tensor2D;
+  const logp = tf.logSoftmax(logits);
+  const picked = tf.sum(tf.mul(logp, tf.oneHot(ys, vocab)), 1);
+  const loss = tf.neg(tf.mean(picked)) as tf.Scalar;
+  const correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), ys), 'float32')) as tf.Scalar);
+  return { loss, correct };
+}
+
+function readCorrect(c: tf.Scalar | number): number {
+  if (typeof c === 'number') return c;
+  const v = c.dataSync()[0];
+  c.dispose();
+  return v;
+}
+
+/**
+ * One optimisation step on a batch: forward with dropout, cross-entropy, gradients, optional global-norm
+ * clipping, optimizer update. x, y: row-major int32 `[batch, time]`. Returns the batch's mean loss (nats)
+ * and correct-prediction count. Creates no tensors that outlive it.
+ */
+export function trainStep(
+  sm: StepModels,
+  opt: TrainOptimizer,
+  clipNorm: number,
+  x: Int32Array,
+  y: Int32Array,
+  batchSize: number,
+  seqLen: number,
+): { loss: number; correct: number } {
+  const xs = tf.tensor2d(x, [batchSize, seqLen], 'int32');
+  const ys = tf.tensor1d(y, 'int32');
+  let correct: tf.Scalar | number = 0;
+  try {
+    const { value, grads } = tf.variableGrads(() => {
+      const out = lossOf(sm, xs, ys, true);
+      correct = out.correct;
+      return out.loss;
+    }, sm.variables);
+    const clipped = opt.clipsInternally ? grads : clipByGlobalNorm(grads, clipNorm);
+    opt.optimizer.applyGradients(sm.variables.map((v) => ({ name: v.name, tensor: clipped[v.name] })));
+    tf.dispose(Object.values(clipped));
+    const loss = value.dataSync()[0];
+    value.dispose();
+    return { loss, correct: readCorrect(correct) };
+  } finally {
+    xs.dispose();
+    ys.dispose();
+    if (typeof correct !== 'number' && !(correct as tf.Scalar).isDisposed) (correct as tf.Scalar).dispose();
+  }
+}
+
+/** Loss and accuracy of a batch without dropout or updates (the recurrent state still advances). */
+export function evalStep(sm: StepModels, x: Int32Array, y: Int32Array, batchSize: number, seqLen: number): { loss: number; correct: number } {
+  let correct: tf.Scalar | number = 0;
+  const loss = tf.tidy(() => {
+    const xs = tf.tensor2d(x, [batchSize, seqLen], 'int32');
+    const ys = tf.tensor1d(y, 'int32');
+    const out = lossOf(sm, xs, ys, false);
+    correct = out.correct;
+    return out.loss.dataSync()[0];
+  });
+  return { loss, correct: readCorrect(correct) };
+}

@@ -1,0 +1,250 @@
+import type { RunConfig } from '@tunelab/config';
+import { InputError } from '@tunelab/config';
+import { prepareData, ShuffledBatcher, StatefulBatcher } from '@tunelab/dataset';
+import type { LoadOptions, PreparedData } from '@tunelab/dataset';
+import { buildModel, disposeModel, dropoutLayers, resetStates } from './build';
+import { fusedActive } from './cells';
+import type { CheckpointKind, CheckpointMeta } from './checkpoint';
+import { CHECKPOINT_FORMAT, checkpointDir, gitCommit, loadCheckpoint, loadWeightsInto, saveCheckpoint, trainableNames } from './checkpoint';
+import type { EngineInfo } from './engine';
+import { selectBackend } from './engine';
+import { createOptimizer, restoreOptimizerState } from './optimizer';
+import { specFromConfig } from './spec';
+import type { StepModels } from './step';
+import { evalStep, stepModels, trainStep } from './step';
+
+/** Plain, structured-cloneable progress events (they cross a worker's MessagePort unchanged). */
+export type TrainEvent =
+  | { type: 'start'; engine: EngineInfo; params: number; batchesPerEpoch: number; startEpoch: number; epochs: number }
+  | { type: 'batch'; epoch: number; batch: number; loss: number }
+  | { type: 'epoch'; epoch: number; metrics: Record<string, number> }
+  | { type: 'checkpoint'; epoch: number; dir: string; kinds: CheckpointKind[]; metrics: Record<string, number> }
+  | { type: 'log'; line: string };
+
+export interface TrainOptions {
+  config: RunConfig;
+  /** Folder name under `<home>/checkpoints/`. */
+  runId: string;
+  /** tunelab's state folder (resolveHome). */
+  home: string;
+  /** Checked between batches; an aborted run rejects with an AbortError and writes nothing more. */
+  signal?: AbortSignal;
+  /** A checkpoint folder of this run to continue from: weights, optimizer state, epoch count, best so far. */
+  resumeFrom?: string;
+  onEvent?: (event: TrainEvent) => void;
+  /** The data already prepared (same process only: it holds a Vocabulary); else prepared from config.data. */
+  prepared?: PreparedData;
+  /** Passed to prepareData (data folder, cache) when `prepared` is absent. */
+  dataOptions?: LoadOptions;
+  /** At most this many batches per epoch (benchmarks, smoke tests); default all. */
+  maxBatchesPerEpoch?: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  metrics: Record<string, number>;
+}
+
+export interface TrainResult {
+  runId: string;
+  engine: EngineInfo;
+  params: number;
+  /** The last epoch completed (counting resumed ones). */
+  epochs: number;
+  stoppedBy: 'epochs' | 'max_minutes';
+  history: EpochRecord[];
+  checkpoints: { epoch: number; dir: string; kinds: CheckpointKind[] }[];
+  /** The best epoch by validation loss (training loss when nothing is held out). */
+  best: { epoch: number; dir: string | null; metric: 'val_loss' | 'loss'; value: number } | null;
+  /** Training throughput over this call, characters (symbols) per second. */
+  charsPerSec: number;
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason = signal.reason;
+  if (reason instanceof Error && reason.name === 'AbortError') return reason;
+  const e = new Error(`training aborted${reason !== undefined ? `: ${String((reason as Error)?.message ?? reason)}` : ''}`);
+  e.name = 'AbortError';
+  return e;
+}
+
+/**
+ * Mean loss (nats), accuracy and bits per character over a whole text, as one stateful pass: the text is cut
+ * into `batchSize` contiguous streams (state reset first), no dropout. Null when the text is too short for
+ * one batch even with shorter rows.
+ */
+export function validate(sm: StepModels, ids: Int32Array, batchSize: number, seqLen: number): { loss: number; accuracy: number; bpc: number } | null {
+  const streamLen = Math.floor(ids.length / batchSize);
+  const T = Math.min(seqLen, streamLen - 1);
+  if (T < 1) return null;
+  const batcher = new StatefulBatcher(ids, batchSize, T);
+  resetStates(sm.model);
+  let lossSum = 0;
+  let correct = 0;
+  let n = 0;
+  for (const b of batcher.batches(0)) {
+    const r = evalStep(sm, b.x, b.y, b.batchSize, b.seqLen);
+    lossSum += r.loss;
+    correct += r.correct;
+    n++;
+  }
+  resetStates(sm.model);
+  const loss = lossSum / n;
+  return { loss, accuracy: correct / (n * batchSize * T), bpc: loss / Math.LN2 };
+}
+
+/**
+ * Trains one run config: a custom loop (not model.fit) over the configured batcher, with a stateful state
+ * reset at each epoch start, seeded initialisation and dropout, optional global-norm clipping, per-epoch
+ * training and validation metrics, and checkpoints under `<home>/checkpoints/<runId>/epoch-<n>/` every
+ * `checkpoint_every` epochs, at each new best validation loss and at the end (one folder per epoch, with
+ * every kind that applies). Metrics: loss, accuracy (training, with dropout), val_loss, val_accuracy, val_bpc,
+ * chars_per_sec, seconds. Selects the backend itself (config.train.backend).
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { config, runId, home, signal } = options;
+  const emit = (e: TrainEvent) => options.onEvent?.(e);
+  if (signal?.aborted) throw abortError(signal);
+  const t = config.train;
+  const engine = await selectBackend(t.backend);
+  emit({ type: 'log', line: `engine: ${engine.reason}` });
+  const data = options.prepared ?? (await prepareData(config.data, options.dataOptions));
+  const spec = specFromConfig(config.model, t.batching);
+  const batcher = spec.stateful
+    ? new StatefulBatcher(data.ids.train, t.batch_size, t.seq_len)
+    : new ShuffledBatcher(data.ids.train, t.batch_size, t.seq_len, t.seed);
+  const batchesPerEpoch = Math.min(batcher.batchesPerEpoch, options.maxBatchesPerEpoch ?? Infinity);
+
+  const model = buildModel(spec, data.vocab.size, { batchSize: t.batch_size, seqLen: null, seed: t.seed });
+  const fused = fusedActive();
+  const opt = createOptimizer(t.optimizer, t.clip_norm, fused);
+  const sm = stepModels(model, fused);
+  const dropouts = dropoutLayers(model);
+  const params = model.countParams();
+  const bestMetric: 'val_loss' | 'loss' = data.ids.val.length > 0 ? 'val_loss' : 'loss';
+
+  let startEpoch = 0;
+  let step = 0;
+  let best: { epoch: number; value: number; dir: string | null } | null = null;
+  const history: EpochRecord[] = [];
+  const checkpoints: TrainResult['checkpoints'] = [];
+  let trainChars = 0;
+  let trainSeconds = 0;
+  let stoppedBy: TrainResult['stoppedBy'] = 'epochs';
+  const started = Date.now();
+
+  try {
+    if (options.resumeFrom) {
+      const ckpt = await loadCheckpoint(options.resumeFrom);
+      if (JSON.stringify(ckpt.meta.vocabulary.symbols) !== JSON.stringify(data.vocab.symbols)) {
+        throw new InputError('expected the checkpoint to have the vocabulary of this run config, but it differs', options.resumeFrom);
+      }
+      loadWeightsInto(model, ckpt);
+      await restoreOptimizerState(opt.optimizer, trainableNames(model), options.resumeFrom);
+      startEpoch = ckpt.meta.epoch;
+      step = ckpt.meta.state.step;
+      if (ckpt.meta.state.bestLoss !== null && ckpt.meta.state.bestEpoch !== null) {
+        best = { epoch: ckpt.meta.state.bestEpoch, value: ckpt.meta.state.bestLoss, dir: null };
+      }
+      emit({ type: 'log', line: `resumed from ${options.resumeFrom} at epoch ${startEpoch}` });
+    }
+    if (bestMetric === 'loss') emit({ type: 'log', line: 'no validation split: the best checkpoint is chosen by training loss' });
+    emit({ type: 'start', engine, params, batchesPerEpoch, startEpoch, epochs: t.epochs });
+
+    for (let epoch = startEpoch + 1; epoch <= t.epochs; epoch++) {
+      if (spec.stateful) resetStates(model);
+      const epochStart = Date.now();
+      let lossSum = 0;
+      let correct = 0;
+      let batches = 0;
+      let timeUp = false;
+      for (const batch of batcher.batches(epoch - 1)) {
+        if (batch.index >= batchesPerEpoch) break;
+        if (signal?.aborted) throw abortError(signal);
+        for (const d of dropouts) d.setStep(step);
+        const r = trainStep(sm, opt, t.clip_norm, batch.x, batch.y, batch.batchSize, batch.seqLen);
+        if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss ${r.loss} at epoch ${epoch}, batch ${batch.index}`);
+        step++;
+        batches++;
+        lossSum += r.loss;
+        correct += r.correct;
+        emit({ type: 'batch', epoch, batch: batch.index, loss: r.loss });
+        if (t.max_minutes > 0 && Date.now() - started > t.max_minutes * 60_000) {
+          timeUp = true;
+          emit({ type: 'log', line: `max_minutes (${t.max_minutes}) reached after batch ${batch.index + 1} of ${batchesPerEpoch} of epoch ${epoch}` });
+          break;
+        }
+        // Let the event loop run (abort signals, worker messages) between batches.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const seconds = (Date.now() - epochStart) / 1000;
+      const chars = batches * t.batch_size * t.seq_len;
+      trainChars += chars;
+      trainSeconds += seconds;
+      const metrics: Record<string, number> = {
+        loss: lossSum / batches,
+        accuracy: correct / chars,
+        bpc: lossSum / batches / Math.LN2,
+        chars_per_sec: chars / seconds,
+        seconds,
+      };
+      const val = data.ids.val.length > 0 ? validate(sm, data.ids.val, t.batch_size, t.seq_len) : null;
+      if (val) Object.assign(metrics, { val_loss: val.loss, val_accuracy: val.accuracy, val_bpc: val.bpc });
+      history.push({ epoch, metrics });
+      emit({ type: 'epoch', epoch, metrics });
+
+      const last = epoch === t.epochs || timeUp;
+      const score = metrics[bestMetric];
+      const kinds: CheckpointKind[] = [];
+      if (t.checkpoint_every > 0 && epoch % t.checkpoint_every === 0) kinds.push('periodic');
+      const isBest = score !== undefined && (best === null || score < best.value);
+      if (isBest) kinds.push('best');
+      if (last) kinds.push('last');
+      if (isBest) best = { epoch, value: score, dir: null };
+      if (kinds.length > 0) {
+        const dir = checkpointDir(home, runId, epoch);
+        const meta: CheckpointMeta = {
+          format: CHECKPOINT_FORMAT,
+          runId,
+          epoch,
+          kinds,
+          config,
+          spec,
+          vocabulary: data.vocab.toData(),
+          preprocessing: config.data.preprocessing,
+          metrics,
+          seed: t.seed,
+          params,
+          gitCommit: gitCommit(),
+          engine,
+          created: new Date().toISOString(),
+          state: { step, bestLoss: best?.value ?? null, bestEpoch: best?.epoch ?? null, bestMetric },
+        };
+        await saveCheckpoint(dir, model, opt.optimizer, meta);
+        if (isBest && best) best.dir = dir;
+        checkpoints.push({ epoch, dir, kinds });
+        emit({ type: 'checkpoint', epoch, dir, kinds, metrics });
+      }
+      if (timeUp) {
+        stoppedBy = 'max_minutes';
+        break;
+      }
+    }
+  } finally {
+    disposeModel(model);
+    opt.optimizer.dispose();
+  }
+
+  const lastEpoch = history.length ? history[history.length - 1].epoch : startEpoch;
+  return {
+    runId,
+    engine,
+    params,
+    epochs: lastEpoch,
+    stoppedBy,
+    history,
+    checkpoints,
+    best: best ? { epoch: best.epoch, dir: best.dir, metric: bestMetric, value: best.value } : null,
+    charsPerSec: trainSeconds > 0 ? trainChars / trainSeconds : 0,
+  };
+}
