@@ -41,6 +41,11 @@ describe('parseTune: headers', () => {
     expect(codes('X:1\nT:t\nM:4/4\nK:G\nM:6/8\nP:A\nGAB GAB|\nK:D\nL:1/8\nDEF DEF|\n')).toEqual([]);
   });
 
+  it('warns about a header P: that is not an order of parts', () => {
+    expect(codes('X:1\nT:t\nP:A(AB)2C\nM:6/8\nK:G\nP:A\nGAB GAB|\n')).toEqual([]);
+    expect(codes('X:1\nT:t\nP:AABA last time\nM:6/8\nK:G\nGAB GAB|\n')).toEqual(['warning bad-parts 3:1']);
+  });
+
   it('reports bad M:, L: and K: values', () => {
     expect(codes('X:1\nT:t\nM:six-eight\nL:1/0\nK:Q\nGAB|\n')).toEqual(['error bad-meter 3:1', 'error bad-unit-length 4:1', 'warning bad-key 5:1', 'warning missing-meter 5:1']);
   });

@@ -84,6 +84,9 @@ function parse(source: SourceTune): Tune {
         state.unitLength = l;
         unitLengthSet = true;
       }
+    } else if (f.field === 'P' && f.place === 'header' && !/^[A-Z0-9().\s]*$/.test(v)) {
+      // In the header P: gives the order of parts (ABC 2.1 §3.1.9); free text there cannot be played.
+      find('bad-parts', `P:${v} is not an order of parts (letters A-Z, repeat counts, parentheses, dots)`, f.line, f.col, 'warning');
     } else if (f.field === 'K') {
       if (!isValidKey(v)) find('bad-key', `K:${v} is not a key ABC 2.1 knows (expected e.g. G, Dm, Ador, none)`, f.line, f.col, 'warning');
     }
