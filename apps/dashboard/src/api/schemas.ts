@@ -22,7 +22,7 @@ export const TrialStatus = Type.Union(TRIAL_STATUS_VALUES.map((s) => Type.Litera
 export type TrialStatus = Static<typeof TrialStatus>;
 
 export const SweepStatus = Type.Union(
-  ['pending', 'running', 'stopped', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s)),
+  ['queued', 'running', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s)),
 );
 
 export const Goal = Type.Union([Type.Literal('minimize'), Type.Literal('maximize')]);

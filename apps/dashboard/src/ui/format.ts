@@ -20,7 +20,7 @@ export const STATUS_COLORS: Record<string, string> = {
   failed: '#c62828',
   stale: '#8e24aa',
   cancelled: '#616161',
-  pending: '#9e9e9e',
+  queued: '#9e9e9e',
   stopped: '#616161',
 };
 

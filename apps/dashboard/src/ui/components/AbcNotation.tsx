@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
-import abcjs from 'abcjs';
+
+/** abcjs is big (≈ 500 kB) and only trial pages with tunes need it: load it on first use. */
+const loadAbcjs = () => import('abcjs').then((m) => m.default);
 
 type Synth = { init(o: object): Promise<unknown>; prime(): Promise<unknown>; start(): void; stop(): void };
 
@@ -15,14 +17,21 @@ export function AbcNotation({ abc }: { abc: string }) {
   const [message, setMessage] = useState('');
 
   useEffect(() => {
-    if (!ref.current) return;
-    const tunes = abcjs.renderAbc(ref.current, abc, { responsive: 'resize', add_classes: true });
-    visual.current = tunes[0] ?? null;
-    return () => synth.current?.stop();
+    let live = true;
+    void loadAbcjs().then((abcjs) => {
+      if (!live || !ref.current) return;
+      const tunes = abcjs.renderAbc(ref.current, abc, { responsive: 'resize', add_classes: true });
+      visual.current = tunes[0] ?? null;
+    });
+    return () => {
+      live = false;
+      synth.current?.stop();
+    };
   }, [abc]);
 
   async function play() {
     if (!visual.current) return;
+    const abcjs = await loadAbcjs();
     if (!abcjs.synth.supportsAudio()) {
       setState('error');
       setMessage('This browser cannot play audio');

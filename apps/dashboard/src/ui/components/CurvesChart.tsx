@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Point } from '../../api/schemas';
 import { allPositive, smooth } from '../curves';
@@ -21,7 +21,7 @@ export interface CurvesChartProps {
 }
 
 /** Overlaid learning curves with a metric picker, EMA smoothing and a log scale. Pure: data in, SVG out. */
-export function CurvesChart({ curves, metricNames, metric, onMetric, width = 900, height = 320 }: CurvesChartProps) {
+export const CurvesChart = memo(function CurvesChart({ curves, metricNames, metric, onMetric, width = 900, height = 320 }: CurvesChartProps) {
   const [smoothing, setSmoothing] = useState(0);
   const [log, setLog] = useState(false);
   const data = useMemo(
@@ -69,4 +69,4 @@ export function CurvesChart({ curves, metricNames, metric, onMetric, width = 900
       )}
     </div>
   );
-}
+});

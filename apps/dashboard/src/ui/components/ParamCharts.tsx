@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Trial } from '../../api/schemas';
 import { fmt, STATUS_COLORS } from '../format';
@@ -31,7 +32,7 @@ export function paramAxis(trials: readonly Trial[], param: string): { dots: Dot[
 }
 
 /** Each searched hyperparameter against the sweep metric: one small scatter per parameter, dots coloured by status. */
-export function ParamCharts({ trials, parameters, metricName }: { trials: readonly Trial[]; parameters: readonly string[]; metricName: string }) {
+export const ParamCharts = memo(function ParamCharts({ trials, parameters, metricName }: { trials: readonly Trial[]; parameters: readonly string[]; metricName: string }) {
   if (parameters.length === 0) return null;
   return (
     <div className="param-charts" data-testid="param-charts">
@@ -64,4 +65,4 @@ export function ParamCharts({ trials, parameters, metricName }: { trials: readon
       })}
     </div>
   );
-}
+});

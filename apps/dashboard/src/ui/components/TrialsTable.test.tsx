@@ -28,6 +28,15 @@ async function setup(over: Partial<Parameters<typeof TrialsTable>[0]> = {}) {
 }
 
 describe('TrialsTable', () => {
+  test('pages long tables', async () => {
+    await setup({ pageSize: 4 });
+    expect(screen.getAllByRole('row')).toHaveLength(5);
+    expect(screen.getByText(/trials 1–4 of 6/)).toBeTruthy();
+    fireEvent.click(screen.getByLabelText('next page'));
+    expect(screen.getAllByRole('row')).toHaveLength(3);
+    expect(screen.getByText(/trials 5–6 of 6/)).toBeTruthy();
+  });
+
   test('shows params, status colours, best values, why a trial failed, and the champion mark', async () => {
     const { trials } = await setup();
     const rows = screen.getAllByRole('row');

@@ -1,3 +1,4 @@
+import { memo, useState } from 'react';
 import type { Trial, TrialsQuery } from '../../api/schemas';
 import { hrefOf } from '../App';
 import { fmt } from '../format';
@@ -17,12 +18,19 @@ export interface TrialsTableProps {
   /** Alias names per trial id. */
   marks: ReadonlyMap<string, string[]>;
   colorOf(trialId: string): string | undefined;
+  /** Rows per page (default 50). */
+  pageSize?: number;
 }
 
 const STATUSES = ['', 'queued', 'running', 'completed', 'pruned', 'failed', 'stale', 'cancelled'];
 
 /** Trials with their params, status, best value and why they failed or were pruned; sort by header, filter by status. */
-export function TrialsTable(props: TrialsTableProps) {
+export const TrialsTable = memo(function TrialsTable(props: TrialsTableProps) {
+  const pageSize = props.pageSize ?? 50;
+  const [page, setPage] = useState(0);
+  const pages = Math.max(1, Math.ceil(props.trials.length / pageSize));
+  const current = Math.min(page, pages - 1);
+  const rows = props.trials.slice(current * pageSize, (current + 1) * pageSize);
   const arrow = (s: string) => (props.sort === s ? (props.order === 'asc' ? ' ▲' : ' ▼') : '');
   const short = (p: string) => p.split('.').slice(-1)[0];
   return (
@@ -59,7 +67,7 @@ export function TrialsTable(props: TrialsTableProps) {
           </tr>
         </thead>
         <tbody>
-          {props.trials.map((t) => {
+          {rows.map((t) => {
             const color = props.colorOf(t.id);
             return (
               <tr key={t.id} data-trial={t.id} className={`status-${t.status}`}>
@@ -84,6 +92,17 @@ export function TrialsTable(props: TrialsTableProps) {
           })}
         </tbody>
       </table>
+      {pages > 1 && (
+        <p className="pager">
+          <button type="button" aria-label="previous page" disabled={current === 0} onClick={() => setPage(current - 1)}>
+            ‹
+          </button>{' '}
+          trials {current * pageSize + 1}–{current * pageSize + rows.length} of {props.trials.length}{' '}
+          <button type="button" aria-label="next page" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>
+            ›
+          </button>
+        </p>
+      )}
     </div>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { Point, SweepDetail, Trial, TrialsQuery } from '../../api/schemas';
 import { hrefOf } from '../App';
 import { CurvesChart, type Curve } from '../components/CurvesChart';
@@ -36,14 +36,43 @@ export function SweepPage({ sweepId }: { sweepId: string }) {
     return page.trials;
   }, [api, sweepId, sort, order, status]);
 
+  // Series already asked for (metric/trial), so a render during a request does not ask again.
+  const requested = useRef(new Set<string>());
+  const fetchSeries = useCallback(
+    async (name: string, ids: readonly string[]) => {
+      const missing = ids.filter((id) => !requested.current.has(`${name}/${id}`));
+      if (missing.length === 0) return;
+      for (const id of missing) requested.current.add(`${name}/${id}`);
+      try {
+        const res = await api.getSeries(sweepId, { name, trialIds: missing.join(','), maxPoints: 200 });
+        setSeries((old) => ({ ...old, [name]: { ...old[name], ...res.series } }));
+      } catch (err) {
+        for (const id of missing) requested.current.delete(`${name}/${id}`);
+        setError(err);
+      }
+    },
+    [api, sweepId],
+  );
+
+  // First load: the sweep and its trials together, then at once the curves of the best few trials, so
+  // the curves' request does not wait for the table to render.
+  const firstQuery = useRef(true);
   useEffect(() => {
     let live = true;
     (async () => {
       try {
-        const s = await api.getSweep(sweepId);
+        const [s, page] = await Promise.all([api.getSweep(sweepId), api.listTrials(sweepId, { sort: 'number', order: 'asc', limit: 1000 })]);
         if (!live) return;
+        const sign = s.metricGoal === 'minimize' ? 1 : -1;
+        const best = page.trials.filter((t) => t.bestValue !== null).sort((a, b) => sign * (a.bestValue! - b.bestValue!));
+        const ids = best.slice(0, DEFAULT_SELECTED).map((t) => t.id);
+        const curves = fetchSeries(s.metricName, ids);
         setSweep(s);
-        setMetric((m) => m ?? s.metricName);
+        setMetric(s.metricName);
+        setTrials(page.trials);
+        setTotal(page.total);
+        setSelected(new Set(ids));
+        await curves;
       } catch (err) {
         if (live) setError(err);
       }
@@ -51,39 +80,23 @@ export function SweepPage({ sweepId }: { sweepId: string }) {
     return () => {
       live = false;
     };
-  }, [api, sweepId]);
+  }, [api, sweepId, fetchSeries]);
 
+  // Sorting and filtering ask the server again (not on the first render: the first load did).
   useEffect(() => {
+    if (firstQuery.current) {
+      firstQuery.current = false;
+      return;
+    }
     loadTrials().catch(setError);
   }, [loadTrials]);
 
-  // The best few trials start selected, once the first page is in.
-  useEffect(() => {
-    if (selected !== null || trials.length === 0 || !sweep) return;
-    const sign = sweep.metricGoal === 'minimize' ? 1 : -1;
-    const best = trials.filter((t) => t.bestValue !== null).sort((a, b) => sign * (a.bestValue! - b.bestValue!));
-    setSelected(new Set(best.slice(0, DEFAULT_SELECTED).map((t) => t.id)));
-  }, [trials, sweep, selected]);
-
   const selectedIds = useMemo(() => [...(selected ?? [])].sort(), [selected]);
 
-  // Curves: fetch what the cache lacks for this metric.
+  // Curves of newly ticked trials or another metric: fetch what is missing.
   useEffect(() => {
-    if (!metric || selectedIds.length === 0) return;
-    const have = series[metric] ?? {};
-    const missing = selectedIds.filter((id) => !have[id]);
-    if (missing.length === 0) return;
-    let live = true;
-    api
-      .getSeries(sweepId, { name: metric, trialIds: missing.join(','), maxPoints: 300 })
-      .then((res) => {
-        if (live) setSeries((old) => ({ ...old, [metric]: { ...old[metric], ...res.series } }));
-      })
-      .catch((err) => live && setError(err));
-    return () => {
-      live = false;
-    };
-  }, [api, sweepId, metric, selectedIds, series]);
+    if (metric && selectedIds.length > 0) void fetchSeries(metric, selectedIds);
+  }, [metric, selectedIds, fetchSeries]);
 
   // Live: while the sweep runs, refresh the summary and trials and fetch only newer points of running trials.
   const poll = useCallback(async () => {
@@ -96,7 +109,7 @@ export function SweepPage({ sweepId }: { sweepId: string }) {
       if (ids.length === 0) return;
       const have = series[metric] ?? {};
       const after = lastCommonStep(have, ids);
-      const res = await api.getSeries(sweepId, { name: metric, trialIds: ids.join(','), after, maxPoints: 300 });
+      const res = await api.getSeries(sweepId, { name: metric, trialIds: ids.join(','), after, maxPoints: 200 });
       setSeries((old) => {
         const cur = { ...old[metric] };
         for (const [id, pts] of Object.entries(res.series)) cur[id] = mergePoints(cur[id] ?? [], pts);
@@ -114,26 +127,44 @@ export function SweepPage({ sweepId }: { sweepId: string }) {
     return selectedIds.filter((id) => have[id]).map((id) => ({ key: id, label: id.replace(`${sweepId}-`, ''), color: colorOf(id)!, points: have[id] }));
   }, [metric, series, selectedIds, sweepId, colorOf]);
 
+  // The parameter charts draw after the table and curves have painted: they are not needed to start
+  // reading the page, and drawing them first would hold the curves back.
+  const [showParams, setShowParams] = useState(false);
+  const curvesReady = curves.length > 0 || (selected !== null && selected.size === 0);
+  useEffect(() => {
+    if (!curvesReady || showParams) return;
+    const id = setTimeout(() => setShowParams(true), 30);
+    return () => clearTimeout(id);
+  }, [curvesReady, showParams]);
+  const deferredTrials = useDeferredValue(trials);
   const marks = useMemo(() => {
     const m = new Map<string, string[]>();
     for (const a of aliases) if (a.trialId) m.set(a.trialId, [...(m.get(a.trialId) ?? []), a.alias]);
     return m;
   }, [aliases]);
 
-  const onSort = (s: Sort) => {
-    if (s === sort) setOrder(order === 'asc' ? 'desc' : 'asc');
-    else {
-      setSort(s);
-      setOrder('asc');
-    }
-  };
-  const onToggle = (id: string) =>
-    setSelected((old) => {
-      const next = new Set(old ?? []);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
+  // Stable callbacks, so the memoized table does not redraw its 200 rows when only the curves change.
+  const onSort = useCallback(
+    (s: Sort) => {
+      if (s === sort) setOrder((o) => (o === 'asc' ? 'desc' : 'asc'));
+      else {
+        setSort(s);
+        setOrder('asc');
+      }
+    },
+    [sort],
+  );
+  const onToggle = useCallback(
+    (id: string) =>
+      setSelected((old) => {
+        const next = new Set(old ?? []);
+        if (next.has(id)) next.delete(id);
+        else next.add(id);
+        return next;
+      }),
+    [],
+  );
+  const noneSelected = useMemo(() => new Set<string>(), []);
 
   if (!sweep) return error ? <ErrorNote error={error} /> : <p className="muted">loading…</p>;
   return (
@@ -158,7 +189,7 @@ export function SweepPage({ sweepId }: { sweepId: string }) {
       <h2>Learning curves</h2>
       <CurvesChart curves={curves} metricNames={sweep.metricNames} metric={metric ?? sweep.metricName} onMetric={setMetric} />
       <h2>Hyperparameters</h2>
-      <ParamCharts trials={trials} parameters={sweep.parameters} metricName={sweep.metricName} />
+      {showParams ? <ParamCharts trials={deferredTrials} parameters={sweep.parameters} metricName={sweep.metricName} /> : <p className="muted">drawing…</p>}
       <h2>Trials</h2>
       <TrialsTable
         trials={trials}
@@ -169,7 +200,7 @@ export function SweepPage({ sweepId }: { sweepId: string }) {
         onSort={onSort}
         status={status}
         onStatus={setStatus}
-        selected={selected ?? new Set()}
+        selected={selected ?? noneSelected}
         onToggle={onToggle}
         marks={marks}
         colorOf={colorOf}
