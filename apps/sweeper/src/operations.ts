@@ -146,7 +146,7 @@ export async function summarizeSweep(store: Store, sweepId: string): Promise<Swe
   const summary = summarize({
     sweepId,
     metric: { name, goal },
-    status: publicStatus(sweep.status),
+    status: sweep.status,
     config: sweep.config,
     trials: trials.map((t) => ({
       id: t.id,
@@ -176,16 +176,4 @@ export async function summarizeSweep(store: Store, sweepId: string): Promise<Swe
     })),
     best: summary.best ? { trialId: String(summary.best.trialId), value: summary.best.value } : null,
   };
-}
-
-function publicStatus(status: string): SweepSummary['status'] {
-  switch (status) {
-    case 'pending':
-    case 'queued':
-      return 'queued';
-    case 'stopped':
-      return 'running';
-    default:
-      return status as SweepSummary['status'];
-  }
 }

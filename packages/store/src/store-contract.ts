@@ -46,7 +46,7 @@ export function describeStoreContract(label: string, harness: StoreHarness): voi
     it('creates, reads, lists and updates sweeps', async () => {
       const { store, sweep } = await setup();
       expect(sweep.id).toMatch(/^sw-[0-9a-f]{6}$/);
-      expect(sweep).toMatchObject({ name: 'jigs-lr', method: 'random', metricName: 'val_loss', metricGoal: 'minimize', status: 'pending', seed: 42, distributed: false, startedAt: null });
+      expect(sweep).toMatchObject({ name: 'jigs-lr', method: 'random', metricName: 'val_loss', metricGoal: 'minimize', status: 'queued', seed: 42, distributed: false, startedAt: null });
       expect(sweep.config).toEqual(sweepConfig());
       expect(sweep.configYaml).toBe(SWEEP_YAML);
       const other = await store.createSweep({ id: 'sw-custom', name: 'other', config: sweepConfig('maximize'), configYaml: '', distributed: true });

@@ -5,7 +5,7 @@ import { toSweepRow } from './rows';
 import type { NewSweep, SweepRow, SweepStatus } from './types';
 
 /** Every sweep status, in lifecycle order. */
-export const SWEEP_STATUSES: readonly SweepStatus[] = ['pending', 'running', 'stopped', 'completed', 'failed', 'cancelled'];
+export const SWEEP_STATUSES: readonly SweepStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 const FINAL_SWEEP: ReadonlySet<SweepStatus> = new Set(['completed', 'failed', 'cancelled']);
 
 /** Unique-key violation on either backend (a generated id that collided). */
@@ -17,7 +17,7 @@ export function isUniqueViolation(err: unknown): boolean {
 /** Inserts a sweep (method, metric and seed copied out of its config for querying); see Store.createSweep. */
 export async function createSweep(ctx: QueryContext, input: NewSweep): Promise<SweepRow> {
   assertWritable(ctx, 'create a sweep');
-  const status = input.status ?? 'pending';
+  const status = input.status ?? 'queued';
   if (!SWEEP_STATUSES.includes(status)) throw new InputError(`Unknown sweep status ${JSON.stringify(status)}`, 'status');
   const { config } = input;
   const now = Date.now();

@@ -1,7 +1,11 @@
 import type { ParameterValue, RunConfig, SweepConfig } from '@tunelab/config';
 
-/** Where a sweep stands. `stopped` = interrupted and resumable (`tunelab sweep resume`). */
-export type SweepStatus = 'pending' | 'running' | 'stopped' | 'completed' | 'failed' | 'cancelled';
+/**
+ * Where a sweep stands. A sweeper killed mid-sweep leaves it `running` (its trials' heartbeats stop);
+ * `cancelled` = stopped on purpose (Ctrl-C, `sweep cancel`). Both are resumable with `tunelab sweep resume`;
+ * `failed` = every trial failed.
+ */
+export type SweepStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /**
  * Where a trial stands. `stale` = it was running but its heartbeat stopped (a dead worker or agent);

@@ -20,8 +20,6 @@ export const STATUS_COLORS: Record<string, string> = {
   failed: '#c62828',
   stale: '#8e24aa',
   cancelled: '#616161',
-  queued: '#9e9e9e',
-  stopped: '#616161',
 };
 
 /** Distinct line colours for overlaid curves. */
