@@ -69,6 +69,13 @@ function parseEnding(text: string): number[] {
   return out;
 }
 
+/** The meter and unit length in effect before the tune's own fields (from the file header). */
+export interface BarStart {
+  meter: Meter;
+  unitLength: Fraction;
+  unitLengthSet: boolean;
+}
+
 /** The bars of one voice. */
 interface Voice {
   bars: RawBar[];
@@ -80,10 +87,10 @@ interface Voice {
  * Cuts the body into bars, one list per voice (V:), noting the meter and unit length in effect at each
  * bar's start.
  */
-function cutBars(tune: Tune): RawBar[][] {
-  let meter: Meter = { text: '', barLength: null };
-  let unit = defaultUnitLength(null);
-  let unitSet = false;
+function cutBars(tune: Tune, start: BarStart): RawBar[][] {
+  let meter: Meter = start.meter;
+  let unit = start.unitLength;
+  let unitSet = start.unitLengthSet;
   const fresh = (ending: number[] | null): RawBar => ({
     start: null,
     duration: ZERO,
@@ -194,8 +201,8 @@ type Verdicts = Map<RawBar, { status: 'short' | 'long'; message: string }>;
  * Cuts a parsed tune's body into bars, checks their lengths (the rule is at the top of this file), adds
  * `bar-length` findings to `tune.findings` and returns the bars that hold music, in source order.
  */
-export function checkBars(tune: Tune): Bar[] {
-  const voices = cutBars(tune);
+export function checkBars(tune: Tune, start: BarStart = { meter: { text: '', barLength: null }, unitLength: defaultUnitLength(null), unitLengthSet: false }): Bar[] {
+  const voices = cutBars(tune, start);
   const verdict: Verdicts = new Map();
   for (const bars of voices) playThrough(bars, verdict);
   const all = voices.flat().sort((a, b) => (a.start?.offset ?? a.close?.offset ?? 0) - (b.start?.offset ?? b.close?.offset ?? 0));

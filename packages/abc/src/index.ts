@@ -3,7 +3,7 @@
  * (structure, bar length against M:/L:, unknown symbols) with line:column. Parsing never throws.
  */
 export type * from './types';
-export type { ParsedFile } from './parse';
+export type { ParsedFile, ParseOptions } from './parse';
 export { splitFile, splitTunes, joinFile, splitLines } from './split';
 export { parseTune, parseFile, parseTunes } from './parse';
 export { formatTune, formatFile } from './format';

@@ -70,6 +70,15 @@ describe('parseTune: headers', () => {
 });
 
 describe('parseFile / formatFile', () => {
+  it('gives every tune the M: and L: of the file header', () => {
+    const text = '% header\nM:6/8\nL:1/16\n\nX:1\nT:a\nK:G\nGGAABB GGAABB|\n\nX:2\nT:b\nM:3/4\nK:D\nDDEEFF GGAABB|\n';
+    const [a, b] = parseFile(text, 'f.abc').tunes;
+    expect([a.meter.text, a.unitLength, a.findings]).toEqual(['6/8', { num: 1, den: 16 }, []]);
+    expect([b.meter.text, b.unitLength, b.findings]).toEqual(['3/4', { num: 1, den: 16 }, []]);
+    // Parsed alone, the first tune has neither.
+    expect(parseTune(a.source).findings.map((f) => f.code)).toEqual(['missing-meter']);
+  });
+
   it('round-trips a file with a header, comments and blank lines between tunes', () => {
     const text = '%abc-2.1\n% collection\n\nX:1\nT:a\nK:G\nGAB|\n\n\nX:2\nT:b\nK:D\nDEF|\n\n';
     const parsed = parseFile(text, 'f.abc');

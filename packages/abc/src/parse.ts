@@ -2,7 +2,7 @@ import { splitFile } from './split';
 import { lexTune } from './lexer';
 import { DurationPass } from './durations';
 import { allowedInBody, defaultUnitLength, fieldValue, isKnownField, isValidKey, parseMeter, parseUnitLength } from './fields';
-import { checkBars } from './bars';
+import { checkBars, type BarStart } from './bars';
 import type { HeaderField, Meter, SourceTune, Token, Tune } from './types';
 
 /**
@@ -20,16 +20,43 @@ export interface ParsedFile {
 
 const FREE_METER: Meter = { text: '', barLength: null };
 
+export interface ParseOptions {
+  /**
+   * The file header (the text before the first tune). Its M: and L: fields are the defaults of every tune
+   * of the file (ABC 2.1 §2.2.2); `parseFile` passes it.
+   */
+  fileHeader?: string;
+}
+
+/** The meter and unit length a tune starts from: its file header's M: and L:, else none and the default. */
+function startState(fileHeader: string | undefined): BarStart {
+  const start: BarStart = { meter: FREE_METER, unitLength: defaultUnitLength(null), unitLengthSet: false };
+  for (const line of fileHeader ? fileHeader.split('\n') : []) {
+    if (line.startsWith('M:')) {
+      const m = parseMeter(fieldValue(line.slice(2)));
+      if (m) start.meter = m;
+      if (m && !start.unitLengthSet) start.unitLength = defaultUnitLength(m);
+    } else if (line.startsWith('L:')) {
+      const l = parseUnitLength(fieldValue(line.slice(2)));
+      if (l) {
+        start.unitLength = l;
+        start.unitLengthSet = true;
+      }
+    }
+  }
+  return start;
+}
+
 function toSource(source: SourceTune | string): SourceTune {
   if (typeof source === 'string') return { file: '<text>', line: 1, index: 0, text: source };
   return source;
 }
 
 /** Parses one tune (its text from the `X:` line on). Never throws; problems are in `tune.findings`. */
-export function parseTune(input: SourceTune | string): Tune {
+export function parseTune(input: SourceTune | string, options: ParseOptions = {}): Tune {
   const source = toSource(input);
   try {
-    return parse(source);
+    return parse(source, startState(options.fileHeader));
   } catch (err) {
     // A bug, not bad input: still keep the promise that parsing never throws, and say so in a finding.
     return {
@@ -49,12 +76,12 @@ export function parseTune(input: SourceTune | string): Tune {
   }
 }
 
-function parse(source: SourceTune): Tune {
+function parse(source: SourceTune, start: BarStart): Tune {
   const { tokens, findings } = lexTune(source.text, source.line);
   const headers: HeaderField[] = [];
-  const state = { meter: FREE_METER, unitLength: defaultUnitLength(null) };
-  let unitLengthSet = false;
-  let meterSeen = false;
+  const state = { meter: start.meter, unitLength: start.unitLength };
+  let unitLengthSet = start.unitLengthSet;
+  let meterSeen = start.meter !== FREE_METER;
   let key: string | null = null;
   let inHeader = true;
   let bodyStart: Token | null = null;
@@ -171,7 +198,7 @@ function parse(source: SourceTune): Tune {
     bars: [],
     findings,
   };
-  tune.bars = checkBars(tune);
+  tune.bars = checkBars(tune, start);
   findings.sort((a, b) => a.line - b.line || a.col - b.col);
   return tune;
 }
@@ -179,7 +206,8 @@ function parse(source: SourceTune): Tune {
 /** Parses every tune of a file, keeping the text between tunes so `formatFile` can rebuild it. */
 export function parseFile(text: string, file = '<text>'): ParsedFile {
   const parts = splitFile(text, file);
-  return { file, tunes: parts.tunes.map(parseTune), gaps: parts.gaps };
+  const options: ParseOptions = { fileHeader: parts.gaps[0] };
+  return { file, tunes: parts.tunes.map((t) => parseTune(t, options)), gaps: parts.gaps };
 }
 
 /** The tunes of a multi-tune text, parsed. */
