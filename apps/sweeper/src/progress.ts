@@ -14,6 +14,8 @@ export interface TrialProgress {
   loss: number | null;
   charsPerSec: number | null;
   metric: number | null;
+  /** The last epoch whose metrics arrived (0 = none yet). */
+  epochsDone: number;
 }
 
 export interface SweepProgressState {
@@ -108,8 +110,8 @@ class LineView implements ProgressView {
 
   update(state: SweepProgressState): void {
     for (const t of state.running) {
-      if (this.lastEpoch.get(t.trialId) === t.epoch || t.batch < t.batches) continue;
-      this.lastEpoch.set(t.trialId, t.epoch);
+      if (t.epochsDone === 0 || this.lastEpoch.get(t.trialId) === t.epochsDone) continue;
+      this.lastEpoch.set(t.trialId, t.epochsDone);
       this.stream.write(`${trialLine(t).trim()}  ${state.metricName} ${fmt(t.metric, 4)}\n`);
     }
   }

@@ -9,7 +9,7 @@ import { MetricWriter } from './metric-writer';
 import { createProgressView, type ProgressView, type TrialProgress } from './progress';
 import { applyRetention } from './retention';
 import type { TrialOutcome, TrialTask } from './task';
-import type { TrainerEvent } from './trainer-events';
+import type { TrainEvent } from '@tunelab/model';
 
 export interface RunSweepOptions {
   store: Store;
@@ -38,6 +38,7 @@ interface ActiveTrial {
   stopAs: { status: 'pruned' | 'cancelled' | 'stale'; reason: string } | null;
   progress: TrialProgress;
   lastSeen: number;
+  lastBatchAt: number | null;
   bestValue: number | null;
   bestStep: number | null;
   bestCheckpointId: string | null;
@@ -212,8 +213,9 @@ export class SweepRunner {
       sendAbort: (reason) => port1.postMessage({ type: 'abort', reason }),
       terminate,
       stopAs: null,
-      progress: { trialId: row.id, label: labelOf(row.params), epoch: 0, epochs: row.config.train.epochs, batch: 0, batches: 0, loss: null, charsPerSec: null, metric: null },
+      progress: { trialId: row.id, label: labelOf(row.params), epoch: 0, epochs: row.config.train.epochs, batch: 0, batches: 0, loss: null, charsPerSec: null, metric: null, epochsDone: 0 },
       lastSeen: Date.now(),
+      lastBatchAt: null,
       bestValue: row.bestValue,
       bestStep: row.bestStep,
       bestCheckpointId: row.bestCheckpointId,
@@ -234,7 +236,7 @@ export class SweepRunner {
     // Events are handled one at a time, in order, so store writes for a trial never interleave.
     let chain = Promise.resolve();
     const ended = new Promise<void>((resolve) => {
-      port1.on('message', (message: TrainerEvent | TrialOutcome) => {
+      port1.on('message', (message: TrainEvent | TrialOutcome) => {
         trial.lastSeen = Date.now();
         if (message.type === 'end') {
           outcome = message;
@@ -261,18 +263,28 @@ export class SweepRunner {
       });
   }
 
-  private async onEvent(trial: ActiveTrial, event: TrainerEvent): Promise<void> {
+  private async onEvent(trial: ActiveTrial, event: TrainEvent): Promise<void> {
     const p = trial.progress;
     switch (event.type) {
       case 'start':
         p.batches = event.batchesPerEpoch;
-        trial.logBuffer.push(`engine ${event.engine}; ${event.params.toLocaleString('en-US')} parameters; ${event.batchesPerEpoch} batches/epoch`);
+        p.epoch = event.startEpoch;
+        trial.logBuffer.push(`engine ${event.engine.name} (${event.engine.reason}); ${event.params.toLocaleString('en-US')} parameters; ${event.batchesPerEpoch} batches/epoch`);
         break;
       case 'batch':
         p.epoch = event.epoch;
         p.batch = event.batch + 1;
         p.loss = event.loss;
-        if (event.charsPerSec !== undefined) p.charsPerSec = event.charsPerSec;
+        {
+          // Throughput from the batch rhythm, smoothed: the trainer reports it per epoch only.
+          const now = Date.now();
+          const chars = trial.row.config.train.batch_size * trial.row.config.train.seq_len;
+          if (trial.lastBatchAt !== null && now > trial.lastBatchAt) {
+            const rate = (chars * 1000) / (now - trial.lastBatchAt);
+            p.charsPerSec = p.charsPerSec === null ? rate : 0.8 * p.charsPerSec + 0.2 * rate;
+          }
+          trial.lastBatchAt = now;
+        }
         break;
       case 'epoch':
         await this.onEpoch(trial, event.epoch, event.metrics);
@@ -293,6 +305,7 @@ export class SweepRunner {
     const p = trial.progress;
     p.epoch = epoch;
     p.batch = p.batches;
+    p.epochsDone = epoch;
     if (metrics.chars_per_sec !== undefined) p.charsPerSec = metrics.chars_per_sec;
     const { name, goal } = this.config.metric;
     const value = metrics[name];
@@ -322,6 +335,9 @@ export class SweepRunner {
   }
 
   private async onCheckpoint(trial: ActiveTrial, epoch: number, dir: string, kinds: CheckpointKind[], metrics: Record<string, number>): Promise<void> {
+    // The metrics of every epoch up to this one must be durable before the checkpoint is: a sweeper killed
+    // right after would resume from this checkpoint and never report those epochs again.
+    await this.metrics.flush();
     // One row per directory; its kind says the most important reason it was written.
     const kind: CheckpointKind = kinds.includes('best') ? 'best' : kinds.includes('last') ? 'last' : 'periodic';
     const row = await this.store.addCheckpoint({ trialId: trial.row.id, epoch, kind, path: dir, metrics });
