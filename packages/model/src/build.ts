@@ -158,3 +158,20 @@ export function disposeModel(model: tfl.LayersModel): void {
   }
   model.dispose();
 }
+
+/**
+ * The layers and parameter count of a run config's model for a vocabulary size, built at the config's batch
+ * shape and disposed again (for `tunelab model summary`).
+ */
+export function describeModel(
+  spec: ModelSpec,
+  vocabSize: number,
+  options: BuildOptions = {},
+): { spec: ModelSpec; layers: LayerSummary[]; params: number } {
+  const model = buildModel(spec, vocabSize, options);
+  try {
+    return { spec, ...summarize(model) };
+  } finally {
+    disposeModel(model);
+  }
+}

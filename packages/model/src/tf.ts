@@ -42,4 +42,8 @@ function attachChainedOps(): void {
 }
 attachChainedOps();
 
+// PROD silences tfjs' console notices (the cpu backend's "install tfjs-node" banner would otherwise land in
+// every command's stderr); the engine reason already says which backend runs and why.
+tf.env().set('PROD', true);
+
 export { tf, tfl };

@@ -1,0 +1,170 @@
+import { InputError } from '@tunelab/config';
+import { createRng, Vocabulary } from '@tunelab/dataset';
+import type { Rng } from '@tunelab/dataset';
+import { tf, tfl } from './tf';
+import { buildModel, disposeModel, resetStates } from './build';
+import type { Checkpoint } from './checkpoint';
+import { loadCheckpoint, loadWeightsInto } from './checkpoint';
+
+export interface SampleOptions {
+  /** Tunes to generate. Default 1. */
+  n?: number;
+  /** Softmax temperature (> 0); 1 = the model's distribution. Default 1. */
+  temperature?: number;
+  /** Keep only the k most probable symbols (0 = all). Default 0. */
+  topK?: number;
+  /** Keep the smallest set of symbols whose probability reaches p (1 = all). Default 1. */
+  topP?: number;
+  /** Text every tune starts from. Default `X:` (the start of a tune header). */
+  prime?: string;
+  /** Most symbols generated after the prime, per tune. Default 1000. */
+  maxLength?: number;
+  /** Seed of the sampling RNG. Default 1. */
+  seed?: number;
+}
+
+/**
+ * A batch-1 stateful copy of a trained model that steps one symbol at a time, keeping its recurrent state
+ * (the prefix is never run again). Cheap to create; call dispose() when done.
+ */
+export class Sampler {
+  private constructor(
+    readonly model: tfl.LayersModel,
+    readonly vocab: Vocabulary,
+  ) {}
+
+  /** Builds the inference model (batch 1, any length, stateful) from a checkpoint and copies its weights. */
+  static fromCheckpoint(ckpt: Checkpoint): Sampler {
+    const spec = { ...ckpt.meta.spec, stateful: true };
+    const model = buildModel(spec, ckpt.meta.vocabulary.symbols.length, { batchSize: 1, seqLen: null, seed: ckpt.meta.seed });
+    try {
+      loadWeightsInto(model, ckpt);
+    } catch (err) {
+      disposeModel(model);
+      throw err;
+    }
+    return new Sampler(model, Vocabulary.fromData(ckpt.meta.vocabulary));
+  }
+
+  /**
+   * Feeds ids `[time]` through the model from its current state and returns the probabilities after the
+   * last one, `[vocab]`. The state advances by `ids.length` steps.
+   */
+  step(ids: Int32Array): Float32Array {
+    return tf.tidy(() => {
+      const x = tf.tensor2d(ids, [1, ids.length], 'int32');
+      const probs = this.model.predict(x) as tf.Tensor3D;
+      const v = probs.shape[2];
+      return tf.reshape(tf.slice(probs, [0, ids.length - 1, 0], [1, 1, v]), [v]).dataSync() as Float32Array;
+    });
+  }
+
+  /** Generates `n` tunes; see {@link sample}. */
+  generate(options: SampleOptions = {}): string[] {
+    const o = checkOptions(options);
+    const rng = createRng(o.seed);
+    const primeIds = this.vocab.encode(o.prime);
+    if (primeIds.length === 0) throw new InputError('expected a non-empty prime', 'prime');
+    const tunes: string[] = [];
+    for (let i = 0; i < o.n; i++) {
+      resetStates(this.model);
+      let probs = this.step(primeIds);
+      const ids: number[] = [];
+      let text = o.prime;
+      for (let k = 0; k < o.maxLength; k++) {
+        const id = pick(probs, o.temperature, o.topK, o.topP, rng);
+        ids.push(id);
+        text += this.vocab.decode([id]);
+        // A tune ends at a blank line (tunes are separated by one in the corpus).
+        if (/\n[ \t]*\n$/.test(text)) break;
+        probs = this.step(Int32Array.of(id));
+      }
+      tunes.push(`${text.replace(/\s+$/, '')}\n`);
+    }
+    resetStates(this.model);
+    return tunes;
+  }
+
+  dispose(): void {
+    disposeModel(this.model);
+  }
+}
+
+function checkOptions(o: SampleOptions): Required<SampleOptions> {
+  const r = {
+    n: o.n ?? 1,
+    temperature: o.temperature ?? 1,
+    topK: o.topK ?? 0,
+    topP: o.topP ?? 1,
+    prime: o.prime ?? 'X:',
+    maxLength: o.maxLength ?? 1000,
+    seed: o.seed ?? 1,
+  };
+  if (!Number.isInteger(r.n) || r.n < 1) throw new InputError(`expected n to be a positive integer, but got ${r.n}`, 'n');
+  if (!(r.temperature > 0)) throw new InputError(`expected temperature > 0, but got ${r.temperature}`, 'temperature');
+  if (!Number.isInteger(r.topK) || r.topK < 0) throw new InputError(`expected top-k to be an integer ≥ 0, but got ${r.topK}`, 'top-k');
+  if (!(r.topP > 0 && r.topP <= 1)) throw new InputError(`expected top-p in (0, 1], but got ${r.topP}`, 'top-p');
+  if (!Number.isInteger(r.maxLength) || r.maxLength < 1) {
+    throw new InputError(`expected max-length to be a positive integer, but got ${r.maxLength}`, 'max-length');
+  }
+  if (!Number.isFinite(r.seed)) throw new InputError(`expected a numeric seed, but got ${r.seed}`, 'seed');
+  return r;
+}
+
+/**
+ * Draws one symbol id from probabilities `[vocab]` after temperature (p^(1/T), renormalised), top-k and
+ * top-p (nucleus) filtering.
+ */
+export function pick(probs: Float32Array, temperature: number, topK: number, topP: number, rng: Rng): number {
+  const v = probs.length;
+  const w = new Float64Array(v);
+  let max = -Infinity;
+  for (let i = 0; i < v; i++) {
+    w[i] = Math.log(Math.max(probs[i], 1e-30)) / temperature;
+    if (w[i] > max) max = w[i];
+  }
+  let sum = 0;
+  for (let i = 0; i < v; i++) sum += w[i] = Math.exp(w[i] - max);
+  for (let i = 0; i < v; i++) w[i] /= sum;
+  let keep: number[] = Array.from({ length: v }, (_, i) => i);
+  if (topK > 0 || topP < 1) {
+    keep.sort((a, b) => w[b] - w[a]);
+    if (topK > 0) keep = keep.slice(0, topK);
+    if (topP < 1) {
+      let acc = 0;
+      let cut = keep.length;
+      for (let j = 0; j < keep.length; j++) {
+        acc += w[keep[j]];
+        if (acc >= topP) {
+          cut = j + 1;
+          break;
+        }
+      }
+      keep = keep.slice(0, cut);
+    }
+  }
+  let total = 0;
+  for (const i of keep) total += w[i];
+  let r = rng.next() * total;
+  for (const i of keep) {
+    r -= w[i];
+    if (r < 0) return i;
+  }
+  return keep[keep.length - 1];
+}
+
+/**
+ * Generates whole tunes: each starts from `prime`, steps one symbol at a time and stops at a blank line
+ * (the end of a tune) or after `maxLength` symbols. `source` is a Sampler (reused, not disposed), a
+ * loaded Checkpoint or a checkpoint folder.
+ */
+export async function sample(source: Sampler | Checkpoint | string, options: SampleOptions = {}): Promise<string[]> {
+  if (source instanceof Sampler) return source.generate(options);
+  const ckpt = typeof source === 'string' ? await loadCheckpoint(source) : source;
+  const sampler = Sampler.fromCheckpoint(ckpt);
+  try {
+    return sampler.generate(options);
+  } finally {
+    sampler.dispose();
+  }
+}
