@@ -44,6 +44,9 @@ export async function dashboardPlugin(app: FastifyInstance, opts: DashboardOptio
     testLoss: opts.testLoss ?? modelTestLoss,
     queue: new GenerationQueue(opts.queue),
   };
+  app.addHook('onClose', async () => {
+    await ctx.generator.close?.();
+  });
   installErrorHandler(app);
   await app.register(fastifySwagger, {
     openapi: {

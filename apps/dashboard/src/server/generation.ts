@@ -1,6 +1,8 @@
+import { Worker } from 'node:worker_threads';
 import type { RunConfig } from '@tunelab/config';
 import type { CheckpointRow, TrialRow } from '@tunelab/store';
 import type { TuneScore } from '../api/schemas';
+import type { SampleJob, SampleReply } from './sampler-worker';
 
 /** What one generate request asks of a checkpoint (validated and bounded by the route). */
 export interface GenerateSettings {
@@ -25,6 +27,8 @@ export interface GenerateJob {
 /** Samples tunes from a checkpoint. The dashboard never hands out a checkpoint's path, only its id. */
 export interface TuneGenerator {
   generate(job: GenerateJob): Promise<string[]>;
+  /** Frees what it holds (a worker thread); called when the server closes. */
+  close?(): Promise<void>;
 }
 
 /** Scores tunes: validity and novelty against the run's training tunes. */
@@ -50,45 +54,83 @@ async function modelModule(): Promise<ModelModule> {
   return (await import('@tunelab/model')) as unknown as ModelModule;
 }
 
+/** Whether @tunelab/model can sample in this build (its Sampler and loadCheckpoint are there). */
+export async function modelCanSample(): Promise<boolean> {
+  const mod = await modelModule().catch(() => ({}) as ModelModule);
+  return typeof mod.loadCheckpoint === 'function' && typeof (mod.Sampler as { fromCheckpoint?: unknown } | undefined)?.fromCheckpoint === 'function';
+}
+
 /**
- * The generator over @tunelab/model: `loadCheckpoint(dir)` then `sample(model, options)`. The model package
- * is loaded on first use (tfjs is heavy), and loaded checkpoints are kept (a few) so repeated requests on
- * one checkpoint skip the load.
+ * The generator over @tunelab/model, in a worker thread: tfjs sampling is synchronous, so on the main
+ * thread one long request would stall every other one. The worker keeps the last checkpoints it loaded;
+ * a job that passes its deadline is stopped by terminating the worker (the next job starts a fresh one).
  */
-export function modelGenerator(opts: { cacheSize?: number } = {}): TuneGenerator {
-  const cache = new Map<string, Promise<unknown>>();
-  const cacheSize = opts.cacheSize ?? 2;
+export function modelGenerator(): TuneGenerator & { close(): Promise<void> } {
+  let worker: Worker | null = null;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (t: string[]) => void; reject: (e: Error) => void }>();
+  const failAll = (err: Error) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  const start = (): Worker => {
+    const w = new Worker(new URL('./sampler-worker-boot.mjs', import.meta.url));
+    w.unref();
+    w.on('message', (reply: SampleReply) => {
+      const p = pending.get(reply.id);
+      if (!p) return;
+      pending.delete(reply.id);
+      if ('tunes' in reply) p.resolve(reply.tunes);
+      else if (reply.userError) p.reject(Object.assign(new Error(reply.error), { userError: true, where: reply.where ? `body.${reply.where}` : undefined }));
+      else p.reject(new Error(reply.error));
+    });
+    w.on('error', (err) => {
+      failAll(err);
+      if (worker === w) worker = null;
+    });
+    w.on('exit', () => {
+      failAll(new Error('the sampling worker stopped'));
+      if (worker === w) worker = null;
+    });
+    return w;
+  };
   return {
     async generate(job) {
-      const mod = await modelModule();
-      const load = mod.loadCheckpoint as ((dir: string) => Promise<unknown>) | undefined;
-      const sample = mod.sample as ((model: unknown, options: Record<string, unknown>) => Promise<unknown> | unknown) | undefined;
-      if (typeof load !== 'function' || typeof sample !== 'function') {
-        throw new GenerationUnavailable('This build of tunelab cannot sample yet: @tunelab/model has no loadCheckpoint/sample');
+      if (!(await modelCanSample())) {
+        throw new GenerationUnavailable('This build of tunelab cannot sample yet: @tunelab/model has no Sampler/loadCheckpoint');
       }
       const dir = job.checkpoint.path;
       if (!dir) throw new GenerationUnavailable(`Checkpoint ${job.checkpoint.id} has no files on this machine`);
-      let loaded = cache.get(job.checkpoint.id);
-      if (!loaded) {
-        loaded = load(dir);
-        loaded.catch(() => cache.delete(job.checkpoint.id));
-        cache.set(job.checkpoint.id, loaded);
-        while (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
-      }
-      const model = await loaded;
+      if (job.signal.aborted) throw new Error('aborted before it started');
+      const w = (worker ??= start());
+      const id = nextId++;
       const s = job.settings;
-      const out = await sample(model, {
+      const options = {
         n: s.n,
         temperature: s.temperature,
-        topK: s.topK ?? undefined,
-        topP: s.topP ?? undefined,
-        prime: s.prime ?? undefined,
+        ...(s.topK !== null ? { topK: s.topK } : {}),
+        ...(s.topP !== null ? { topP: s.topP } : {}),
+        ...(s.prime !== null ? { prime: s.prime } : {}),
         seed: s.seed,
         maxLength: s.maxLength,
-        signal: job.signal,
+      };
+      return new Promise<string[]>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        job.signal.addEventListener(
+          'abort',
+          () => {
+            // Synchronous sampling cannot look at the signal: stop the thread.
+            if (pending.has(id)) void w.terminate();
+          },
+          { once: true },
+        );
+        w.postMessage({ id, dir, options } satisfies SampleJob);
       });
-      const tunes = Array.isArray(out) ? out : [out];
-      return tunes.map((t) => (typeof t === 'string' ? t : String((t as { text?: unknown; abc?: unknown }).text ?? (t as { abc?: unknown }).abc ?? '')));
+    },
+    async close() {
+      const w = worker;
+      worker = null;
+      if (w) await w.terminate();
     },
   };
 }
