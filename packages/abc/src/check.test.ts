@@ -19,6 +19,12 @@ describe('checkText', () => {
     expect(r.problems[0].findings.map((f) => `${f.line}:${f.col}`)).toEqual(['13:9', '13:15']);
   });
 
+  it('lists tunes with only warnings when asked', () => {
+    const text = 'X:1\nT:t\nY:AB\nM:6/8\nK:G\nGAB GAB|\n';
+    expect(checkText(text, 'w.abc').problems).toEqual([]);
+    expect(checkText(text, 'w.abc', { warnings: true }).problems.map((p) => p.findings.map((f) => f.code))).toEqual([['unknown-field']]);
+  });
+
   it('sums files', () => {
     const s = summarizeChecks([checkText(GOOD, 'a'), checkText(SHORT, 'b')]);
     expect([s.files, s.tunes, s.tunesWithErrors, s.barLengthFindings]).toEqual([2, 2, 1, 2]);

@@ -25,7 +25,7 @@ export interface FileCheck {
   barLengthFindings: number;
   errors: number;
   warnings: number;
-  /** Tunes with at least one error, in file order. */
+  /** Tunes with at least one error (with `warnings: true`, at least one finding), in file order. */
   problems: TuneProblems[];
 }
 
@@ -42,8 +42,13 @@ export function hasErrors(tune: Tune): boolean {
   return tune.findings.some((f) => f.severity === 'error');
 }
 
+export interface CheckOptions {
+  /** List tunes that have only warnings in `problems` too. */
+  warnings?: boolean;
+}
+
 /** Checks every tune of an ABC text. Never throws. */
-export function checkText(text: string, file = '<text>'): FileCheck {
+export function checkText(text: string, file = '<text>', options: CheckOptions = {}): FileCheck {
   const { tunes } = parseFile(text, file);
   const report: FileCheck = { file, tunes: tunes.length, tunesWithErrors: 0, barLengthFindings: 0, errors: 0, warnings: 0, problems: [] };
   for (const t of tunes) {
@@ -52,8 +57,9 @@ export function checkText(text: string, file = '<text>'): FileCheck {
       else report.warnings++;
       if (f.code === 'bar-length') report.barLengthFindings++;
     }
-    if (hasErrors(t)) {
-      report.tunesWithErrors++;
+    const errors = hasErrors(t);
+    if (errors) report.tunesWithErrors++;
+    if (errors || (options.warnings && t.findings.length > 0)) {
       report.problems.push({ line: t.source.line, number: t.number, title: t.title, findings: t.findings });
     }
   }
@@ -61,7 +67,7 @@ export function checkText(text: string, file = '<text>'): FileCheck {
 }
 
 /** Reads and checks one file. Throws `InputError` naming the file when it cannot be read. */
-export function checkFile(path: string): FileCheck {
+export function checkFile(path: string, options: CheckOptions = {}): FileCheck {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -70,7 +76,7 @@ export function checkFile(path: string): FileCheck {
     const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.code === 'EACCES' ? 'permission denied' : e.message;
     throw new InputError(`cannot read ABC file: ${why}`, path);
   }
-  return checkText(text, path);
+  return checkText(text, path, options);
 }
 
 /** Totals over several files. */

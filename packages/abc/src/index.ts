@@ -12,4 +12,4 @@ export { lexTune } from './lexer';
 export { frac, add, sub, mul, div, compare, equals, formatFraction, parseFraction, ZERO, ONE } from './fraction';
 export { parseMeter, parseUnitLength, defaultUnitLength } from './fields';
 export { checkText, checkFile, summarizeChecks, hasErrors } from './check';
-export type { FileCheck, CheckSummary, TuneProblems } from './check';
+export type { FileCheck, CheckSummary, CheckOptions, TuneProblems } from './check';

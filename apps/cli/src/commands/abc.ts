@@ -21,13 +21,13 @@ export function registerAbcCommands(program: Command): void {
     .argument('<files...>', 'ABC files (several tunes each: X: starts a tune, a blank line ends it)')
     .option('--json', 'print one JSON document on stdout: { files, tunes, tunesWithErrors, barLengthFindings, perFile }')
     .option('--strict', 'exit 1 when any tune has an error')
-    .option('--warnings', 'also list warnings (unknown fields, odd bar lines …), not only errors')
+    .option('--warnings', 'also list warnings (unknown fields, odd bar lines …) and the tunes that have only warnings')
     .action((files: string[], opts: CheckOptions) => {
       const perFile: FileCheck[] = [];
       const unreadable: string[] = [];
       for (const f of files) {
         try {
-          perFile.push(checkFile(f));
+          perFile.push(checkFile(f, { warnings: opts.warnings }));
         } catch (err) {
           unreadable.push((err as Error).message);
         }
