@@ -76,6 +76,8 @@ export interface BarStart {
   unitLengthSet: boolean;
 }
 
+const NO_FILE_HEADER: BarStart = { meter: { text: '', barLength: null }, unitLength: defaultUnitLength(null), unitLengthSet: false };
+
 /** The bars of one voice. */
 interface Voice {
   bars: RawBar[];
@@ -201,7 +203,7 @@ type Verdicts = Map<RawBar, { status: 'short' | 'long'; message: string }>;
  * Cuts a parsed tune's body into bars, checks their lengths (the rule is at the top of this file), adds
  * `bar-length` findings to `tune.findings` and returns the bars that hold music, in source order.
  */
-export function checkBars(tune: Tune, start: BarStart = { meter: { text: '', barLength: null }, unitLength: defaultUnitLength(null), unitLengthSet: false }): Bar[] {
+export function checkBars(tune: Tune, start: BarStart = NO_FILE_HEADER): Bar[] {
   const voices = cutBars(tune, start);
   const verdict: Verdicts = new Map();
   for (const bars of voices) playThrough(bars, verdict);

@@ -83,7 +83,7 @@ export function lexTune(text: string, firstLine = 1): LexResult {
 }
 
 /** Lexes one line of music (no terminator). */
-export function lexMusicLine(ctx: Ctx, s: string): void {
+function lexMusicLine(ctx: Ctx, s: string): void {
   let i = 0;
   const n = s.length;
   while (i < n) {
