@@ -5,6 +5,9 @@ import { registerSweepCommands } from './commands/sweep';
 import { registerEvalCommands } from './commands/eval';
 import { registerDashboardCommands } from './commands/dashboard';
 import { registerPromoteCommands } from './commands/promote';
+import { registerModelCommands } from './commands/model';
+import { registerTrainCommands } from './commands/train';
+import { registerGenerateCommands } from './commands/generate';
 
 /**
  * Every command group registers itself here; each lives in its own file under commands/.
@@ -16,4 +19,7 @@ export function registerCommands(program: Command): void {
   registerEvalCommands(program);
   registerDashboardCommands(program);
   registerPromoteCommands(program);
+  registerModelCommands(program);
+  registerTrainCommands(program);
+  registerGenerateCommands(program);
 }

@@ -25,6 +25,8 @@ export function fusedStatus(): { native: boolean; reason?: string } {
 
 /** Fused kernels usable now: built and the active backend is cpu. */
 export function fusedActive(): boolean {
+  // tf.backend() starts the default backend when none was chosen yet (building a model would anyway).
+  tf.backend();
   return tf.getBackend() === 'cpu' && fusedStatus().native;
 }
 

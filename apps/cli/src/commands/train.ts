@@ -1,0 +1,102 @@
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { resolveHome } from '@tunelab/config';
+import type { Backend } from '@tunelab/config';
+import { train } from '@tunelab/model';
+import type { TrainEvent } from '@tunelab/model';
+import { log, printJson, say } from '../output';
+import { backendOption, loadConfigFile, positiveInt } from './model';
+
+interface TrainCliOptions {
+  config: string;
+  epochs?: number;
+  backend?: Backend;
+  home?: string;
+  runId?: string;
+  resume?: string;
+  dataDir?: string;
+  json?: boolean;
+}
+
+const fmt = (v: number | undefined, digits = 4) => (v === undefined ? '-' : v.toFixed(digits));
+
+/** `tunelab train` */
+export function registerTrainCommands(program: Command): void {
+  program
+    .command('train')
+    .description('Train one run config; checkpoints go under <home>/checkpoints/<run-id>/epoch-<n>/.')
+    .requiredOption('--config <yaml>', 'a run config, or a sweep config (its base is used)')
+    .option('--epochs <n>', 'override train.epochs', positiveInt('--epochs'))
+    .addOption(backendOption())
+    .option('--home <dir>', 'tunelab state folder (default: TUNELAB_HOME, else .tunelab at the workspace root)')
+    .option('--run-id <id>', 'checkpoint folder name (default: train-<date>-<time>)')
+    .addOption(new Option('--resume <checkpoint-dir>', 'continue from a checkpoint of this run (weights, optimizer, epoch)'))
+    .option('--data-dir <dir>', 'folder holding the named corpus files (else TUNELAB_DATA_DIR, the cache, a download)')
+    .option('--json', 'print the result as one JSON document on stdout')
+    .action(async (opts: TrainCliOptions) => {
+      const { config } = await loadConfigFile(opts.config);
+      if (opts.epochs) config.train.epochs = opts.epochs;
+      if (opts.backend) config.train.backend = opts.backend;
+      const home = resolveHome(opts.home);
+      const runId = opts.runId ?? `train-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
+
+      // Ctrl-C stops between batches; checkpoints already written stay.
+      const ac = new AbortController();
+      const onSigint = () => ac.abort(new Error('interrupted'));
+      process.once('SIGINT', onSigint);
+      const bar = new cliProgress.SingleBar(
+        { stream: process.stderr, format: 'epoch {epoch}/{epochs} |{bar}| {value}/{total} batches | loss {loss} | {speed} chars/s', hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      let epochs = config.train.epochs;
+      let batchesPerEpoch = 0;
+      let epochStart = Date.now();
+      let barRunning = false;
+      const onEvent = (e: TrainEvent) => {
+        if (e.type === 'log') log(e.line);
+        else if (e.type === 'start') {
+          epochs = e.epochs;
+          batchesPerEpoch = e.batchesPerEpoch;
+          log(`run ${runId}: ${e.params.toLocaleString('en-US')} parameters, ${e.batchesPerEpoch} batches per epoch, home ${home}`);
+        } else if (e.type === 'batch') {
+          if (!barRunning) {
+            epochStart = Date.now();
+            bar.start(batchesPerEpoch, 0, { epoch: e.epoch, epochs, loss: '-', speed: '-' });
+            barRunning = true;
+          }
+          const chars = (e.batch + 1) * config.train.batch_size * config.train.seq_len;
+          bar.update(e.batch + 1, { loss: fmt(e.loss), speed: Math.round(chars / Math.max(1e-3, (Date.now() - epochStart) / 1000)) });
+        } else if (e.type === 'epoch') {
+          if (barRunning) bar.stop();
+          barRunning = false;
+          const m = e.metrics;
+          log(
+            `epoch ${e.epoch}: loss ${fmt(m.loss)} acc ${fmt(m.accuracy, 3)} | val_loss ${fmt(m.val_loss)} val_acc ${fmt(m.val_accuracy, 3)} ` +
+              `val_bpc ${fmt(m.val_bpc, 3)} | ${Math.round(m.chars_per_sec)} chars/s, ${m.seconds.toFixed(1)} s`,
+          );
+        } else if (e.type === 'checkpoint') {
+          log(`checkpoint (${e.kinds.join(', ')}): ${e.dir}`);
+        }
+      };
+      try {
+        const result = await train({ config, runId, home, signal: ac.signal, resumeFrom: opts.resume, onEvent, dataOptions: { dataDir: opts.dataDir, onProgress: log } });
+        if (opts.json) {
+          printJson({ home, ...result });
+          return;
+        }
+        say(false, `done: ${result.epochs} epochs on ${result.engine.name}, ${Math.round(result.charsPerSec)} chars/s`);
+        if (result.best) say(false, `best: epoch ${result.best.epoch}, ${result.best.metric} ${fmt(result.best.value)} → ${result.best.dir ?? '(earlier run)'}`);
+      } catch (err) {
+        if ((err as Error).name === 'AbortError') {
+          log('tunelab: training interrupted; checkpoints written so far are kept');
+          process.exitCode = 130;
+          return;
+        }
+        throw err;
+      } finally {
+        if (barRunning) bar.stop();
+        process.removeListener('SIGINT', onSigint);
+      }
+    });
+}
