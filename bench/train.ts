@@ -16,7 +16,8 @@ import { SEED } from './train/engines';
 export const description = 'seed-model training step: tunelab fused vs tfjs-layers wasm vs PyTorch CPU';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const PYTHON = '/usr/bin/python3';
+// Debian's python3 with python3-torch; TUNELAB_BENCH_PYTHON points elsewhere (or at nothing, to test the fallback).
+const PYTHON = process.env.TUNELAB_BENCH_PYTHON ?? '/usr/bin/python3';
 const CHARS_PER_STEP = SEED.batch * SEED.seq;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 

@@ -1,0 +1,85 @@
+/**
+ * Sweep scaling: the same 4 small trials run with `parallel: 1` and then `parallel: 2` (interleaved, R rounds),
+ * on the real jigs; reports the wall time of each and the speed-up (target ≥ 1.8× on 2 cores).
+ *
+ *   npm run bench -- sweep [--json] [--rounds 1] [--epochs 1]
+ *
+ * The trials are identical (a grid over one repeated seed value would be deduplicated, so the grid is over
+ * `train.seed` with 4 values: same model, same amount of work). Needs TUNELAB_DATA_DIR.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startSweep } from '@tunelab/sweeper';
+
+export const description = 'sweep scaling: 4 identical small trials with parallel 1 vs 2 → speed-up';
+
+function flag(argv: string[], name: string, fallback: number): number {
+  const i = argv.indexOf(name);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+}
+
+function configYaml(parallel: number, epochs: number): string {
+  return `name: bench-scaling-p${parallel}
+method: grid
+metric: { name: val_loss, goal: minimize }
+parallel: ${parallel}
+seed: 1
+data: { corpus: nottingham, files: [jigs], split: { val: 0.1, seed: 1 } }
+train: { epochs: ${epochs}, batch_size: 16, seq_len: 64, checkpoint_every: 0, backend: auto }
+model: { cell: lstm, embedding_dim: 32, layers: [128], dropout: 0.2 }
+parameters:
+  train.seed: { values: [1, 2, 3, 4] }
+`;
+}
+
+async function timeSweep(parallel: number, epochs: number): Promise<number> {
+  const home = mkdtempSync(join(tmpdir(), 'tunelab-bench-sweep-'));
+  try {
+    const file = join(home, 'sweep.yaml');
+    writeFileSync(file, configYaml(parallel, epochs));
+    const t0 = performance.now();
+    const summary = await startSweep(file, { home, quiet: true });
+    const ms = performance.now() - t0;
+    if (summary.trials.length !== 4 || summary.trials.some((t) => t.status !== 'completed')) {
+      throw new Error(`bench sweep did not complete 4 trials: ${JSON.stringify(summary.counts)}`);
+    }
+    return ms;
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const json = argv.includes('--json');
+  const rounds = flag(argv, '--rounds', 1);
+  const epochs = flag(argv, '--epochs', 1);
+  const p1: number[] = [];
+  const p2: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // Interleaved so that a change in machine load hits both settings alike.
+    process.stderr.write(`round ${r + 1}/${rounds}: parallel 1 …\n`);
+    p1.push(await timeSweep(1, epochs));
+    process.stderr.write(`round ${r + 1}/${rounds}: parallel 2 …\n`);
+    p2.push(await timeSweep(2, epochs));
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const result = {
+    bench: 'sweep',
+    load: { avg1: loadavg()[0], cores: availableParallelism() },
+    trials: 4,
+    epochs,
+    parallel1_ms: Math.round(median(p1)),
+    parallel2_ms: Math.round(median(p2)),
+    speedup: Number((median(p1) / median(p2)).toFixed(2)),
+    target: 1.8,
+  };
+  if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else
+    process.stderr.write(
+      `4 trials × ${epochs} epoch(s): parallel 1 ${result.parallel1_ms} ms, parallel 2 ${result.parallel2_ms} ms → speed-up ${result.speedup}× (target ≥ ${result.target}×; load ${result.load.avg1.toFixed(1)} on ${result.load.cores} cores)\n`,
+    );
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));
