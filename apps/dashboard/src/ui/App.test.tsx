@@ -3,6 +3,8 @@ import './test-setup';
 import { afterEach, describe, expect, test } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { App, parseRoute } from './App';
+import { DashboardProvider } from './context';
+import { SweepPage } from './pages/SweepPage';
 import { fakeApi } from './fake-api';
 import { renderAbc } from './test-setup';
 
@@ -39,6 +41,24 @@ describe('sweep page', () => {
     await waitFor(() => expect(screen.getByTestId('curve-count').textContent).toMatch(/^4 curves/));
     expect(api.calls.slice(n).filter((c) => c.startsWith('getSeries'))).toEqual([]);
     expect((await screen.findByTestId('param-charts')).querySelectorAll('figure')).toHaveLength(2);
+  });
+});
+
+describe('live sweep', () => {
+  test('while the sweep runs, polling fetches only the steps after the last one it has', async () => {
+    const api = fakeApi({ running: true });
+    render(
+      <DashboardProvider api={api}>
+        <SweepPage sweepId="sw-test01" pollMs={40} />
+      </DashboardProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId('curve-count').textContent).toBe('5 curves, 50 points'));
+    api.grow();
+    await waitFor(() => expect(screen.getByTestId('curve-count').textContent).toBe('5 curves, 55 points'));
+    const polls = api.calls.filter((c) => c.includes(' after='));
+    expect(polls.length).toBeGreaterThan(0);
+    expect(polls[0]).toMatch(/ after=10$/);
+    expect(screen.getByText('● live')).toBeTruthy();
   });
 });
 

@@ -2,7 +2,7 @@ import type { Alias, Checkpoint, GenerateRequest, Point, Sample, SweepDetail, Tr
 import type { DashboardApi } from './api-client';
 
 /** An in-memory DashboardApi for component tests: one sweep, a few trials, records what was asked. */
-export function fakeApi(): DashboardApi & { calls: string[]; aliases: Alias[] } {
+export function fakeApi(opts: { running?: boolean } = {}): DashboardApi & { calls: string[]; aliases: Alias[]; grow(): void } {
   const sweepId = 'sw-test01';
   const trials: Trial[] = Array.from({ length: 6 }, (_, i) => ({
     id: `${sweepId}-t00${i}`,
@@ -26,7 +26,7 @@ export function fakeApi(): DashboardApi & { calls: string[]; aliases: Alias[] } 
     method: 'random',
     metricName: 'val_loss',
     metricGoal: 'minimize',
-    status: 'completed',
+    status: opts.running ? 'running' : 'completed',
     seed: 1,
     distributed: false,
     createdAt: 0,
@@ -38,7 +38,10 @@ export function fakeApi(): DashboardApi & { calls: string[]; aliases: Alias[] } 
     parameters: ['train.optimizer.lr', 'model.layers'],
     metricNames: ['val_loss', 'loss'],
   };
-  const curve = (k: number): Point[] => Array.from({ length: 10 }, (_, s) => [s + 1, 3 - s * 0.1 + k * 0.05]);
+  // Epochs written so far; grow() adds one, as a running sweep does.
+  let epochs = 10;
+  const curve = (k: number, after = 0): Point[] =>
+    Array.from({ length: epochs }, (_, s): Point => [s + 1, 3 - s * 0.1 + k * 0.05]).filter(([step]) => step > after);
   const checkpoint = (trialId: string, epoch: number): Checkpoint => ({
     id: `${trialId}-e00${epoch}`,
     trialId,
@@ -65,10 +68,10 @@ export function fakeApi(): DashboardApi & { calls: string[]; aliases: Alias[] } 
       api.calls.push(`listTrials ${id} ${JSON.stringify(q ?? {})}`);
       return { trials, total: trials.length, offset: 0, limit: 1000 };
     },
-    async getSeries(_id: string, q: { name: string; trialIds?: string }) {
-      api.calls.push(`getSeries ${q.name} ${q.trialIds}`);
+    async getSeries(_id: string, q: { name: string; trialIds?: string; after?: number }) {
+      api.calls.push(`getSeries ${q.name} ${q.trialIds}${q.after !== undefined ? ` after=${q.after}` : ''}`);
       const ids = q.trialIds?.split(',') ?? trials.map((t) => t.id);
-      return { name: q.name, series: Object.fromEntries(ids.map((id, k) => [id, curve(k)])) };
+      return { name: q.name, series: Object.fromEntries(ids.map((id, k) => [id, curve(k, q.after ?? 0)])) };
     },
     async getTrial(id: string) {
       api.calls.push(`getTrial ${id}`);
@@ -109,6 +112,9 @@ export function fakeApi(): DashboardApi & { calls: string[]; aliases: Alias[] } 
       return { aliases: api.aliases };
     },
     sampleUrl: (id: string, ext: string) => `/api/samples/${id}.${ext}`,
+    grow() {
+      epochs++;
+    },
   };
   return api;
 }

@@ -16,7 +16,7 @@ type SeriesCache = Record<string, Record<string, Point[]>>;
 const POLL_MS = 3000;
 const DEFAULT_SELECTED = 5;
 
-export function SweepPage({ sweepId }: { sweepId: string }) {
+export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; pollMs?: number }) {
   const { api, aliases } = useDashboard();
   const [sweep, setSweep] = useState<SweepDetail | null>(null);
   const [trials, setTrials] = useState<Trial[]>([]);
@@ -119,7 +119,7 @@ export function SweepPage({ sweepId }: { sweepId: string }) {
       setError(err);
     }
   }, [api, sweepId, loadTrials, metric, selectedIds, series]);
-  usePolling(poll, POLL_MS, sweep?.status === 'running');
+  usePolling(poll, pollMs, sweep?.status === 'running');
 
   const colorOf = useCallback((id: string) => (selected?.has(id) ? PALETTE[selectedIds.indexOf(id) % PALETTE.length] : undefined), [selected, selectedIds]);
   const curves: Curve[] = useMemo(() => {
