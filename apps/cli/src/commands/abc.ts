@@ -48,10 +48,14 @@ export function registerAbcCommands(program: Command): void {
         say(false, table(['file', 'tunes', 'with errors', 'bar-length', 'errors', 'warnings'], rows));
         say(
           false,
-          `total: ${summary.files} file${summary.files === 1 ? '' : 's'}, ${summary.tunes} tunes, ` +
-            `${summary.tunesWithErrors} with errors, ${summary.barLengthFindings} bar-length findings`,
+          `total: ${plural(summary.files, 'file')}, ${plural(summary.tunes, 'tune')}, ` +
+            `${summary.tunesWithErrors} with errors, ${plural(summary.barLengthFindings, 'bar-length finding')}`,
         );
       }
       if (opts.strict && summary.tunesWithErrors > 0) process.exitCode = 1;
     });
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
