@@ -82,7 +82,7 @@ describe('tunelab abc check', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${bad}:6:9: error bar-length: bar 2 lasts 1/2 (4 × L:1/8) but M:6/8 needs 3/4`);
     expect(r.stdout).toMatch(/file\s+tunes\s+with errors\s+bar-length/);
-    expect(r.stdout.trim().split('\n').at(-1)).toBe('total: 2 files, 3 tunes, 1 with errors, 1 bar-length findings');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('total: 2 files, 3 tunes, 1 with errors, 1 bar-length finding');
   });
 
   it('names a file it cannot read and exits 1', () => {
