@@ -3,7 +3,7 @@
  * tfjs autograd with `tf.customGrad`. Maths and weight layout are tfjs-layers' LSTM with
  * `recurrentActivation: 'sigmoid'` (gates i, f, c, o).
  */
-import * as tf from '@tensorflow/tfjs-core';
+import { tf } from './tfjs';
 import type { FusedKernels, LstmDims } from './kernels';
 import { getKernels } from './native';
 import { timed } from './profile';

@@ -3,7 +3,7 @@
  * backing array and `tf.tensor(float32Array)` adopts the array, so kernels run zero-copy; other backends (wasm)
  * copy in and out. Kernels never write into what `f32` returns.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import { tf } from './tfjs';
 
 /** The tensor's values as a Float32Array (read-only by convention: may be the backend's own buffer). */
 export function f32(t: tf.Tensor): Float32Array {
