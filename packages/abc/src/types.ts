@@ -85,7 +85,7 @@ export type TokenKind =
   | 'ending' // a `[1` / `[2` (or `[1,3`) variant ending not attached to a bar line
   | 'spacer' // `y`, `$`, and the backquote beaming spacer
   | 'overlay' // `&`: the music after it, up to the bar line, sounds together with the music before it
-  | 'unknown'; // a character ABC does not define here (also reported as a finding)
+  | 'unknown'; // characters ABC does not define here, or letters reserved for U: symbols (each run also a finding)
 
 export interface Token {
   kind: TokenKind;
@@ -97,17 +97,18 @@ export interface Token {
   offset: number;
   /** Notes, rests, chords: the sounding duration as a fraction of a whole note, after L:, tuplets and broken rhythm. Grace notes: zero. */
   duration?: Fraction;
-  /** Notes: the pitch spelled as written (`^c'`), without length. Chords: their notes. */
+  /** Notes: the pitch spelled as written (`^c'`), without length. */
   pitch?: string;
+  /** Chords and grace groups: their notes as written, with lengths (`['C2', 'E2']`). */
   notes?: string[];
   /** Multi-bar rests `Z4`: the number of bars. */
   bars?: number;
 }
 
-/** The meter in effect. `none` for `M:none` (no bar-length check); `free` for an unparseable meter. */
+/** The meter in effect, as written (`6/8`, `C|`, `none`; empty when the tune has no M:). */
 export interface Meter {
   text: string;
-  /** Duration of a full bar as a fraction of a whole note; null for M:none. */
+  /** Duration of a full bar as a fraction of a whole note; null for M:none or no M: (no bar-length check). */
   barLength: Fraction | null;
 }
 
@@ -118,13 +119,16 @@ export interface Bar {
   /** Position of the bar's first musical token. */
   line: number;
   col: number;
-  /** Total duration of its notes, rests and chords. */
+  /** Total duration of its notes, rests and chords (a multi-bar rest `Z4` counts four bars). */
   duration: Fraction;
-  /** The full-bar duration from the M: in effect (null under M:none). */
+  /** The full-bar duration from the M: in effect where the bar starts (null under M:none or without M:). */
   expected: Fraction | null;
   /** The text of the bar line that closes it (`|`, `:|`, `||`, `|]` …) or null when the tune ends without one. */
   closedBy: string | null;
-  /** Bar-length verdict: see bars.ts for the rule (anacrusis, repeat halves, endings). */
+  /**
+   * Bar-length verdict: see bars.ts for the rule (anacrusis, repeat halves, endings). A short bar that is
+   * completed across a repeat or section line is `ok`; `short`/`long` bars each carry a `bar-length` finding.
+   */
   status: 'ok' | 'short' | 'long' | 'unchecked';
 }
 
