@@ -65,6 +65,13 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('[data-testid=tune] [data-testid=tune-notation] svg path').count()).toBeGreaterThan(20);
     expect(await page.locator('[data-testid=scores]').first().textContent()).toMatch(/valid ABC/);
 
+    // Play and stop (abcjs's synth, or plain tones when its sound font cannot be fetched offline).
+    const tune = page.locator('[data-testid=tune]').first();
+    await tune.getByRole('button', { name: '▶ play' }).click();
+    await tune.getByRole('button', { name: '■ stop' }).waitFor({ timeout: 15_000 });
+    await tune.getByRole('button', { name: '■ stop' }).click();
+    await tune.getByRole('button', { name: '▶ play' }).waitFor();
+
     // The sample downloads as ABC from the server.
     const abcHref = await page.locator('[data-testid=tune] a', { hasText: '.abc' }).first().getAttribute('href');
     const abc = await page.evaluate(async (href) => (await fetch(href!)).text(), abcHref);
