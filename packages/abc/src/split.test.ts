@@ -28,5 +28,8 @@ describe('splitTunes', () => {
     expect(parts.tunes.map((t) => t.text)).toEqual(['X:1\r\nK:C\r\nC|\r\n', 'X:2\r\nK:C\r\nD|\r\n']);
     expect(joinFile(parts)).toBe(text);
     expect(splitFile('')).toEqual({ file: '<text>', tunes: [], gaps: [''] });
+    const bom = splitFile('\uFEFFX:1\nK:C\nC|\n');
+    expect(bom.tunes.map((t) => [t.line, t.text])).toEqual([[1, 'X:1\nK:C\nC|\n']]);
+    expect(joinFile(bom)).toBe('\uFEFFX:1\nK:C\nC|\n');
   });
 });

@@ -34,6 +34,11 @@ export function splitFile(text: string, file = '<text>'): SourceFile {
   const tunes: SourceTune[] = [];
   const gaps: string[] = [];
   let gap = '';
+  // A byte-order mark belongs to the file, not to a first tune that starts on line 1.
+  if (lines[0]?.startsWith('\uFEFF')) {
+    gap = '\uFEFF';
+    lines[0] = lines[0].slice(1);
+  }
   let tune: SourceTune | null = null;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
