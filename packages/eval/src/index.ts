@@ -7,6 +7,8 @@ export { buildReference } from './reference';
 export type { ReferenceCorpus, ReferenceTune, ReferenceTuneInput } from './reference';
 export { evaluateTunes, evalMetrics } from './evaluate';
 export type { EvalOptions, EvalReport, TuneEval } from './evaluate';
+export { evaluateCheckpoint, checkpointReference } from './checkpoint';
+export type { CheckpointEvalOptions, CheckpointEvalReport } from './checkpoint';
 export { tuneNovelty, COPY_SHARE } from './novelty';
 export type { TuneNovelty } from './novelty';
 export { tuneValidity, headerProblems } from './validity';

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { splitTunes } from '@tunelab/abc';
 import type { DataConfig } from '@tunelab/config';
 import { loadCorpus, splitCorpus } from '@tunelab/dataset';
-import { buildReference, evaluateTunes, type EvalReport } from '@tunelab/eval';
-import { loadCheckpoint, sample, selectBackend } from '@tunelab/model';
+import { buildReference, checkpointReference, evaluateCheckpoint, evaluateTunes, type CheckpointEvalReport, type EvalReport } from '@tunelab/eval';
+import { loadCheckpoint, selectBackend } from '@tunelab/model';
 import { UsageError, log, printJson, say, table } from '../output';
 
 interface EvalFlags {
@@ -106,36 +106,20 @@ async function evalFile(flags: EvalFlags): Promise<EvalReport> {
 }
 
 /** `--checkpoint dir`: samples from the model against its training split (rebuilt from the checkpoint's config). */
-async function evalCheckpoint(flags: EvalFlags): Promise<EvalReport & { checkpoint: CheckpointInfo }> {
-  const n = number(flags.n, '-n', true);
+async function evalCheckpoint(flags: EvalFlags): Promise<Omit<CheckpointEvalReport, 'texts'> & { texts?: string[] }> {
+  const samples = number(flags.n, '-n', true);
   const temperature = number(flags.temperature, '--temperature');
   const seed = number(flags.seed, '--seed', true);
-  if (n < 1) throw new UsageError(`-n: expected a positive integer, but got ${n}`);
+  if (samples < 1) throw new UsageError(`-n: expected a positive integer, but got ${samples}`);
   if (!(temperature > 0)) throw new UsageError(`--temperature: expected a number > 0, but got ${temperature}`);
-  // Batch-1 sampling is latency-bound: the cpu backend (with the native fused LSTM when built), as generate does.
+  // Batch-1 sampling is latency-bound: the cpu backend (with the native fused LSTM when built), as generate uses.
   await selectBackend('cpu');
   const ckpt = await loadCheckpoint(flags.checkpoint!);
-  const data = ckpt.meta.config.data;
-  const corpus = await loadCorpus(data, { onProgress: log });
-  const train = splitCorpus(corpus, data.split).train;
-  log(`checkpoint ${ckpt.meta.runId} epoch ${ckpt.meta.epoch}: sampling ${n} tunes at temperature ${temperature}, seed ${seed}`);
-  const started = Date.now();
-  const tunes = await sample(ckpt, { n, temperature, seed, prime: 'X:' });
-  log(`sampled in ${((Date.now() - started) / 1000).toFixed(1)} s; comparing with ${train.length} training tunes of ${corpus.name}`);
-  const report = await evaluateTunes(tunes, buildReference(train), { abc2midi: flags.abc2midi, perTune: flags.perTune === true || !flags.json });
-  return {
-    checkpoint: { dir: flags.checkpoint!, runId: ckpt.meta.runId, epoch: ckpt.meta.epoch, samples: n, temperature, seed },
-    ...report,
-  };
-}
-
-interface CheckpointInfo {
-  dir: string;
-  runId: string;
-  epoch: number;
-  samples: number;
-  temperature: number;
-  seed: number;
+  const reference = await checkpointReference(ckpt, { onProgress: log });
+  log(`checkpoint ${ckpt.meta.runId} epoch ${ckpt.meta.epoch}: ${samples} samples at temperature ${temperature}, seed ${seed}, against ${reference.tunes.length} training tunes`);
+  const perTune = flags.perTune === true || !flags.json;
+  const { texts, ...report } = await evaluateCheckpoint(ckpt, { samples, temperature, seed, reference, abc2midi: flags.abc2midi, perTune });
+  return perTune ? { ...report, texts } : report;
 }
 
 const round1 = (v: number) => String(Math.round(v * 10) / 10);

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultRunConfig } from '@tunelab/config';
+import { train } from '@tunelab/model';
+import { checkpointReference, evaluateCheckpoint } from './checkpoint';
+import { evalMetrics } from './evaluate';
+
+const dir = mkdtempSync(join(tmpdir(), 'tunelab-eval-ckpt-'));
+let checkpoint: string;
+
+/** 20 made-up jigs (seeded) and a model small enough to train one epoch in well under a second. */
+beforeAll(async () => {
+  const notes = 'CDEFGABcdefg';
+  let s = 11;
+  const next = () => (s = (s * 1103515245 + 12345) >>> 0) % notes.length;
+  const tunes = Array.from({ length: 20 }, (_, i) => {
+    const bars = Array.from({ length: 8 }, () => Array.from({ length: 6 }, () => notes[next()]).join(''));
+    return `X:${i + 1}\nT:Tune ${i + 1}\nM:6/8\nL:1/8\nK:G\n${bars.slice(0, 4).join('|')}|\n${bars.slice(4).join('|')}|]\n`;
+  });
+  const corpus = join(dir, 'tiny.abc');
+  writeFileSync(corpus, tunes.join('\n'));
+  const config = defaultRunConfig();
+  config.data = { ...config.data, corpus, files: [], split: { val: 0.2, test: 0, seed: 1 } };
+  config.model = { cell: 'lstm', embedding_dim: 4, layers: [8], dropout: 0 };
+  config.train = { ...config.train, epochs: 1, batch_size: 4, seq_len: 16, checkpoint_every: 1, backend: 'cpu' };
+  const result = await train({ config, runId: 'tiny', home: dir });
+  checkpoint = result.checkpoints.at(-1)!.dir;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('evaluateCheckpoint', () => {
+  it('samples from a checkpoint and compares the samples with its training split, repeatably for a seed', async () => {
+    const reference = await checkpointReference(checkpoint);
+    expect(reference.tunes).toHaveLength(16); // 20 tunes, 20% held out
+    const opts = { samples: 3, seed: 5, maxLength: 200, abc2midi: false, reference } as const;
+    const report = await evaluateCheckpoint(checkpoint, opts);
+    expect(report.tunes).toBe(3);
+    expect(report.texts).toHaveLength(3);
+    expect(report.referenceTunes).toBe(16);
+    expect(report.checkpoint).toMatchObject({ epoch: 1, samples: 3, temperature: 1, seed: 5 });
+    expect(Object.keys(evalMetrics(report))).toEqual(expect.arrayContaining(['valid_rate', 'copied_tunes', 'novelty_lcs_p95']));
+    expect((await evaluateCheckpoint(checkpoint, opts)).texts).toEqual(report.texts);
+  });
+});
