@@ -80,6 +80,17 @@ describe('FusedLSTM layer', () => {
     expect((back.layers[0] as FusedLSTM).stateful).toBe(true);
   });
 
+  it('leaks no tensors: predict, a gradient step, and a stateful step keep tf.memory().numTensors', () => {
+    const { model } = stack(true, { stateful: true });
+    const x = tf.randomNormal([B, T, I], 0, 1, 'float32', 6);
+    tf.dispose(model.predict(x) as tf.Tensor); // builds the states once
+    const before = tf.memory().numTensors;
+    tf.dispose(model.predict(x) as tf.Tensor);
+    const { value, grads } = tf.variableGrads(() => tf.sum(model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
+    tf.dispose([value, ...Object.values(grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refuses what the fused kernel does not compute', () => {
     expect(() => fusedLstmLayer({ units: 2, recurrentActivation: 'hardSigmoid' })).toThrow(/recurrentActivation/);
     expect(() => fusedLstmLayer({ units: 2, dropout: 0.2 })).toThrow(/Dropout layer/);
