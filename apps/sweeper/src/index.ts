@@ -13,3 +13,8 @@ export {
 } from './operations';
 export { exportSweep, type ExportFormat } from './export';
 export { SweepRunner, type RunSweepOptions } from './runner';
+export { startDistributedSweep } from './operations';
+export { runAgent, type AgentOptions, type AgentReport } from './agent';
+export { coordinate, type CoordinateOptions, type CoordinateResult } from './coordinator';
+export { TrialQueue, TRIAL_QUEUE, bossSchema, type TrialJob } from './trial-queue';
+export { TrialExecutor, type ActiveTrial, type ExecutorHooks, type ExecutorOptions } from './trial-execution';

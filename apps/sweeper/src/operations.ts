@@ -1,7 +1,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { InputError, parseSweepConfig } from '@tunelab/config';
-import { openStore, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
+import { openStore, parseStoreUrl, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
 import { summarize, type TrialParams } from '@tunelab/sweep';
+import { createDistributedSweep, resumeDistributedSweep } from './distributed';
 import { createProgressView } from './progress';
 import { SweepRunner } from './runner';
 
@@ -19,6 +20,8 @@ export interface RunOptions extends StoreOptions {
   quiet?: boolean;
   signal?: AbortSignal;
   staleAfterMs?: number;
+  /** Distributed sweeps: stay as the controller until the sweep ends (else return once trials are queued). */
+  wait?: boolean;
 }
 
 /** The shape `sweep start --json` and `sweep status <id> --json` print. */
@@ -59,11 +62,47 @@ export async function startSweep(configPath: string, opts: RunOptions): Promise<
   }
 }
 
+/**
+ * Creates a distributed sweep (PostgreSQL store only): its first trials become pg-boss jobs that
+ * `tunelab sweep agent` on any machine runs. Returns at once (`{ sweepId, status: 'queued' }`), or with
+ * `wait` once the sweep has ended, with its summary.
+ */
+export async function startDistributedSweep(configPath: string, opts: RunOptions): Promise<{ sweepId: string; status: SweepRow['status']; summary?: SweepSummary }> {
+  const url = requirePostgres(opts);
+  const yaml = await readFile(configPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(`cannot read the sweep config (${err.code ?? err.message})`, configPath);
+  });
+  const config = parseSweepConfig(yaml, configPath);
+  const store = await openStoreFor(opts);
+  try {
+    const sweep = await createDistributedSweep(store, url, config, yaml, { ...controllerOptions(opts) });
+    return { sweepId: sweep.id, status: sweep.status, summary: opts.wait ? await summarizeSweep(store, sweep.id) : undefined };
+  } finally {
+    await store.close();
+  }
+}
+
+function requirePostgres(opts: StoreOptions): string {
+  if (!opts.store || parseStoreUrl(opts.store).kind !== 'postgres') {
+    throw new InputError('a distributed sweep needs a PostgreSQL store: --store postgres://…', '--store');
+  }
+  return opts.store;
+}
+
+function controllerOptions(opts: RunOptions) {
+  return { wait: opts.wait, signal: opts.signal, staleAfterMs: opts.staleAfterMs, quiet: opts.quiet };
+}
+
 /** Continues a sweep: finished trials stay finished; interrupted ones restart from their last checkpoint. */
 export async function resumeSweep(sweepId: string, opts: RunOptions): Promise<SweepSummary> {
   const store = await openStoreFor(opts);
   try {
     const sweep = await requireSweep(store, sweepId);
+    if (sweep.distributed) {
+      // Agents run the trials; this re-queues what needs it and (with wait) stays as the controller.
+      await resumeDistributedSweep(store, requirePostgres(opts), sweepId, controllerOptions(opts));
+      return await summarizeSweep(store, sweepId);
+    }
     if (sweep.status === 'cancelled') {
       // A cancelled sweep can be resumed on purpose; its cancelled trials are queued again by the runner.
       await store.updateSweepStatus(sweepId, 'running');
@@ -102,15 +141,16 @@ export async function cancelSweep(sweepId: string, opts: StoreOptions): Promise<
   }
 }
 
-/** Queues every failed trial again (attempt + 1); `sweep resume` then runs them. */
+/** Queues every failed trial again (attempt + 1); `sweep resume` then runs them (distributed: agents do). */
 export async function retryFailed(sweepId: string, opts: StoreOptions): Promise<string[]> {
   const store = await openStoreFor(opts);
   try {
-    await requireSweep(store, sweepId);
+    const sweep = await requireSweep(store, sweepId);
     const failed = await store.listTrials(sweepId, { status: 'failed' });
     for (const t of failed) {
       await store.updateTrial(t.id, { status: 'queued', attempt: t.attempt + 1, failureReason: null, appendLog: 'queued again by retry-failed' });
     }
+    if (sweep.distributed && failed.length > 0) await resumeDistributedSweep(store, requirePostgres(opts), sweepId);
     return failed.map((t) => t.id);
   } finally {
     await store.close();

@@ -3,9 +3,9 @@ import type { CheckpointRow, Store } from '@tunelab/store';
 
 /**
  * `keep_checkpoints: { best: B, last: L }`: after each new checkpoint of a trial, keep its B best (by the
- * sweep metric, falling back to val_loss) and its L latest, delete the other directories and mark their rows
- * deleted. Rows stay, so history and aliases keep their meaning; a checkpoint an alias points at is never
- * deleted.
+ * sweep metric, falling back to val_loss) and its L latest, delete the other directories (and their files in
+ * the store) and mark their rows deleted. Rows stay, so history and aliases keep their meaning; a checkpoint
+ * an alias points at is never deleted.
  */
 export async function applyRetention(
   store: Store,
@@ -13,6 +13,8 @@ export async function applyRetention(
   keep: { best: number; last: number },
   metric: { name: string; goal: 'minimize' | 'maximize' },
   protectedIds: ReadonlySet<string>,
+  /** The folder of a checkpoint on this machine (a PostgreSQL store's rows have no path). */
+  localDirOf: (c: CheckpointRow) => string | null = (c) => c.path,
 ): Promise<CheckpointRow[]> {
   const rows = (await store.listCheckpoints({ trialId })).filter((c) => c.deletedAt === null);
   const keepIds = new Set<string>(protectedIds);
@@ -29,8 +31,9 @@ export async function applyRetention(
   for (const c of rows) {
     if (keepIds.has(c.id)) continue;
     // Another row may share the directory (one epoch saved as both periodic and best).
-    const shared = rows.some((o) => o.id !== c.id && o.path === c.path && keepIds.has(o.id));
-    if (c.path && !shared) await rm(c.path, { recursive: true, force: true });
+    const dir = localDirOf(c);
+    const shared = rows.some((o) => o.id !== c.id && localDirOf(o) === dir && keepIds.has(o.id));
+    if (dir && !shared) await rm(dir, { recursive: true, force: true });
     await store.markCheckpointDeleted(c.id);
     deleted.push(c);
   }

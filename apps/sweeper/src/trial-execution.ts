@@ -1,0 +1,374 @@
+import { hostname } from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { checkpointDir, type TrainEvent } from '@tunelab/model';
+import { materializeCheckpoint, uploadCheckpointDir, type CheckpointKind, type CheckpointRow, type Store, type SweepRow, type TrialRow, type TrialStatus } from '@tunelab/store';
+import { shouldPrune, type IntermediateValue, type PruneTrial } from '@tunelab/sweep';
+import { MetricWriter } from './metric-writer';
+import type { ProgressView, TrialProgress } from './progress';
+import { applyRetention } from './retention';
+import type { TrialOutcome, TrialTask } from './task';
+
+/**
+ * Why this process stopped a trial: pruned, cancelled (Ctrl-C, `sweep cancel`), stale (its worker hung and
+ * was terminated), requeue (an agent leaving hands it back), lost (another process took it over: write nothing).
+ */
+export type StopKind = 'pruned' | 'cancelled' | 'stale' | 'requeue' | 'lost';
+
+export interface ActiveTrial {
+  row: TrialRow;
+  sweep: SweepRow;
+  slot: number;
+  worker: string;
+  sendAbort: (reason: string) => void;
+  terminate: AbortController;
+  stopAs: { status: StopKind; reason: string } | null;
+  progress: TrialProgress;
+  lastSeen: number;
+  lastBatchAt: number | null;
+  bestValue: number | null;
+  bestStep: number | null;
+  bestCheckpointId: string | null;
+  /** This trial's sweep metric by epoch, the earlier attempts' included (pruning compares whole series). */
+  intermediate: IntermediateValue[];
+  logBuffer: string[];
+  finished: Promise<void>;
+}
+
+export interface ExecutorHooks {
+  /** The sweep's trials as the early-termination rule sees them, this trial's latest report included. */
+  pruneHistory(trial: ActiveTrial): Promise<PruneTrial[]> | PruneTrial[];
+  /** A trial ended its run here; `row` is its row now (null when the lease was lost). */
+  ended?(trial: ActiveTrial, row: TrialRow | null): Promise<void> | void;
+  /** Something worth redrawing the progress view for. */
+  changed?(): void;
+}
+
+export interface ExecutorOptions {
+  store: Store;
+  home: string;
+  /** Worker threads = trials at once in this process. */
+  parallel: number;
+  view: ProgressView;
+  hooks: ExecutorHooks;
+  /** A trial whose worker says nothing for this long is stale: its thread is terminated. */
+  staleAfterMs: number;
+  /** V8 heap limit per worker thread (piscina resourceLimits). */
+  workerMemoryMb?: number;
+  /** How long an idle worker thread lives (ms); a thread that lives on skips tfjs's start-up for the next trial. */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * The execution of trials in this process's piscina pool, shared by the local runner and the distributed
+ * agent: leasing a trial (compare-and-set on its status), resuming it from its last stored checkpoint
+ * (downloaded from the store when the folder is not on this machine), streaming the worker's events into
+ * the store (metrics in batched transactions, best value, checkpoint rows, files and retention), pruning
+ * through @tunelab/sweep, heartbeats, hung workers and the trial's final status.
+ */
+export class TrialExecutor {
+  readonly active = new Map<string, ActiveTrial>();
+  readonly metrics: MetricWriter;
+  private readonly store: Store;
+  private readonly pool: Piscina;
+  private readonly freeSlots: number[] = [];
+  /** Set by stopAll: a failed trial is not queued for a retry while this process is stopping. */
+  stopping = false;
+
+  constructor(private readonly opts: ExecutorOptions) {
+    this.store = opts.store;
+    this.metrics = new MetricWriter(opts.store);
+    const parallel = Math.max(1, opts.parallel);
+    for (let s = parallel - 1; s >= 0; s--) this.freeSlots.push(s);
+    this.pool = new Piscina({
+      filename: new URL('./worker-boot.mjs', import.meta.url).href,
+      minThreads: 0,
+      maxThreads: parallel,
+      idleTimeout: opts.idleTimeoutMs ?? 1_000,
+      concurrentTasksPerWorker: 1,
+      resourceLimits: opts.workerMemoryMb ? { maxOldGenerationSizeMb: opts.workerMemoryMb } : undefined,
+    });
+  }
+
+  get free(): number {
+    return this.freeSlots.length;
+  }
+
+  /**
+   * Leases the trial (only while its status is one of `expect`) and starts it in a free slot.
+   * Null when another process took it first or no slot is free.
+   */
+  async start(row: TrialRow, sweep: SweepRow, expect: readonly TrialStatus[]): Promise<ActiveTrial | null> {
+    if (this.freeSlots.length === 0 || this.active.has(row.id)) return null;
+    const slot = this.freeSlots.pop()!;
+    const worker = `${hostname()}:${process.pid}:w${slot}`;
+    let leased: TrialRow | null;
+    try {
+      leased = await this.store.updateTrial(
+        row.id,
+        { status: 'running', worker, heartbeatAt: Date.now(), appendLog: `attempt ${row.attempt}: starting on ${worker}` },
+        { expectStatus: expect },
+      );
+    } catch (err) {
+      this.freeSlots.push(slot);
+      throw err;
+    }
+    if (!leased) {
+      this.freeSlots.push(slot);
+      return null;
+    }
+    const { port1, port2 } = new MessageChannel();
+    const trial: ActiveTrial = {
+      row: leased,
+      sweep,
+      slot,
+      worker,
+      sendAbort: (reason) => port1.postMessage({ type: 'abort', reason }),
+      terminate: new AbortController(),
+      stopAs: null,
+      progress: { trialId: row.id, label: labelOf(row.params), epoch: 0, epochs: row.config.train.epochs, batch: 0, batches: 0, loss: null, charsPerSec: null, metric: null, epochsDone: 0 },
+      lastSeen: Date.now(),
+      lastBatchAt: null,
+      bestValue: leased.bestValue,
+      bestStep: leased.bestStep,
+      bestCheckpointId: leased.bestCheckpointId,
+      intermediate: [],
+      logBuffer: [],
+      finished: Promise.resolve(),
+    };
+    this.active.set(row.id, trial);
+    let outcome: TrialOutcome | null = null;
+    // Events are handled one at a time, in order, so store writes for a trial never interleave.
+    let chain = Promise.resolve();
+    const launch = async (): Promise<void> => {
+      const metric = sweep.config.metric.name;
+      const earlier = await this.store.getMetrics(row.id, { names: [metric] });
+      trial.intermediate = (earlier[metric] ?? []).map((p) => ({ step: p.step, value: p.value }));
+      const resumeFrom = await this.resumePoint(row.id);
+      if (resumeFrom) await this.store.updateTrial(row.id, { appendLog: `attempt ${row.attempt}: resuming from ${resumeFrom}` });
+      const task: TrialTask = { trialId: row.id, runId: row.id, config: row.config, home: this.opts.home, resumeFrom, port: port2 };
+      const ended = new Promise<void>((resolve) => {
+        port1.on('message', (message: TrainEvent | TrialOutcome) => {
+          trial.lastSeen = Date.now();
+          if (message.type === 'end') {
+            outcome = message;
+            resolve();
+            return;
+          }
+          chain = chain.then(() => this.onEvent(trial, message)).catch((err) => this.noteError(trial, err));
+        });
+        port1.on('close', () => resolve());
+      });
+      const run = this.pool.run(task, { transferList: [port2], signal: trial.terminate.signal }).catch((err: Error) => {
+        // The worker thread died (out of memory, a native crash) or was terminated as stale.
+        outcome ??= { type: 'end', outcome: 'failed', error: `worker died: ${err?.message ?? err}` };
+      });
+      await Promise.all([ended, run]);
+    };
+    trial.finished = launch()
+      .catch((err: Error) => {
+        outcome ??= { type: 'end', outcome: 'failed', error: `could not start: ${err?.message ?? err}` };
+      })
+      .then(() => chain)
+      .then(() => this.onEnd(trial, outcome ?? { type: 'end', outcome: 'failed', error: 'worker ended without a result' }))
+      .catch((err) => this.noteError(trial, err))
+      .finally(() => {
+        port1.close();
+        this.active.delete(row.id);
+        this.freeSlots.push(slot);
+        this.opts.hooks.changed?.();
+      });
+    this.opts.hooks.changed?.();
+    return trial;
+  }
+
+  /** Stops one trial through its AbortSignal (the trainer stops within a batch). */
+  stop(trial: ActiveTrial, status: StopKind, reason: string): void {
+    if (trial.stopAs) return;
+    trial.stopAs = { status, reason };
+    trial.sendAbort(reason);
+  }
+
+  /** Stops every running trial as `status` (Ctrl-C: cancelled; an agent leaving: requeue). */
+  stopAll(status: StopKind, reason: string): void {
+    this.stopping = true;
+    for (const t of this.active.values()) this.stop(t, status, reason);
+  }
+
+  /**
+   * One heartbeat round: renews each running trial's lease; a worker silent for staleAfterMs is terminated
+   * (the trial becomes stale and runs again); a trial whose lease another process took is stopped quietly.
+   */
+  async beat(now = Date.now()): Promise<void> {
+    for (const t of this.active.values()) {
+      if (t.stopAs?.status === 'stale') continue;
+      if (now - t.lastSeen > this.opts.staleAfterMs) {
+        t.stopAs = { status: 'stale', reason: `no word from the worker for ${Math.round((now - t.lastSeen) / 1000)} s` };
+        t.terminate.abort();
+      } else if (!t.stopAs || t.stopAs.status !== 'lost') {
+        if (!(await this.store.heartbeat(t.row.id, t.worker, now))) this.stop(t, 'lost', 'another process holds the trial now');
+      }
+    }
+  }
+
+  /** Waits for every running trial to end, then closes the pool. */
+  async close(): Promise<void> {
+    await Promise.all([...this.active.values()].map((t) => t.finished));
+    await this.metrics.flush();
+    await this.pool.destroy();
+  }
+
+  /**
+   * The newest stored checkpoint of the trial as a local folder: its own folder when it is on this machine,
+   * else downloaded from the store into `<home>/checkpoints/<trial>/epoch-<n>/`. A checkpoint whose files
+   * cannot be had (a process killed between its row and its files) gives way to the one before it.
+   */
+  private async resumePoint(trialId: string): Promise<string | null> {
+    const rows = (await this.store.listCheckpoints({ trialId })).sort((a, b) => b.epoch - a.epoch);
+    for (const c of rows) {
+      try {
+        return await materializeCheckpoint(this.store, c.id, this.localDir(c));
+      } catch {
+        // not on this machine and not in the store: try an older one
+      }
+    }
+    return null;
+  }
+
+  private localDir(c: Pick<CheckpointRow, 'trialId' | 'epoch' | 'path'>): string {
+    return c.path ?? checkpointDir(this.opts.home, c.trialId, c.epoch);
+  }
+
+  private async onEvent(trial: ActiveTrial, event: TrainEvent): Promise<void> {
+    const p = trial.progress;
+    switch (event.type) {
+      case 'start':
+        p.batches = event.batchesPerEpoch;
+        p.epoch = event.startEpoch;
+        trial.logBuffer.push(`engine ${event.engine.name} (${event.engine.reason}); ${event.params.toLocaleString('en-US')} parameters; ${event.batchesPerEpoch} batches/epoch`);
+        break;
+      case 'batch':
+        p.epoch = event.epoch;
+        p.batch = event.batch + 1;
+        p.loss = event.loss;
+        {
+          // Throughput from the batch rhythm, smoothed: the trainer reports it per epoch only.
+          const now = Date.now();
+          const chars = trial.row.config.train.batch_size * trial.row.config.train.seq_len;
+          if (trial.lastBatchAt !== null && now > trial.lastBatchAt) {
+            const rate = (chars * 1000) / (now - trial.lastBatchAt);
+            p.charsPerSec = p.charsPerSec === null ? rate : 0.8 * p.charsPerSec + 0.2 * rate;
+          }
+          trial.lastBatchAt = now;
+        }
+        break;
+      case 'epoch':
+        await this.onEpoch(trial, event.epoch, event.metrics);
+        break;
+      case 'checkpoint':
+        await this.onCheckpoint(trial, event.epoch, event.dir, event.kinds, event.metrics);
+        break;
+      case 'log':
+        trial.logBuffer.push(event.line);
+        break;
+    }
+    this.opts.hooks.changed?.();
+  }
+
+  private async onEpoch(trial: ActiveTrial, epoch: number, metrics: Record<string, number>): Promise<void> {
+    const now = Date.now();
+    this.metrics.add(Object.entries(metrics).map(([name, value]) => ({ trialId: trial.row.id, name, step: epoch, value, time: now })));
+    const p = trial.progress;
+    p.epoch = epoch;
+    p.batch = p.batches;
+    p.epochsDone = epoch;
+    if (metrics.chars_per_sec !== undefined) p.charsPerSec = metrics.chars_per_sec;
+    const { name, goal } = trial.sweep.config.metric;
+    const value = metrics[name];
+    trial.logBuffer.push(`epoch ${epoch}: ${Object.entries(metrics).map(([k, v]) => `${k} ${round(v)}`).join(', ')}`);
+    if (value === undefined) return;
+    p.metric = value;
+    trial.intermediate = [...trial.intermediate.filter((iv) => iv.step !== epoch), { step: epoch, value }];
+    const better = trial.bestValue === null || !Number.isFinite(trial.bestValue) || (goal === 'minimize' ? value < trial.bestValue : value > trial.bestValue);
+    if (better && Number.isFinite(value)) {
+      trial.bestValue = value;
+      trial.bestStep = epoch;
+      await this.store.updateTrial(trial.row.id, { bestValue: value, bestStep: epoch });
+    }
+    if (trial.stopAs || epoch >= trial.row.config.train.epochs) return;
+    const decision = shouldPrune(trial.sweep.config.early_terminate, goal, trial.row.id, epoch, await this.opts.hooks.pruneHistory(trial));
+    if (decision.prune) this.stop(trial, 'pruned', decision.reason);
+  }
+
+  private async onCheckpoint(trial: ActiveTrial, epoch: number, dir: string, kinds: CheckpointKind[], metrics: Record<string, number>): Promise<void> {
+    // The metrics of every epoch up to this one must be durable before the checkpoint is: a process killed
+    // right after would resume from this checkpoint and never report those epochs again.
+    await this.metrics.flush();
+    // One row per directory; its kind says the most important reason it was written.
+    const kind: CheckpointKind = kinds.includes('best') ? 'best' : kinds.includes('last') ? 'last' : 'periodic';
+    // A store without a checkpoint folder (PostgreSQL) keeps the files itself: the row has no path, and any
+    // machine (another agent, the dashboard) materializes the folder from the store.
+    const inStore = this.store.info.checkpointDir === null;
+    const row = await this.store.addCheckpoint({ trialId: trial.row.id, epoch, kind, path: inStore ? null : dir, metrics });
+    if (inStore) await uploadCheckpointDir(this.store, row.id, dir);
+    if (kind === 'best') {
+      trial.bestCheckpointId = row.id;
+      await this.store.updateTrial(trial.row.id, { bestCheckpointId: row.id });
+    }
+    const aliases = await this.store.listAliases();
+    const protectedIds = new Set([...aliases.map((a) => a.checkpointId), ...(trial.bestCheckpointId ? [trial.bestCheckpointId] : [])]);
+    await applyRetention(this.store, trial.row.id, trial.sweep.config.keep_checkpoints, trial.sweep.config.metric, protectedIds, (c) => this.localDir(c));
+  }
+
+  private async onEnd(trial: ActiveTrial, outcome: TrialOutcome): Promise<void> {
+    await this.metrics.flush();
+    const appendLog = [...trial.logBuffer.splice(0)].join('\n');
+    const id = trial.row.id;
+    const { config } = trial.sweep;
+    // Every final write is a compare-and-set on `running`: a trial another process marked stale is its now.
+    const write = (patch: Parameters<Store['updateTrial']>[1]) => this.store.updateTrial(id, patch, { expectStatus: ['running'] });
+    let row: TrialRow | null;
+    let note: string;
+    if (trial.stopAs?.status === 'lost') {
+      row = null;
+      note = `■ ${id} left: ${trial.stopAs.reason}`;
+    } else if (outcome.outcome === 'completed') {
+      row = await write({ status: 'completed', appendLog: `${appendLog}\ncompleted after ${outcome.epochs} epochs` });
+      note = `✓ ${id} completed  best ${config.metric.name} ${round(trial.bestValue)} at epoch ${trial.bestStep ?? '–'}`;
+    } else if (outcome.outcome === 'aborted' || trial.stopAs) {
+      const stop = trial.stopAs ?? { status: 'cancelled' as const, reason: outcome.outcome === 'aborted' ? outcome.reason : 'stopped' };
+      const status: TrialStatus = stop.status === 'requeue' ? 'queued' : (stop.status as Exclude<StopKind, 'requeue' | 'lost'>);
+      row = await write({ status, pruneReason: status === 'pruned' ? stop.reason : undefined, appendLog: `${appendLog}\n${stop.status}: ${stop.reason}` });
+      note = `${status === 'pruned' ? '✂' : '■'} ${id} ${stop.status}: ${stop.reason}`;
+    } else {
+      const retry = trial.row.attempt < config.retries && !this.stopping;
+      row = await write({
+        status: 'failed',
+        failureReason: outcome.error,
+        appendLog: `${appendLog}\nfailed: ${outcome.error}${outcome.stack ? `\n${outcome.stack}` : ''}`,
+      });
+      if (row && retry) {
+        row = await this.store.updateTrial(id, { status: 'queued', attempt: trial.row.attempt + 1, appendLog: `retry ${trial.row.attempt + 1} of ${config.retries}` });
+      }
+      note = `✗ ${id} failed: ${outcome.error}${retry ? ' (will retry)' : ''}`;
+    }
+    if (row === null && trial.stopAs?.status !== 'lost') note = `■ ${id} left: another process holds the trial now`;
+    this.opts.view.note(note);
+    await this.opts.hooks.ended?.(trial, row);
+  }
+
+  private noteError(trial: ActiveTrial, err: unknown): void {
+    this.opts.view.note(`! ${trial.row.id}: ${(err as Error)?.message ?? err}`);
+  }
+}
+
+export function labelOf(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k.split('.').pop()}=${typeof v === 'number' ? round(v) : JSON.stringify(v)}`)
+    .join(' ');
+}
+
+export function round(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '–';
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+}
