@@ -13,6 +13,46 @@ namespace tl {
 
 namespace {
 
+// The elementwise parts run once per (step, row) over U units: AVX2 clones where the CPU has it (ifunc
+// dispatch), baseline SSE2 otherwise.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define TL_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define TL_CLONES
+#endif
+
+// c = f c + i g; tc = c (tanh applied by the caller).
+TL_CLONES void cell_update(int U, const float* ig, const float* fg, const float* gg, float* c, float* tc) {
+  for (int j = 0; j < U; ++j) {
+    c[j] = fg[j] * c[j] + ig[j] * gg[j];
+    tc[j] = c[j];
+  }
+}
+
+TL_CLONES void hidden_out(int U, const float* og, const float* tc, float* y) {
+  for (int j = 0; j < U; ++j) y[j] = og[j] * tc[j];
+}
+
+// Gate gradients of one row at one step. gz: activated gates (i, f, g, o); tc = tanh(c_t); dy: upstream
+// gradient of h_t; dh, dc: carried gradients (dc is replaced by the one for c_{t-1}); dz: written.
+TL_CLONES void gate_grads(int U, const float* gz, const float* tc, const float* cprev, const float* dy,
+                          const float* dh, float* dc, float* dz) {
+  const float* ig = gz;
+  const float* fg = gz + U;
+  const float* gg = gz + 2 * U;
+  const float* og = gz + 3 * U;
+  for (int j = 0; j < U; ++j) {
+    float dhj = dh[j] + dy[j];
+    float o = og[j], i = ig[j], f = fg[j], g = gg[j], tcj = tc[j];
+    float dcj = dc[j] + dhj * o * (1.0f - tcj * tcj);
+    dz[j] = dcj * g * i * (1.0f - i);
+    dz[U + j] = dcj * cprev[j] * f * (1.0f - f);
+    dz[2 * U + j] = dcj * i * (1.0f - g * g);
+    dz[3 * U + j] = dhj * tcj * o * (1.0f - o);
+    dc[j] = dcj * f;
+  }
+}
+
 // The sequential part of the forward: z [B, T, 4U] holds the input projection of every step (no bias) and
 // becomes the activated gates.
 void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const float* Uk, const float* b,
@@ -51,13 +91,10 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
       const float* gg = zr + 2 * U;
       const float* og = zr + 3 * U;
       float* cr = c.data() + static_cast<ptrdiff_t>(bi) * U;
-      for (int j = 0; j < U; ++j) {
-        cr[j] = fg[j] * cr[j] + ig[j] * gg[j];
-        tc[j] = cr[j];
-      }
+      cell_update(U, ig, fg, gg, cr, tc.data());
       vtanh(tc.data(), U);
       float* yr = ys + bi * yrow + static_cast<ptrdiff_t>(t) * U;
-      for (int j = 0; j < U; ++j) yr[j] = og[j] * tc[j];
+      hidden_out(U, og, tc.data(), yr);
       if (cs != nullptr) std::memcpy(cs + bi * yrow + static_cast<ptrdiff_t>(t) * U, cr, sizeof(float) * U);
     }
   }
@@ -84,15 +121,11 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
   // dh_{t-1} = dz_t U^T: B operand is U^T [4U, U], a view of Uk with swapped strides.
   PackedB ut;
   pack_b(MatView{Uk, 1, G}, G, U, ut);
-  std::vector<float> tc(U);
+  std::vector<float> tc(U), zeros(U, 0.0f);
   for (int t = T - 1; t >= 0; --t) {
     for (int bi = 0; bi < B; ++bi) {
       const ptrdiff_t yoff = bi * yrow + static_cast<ptrdiff_t>(t) * U;
       const float* gz = gates + bi * zrow + static_cast<ptrdiff_t>(t) * G;
-      const float* ig = gz;
-      const float* fg = gz + U;
-      const float* gg = gz + 2 * U;
-      const float* og = gz + 3 * U;
       const float* cr = cs + yoff;
       const float* cprev = t > 0 ? cs + yoff - U : c0 + static_cast<ptrdiff_t>(bi) * U;
       float* dhr = dh.data() + static_cast<ptrdiff_t>(bi) * U;
@@ -100,17 +133,8 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
       float* dzr = dz.data() + bi * zrow + static_cast<ptrdiff_t>(t) * G;
       std::memcpy(tc.data(), cr, sizeof(float) * U);
       vtanh(tc.data(), U);
-      const float* dyr = dys != nullptr ? dys + yoff : nullptr;
-      for (int j = 0; j < U; ++j) {
-        float dhj = dhr[j] + (dyr != nullptr ? dyr[j] : 0.0f);
-        float o = og[j], i = ig[j], f = fg[j], g = gg[j], tcj = tc[j];
-        float dcj = dcr[j] + dhj * o * (1.0f - tcj * tcj);
-        dzr[j] = dcj * g * i * (1.0f - i);
-        dzr[U + j] = dcj * cprev[j] * f * (1.0f - f);
-        dzr[2 * U + j] = dcj * i * (1.0f - g * g);
-        dzr[3 * U + j] = dhj * tcj * o * (1.0f - o);
-        dcr[j] = dcj * f;
-      }
+      const float* dyr = dys != nullptr ? dys + yoff : zeros.data();
+      gate_grads(U, gz, tc.data(), cprev, dyr, dhr, dcr, dzr);
     }
     sgemm_packed(B, MatView{dz.data() + static_cast<ptrdiff_t>(t) * G, zrow, 1}, ut, 0.0f, dh.data(), U);
   }

@@ -8,6 +8,12 @@
 
 namespace tl {
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define TL_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define TL_CLONES
+#endif
+
 double dense_softmax_ce_forward(int N, int H, int C, const float* x, const float* kernel, const float* bias,
                                 const int32_t* labels, float* probs, float* losses) {
   sgemm(N, C, H, MatView{x, H, 1}, MatView{kernel, C, 1}, 0.0f, probs, C);
@@ -51,7 +57,7 @@ void dense_softmax_ce_backward(int N, int H, int C, const float* x, const float*
   }
 }
 
-void adam_step(int n, const float* p, const float* g, float* m, float* v, float* p_out, float lr, float b1,
+TL_CLONES void adam_step(int n, const float* p, const float* g, float* m, float* v, float* p_out, float lr, float b1,
                float b2, float eps, float one_minus_acc_b1, float one_minus_acc_b2, float gscale) {
   const float c1 = 1.0f - b1, c2 = 1.0f - b2;
   const float inv1 = 1.0f / one_minus_acc_b1, inv2 = 1.0f / one_minus_acc_b2;
@@ -65,7 +71,7 @@ void adam_step(int n, const float* p, const float* g, float* m, float* v, float*
   }
 }
 
-void dropout_mask(int n, uint32_t seed, float rate, float* mask) {
+TL_CLONES void dropout_mask(int n, uint32_t seed, float rate, float* mask) {
   const double keep = 1.0 - rate;
   const uint32_t threshold = static_cast<uint32_t>(keep * 16777216.0);
   const float scale = static_cast<float>(1.0 / keep);
@@ -80,7 +86,7 @@ void dropout_mask(int n, uint32_t seed, float rate, float* mask) {
   }
 }
 
-void multiply(int n, const float* a, const float* b, float* out) {
+TL_CLONES void multiply(int n, const float* a, const float* b, float* out) {
   for (int i = 0; i < n; ++i) out[i] = a[i] * b[i];
 }
 
