@@ -22,21 +22,23 @@ namespace {
 #endif
 
 // c = f c + i g; tc = c (tanh applied by the caller).
-TL_CLONES void cell_update(int U, const float* ig, const float* fg, const float* gg, float* c, float* tc) {
+TL_CLONES void cell_update(int U, const float* __restrict ig, const float* __restrict fg,
+                           const float* __restrict gg, float* __restrict c, float* __restrict tc) {
   for (int j = 0; j < U; ++j) {
     c[j] = fg[j] * c[j] + ig[j] * gg[j];
     tc[j] = c[j];
   }
 }
 
-TL_CLONES void hidden_out(int U, const float* og, const float* tc, float* y) {
+TL_CLONES void hidden_out(int U, const float* __restrict og, const float* __restrict tc, float* __restrict y) {
   for (int j = 0; j < U; ++j) y[j] = og[j] * tc[j];
 }
 
 // Gate gradients of one row at one step. gz: activated gates (i, f, g, o); tc = tanh(c_t); dy: upstream
 // gradient of h_t; dh, dc: carried gradients (dc is replaced by the one for c_{t-1}); dz: written.
-TL_CLONES void gate_grads(int U, const float* gz, const float* tc, const float* cprev, const float* dy,
-                          const float* dh, float* dc, float* dz) {
+TL_CLONES void gate_grads(int U, const float* __restrict gz, const float* __restrict tc,
+                          const float* __restrict cprev, const float* __restrict dy, const float* __restrict dh,
+                          float* __restrict dc, float* __restrict dz) {
   const float* ig = gz;
   const float* fg = gz + U;
   const float* gg = gz + 2 * U;
