@@ -53,8 +53,15 @@ export async function buildUi(opts: BuildUiOptions = {}): Promise<boolean> {
     build: { outDir: tmp, emptyOutDir: true, chunkSizeWarningLimit: 2000, sourcemap: false },
   });
   const old = `${outDir}.old-${process.pid}`;
-  if (existsSync(outDir)) renameSync(outDir, old);
-  renameSync(tmp, outDir);
-  rmSync(old, { recursive: true, force: true });
+  try {
+    if (existsSync(outDir)) renameSync(outDir, old);
+    renameSync(tmp, outDir);
+  } catch (err) {
+    // Another process built and swapped at the same moment: its build is as good as ours.
+    if (!existsSync(join(outDir, 'index.html'))) throw err;
+  } finally {
+    rmSync(old, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
+  }
   return true;
 }
