@@ -52,6 +52,9 @@ export function registerEvalCommands(program: Command): void {
     .option('--per-tune', 'include one entry per tune in the JSON report')
     .option('--json', 'print one JSON document on stdout')
     .action(async (flags: EvalFlags) => {
+      if (flags.checkpoint && (flags.tunes || flags.split || flags.corpus)) {
+        throw new UsageError('eval: --checkpoint compares samples with its own training split; drop --tunes, --split and --corpus');
+      }
       const report = flags.checkpoint ? await evalCheckpoint(flags) : await evalFile(flags);
       if (flags.json) printJson(report);
       else printReport(report, flags);
@@ -83,26 +86,28 @@ async function evalFile(flags: EvalFlags): Promise<EvalReport> {
     vocabulary: 'char',
     split: { val: number(flags.val, '--val'), test: number(flags.test, '--test'), seed: number(flags.splitSeed, '--split-seed', true) },
   };
+  // The tunes file first: a typo there should not cost a corpus load.
+  const given = flags.tunes ? await readTunes(flags.tunes) : null;
   const corpus = await loadCorpus(data, { onProgress: log });
   const needSplit = which === 'train' || flags.split !== undefined;
   const split = needSplit ? splitCorpus(corpus, data.split) : null;
   const reference = buildReference(which === 'train' ? split!.train : corpus.tunes);
-  let tunes: string[];
-  if (flags.tunes) {
-    let text: string;
-    try {
-      text = await readFile(flags.tunes, 'utf8');
-    } catch (err) {
-      throw new UsageError(`--tunes: cannot read ${flags.tunes}: ${(err as Error).message}`);
-    }
-    tunes = splitTunes(text, flags.tunes).map((t) => t.text);
-    if (tunes.length === 0) throw new UsageError(`--tunes: ${flags.tunes} holds no tune (expected tunes that start with an X: line)`);
-  } else {
-    tunes = split![flags.split as 'train' | 'val' | 'test'].map((t) => t.text);
-    if (tunes.length === 0) throw new UsageError(`--split ${flags.split}: that part is empty (set --${flags.split} above 0)`);
-  }
+  const tunes = given ?? split![flags.split as 'train' | 'val' | 'test'].map((t) => t.text);
+  if (tunes.length === 0) throw new UsageError(`--split ${flags.split}: that part is empty (set --${flags.split} above 0)`);
   log(`eval: ${tunes.length} tunes against ${reference.tunes.length} reference tunes of ${corpus.name}${which === 'train' ? ' (training split)' : ''}`);
   return evaluateTunes(tunes, reference, { abc2midi: flags.abc2midi, perTune: flags.perTune === true || !flags.json });
+}
+
+async function readTunes(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--tunes: cannot read ${file}: ${(err as Error).message}`);
+  }
+  const tunes = splitTunes(text, file).map((t) => t.text);
+  if (tunes.length === 0) throw new UsageError(`--tunes: ${file} holds no tune (expected tunes that start with an X: line)`);
+  return tunes;
 }
 
 /** `--checkpoint dir`: samples from the model against its training split (rebuilt from the checkpoint's config). */
