@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseFile } from './parse';
+import { parseFile, type ParsedFile } from './parse';
 import { formatFile, formatTune } from './format';
 import { checkText } from './check';
 import { abcTokens } from './vocab';
@@ -16,6 +16,17 @@ function abcFiles(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.abc')).sort().map((f) => join(dir, f)) : [];
 }
 
+/** Each file is read and parsed once for all the tests below. */
+const parsedFiles = new Map<string, { text: string; parsed: ParsedFile }>();
+function load(path: string) {
+  let entry = parsedFiles.get(path);
+  if (!entry) {
+    const text = readFileSync(path, 'utf8');
+    parsedFiles.set(path, (entry = { text, parsed: parseFile(text, path) }));
+  }
+  return entry;
+}
+
 describe.skipIf(!present)('the Nottingham Music Database', () => {
   const cleaned = abcFiles(DATA);
   const original = abcFiles(join(DATA, 'original'));
@@ -23,21 +34,20 @@ describe.skipIf(!present)('the Nottingham Music Database', () => {
   it('formats every file back byte for byte, cleaned and original', () => {
     expect(cleaned.length).toBe(14);
     for (const path of [...cleaned, ...original]) {
-      const text = readFileSync(path, 'utf8');
-      const parsed = parseFile(text, path);
+      const { text, parsed } = load(path);
       expect(formatFile(parsed), path).toBe(text);
       for (const t of parsed.tunes) expect(formatTune(t)).toBe(t.source.text);
     }
   });
 
   it('holds 1,034 tunes across the cleaned files (1,037 in the originals)', () => {
-    const count = (paths: string[]) => paths.reduce((n, p) => n + parseFile(readFileSync(p, 'utf8'), p).tunes.length, 0);
+    const count = (paths: string[]) => paths.reduce((n, p) => n + load(p).parsed.tunes.length, 0);
     expect(count(cleaned)).toBe(1034);
     if (original.length > 0) expect(count(original)).toBe(1037);
   });
 
   it('parses all 1,034 tunes fast and finds most of them clean', () => {
-    const texts = cleaned.map((p) => [p, readFileSync(p, 'utf8')] as const);
+    const texts = cleaned.map((p) => [p, load(p).text] as const);
     const start = performance.now();
     const checks = texts.map(([p, t]) => checkText(t, p));
     const ms = performance.now() - start;
@@ -50,7 +60,7 @@ describe.skipIf(!present)('the Nottingham Music Database', () => {
   });
 
   it('gives every jig header field a value and every jig a key and a 6/8 bar', () => {
-    const { tunes } = parseFile(readFileSync(join(DATA, 'jigs.abc'), 'utf8'), 'jigs.abc');
+    const { tunes } = load(join(DATA, 'jigs.abc')).parsed;
     expect(tunes).toHaveLength(340);
     expect(tunes.every((t) => t.key !== null && t.number !== null)).toBe(true);
     const sixEight = tunes.filter((t) => t.bars.some((b) => b.expected?.num === 3 && b.expected.den === 4));
@@ -58,7 +68,7 @@ describe.skipIf(!present)('the Nottingham Music Database', () => {
   });
 
   it('cuts every jig into ABC tokens that join back to the tune', () => {
-    const { tunes } = parseFile(readFileSync(join(DATA, 'jigs.abc'), 'utf8'), 'jigs.abc');
+    const { tunes } = load(join(DATA, 'jigs.abc')).parsed;
     const vocab = new Set<string>();
     for (const t of tunes) {
       const tokens = abcTokens(t.source.text);
