@@ -4,6 +4,7 @@
  * Here one kernel draws the mask from a hash of (seed, index) and one multiplies; the gradient is one multiply.
  */
 import { tf, tfl } from './tfjs';
+import { giveBuffer, takeBuffer } from './buffer-pool';
 import { getKernels } from './native';
 import { timed } from './profile';
 import { f32 } from './tensor-data';
@@ -27,18 +28,23 @@ export function fusedDropout(x: tf.Tensor, rate: number, state: { s: number }): 
   if (!(rate >= 0 && rate < 1)) throw new Error(`Expected dropout rate in [0, 1), but got ${rate}`);
   const kernels = getKernels();
   const n = x.size;
-  const mask = new Float32Array(n);
   const seed = nextSeed(state);
   const op = tf.customGrad((...args: unknown[]) => {
     const xs = f32(args[0] as tf.Tensor);
     const out = new Float32Array(n);
+    let mask: Float32Array | undefined = takeBuffer(n); // fully written by dropoutMask
+    const m = mask;
     timed('dropout.forward', () => {
-      kernels.dropoutMask(seed, rate, mask);
-      kernels.multiply(xs, mask, out);
+      kernels.dropoutMask(seed, rate, m);
+      kernels.multiply(xs, m, out);
     });
     const gradFunc = (dy: tf.Tensor): tf.Tensor => {
+      if (!mask) throw new Error('fusedDropout: a second gradient through the same forward is not supported');
       const dx = new Float32Array(n);
-      timed('dropout.backward', () => kernels.multiply(f32(dy), mask, dx));
+      const mk = mask;
+      timed('dropout.backward', () => kernels.multiply(f32(dy), mk, dx));
+      giveBuffer(mk);
+      mask = undefined;
       return tf.tensor(dx, x.shape, 'float32');
     };
     return { value: tf.tensor(out, x.shape, 'float32'), gradFunc };

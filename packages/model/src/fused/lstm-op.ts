@@ -4,6 +4,7 @@
  * `recurrentActivation: 'sigmoid'` (gates i, f, c, o).
  */
 import { tf } from './tfjs';
+import { giveBuffer, takeBuffer } from './buffer-pool';
 import type { FusedKernels, LstmDims } from './kernels';
 import { getKernels } from './native';
 import { timed } from './profile';
@@ -60,8 +61,9 @@ function run(source: Source, dims: LstmDims, p: Params): FusedLstmOutput {
       ys: new Float32Array(B * T * U),
       hT,
       cT,
-      gates: keepCache ? new Float32Array(B * T * 4 * U) : undefined,
-      cells: keepCache ? new Float32Array(B * T * U) : undefined,
+      // Fully overwritten by the forward, read by the backward, then recycled.
+      gates: keepCache ? takeBuffer(B * T * 4 * U) : undefined,
+      cells: keepCache ? takeBuffer(B * T * U) : undefined,
     };
     const input = f32(sv);
     if (source.kind === 'dense') {
@@ -94,6 +96,11 @@ function run(source: Source, dims: LstmDims, p: Params): FusedLstmOutput {
         );
         dInput = tf.tensor2d(dTable, [vocab, I]);
       }
+      giveBuffer(common.gates);
+      giveBuffer(common.cells);
+      // A second backward through this forward would read recycled memory: make it fail loudly instead.
+      common.gates = undefined;
+      common.cells = undefined;
       return [
         dInput,
         tf.tensor2d(g.dh0, [B, U]),
