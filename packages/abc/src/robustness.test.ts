@@ -37,6 +37,8 @@ function expectSound(text: string): void {
     (f) => !(f.line >= 1 && f.line <= lines && f.col >= 1 && (f.severity === 'error' || f.severity === 'warning')),
   );
   expect(misplaced).toEqual([]);
+  // parseTune turns its own exceptions into an `internal` finding; on any input there must be none.
+  expect(tune.findings.filter((f) => f.code === 'internal')).toEqual([]);
 }
 
 const TUNES = [
