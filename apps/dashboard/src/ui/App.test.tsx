@@ -41,6 +41,9 @@ describe('sweep page', () => {
     await waitFor(() => expect(screen.getByTestId('curve-count').textContent).toMatch(/^4 curves/));
     expect(api.calls.slice(n).filter((c) => c.startsWith('getSeries'))).toEqual([]);
     expect((await screen.findByTestId('param-charts')).querySelectorAll('figure')).toHaveLength(2);
+    // Parallel coordinates: one line per trial with a best value (the failed one has none).
+    fireEvent.click(screen.getByLabelText('parallel coordinates'));
+    expect((await screen.findByTestId('parallel-coordinates')).querySelectorAll('polyline')).toHaveLength(5);
   });
 });
 

@@ -4,6 +4,7 @@ import { hrefOf } from '../App';
 import { CurvesChart, type Curve } from '../components/CurvesChart';
 import { AliasMarks, ErrorNote, StatusBadge } from '../components/marks';
 import { ParamCharts } from '../components/ParamCharts';
+import { ParallelCoordinates } from '../components/ParallelCoordinates';
 import { TrialsTable } from '../components/TrialsTable';
 import { useDashboard, usePolling } from '../context';
 import { lastCommonStep, mergePoints } from '../curves';
@@ -28,6 +29,7 @@ export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; poll
   const [metric, setMetric] = useState<string | null>(null);
   const [series, setSeries] = useState<SeriesCache>({});
   const [error, setError] = useState<unknown>(null);
+  const [paramView, setParamView] = useState<'scatter' | 'parallel'>('scatter');
 
   const loadTrials = useCallback(async () => {
     const page = await api.listTrials(sweepId, { sort, order, status: status || undefined, limit: 1000 });
@@ -189,7 +191,21 @@ export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; poll
       <h2>Learning curves</h2>
       <CurvesChart curves={curves} metricNames={sweep.metricNames} metric={metric ?? sweep.metricName} onMetric={setMetric} />
       <h2>Hyperparameters</h2>
-      {showParams ? <ParamCharts trials={deferredTrials} parameters={sweep.parameters} metricName={sweep.metricName} /> : <p className="muted">drawing…</p>}
+      <p className="controls">
+        <label>
+          <input type="radio" name="param-view" checked={paramView === 'scatter'} onChange={() => setParamView('scatter')} /> scatter
+        </label>
+        <label>
+          <input type="radio" name="param-view" checked={paramView === 'parallel'} onChange={() => setParamView('parallel')} /> parallel coordinates
+        </label>
+      </p>
+      {!showParams ? (
+        <p className="muted">drawing…</p>
+      ) : paramView === 'scatter' ? (
+        <ParamCharts trials={deferredTrials} parameters={sweep.parameters} metricName={sweep.metricName} />
+      ) : (
+        <ParallelCoordinates trials={deferredTrials} parameters={sweep.parameters} metricName={sweep.metricName} goal={sweep.metricGoal} />
+      )}
       <h2>Trials</h2>
       <TrialsTable
         trials={trials}
