@@ -77,19 +77,56 @@ const sweeper = () => import('@tunelab/sweeper');
 export function registerSweepCommands(program: Command): void {
   const sweep = program.command('sweep').description('run and inspect hyperparameter sweeps');
 
-  withCommon(sweep.command('start').description('create a sweep from a YAML config and run it on this machine'))
+  withCommon(sweep.command('start').description('create a sweep from a YAML config and run it on this machine (or, with --distributed, on agents)'))
     .requiredOption('--config <file>', 'sweep config (YAML)')
     .option('--parallel <n>', 'worker threads (overrides the config)', (v) => positiveInt(v, '--parallel'))
-    .action(async (flags: CommonFlags & { config: string; parallel?: number }) => {
-      const summary = await (await sweeper()).startSweep(flags.config, { ...storeOptions(flags), parallel: flags.parallel, signal: interruptSignal() });
+    .option('--distributed', 'queue the trials for `tunelab sweep agent` on any machine (needs --store postgres://…) and return')
+    .option('--wait', 'with --distributed: stay as the sweep\'s controller until it ends, then print its summary')
+    .option('--stale-after <seconds>', 'a trial whose heartbeat is older than this is run again elsewhere (default 120)', (v) => positiveInt(v, '--stale-after'))
+    .action(async (flags: CommonFlags & { config: string; parallel?: number; distributed?: boolean; wait?: boolean; staleAfter?: number }) => {
+      const staleAfterMs = flags.staleAfter === undefined ? undefined : flags.staleAfter * 1000;
+      if (flags.distributed) {
+        const r = await (await sweeper()).startDistributedSweep(flags.config, { ...storeOptions(flags), wait: flags.wait, staleAfterMs, signal: interruptSignal() });
+        if (r.summary) {
+          printSummary(r.summary, flags.json);
+          process.exitCode = exitCodeOf(r.summary);
+        } else if (flags.json) printJson({ sweepId: r.sweepId, status: r.status });
+        else say(false, `sweep ${r.sweepId} ${r.status}: start agents with \`tunelab sweep agent --store <url> --sweep ${r.sweepId}\``);
+        return;
+      }
+      if (flags.wait) throw new UsageError('--wait goes with --distributed');
+      const summary = await (await sweeper()).startSweep(flags.config, { ...storeOptions(flags), parallel: flags.parallel, staleAfterMs, signal: interruptSignal() });
       printSummary(summary, flags.json);
       process.exitCode = exitCodeOf(summary);
     });
 
+  withCommon(sweep.command('agent').description('run trials of distributed sweeps from a PostgreSQL store, on this machine'))
+    .option('--sweep <id>', 'serve only this sweep (default: every unfinished distributed sweep)')
+    .option('--parallel <n>', 'trials at once on this machine (default 1)', (v) => positiveInt(v, '--parallel'))
+    .option('--exit-when-done', 'exit once the sweep(s) served are finished')
+    .option('--stale-after <seconds>', 'a trial whose heartbeat is older than this is taken over (default 120)', (v) => positiveInt(v, '--stale-after'))
+    .action(async (flags: CommonFlags & { sweep?: string; parallel?: number; exitWhenDone?: boolean; staleAfter?: number }) => {
+      if (!flags.store) throw new UsageError('sweep agent: --store postgres://… is required');
+      const report = await (await sweeper()).runAgent({
+        store: flags.store,
+        home: resolveHome(flags.home),
+        sweepId: flags.sweep,
+        parallel: flags.parallel,
+        exitWhenDone: flags.exitWhenDone,
+        staleAfterMs: flags.staleAfter === undefined ? undefined : flags.staleAfter * 1000,
+        signal: interruptSignal(),
+      });
+      if (flags.json) printJson(report);
+      else say(false, `agent ${report.agent} ${report.reason}: ran ${report.trials.length} trials${report.trials.length ? ` (${report.trials.map((t) => `${t.id} ${t.status}`).join(', ')})` : ''}`);
+    });
+
   withCommon(sweep.command('resume <id>').description('continue a sweep: interrupted trials restart from their last checkpoint'))
     .option('--parallel <n>', 'worker threads (overrides the config)', (v) => positiveInt(v, '--parallel'))
-    .action(async (id: string, flags: CommonFlags & { parallel?: number }) => {
-      const summary = await (await sweeper()).resumeSweep(id, { ...storeOptions(flags), parallel: flags.parallel, signal: interruptSignal() });
+    .option('--wait', 'distributed sweeps: stay as the controller until the sweep ends')
+    .option('--stale-after <seconds>', 'a trial whose heartbeat is older than this is run again (default 120)', (v) => positiveInt(v, '--stale-after'))
+    .action(async (id: string, flags: CommonFlags & { parallel?: number; wait?: boolean; staleAfter?: number }) => {
+      const staleAfterMs = flags.staleAfter === undefined ? undefined : flags.staleAfter * 1000;
+      const summary = await (await sweeper()).resumeSweep(id, { ...storeOptions(flags), parallel: flags.parallel, wait: flags.wait, staleAfterMs, signal: interruptSignal() });
       printSummary(summary, flags.json);
       process.exitCode = exitCodeOf(summary);
     });
@@ -136,7 +173,7 @@ export function registerSweepCommands(program: Command): void {
     },
   );
 
-  withCommon(sweep.command('retry-failed <id>').description('queue failed trials again; run them with `sweep resume`')).action(
+  withCommon(sweep.command('retry-failed <id>').description('queue failed trials again; run them with `sweep resume` (distributed: agents run them)')).action(
     async (id: string, flags: CommonFlags) => {
       const ids = await (await sweeper()).retryFailed(id, storeOptions(flags));
       if (flags.json) printJson({ sweepId: id, queued: ids });

@@ -1,0 +1,315 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import pg from 'pg';
+import { buildApp } from '@tunelab/dashboard';
+import { loadCheckpoint } from '@tunelab/model';
+import { materializeCheckpoint, openStore, type Store } from '@tunelab/store';
+
+/**
+ * Sweeps across machines, through the real `tunelab` command in child processes on a real PostgreSQL:
+ * a controller (`sweep start --distributed`) and two agents (`sweep agent`), each agent with its own home
+ * folder, as two machines without a shared filesystem would have (checkpoints travel through the store).
+ * Each test uses its own schema (and pg-boss's `<schema>_boss`), dropped afterwards.
+ */
+
+const root = resolve(import.meta.dirname, '..');
+const bin = join(root, 'apps/cli/bin/tunelab.mjs');
+const PG = process.env.TUNELAB_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const unreachable = await probe(PG);
+const schemas: string[] = [];
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+
+if (unreachable && process.env.CI === 'true') {
+  test('PostgreSQL is reachable (CI=true: the distributed tests may not skip)', () => {
+    throw new Error(`Cannot reach ${PG}: ${unreachable}`);
+  });
+} else if (unreachable) {
+  console.warn(`skipping the distributed sweep tests: cannot reach PostgreSQL at ${PG} (${unreachable}); set TUNELAB_TEST_PG`);
+}
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  if (unreachable) return;
+  const client = new pg.Client({ connectionString: PG });
+  await client.connect();
+  try {
+    for (const s of schemas) await client.query(`drop schema if exists "${s}" cascade; drop schema if exists "${s}_boss" cascade`);
+  } finally {
+    await client.end();
+  }
+});
+
+/** A fresh schema for one test: its store URL. */
+function freshStore(): string {
+  const schema = `tunelab_test_${randomBytes(5).toString('hex')}`;
+  schemas.push(schema);
+  return `${PG}${PG.includes('?') ? '&' : '?'}schema=${schema}`;
+}
+
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), `tunelab-dist-${prefix}-`));
+  dirs.push(d);
+  return d;
+}
+
+/** Made-up jigs, enough for a few seconds of training per epoch with the tiny model below. */
+function tinyCorpus(dir: string, tunes: number): string {
+  const notes = 'CDEFGABcdefg';
+  let s = 11;
+  const next = () => (s = (s * 1103515245 + 12345) >>> 0) % notes.length;
+  const text = Array.from({ length: tunes }, (_, i) => {
+    const bars = Array.from({ length: 8 }, () => Array.from({ length: 6 }, () => notes[next()]).join(''));
+    return `X: ${i + 1}\nT:Tune ${i + 1}\nM:6/8\nL:1/8\nK:G\n${bars.slice(0, 4).join('|')}|\n${bars.slice(4).join('|')}|]\n`;
+  });
+  const file = join(dir, 'tiny.abc');
+  writeFileSync(file, text.join('\n'));
+  return file;
+}
+
+function sweepConfig(dir: string, o: { name: string; runCap: number; epochs: number; tunes: number }): string {
+  const lrs = [0.01, 0.003, 0.001, 0.0003].slice(0, o.runCap);
+  const file = join(dir, `${o.name}.yaml`);
+  writeFileSync(
+    file,
+    `name: ${o.name}
+method: grid
+metric: { name: val_loss, goal: minimize }
+run_cap: ${o.runCap}
+parallel: 2
+seed: 1
+data: { corpus: ${JSON.stringify(tinyCorpus(dir, o.tunes))}, files: [], split: { val: 0.2, seed: 1 } }
+train: { epochs: ${o.epochs}, batch_size: 4, seq_len: 32, checkpoint_every: 1, backend: cpu }
+model: { cell: lstm, embedding_dim: 16, layers: [32], dropout: 0 }
+keep_checkpoints: { best: 1, last: 1 }
+parameters:
+  train.optimizer.lr: { values: [${lrs.join(', ')}] }
+`,
+  );
+  return file;
+}
+
+function tunelab(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 90_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Running {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exited: Promise<number | null>;
+}
+
+function launch(args: string[]): Running {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const r: Running = { child, stdout: '', stderr: '', exited: Promise.resolve(null) };
+  child.stdout!.on('data', (d) => (r.stdout += d));
+  child.stderr!.on('data', (d) => (r.stderr += d));
+  r.exited = new Promise((res) => child.once('exit', (code) => res(code)));
+  return r;
+}
+
+function agent(url: string, sweepId: string, home: string, extra: string[] = []): Running {
+  return launch(['sweep', 'agent', '--store', url, '--sweep', sweepId, '--home', home, '--exit-when-done', '--stale-after', '4', '--json', ...extra]);
+}
+
+async function finished(r: Running, what: string): Promise<any> {
+  const code = await r.exited;
+  expect(code, `${what} exited ${code}:\n${r.stderr}`).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+/** Every metric of every trial has exactly one row per epoch 1..epochs: none twice, none lost. */
+async function expectWholeMetrics(store: Store, sweepId: string, epochs: number): Promise<void> {
+  const steps = Array.from({ length: epochs }, (_, i) => i + 1);
+  for (const t of await store.listTrials(sweepId)) {
+    const metrics = await store.getMetrics(t.id);
+    expect(Object.keys(metrics).length, t.id).toBeGreaterThan(3);
+    for (const [name, points] of Object.entries(metrics)) expect(points.map((p) => p.step), `${t.id} ${name}`).toEqual(steps);
+  }
+}
+
+describe.skipIf(unreachable !== null)('distributed sweeps on PostgreSQL (controller + agents)', () => {
+  let filled: { url: string; sweepId: string } | null = null;
+
+  test('a controller and two agents run a tiny sweep to completion; `sweep status` has the one-machine shape', async () => {
+    const dir = tempDir('two');
+    const url = freshStore();
+    const config = sweepConfig(dir, { name: 'dist-two', runCap: 4, epochs: 2, tunes: 60 });
+    const start = tunelab(['sweep', 'start', '--config', config, '--store', url, '--distributed', '--json']);
+    expect(start.status, start.stderr).toBe(0);
+    const { sweepId, status } = JSON.parse(start.stdout);
+    expect(status).toBe('queued');
+    const a = agent(url, sweepId, join(dir, 'home-a'));
+    const b = agent(url, sweepId, join(dir, 'home-b'));
+    const reports = [await finished(a, 'agent a'), await finished(b, 'agent b')];
+    expect(reports.map((r) => r.reason)).toEqual(['done', 'done']);
+    // Each trial ran on exactly one agent, and both agents worked.
+    const ran = reports.flatMap((r) => r.trials.map((t: { id: string }) => t.id)).sort();
+    expect(ran).toEqual([0, 1, 2, 3].map((i) => `${sweepId}-t00${i}`));
+    expect(reports.every((r) => r.trials.length > 0), JSON.stringify(reports)).toBe(true);
+
+    const s = tunelab(['sweep', 'status', sweepId, '--store', url, '--json']);
+    expect(s.status, s.stderr).toBe(0);
+    const summary = JSON.parse(s.stdout);
+    expect(Object.keys(summary).sort()).toEqual(['best', 'counts', 'metric', 'name', 'status', 'sweepId', 'trials']);
+    expect(summary.status).toBe('completed');
+    expect(summary.counts).toEqual({ completed: 4 });
+    for (const t of summary.trials) {
+      expect(t.best.value).toBeGreaterThan(0);
+      expect(t.bestCheckpoint).toEqual(expect.any(String));
+    }
+    const store = await openStore(url, { readonly: true });
+    try {
+      await expectWholeMetrics(store, sweepId, 2);
+      // Checkpoint rows have no path: their files are in the store, and any machine can materialize them.
+      const best = (await store.getCheckpoint(summary.trials[0].bestCheckpoint))!;
+      expect(best.path).toBeNull();
+      const local = await materializeCheckpoint(store, best.id, join(dir, 'elsewhere', best.id));
+      expect((await loadCheckpoint(local)).meta.epoch).toBe(best.epoch);
+    } finally {
+      await store.close();
+    }
+    filled = { url, sweepId };
+  }, 100_000);
+
+  test('the dashboard reads a PostgreSQL store a distributed sweep filled', async () => {
+    expect(filled, 'needs the sweep of the previous test').not.toBeNull();
+    const { url, sweepId } = filled!;
+    const reader = await openStore(url, { readonly: true });
+    const app = await buildApp({ reader, uiDir: null });
+    try {
+      const r = await app.inject(`/api/sweeps/${sweepId}/trials`);
+      expect(r.statusCode, r.body).toBe(200);
+      const page = r.json();
+      expect(page.total).toBe(4);
+      expect(page.trials.map((t: { id: string; status: string }) => [t.id, t.status])).toEqual([0, 1, 2, 3].map((i) => [`${sweepId}-t00${i}`, 'completed']));
+      const sweeps = (await app.inject('/api/sweeps')).json();
+      expect(sweeps.sweeps.map((s: { id: string }) => s.id)).toContain(sweepId);
+    } finally {
+      await app.close();
+      await reader.close();
+    }
+  });
+
+  test('SIGKILL one agent mid-trial: the trial resumes on the other agent from its stored checkpoint; no metric row twice, none lost', async () => {
+    const dir = tempDir('kill');
+    const url = freshStore();
+    const epochs = 4;
+    const config = sweepConfig(dir, { name: 'dist-kill', runCap: 2, epochs, tunes: 240 });
+    const start = tunelab(['sweep', 'start', '--config', config, '--store', url, '--distributed', '--json']);
+    expect(start.status, start.stderr).toBe(0);
+    const { sweepId } = JSON.parse(start.stdout);
+    const agents = [agent(url, sweepId, join(dir, 'home-a')), agent(url, sweepId, join(dir, 'home-b'))];
+    const store = await openStore(url, { readonly: true });
+    try {
+      // Kill whichever agent first holds a running trial that has a stored checkpoint.
+      let victim: { agent: Running; trialId: string; home: string } | null = null;
+      const deadline = Date.now() + 60_000;
+      while (!victim && Date.now() < deadline) {
+        for (const t of await store.listTrials(sweepId, { status: 'running' })) {
+          const ckpts = await store.listCheckpoints({ trialId: t.id });
+          if (ckpts.length === 0 || (await store.getCheckpointFiles(ckpts[0].id, ['tunelab.json'])).length === 0) continue;
+          const i = agents.findIndex((a) => t.worker?.includes(`:${a.child.pid}:`));
+          if (i < 0) continue;
+          agents[i].child.kill('SIGKILL');
+          victim = { agent: agents[i], trialId: t.id, home: join(dir, i === 0 ? 'home-a' : 'home-b') };
+          break;
+        }
+        if (agents.some((a) => a.child.exitCode !== null)) throw new Error(`an agent exited early:\n${agents.map((a) => a.stderr).join('\n')}`);
+        await sleep(100);
+      }
+      expect(victim, 'no trial with a stored checkpoint was seen running').not.toBeNull();
+      const survivor = agents.find((a) => a !== victim!.agent)!;
+      const report = await finished(survivor, 'the surviving agent');
+      expect(report.trials.map((t: { id: string; status: string }) => t.status)).toContain('completed');
+      expect(report.trials.map((t: { id: string }) => t.id)).toContain(victim!.trialId);
+
+      const trials = await store.listTrials(sweepId);
+      expect(trials.map((t) => t.status)).toEqual(['completed', 'completed']);
+      expect((await store.getSweep(sweepId))!.status).toBe('completed');
+      const killed = trials.find((t) => t.id === victim!.trialId)!;
+      expect(killed.worker).toContain(`:${survivor.child.pid}:`);
+      expect(killed.logTail).toMatch(/marked stale/);
+      // The survivor's home never held the killed trial's folder: it came out of the store.
+      expect(killed.logTail).toMatch(/resuming from .*epoch-\d+/);
+      expect(killed.logTail).not.toContain(`resuming from ${victim!.home}`);
+      expect(existsSync(join(victim!.home, 'checkpoints', killed.id))).toBe(true);
+      await expectWholeMetrics(store, sweepId, epochs);
+    } finally {
+      await store.close();
+    }
+  }, 100_000);
+
+  test('kill the controller: the agents go on and propose the rest; `sweep resume --wait` picks the sweep up', async () => {
+    const dir = tempDir('ctl');
+    const url = freshStore();
+    const config = sweepConfig(dir, { name: 'dist-ctl', runCap: 4, epochs: 2, tunes: 60 });
+    const controller = launch(['sweep', 'start', '--config', config, '--store', url, '--distributed', '--wait', '--stale-after', '4', '--json']);
+    const store = await waitForStore(url);
+    try {
+      let sweepId: string | undefined;
+      const deadline = Date.now() + 30_000;
+      while (!sweepId && Date.now() < deadline) {
+        sweepId = (await store.listSweeps())[0]?.id;
+        if (!sweepId) await sleep(100);
+      }
+      expect(sweepId, controller.stderr).toBeDefined();
+      const agents = [agent(url, sweepId!, join(dir, 'home-a')), agent(url, sweepId!, join(dir, 'home-b'))];
+      while ((await store.listTrials(sweepId!, { status: 'running' })).length === 0 && Date.now() < deadline) await sleep(100);
+      // The controller proposed the first two trials; it dies before any finishes.
+      expect((await store.listTrials(sweepId!)).map((t) => t.number)).toEqual([0, 1]);
+      controller.child.kill('SIGKILL');
+      await controller.exited;
+      // A new controller joins mid-sweep and stays until the end.
+      const resumed = launch(['sweep', 'resume', sweepId!, '--store', url, '--wait', '--stale-after', '4', '--json']);
+      const reports = await Promise.all(agents.map((a, i) => finished(a, `agent ${i}`)));
+      // Trials 2 and 3 were proposed after the controller died, by the agents (or the resumed controller).
+      expect(reports.flatMap((r) => r.trials.map((t: { id: string }) => t.id)).sort()).toEqual([0, 1, 2, 3].map((i) => `${sweepId}-t00${i}`));
+      const summary = await finished(resumed, 'sweep resume --wait');
+      expect(summary.status).toBe('completed');
+      expect(summary.counts).toEqual({ completed: 4 });
+      const status = tunelab(['sweep', 'status', sweepId!, '--store', url, '--json']);
+      expect(JSON.parse(status.stdout)).toEqual(summary);
+      await expectWholeMetrics(store, sweepId!, 2);
+    } finally {
+      await store.close();
+    }
+  }, 100_000);
+});
+
+async function waitForStore(url: string): Promise<Store> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await openStore(url, { readonly: true });
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(200);
+    }
+  }
+}
+
+async function probe(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return null;
+  } catch (err) {
+    return (err as Error).message || String(err);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
