@@ -98,6 +98,27 @@ describe('sweeps and trials', () => {
   });
 });
 
+describe('a running sweep is never blocked', () => {
+  test('reads answer while the sweeper holds the write lock, and take no lock the sweeper waits on', async () => {
+    const seen: number[] = [];
+    await f.store.withSweepLock(f.sweepId, async (tx) => {
+      // The sweeper is mid-transaction (BEGIN IMMEDIATE holds SQLite's write lock).
+      await tx.appendMetrics([{ trialId: f.trialIds[0], name: 'val_loss', step: 1000, value: 1 }]);
+      const t0 = performance.now();
+      const r = await app.inject(`/api/sweeps/${f.sweepId}/trials`);
+      seen.push(r.statusCode, performance.now() - t0);
+      // Uncommitted rows are not visible to the dashboard.
+      const m = (await get(`/api/trials/${f.trialIds[0]}/metrics?names=val_loss&after=999`)).body.series;
+      seen.push(m.val_loss?.length ?? 0);
+    });
+    expect(seen[0]).toBe(200);
+    expect(seen[1]).toBeLessThan(1000); // far below the 5 s busy timeout: it did not wait for the lock
+    expect(seen[2]).toBe(0);
+    const after = (await get(`/api/trials/${f.trialIds[0]}/metrics?names=val_loss&after=999`)).body.series;
+    expect(after.val_loss).toEqual([[1000, 1]]);
+  });
+});
+
 describe('bad input is a 400 that names the field; unknown things are 404', () => {
   test.each([
     ['/api/sweeps/x/trials?limit=0', 'query.limit'],
