@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const bin = join(root, 'apps/cli/bin/tunelab.mjs');
+// Tests only: CI sets TUNELAB_DATA_DIR; the shared copy is the fallback on the development machine.
+const dataDir = [process.env.TUNELAB_DATA_DIR, '/work/shared/data/nottingham'].find(
+  (d): d is string => !!d && existsSync(join(d, 'jigs.abc')),
+);
+
+function tunelab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, ...(dataDir ? { TUNELAB_DATA_DIR: dataDir } : {}) };
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A tiny corpus and run config, so train + generate take seconds. */
+function tinyRun(): { dir: string; config: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tunelab-cli-train-'));
+  const tunes = Array.from({ length: 30 }, (_, i) => `X: ${i + 1}\nT:T${i}\nM:6/8\nK:G\nGAB cde|dcB AGF|GAB cde|d3 G3|]\n`);
+  writeFileSync(join(dir, 'tiny.abc'), tunes.join('\n'));
+  const config = join(dir, 'tiny.yaml');
+  writeFileSync(
+    config,
+    [
+      'data: { corpus: tiny.abc, files: [], split: { val: 0.2, test: 0, seed: 1 } }',
+      'model: { cell: lstm, embedding_dim: 8, layers: [16], dropout: 0.1 }',
+      'train: { epochs: 1, batch_size: 4, seq_len: 16, checkpoint_every: 1, backend: cpu, optimizer: { name: adam, lr: 0.01 } }',
+      '',
+    ].join('\n').replace('tiny.abc', join(dir, 'tiny.abc')),
+  );
+  return { dir, config };
+}
+
+describe('tunelab model / train / generate', () => {
+  it.skipIf(!dataDir)('model summary: the seed replica has 1,904,214 parameters (needs the Nottingham data)', async () => {
+    const r = await tunelab(['model', 'summary', '--config', 'experiments/seed-replica.yaml', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.params).toBe(1_904_214);
+    expect(out.vocabSize).toBe(86);
+  });
+
+  it('train writes checkpoints and a JSON result; generate samples tunes from one', async () => {
+    const { dir, config } = tinyRun();
+    const home = join(dir, 'home');
+    const t = await tunelab(['train', '--config', config, '--epochs', '2', '--home', home, '--run-id', 'cli', '--json']);
+    expect(t.code, t.stderr).toBe(0);
+    const result = JSON.parse(t.stdout);
+    expect(result).toMatchObject({ runId: 'cli', epochs: 2, home });
+    expect(result.checkpoints.map((c: { epoch: number }) => c.epoch)).toEqual([1, 2]);
+    expect(t.stderr).toMatch(/epoch 2: loss/);
+
+    const out = join(dir, 'tunes.abc');
+    const g = await tunelab(['generate', '--checkpoint', join(home, 'checkpoints/cli/epoch-2'), '-n', '3', '--max-length', '200', '--out', out, '--json']);
+    expect(g.code, g.stderr).toBe(0);
+    const tunes = JSON.parse(g.stdout).tunes as string[];
+    expect(tunes).toHaveLength(3);
+    expect(readFileSync(out, 'utf8')).toBe(tunes.join('\n'));
+    for (const tune of tunes) expect(tune.startsWith('X:')).toBe(true);
+  });
+
+  it('bad input exits 1 with a message naming the place', async () => {
+    const missing = await tunelab(['generate', '--checkpoint', '/no/such/checkpoint']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/\/no\/such\/checkpoint/);
+    const badFlag = await tunelab(['generate', '--checkpoint', '/x', '--temperature', '0']);
+    expect(badFlag.code).not.toBe(0);
+    expect(badFlag.stderr).toMatch(/--temperature/);
+  });
+});
