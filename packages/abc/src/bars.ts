@@ -19,6 +19,8 @@ import type { Bar, Fraction, Meter, Token, Tune } from './types';
  *     of the repeat); notes before a variant ending that starts mid-bar belong to both passes;
  *   - the first bar of the tune may be short (an anacrusis), and so may the last (it completes the anacrusis);
  *   - a part label in the body (`P:B`) ends a section like `||` and starts a new one (its repeat starts there);
+ *   - a bar carried across a section line is measured against the meter where it closes (as abc2midi does;
+ *     it matters only when the meter changes at a section line);
  *   - a multi-bar rest `Z4` lasts four bars; music after a voice overlay `&` adds no time to its bar;
  *   - bars under M:none are not checked; each voice (V:) is followed on its own.
  * Each bar is reported at most once, as short or long, at the bar where the shortfall starts.
