@@ -78,6 +78,8 @@ export const Trial = Type.Object({
   bestCheckpointId: Nullable(Type.String()),
   failureReason: Nullable(Type.String()),
   pruneReason: Nullable(Type.String()),
+  /** Every metric at the trial's best checkpoint (val_loss, val_accuracy, …); empty before one is saved. */
+  bestMetrics: Type.Record(Type.String(), Nullable(Type.Number())),
 });
 export type Trial = Static<typeof Trial>;
 

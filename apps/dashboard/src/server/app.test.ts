@@ -59,6 +59,8 @@ describe('sweeps and trials', () => {
     const failed = (await get(`/api/sweeps/${f.sweepId}/trials?status=failed,pruned`)).body;
     expect(failed.total).toBe(2);
     expect(failed.trials.find((t: { status: string }) => t.status === 'failed').failureReason).toMatch(/NaN/);
+    const top = best.trials[0];
+    expect(top.bestMetrics.val_loss).toBeCloseTo(top.bestValue);
     const page = (await get(`/api/sweeps/${f.sweepId}/trials?limit=2&offset=4`)).body;
     expect(page.trials.map((t: { number: number }) => t.number)).toEqual([4, 5]);
     expect(page.total).toBe(6);

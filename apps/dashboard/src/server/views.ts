@@ -6,7 +6,11 @@ import type { SampleRow } from '@tunelab/store';
 export const finiteOrNull = (v: number | null | undefined): number | null =>
   typeof v === 'number' && Number.isFinite(v) ? v : null;
 
-export function trialView(t: TrialRow): Trial {
+const finiteMetrics = (m: Record<string, number> | undefined): Record<string, number | null> =>
+  Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, finiteOrNull(v)]));
+
+/** A trial as the API shows it; `best` is its best checkpoint when known (for bestMetrics). */
+export function trialView(t: TrialRow, best?: CheckpointRow | null): Trial {
   return {
     id: t.id,
     sweepId: t.sweepId,
@@ -22,6 +26,7 @@ export function trialView(t: TrialRow): Trial {
     bestCheckpointId: t.bestCheckpointId,
     failureReason: t.failureReason,
     pruneReason: t.pruneReason,
+    bestMetrics: finiteMetrics(best?.metrics),
   };
 }
 

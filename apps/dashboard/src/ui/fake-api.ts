@@ -19,6 +19,7 @@ export function fakeApi(opts: { running?: boolean } = {}): DashboardApi & { call
     bestCheckpointId: `${sweepId}-t00${i}-e003-best`,
     failureReason: i === 2 ? 'loss became NaN' : null,
     pruneReason: null,
+    bestMetrics: (i === 2 ? {} : { val_loss: 1 + i / 10, val_accuracy: 0.6 }) as Record<string, number | null>,
   }));
   const sweep: SweepDetail = {
     id: sweepId,

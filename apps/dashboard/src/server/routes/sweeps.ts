@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Store, SweepRow, TrialStatus as StoreTrialStatus } from '@tunelab/store';
+import type { CheckpointRow, Store, SweepRow, TrialRow, TrialStatus as StoreTrialStatus } from '@tunelab/store';
 import {
   ErrorBody,
   IdParams,
@@ -83,12 +83,17 @@ export async function sweepRoutes(app: FastifyInstance, ctx: DashboardContext): 
       const limit = req.query.limit ?? 200;
       const offset = req.query.offset ?? 0;
       const status = statuses as StoreTrialStatus[] | undefined;
-      const [trials, counts] = await Promise.all([
+      const [trials, counts, bests] = await Promise.all([
         store.listTrials(sweep.id, { status, sort: req.query.sort ?? 'number', order: req.query.order, limit, offset }),
         store.countTrials(sweep.id),
+        store.listCheckpoints({ sweepId: sweep.id, kind: 'best', includeDeleted: true }),
       ]);
+      const byId = new Map(bests.map((c) => [c.id, c]));
+      const byTrial = new Map<string, CheckpointRow>();
+      for (const c of bests) if ((byTrial.get(c.trialId)?.epoch ?? -1) < c.epoch) byTrial.set(c.trialId, c);
+      const bestOf = (t: TrialRow) => (t.bestCheckpointId ? byId.get(t.bestCheckpointId) : undefined) ?? byTrial.get(t.id) ?? null;
       const total = Object.entries(counts).reduce((sum, [s, n]) => (!status || status.includes(s as StoreTrialStatus) ? sum + n : sum), 0);
-      return { trials: trials.map(trialView), total, offset, limit };
+      return { trials: trials.map((t) => trialView(t, bestOf(t))), total, offset, limit };
     },
   );
 

@@ -20,9 +20,9 @@ export async function trialRoutes(app: FastifyInstance, ctx: DashboardContext): 
     { schema: { tags: ['trials'], summary: 'One trial: params, full run config, log tail', params: IdParams, response: { 200: TrialDetail, ...errors } } },
     async (req) => {
       const trial = await requireTrial(req.params.id);
-      const sweep = await store.getSweep(trial.sweepId);
+      const [sweep, best] = await Promise.all([store.getSweep(trial.sweepId), trial.bestCheckpointId ? store.getCheckpoint(trial.bestCheckpointId) : null]);
       return {
-        ...trialView(trial),
+        ...trialView(trial, best),
         config: trial.config,
         logTail: trial.logTail,
         seed: trial.seed,

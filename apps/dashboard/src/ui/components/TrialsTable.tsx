@@ -84,7 +84,7 @@ export const TrialsTable = memo(function TrialsTable(props: TrialsTableProps) {
                 {props.parameters.map((p) => (
                   <td key={p}>{fmt(t.params[p])}</td>
                 ))}
-                <td>{fmt(t.bestValue)}</td>
+                <td title={Object.entries(t.bestMetrics).map(([k, v]) => `${k} ${fmt(v)}`).join(', ') || undefined}>{fmt(t.bestValue)}</td>
                 <td>{fmt(t.bestStep)}</td>
                 <td className="reason">{t.failureReason ?? t.pruneReason ?? ''}</td>
               </tr>
