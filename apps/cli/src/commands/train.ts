@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { resolveHome } from '@tunelab/config';
 import type { Backend } from '@tunelab/config';
-import { train } from '@tunelab/model';
+import { loadCheckpoint, train } from '@tunelab/model';
 import type { TrainEvent } from '@tunelab/model';
 import { log, printJson, say } from '../output';
 import { backendOption, loadConfigFile, positiveInt } from './model';
@@ -39,7 +39,9 @@ export function registerTrainCommands(program: Command): void {
       if (opts.epochs) config.train.epochs = opts.epochs;
       if (opts.backend) config.train.backend = opts.backend;
       const home = resolveHome(opts.home);
-      const runId = opts.runId ?? `train-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
+      // A resumed run keeps writing under its own run id unless told otherwise.
+      const resumedId = opts.resume ? (await loadCheckpoint(opts.resume)).meta.runId : undefined;
+      const runId = opts.runId ?? resumedId ?? `train-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
 
       // Ctrl-C stops between batches; checkpoints already written stay.
       const ac = new AbortController();
