@@ -102,6 +102,12 @@ describe('the bar-length rule', () => {
     expect(barFindings('M:6/8\nL:1/8', 'd|GAB GAB|[1GAB G2:|[2GAB G2||e|GAB GAB|GAB G2:|')).toEqual([]);
   });
 
+  it('warns about a |: whose repeat is never closed before the next |:', () => {
+    const t = tune('M:6/8\nL:1/8', '|:GAB GAB|GAB GAB|:GAB GAB|GAB GAB:|');
+    expect(t.findings.map((f) => `${f.severity} ${f.code} ${f.line}:${f.col}`)).toEqual(['warning repeat-structure 6:18']);
+    expect(tune('M:6/8\nL:1/8', '|:GAB GAB:|:GAB GAB::GAB GAB:|').findings).toEqual([]);
+  });
+
   it('takes a multi-bar rest Zn as n bars', () => {
     expect(barFindings('M:6/8\nL:1/8', 'Z4|GAB GAB|Z|GAB GAB|')).toEqual([]);
     expect(tune('M:6/8\nL:1/8', 'Z4|').bars[0].duration).toEqual({ num: 3, den: 1 });

@@ -85,6 +85,8 @@ interface Voice {
   bars: RawBar[];
   bar: RawBar;
   pendingEnding: number[] | null;
+  /** The `|:` waiting for its `:|`. */
+  openRepeat: Token | null;
 }
 
 /**
@@ -110,7 +112,7 @@ function cutBars(tune: Tune, start: BarStart): RawBar[][] {
   const voices = new Map<string, Voice>();
   const voiceFor = (id: string): Voice => {
     let v = voices.get(id);
-    if (!v) voices.set(id, (v = { bars: [], bar: fresh(null), pendingEnding: null }));
+    if (!v) voices.set(id, (v = { bars: [], bar: fresh(null), pendingEnding: null, openRepeat: null }));
     return v;
   };
   // Music before any V: belongs to the first voice, `V:1` (as abc2midi reads it).
@@ -167,6 +169,23 @@ function cutBars(tune: Tune, start: BarStart): RawBar[][] {
     if (t.kind === 'bar') {
       overlay = false;
       const { kind, ending } = closeKind(t.text);
+      if (kind === 'rep-start') {
+        if (voice.openRepeat) {
+          const o = voice.openRepeat;
+          tune.findings.push({
+            severity: 'warning',
+            code: 'repeat-structure',
+            message: `${t.text} starts a repeat while the one started by ${o.text} at ${o.line}:${o.col} has no :| yet`,
+            line: t.line,
+            col: t.col,
+          });
+        }
+        voice.openRepeat = t;
+      } else if (kind === 'rep-end') {
+        voice.openRepeat = null;
+      } else if (kind === 'double-rep') {
+        voice.openRepeat = t;
+      }
       closeWith(kind, t, ending);
       continue;
     }
