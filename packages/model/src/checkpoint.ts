@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '@tunelab/config';
@@ -136,4 +136,46 @@ export function loadWeightsInto(model: tfl.LayersModel, ckpt: Checkpoint): void 
     });
     model.setWeights(values);
   });
+}
+
+/** One checkpoint of a run as listed by {@link listCheckpoints}. */
+export interface CheckpointEntry {
+  epoch: number;
+  dir: string;
+  kinds: CheckpointKind[];
+  metrics: Record<string, number>;
+  created: string;
+}
+
+/**
+ * The checkpoints of a run, oldest epoch first (folders without a readable tunelab.json, such as a
+ * temporary folder left by a crash, are skipped). Empty when the run has none.
+ */
+export async function listCheckpoints(home: string, runId: string): Promise<CheckpointEntry[]> {
+  const root = join(home, 'checkpoints', runId);
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return [];
+  }
+  const out: CheckpointEntry[] = [];
+  for (const name of names) {
+    if (!/^epoch-\d+$/.test(name)) continue;
+    try {
+      const meta = JSON.parse(await readFile(join(root, name, CHECKPOINT_JSON), 'utf8')) as CheckpointMeta;
+      out.push({ epoch: meta.epoch, dir: join(root, name), kinds: meta.kinds, metrics: meta.metrics, created: meta.created });
+    } catch {
+      // not a complete checkpoint
+    }
+  }
+  return out.sort((a, b) => a.epoch - b.epoch);
+}
+
+/** Deletes a checkpoint folder; refuses a folder that is not a tunelab checkpoint. Retention is the caller's. */
+export async function deleteCheckpoint(dir: string): Promise<void> {
+  if (!existsSync(join(dir, CHECKPOINT_JSON))) {
+    throw new InputError(`expected a tunelab checkpoint folder (with ${CHECKPOINT_JSON}); refusing to delete it`, dir);
+  }
+  await rm(dir, { recursive: true, force: true });
 }

@@ -7,7 +7,7 @@ import { prepareData } from '@tunelab/dataset';
 import type { PreparedData } from '@tunelab/dataset';
 import { train } from './train';
 import type { TrainEvent } from './train';
-import { loadCheckpoint, loadWeightsInto, saveCheckpoint } from './checkpoint';
+import { deleteCheckpoint, listCheckpoints, loadCheckpoint, loadWeightsInto, saveCheckpoint } from './checkpoint';
 import type { CheckpointMeta } from './checkpoint';
 import { buildModel, disposeModel } from './build';
 import { sample } from './sample';
@@ -62,6 +62,24 @@ describe('train', () => {
     expect(meta.engine.name).toBe('cpu');
     expect(meta.gitCommit === null || /^[0-9a-f]{40}$/.test(meta.gitCommit)).toBe(true);
     expect(result.best).toMatchObject({ epoch: 3, dir, metric: 'val_loss' });
+
+    const listed = await listCheckpoints(h, 'r1');
+    expect(listed.map((c) => [c.epoch, c.kinds])).toEqual(result.checkpoints.map((c) => [c.epoch, c.kinds]));
+    await deleteCheckpoint(listed[0].dir);
+    expect((await listCheckpoints(h, 'r1')).map((c) => c.epoch)).toEqual([2, 3]);
+    await expect(deleteCheckpoint(h)).rejects.toThrow(/refusing/);
+  });
+
+  test.each([
+    ['gru', 'sgd', 'shuffled', 0],
+    ['lstm-layers', 'rmsprop', 'stateful', 1],
+    ['lstm', 'adam', 'shuffled', 0.5],
+  ] as const)('%s with %s, %s batches, clip_norm %s trains (loss falls)', async (cell, name, batching, clip) => {
+    const config = tinyConfig(corpus, { epochs: 2, batching, clip_norm: clip, checkpoint_every: 0, optimizer: { name, lr: name === 'sgd' ? 0.5 : 0.01 } });
+    config.model.cell = cell;
+    const r = await train({ config, runId: 'v', home: home(), prepared, maxBatchesPerEpoch: 12 });
+    const [a, b] = r.history.map((x) => x.metrics.val_loss);
+    expect(b).toBeLessThan(a);
   });
 
   test('the same seed trains to the same weights', async () => {
