@@ -62,12 +62,31 @@ describe('sample', () => {
     try {
       const ids = s.vocab.encode('X: 1\nT:');
       const whole = s.step(ids);
-      s.generate({ n: 1, maxLength: 1 }); // resets the state
+      s.reset();
       let last = new Float32Array();
       for (const id of ids) last = s.step(Int32Array.of(id));
       whole.forEach((p, i) => expect(last[i]).toBeCloseTo(p, 5));
     } finally {
       s.dispose();
+    }
+  });
+
+  test('the fast fused step gives the probabilities of the tfjs-layers model', async () => {
+    const ckpt = await loadCheckpoint(dir);
+    const fast = Sampler.fromCheckpoint(ckpt);
+    const slow = Sampler.fromCheckpoint(ckpt, { fast: false });
+    try {
+      expect(fast.usesFastPath).toBe(true);
+      expect(slow.usesFastPath).toBe(false);
+      const ids = fast.vocab.encode('X: 1\nT:Tune 3\nM:6/8\nK:G\n');
+      for (const chunk of [ids, Int32Array.of(ids[4]), Int32Array.of(ids[5])]) {
+        const a = fast.step(chunk);
+        const b = slow.step(chunk);
+        a.forEach((p, i) => expect(p).toBeCloseTo(b[i], 5));
+      }
+    } finally {
+      fast.dispose();
+      slow.dispose();
     }
   });
 

@@ -5,6 +5,7 @@ import { tf, tfl } from './tf';
 import { buildModel, disposeModel, resetStates } from './build';
 import type { Checkpoint } from './checkpoint';
 import { loadCheckpoint, loadWeightsInto } from './checkpoint';
+import { FastLstmStepper } from './fast-step';
 
 export interface SampleOptions {
   /** Tunes to generate. Default 1. */
@@ -28,13 +29,26 @@ export interface SampleOptions {
  * (the prefix is never run again). Cheap to create; call dispose() when done.
  */
 export class Sampler {
+  private readonly fast: FastLstmStepper | undefined;
+
   private constructor(
     readonly model: tfl.LayersModel,
     readonly vocab: Vocabulary,
-  ) {}
+    fast: boolean,
+  ) {
+    this.fast = fast ? FastLstmStepper.tryCreate(model) : undefined;
+  }
 
-  /** Builds the inference model (batch 1, any length, stateful) from a checkpoint and copies its weights. */
-  static fromCheckpoint(ckpt: Checkpoint): Sampler {
+  /** Whether steps run the fused LSTM op directly (cpu + native kernels, LSTM cells) rather than tfjs-layers. */
+  get usesFastPath(): boolean {
+    return this.fast !== undefined;
+  }
+
+  /**
+   * Builds the inference model (batch 1, any length, stateful) from a checkpoint and copies its weights.
+   * `fast: false` steps through tfjs-layers even where the fused op could be used (for comparisons).
+   */
+  static fromCheckpoint(ckpt: Checkpoint, options: { fast?: boolean } = {}): Sampler {
     const spec = { ...ckpt.meta.spec, stateful: true };
     const model = buildModel(spec, ckpt.meta.vocabulary.symbols.length, { batchSize: 1, seqLen: null, seed: ckpt.meta.seed });
     try {
@@ -43,7 +57,7 @@ export class Sampler {
       disposeModel(model);
       throw err;
     }
-    return new Sampler(model, Vocabulary.fromData(ckpt.meta.vocabulary));
+    return new Sampler(model, Vocabulary.fromData(ckpt.meta.vocabulary), options.fast ?? true);
   }
 
   /**
@@ -51,6 +65,7 @@ export class Sampler {
    * last one, `[vocab]`. The state advances by `ids.length` steps.
    */
   step(ids: Int32Array): Float32Array {
+    if (this.fast) return this.fast.step(ids);
     return tf.tidy(() => {
       const x = tf.tensor2d(ids, [1, ids.length], 'int32');
       // apply, not predict: predict's batching and checks cost about a quarter of a one-symbol step.
@@ -68,7 +83,7 @@ export class Sampler {
     if (primeIds.length === 0) throw new InputError('expected a non-empty prime', 'prime');
     const tunes: string[] = [];
     for (let i = 0; i < o.n; i++) {
-      resetStates(this.model);
+      this.reset();
       let probs = this.step(primeIds);
       const ids: number[] = [];
       let text = o.prime;
@@ -82,11 +97,18 @@ export class Sampler {
       }
       tunes.push(`${text.replace(/\s+$/, '')}\n`);
     }
-    resetStates(this.model);
+    this.reset();
     return tunes;
   }
 
+  /** Zeroes the recurrent state. */
+  reset(): void {
+    if (this.fast) this.fast.reset();
+    else resetStates(this.model);
+  }
+
   dispose(): void {
+    this.fast?.dispose();
     disposeModel(this.model);
   }
 }
