@@ -1,5 +1,5 @@
 import { memo, useMemo, useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Point } from '../../api/schemas';
 import { allPositive, smooth } from '../curves';
 import { fmt } from '../format';
@@ -56,16 +56,25 @@ export const CurvesChart = memo(function CurvesChart({ curves, metricNames, metr
       {curves.length === 0 ? (
         <p className="muted">Tick trials in the table to see their curves.</p>
       ) : (
+        <>
         <LineChart width={width} height={height} margin={{ top: 8, right: 24, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis type="number" dataKey="step" domain={['dataMin', 'dataMax']} allowDuplicatedCategory={false} label={{ value: 'epoch', position: 'insideBottomRight', offset: -4 }} />
           <YAxis type="number" scale={log && logOk ? 'log' : 'auto'} domain={['auto', 'auto']} tickFormatter={(v: number) => fmt(v)} width={70} />
           <Tooltip formatter={(v) => fmt(v)} labelFormatter={(s) => `step ${s}`} />
-          <Legend />
           {data.map((c) => (
             <Line key={c.key} data={c.data} dataKey="value" name={c.label} stroke={c.color} dot={false} isAnimationActive={false} connectNulls={false} />
           ))}
         </LineChart>
+        {/* An HTML legend: recharts' <Legend> measures itself with a forced layout of the whole page. */}
+        <ul className="legend">
+          {curves.map((c) => (
+            <li key={c.key}>
+              <span className="swatch" style={{ background: c.color }} /> {c.label}
+            </li>
+          ))}
+        </ul>
+        </>
       )}
     </div>
   );
