@@ -55,7 +55,9 @@ inline float tanh_scalar(float x) {
 
 #ifdef TL_X86
 __attribute__((target("avx2,fma"))) inline __m256 exp_avx2(__m256 x) {
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(kExpLo)), _mm256_set1_ps(kExpHi));
+  // maxps/minps return their second operand when one is NaN: x goes second so NaN propagates (a diverging
+  // run must show NaN, not saturated gates).
+  x = _mm256_min_ps(_mm256_set1_ps(kExpHi), _mm256_max_ps(_mm256_set1_ps(kExpLo), x));
   __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(kLog2e), _mm256_set1_ps(0.5f)));
   x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(kC1), x);
   x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(kC2), x);

@@ -61,6 +61,17 @@ describe('fused LSTM kernels', () => {
     }
   });
 
+  it.skipIf(!native)('lets NaN through, as tfjs does (a diverging run must show it)', () => {
+    const d = { batch: 2, time: 3, inputSize: 20, units: 9 };
+    const x = randomArray(2 * 3 * 20, 1);
+    x[5] = NaN;
+    const ys = new Float32Array(2 * 3 * 9);
+    const zeros = new Float32Array(2 * 9);
+    native!.lstmForward(d, { x, h0: zeros, c0: zeros, kernel: randomArray(20 * 36, 2), recurrentKernel: randomArray(9 * 36, 3), bias: randomArray(36, 4), ys });
+    expect(ys.slice(0, 3 * 9).every(Number.isNaN)).toBe(true);
+    expect(ys.slice(3 * 9).some(Number.isNaN)).toBe(false);
+  });
+
   it('gradients match central finite differences of a float64 LSTM', () => {
     const d = { batch: 2, time: 3, inputSize: 3, units: 2 };
     const { batch: B, time: T, inputSize: I, units: U } = d;
