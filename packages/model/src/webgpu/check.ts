@@ -87,7 +87,7 @@ export async function checkLstmOp(
   const names = [V ? 'dTable' : 'dx', 'dh0', 'dc0', 'dKernel', 'dRecurrentKernel', 'dBias'];
   for (let i = 0; i < names.length; i++) got[names[i]] = await read(grads[i]);
   tf.dispose(grads);
-  tf.dispose(Object.values(t).filter((v): v is tf.Tensor => v !== undefined));
+  tf.dispose([t.source, t.h0, t.c0, t.kernel, t.recurrentKernel, t.bias, t.dy, ...(t.ids ? [t.ids] : [])]);
   const leakedTensors = tf.memory().numTensors - before;
 
   const d: LstmDims = { batch: B, time: T, inputSize: I, units: U };

@@ -5,16 +5,18 @@
  * so values are not checked here (emulate.test.ts and gpu.test.ts do that).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { tf } from '../tf';
+import { tf, tfl } from '../tf';
 import { findGpuAdapter, useWebgpuBackend } from './device';
 import { webgpuFusedEmbeddingLstm, webgpuFusedLstm } from './fused-lstm';
 import { backwardShader, forwardShader } from './shaders';
 import { planLstm } from './layout';
+import { webgpuFusedLstmLayer } from './layer';
 import { lstmForwardProgram, webgpuBackend } from './programs';
 
 const adapter = await findGpuAdapter(['backend=null']);
 const reason = adapter.found ? '' : ` (skipped: Dawn's null adapter is unavailable: ${adapter.description})`;
 if (adapter.found) await useWebgpuBackend();
+else console.warn(`wgsl.test.ts: Dawn's null adapter is unavailable: ${adapter.description}`);
 
 type Scoped = { pushErrorScope(f: string): void; popErrorScope(): Promise<{ message: string } | null> };
 
@@ -76,6 +78,33 @@ describe.skipIf(!adapter.found)(`WGSL of the WebGPU LSTM under Dawn's compiler${
       expect(tf.memory().numTensors).toBe(before);
     });
   }
+
+  it('a stateful model with WebGpuFusedLSTM layers trains steps with Adam, leaving no tensors behind', async () => {
+    const [B, T, V] = [4, 6, 11];
+    const model = tfl.sequential();
+    model.add(tfl.layers.embedding({ inputDim: V, outputDim: 8, batchInputShape: [B, T] }));
+    model.add(webgpuFusedLstmLayer({ units: 12, returnSequences: true, stateful: true }));
+    model.add(webgpuFusedLstmLayer({ units: 10, returnSequences: true, stateful: true }));
+    model.add(tfl.layers.dense({ units: V }));
+    const opt = tf.train.adam(1e-3);
+    const x = tf.zeros([B, T], 'int32');
+    const y = tf.oneHot(tf.zeros([B, T], 'int32') as tf.Tensor2D, V);
+    const step = () => opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor), true) as tf.Scalar;
+    tf.dispose(step()); // optimizer slots and the layers' states now exist
+    const before = tf.memory().numTensors;
+    const errors = await errorsOf(async () => {
+      for (let i = 0; i < 2; i++) {
+        const loss = step();
+        await loss.data();
+        loss.dispose();
+      }
+    });
+    expect(errors).toEqual([]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y]);
+    opt.dispose();
+    model.dispose();
+  });
 
   it('an error in a program tfjs compiles is caught by the error scopes (the check can fail)', async () => {
     const plan = planLstm(2, 4);
