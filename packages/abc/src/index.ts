@@ -9,6 +9,7 @@ export { parseTune, parseFile, parseTunes } from './parse';
 export { formatTune, formatFile } from './format';
 export { abcTokens } from './vocab';
 export { lexTune } from './lexer';
+export type { LexResult } from './lexer';
 export { frac, add, sub, mul, div, compare, equals, formatFraction, parseFraction, ZERO, ONE } from './fraction';
 export { parseMeter, parseUnitLength, defaultUnitLength } from './fields';
 export { checkText, checkFile, summarizeChecks, hasErrors } from './check';
