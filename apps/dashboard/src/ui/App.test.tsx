@@ -48,7 +48,7 @@ describe('sweep page', () => {
 });
 
 describe('live sweep', () => {
-  test('while the sweep runs, polling fetches only the steps after the last one it has', async () => {
+  test('while the sweep runs, polling fetches only running trials’ steps after the last one it has', async () => {
     const api = fakeApi({ running: true });
     render(
       <DashboardProvider api={api}>
@@ -57,10 +57,10 @@ describe('live sweep', () => {
     );
     await waitFor(() => expect(screen.getByTestId('curve-count').textContent).toBe('5 curves, 50 points'));
     api.grow();
-    await waitFor(() => expect(screen.getByTestId('curve-count').textContent).toBe('5 curves, 55 points'));
+    // Only the running trial (t005) is polled, from its last step.
+    await waitFor(() => expect(screen.getByTestId('curve-count').textContent).toBe('5 curves, 51 points'));
     const polls = api.calls.filter((c) => c.includes(' after='));
-    expect(polls.length).toBeGreaterThan(0);
-    expect(polls[0]).toMatch(/ after=10$/);
+    expect(polls[0]).toBe('getSeries val_loss sw-test01-t005 after=10');
     expect(screen.getByText('● live')).toBeTruthy();
   });
 });

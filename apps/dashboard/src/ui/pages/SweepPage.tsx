@@ -101,13 +101,16 @@ export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; poll
   }, [metric, selectedIds, fetchSeries]);
 
   // Live: while the sweep runs, refresh the summary and trials and fetch only newer points of running trials.
+  const wasRunning = useRef(new Set<string>());
   const poll = useCallback(async () => {
     try {
       const [s, fresh] = await Promise.all([api.getSweep(sweepId), loadTrials()]);
       setSweep(s);
       if (!metric) return;
-      const running = new Set(fresh.filter((t) => t.status === 'running' || t.status === 'completed').map((t) => t.id));
-      const ids = selectedIds.filter((id) => running.has(id));
+      // Trials running now, or at the last poll (their final points may have landed since).
+      const runningNow = new Set(fresh.filter((t) => t.status === 'running').map((t) => t.id));
+      const ids = selectedIds.filter((id) => runningNow.has(id) || wasRunning.current.has(id));
+      wasRunning.current = runningNow;
       if (ids.length === 0) return;
       const have = series[metric] ?? {};
       const after = lastCommonStep(have, ids);
