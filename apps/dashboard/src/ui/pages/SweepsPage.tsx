@@ -36,7 +36,7 @@ export function SweepsPage() {
               <th>status</th>
               <th>method</th>
               <th>trials</th>
-              <th>best {''}</th>
+              <th>best</th>
               <th>created</th>
             </tr>
           </thead>
