@@ -1,36 +1,13 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { runTunelab as tunelab, type CliResult as Result } from './support/cli';
+import { dataDirOrSkip } from './support/data';
+
 // `tunelab abc check` end to end, through the real bin.
-const root = fileURLToPath(new URL('../', import.meta.url));
-const bin = join(root, 'apps/cli/bin/tunelab.mjs');
-// Tests only: CI sets TUNELAB_DATA_DIR; the shared copy is the fallback on the development machine.
-const dataDir = [process.env.TUNELAB_DATA_DIR, '/work/shared/data/nottingham'].find(
-  (d): d is string => !!d && existsSync(join(d, 'jigs.abc')),
-);
-if (!dataDir) console.warn('abc-cli: skipping the Nottingham run: no jigs.abc in TUNELAB_DATA_DIR or the shared folder');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function tunelab(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const dataDir = dataDirOrSkip();
 
 const dir = mkdtempSync(join(tmpdir(), 'abc-cli-'));
 const good = join(dir, 'good.abc');

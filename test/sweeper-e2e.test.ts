@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openStore } from '@tunelab/store';
+import { repoRoot as root, tunelabBin as bin } from './support/cli';
 import { dataDirOrSkip } from './support/data';
 
 /**
@@ -12,8 +13,6 @@ import { dataDirOrSkip } from './support/data';
  * finished trials again or writing any metric row twice.
  */
 
-const root = resolve(import.meta.dirname, '..');
-const bin = join(root, 'apps/cli/bin/tunelab.mjs');
 const dataDir = dataDirOrSkip();
 const homes: string[] = [];
 

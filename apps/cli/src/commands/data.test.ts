@@ -1,34 +1,12 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const bin = join(root, 'apps/cli/bin/tunelab.mjs');
-// Tests only: CI sets TUNELAB_DATA_DIR; the shared copy is the fallback on the development machine.
-const dataDir = [process.env.TUNELAB_DATA_DIR, '/work/shared/data/nottingham'].find(
-  (d): d is string => !!d && existsSync(join(d, 'jigs.abc')),
-);
+import { runTunelab, type CliResult as Result } from '../../../../test/support/cli';
+import { dataDirOrSkip } from '../../../../test/support/data';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `tunelab` bin; each start costs seconds (tsx + every command module), so they run at once. */
-function tunelab(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, TUNELAB_DATA_DIR: dataDir } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const dataDir = dataDirOrSkip();
+/** Runs the real `tunelab` bin with the data folder set. */
+const tunelab = (args: string[]): Promise<Result> => runTunelab(args, { env: { TUNELAB_DATA_DIR: dataDir } });
 
 const RUNS = {
   json: ['data', 'stats', '--corpus', 'nottingham', '--files', 'jigs', '--preprocessing', 'raw', '--json', '--val', '0'],
