@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { buildUi, fakeGenerator, makeFixture, startDashboard, type Fixture, type RunningDashboard } from '@tunelab/dashboard';
+import { buildUi, fakeGenerator, makeFixture, startDashboard, UI_DIST, type Fixture, type RunningDashboard } from '@tunelab/dashboard';
 
 /**
  * The dashboard end to end in real headless Chromium: the built UI served by the real server on a real
@@ -35,6 +35,12 @@ afterAll(async () => {
 });
 
 describe('dashboard in Chromium', () => {
+  test('the built UI is a production build (vitest runs with NODE_ENV=test)', () => {
+    const js = readdirSync(join(UI_DIST, 'assets')).filter((f) => f.endsWith('.js'));
+    expect(js.length).toBeGreaterThan(0);
+    for (const f of js) expect(readFileSync(join(UI_DIST, 'assets', f), 'utf8')).not.toContain('jsxDEV');
+  });
+
   test('trials and curves → generate → notation → promote → champion mark', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];

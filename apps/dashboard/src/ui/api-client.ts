@@ -54,9 +54,26 @@ function queryString(query: object | undefined): string {
   return text ? `?${text}` : '';
 }
 
-/** The API over fetch, relative to `base` (the page's own origin by default). */
-export function createFetchApi(base = '', fetchImpl: typeof fetch = (...args) => fetch(...args)): DashboardApi {
+/**
+ * The API over fetch, relative to `base` (the page's own origin by default). `prefetched` holds GET
+ * requests index.html started before this script ran (by path); each is used once, and a failed one is
+ * simply asked again.
+ */
+export function createFetchApi(
+  base = '',
+  fetchImpl: typeof fetch = (...args) => fetch(...args),
+  prefetched: Record<string, Promise<unknown>> = {},
+): DashboardApi {
   async function call<T>(path: string, init?: { method: string; body: unknown }): Promise<T> {
+    const early = init ? undefined : prefetched[path];
+    if (early) {
+      delete prefetched[path];
+      try {
+        return (await early) as T;
+      } catch {
+        // fall through to a fresh request, which reports the error properly
+      }
+    }
     const res = await fetchImpl(`${base}${path}`, init ? { method: init.method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body) } : undefined);
     const body = (await res.json().catch(() => null)) as unknown;
     if (!res.ok) {

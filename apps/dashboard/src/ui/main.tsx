@@ -6,6 +6,6 @@ import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App api={createFetchApi()} />
+    <App api={createFetchApi('', undefined, (window as { __tunelabPrefetch?: Record<string, Promise<unknown>> }).__tunelabPrefetch)} />
   </StrictMode>,
 );
