@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Store } from '@tunelab/store';
 import type { DashboardContext } from './context';
@@ -58,7 +59,7 @@ export async function dashboardPlugin(app: FastifyInstance, opts: DashboardOptio
   await trialRoutes(app, ctx);
   await sampleRoutes(app, ctx);
   await aliasRoutes(app, ctx);
-  app.get('/api/health', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/api/health', { schema: { summary: 'The server answers', tags: ['meta'], response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
 
   const uiDir = opts.uiDir === undefined ? (existsSync(`${UI_DIST}/index.html`) ? UI_DIST : null) : opts.uiDir;
   if (uiDir) {
