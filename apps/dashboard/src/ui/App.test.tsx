@@ -71,6 +71,8 @@ describe('trial page', () => {
     window.location.hash = '#/trials/sw-test01-t001';
     render(<App api={api} />);
     expect((await screen.findByTestId('log-tail')).textContent).toMatch(/val_loss 1.1/);
+    // val_loss is drawn with its training twin, loss.
+    expect(screen.getByTestId('curve-count').textContent).toBe('2 curves, 20 points');
     const row = (await screen.findByTestId('checkpoints')).querySelector('tr[data-checkpoint="sw-test01-t001-e003"]') as HTMLElement;
     fireEvent.click(within(row).getByText('♪ generate'));
     const panel = await screen.findByTestId('generate-panel');

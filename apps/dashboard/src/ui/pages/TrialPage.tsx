@@ -9,6 +9,11 @@ import { useDashboard, usePolling } from '../context';
 import { mergePoints } from '../curves';
 import { fmt, PALETTE, when } from '../format';
 
+/** `val_loss` ↔ `loss`: the training and validation curves drawn together show where a run overfits. */
+export function partnerOf(metric: string): string | null {
+  return metric.startsWith('val_') ? metric.slice(4) : `val_${metric}`;
+}
+
 /** One trial: its curves, full config, log tail, and checkpoints to generate from or promote. */
 export function TrialPage({ trialId }: { trialId: string }) {
   const { api, aliases } = useDashboard();
@@ -77,7 +82,9 @@ export function TrialPage({ trialId }: { trialId: string }) {
       <ErrorNote error={error} />
       <h2>Curves</h2>
       <CurvesChart
-        curves={series[shown] ? [{ key: shown, label: shown, color: PALETTE[0], points: series[shown] }] : []}
+        curves={[shown, partnerOf(shown)]
+          .filter((name): name is string => name !== null && series[name] !== undefined)
+          .map((name, i) => ({ key: name, label: name, color: PALETTE[i], points: series[name] }))}
         metricNames={names.length ? names : [trial.metricName]}
         metric={shown}
         onMetric={setMetric}
