@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -8,6 +8,7 @@ import pg from 'pg';
 import { buildApp } from '@tunelab/dashboard';
 import { loadCheckpoint } from '@tunelab/model';
 import { materializeCheckpoint, openStore, type Store } from '@tunelab/store';
+import { retryFailed, runAgent, startDistributedSweep, startSweep, summarizeSweep } from '@tunelab/sweeper';
 
 /**
  * Sweeps across machines, through the real `tunelab` command in child processes on a real PostgreSQL:
@@ -117,11 +118,14 @@ function launch(args: string[]): Running {
 }
 
 function agent(url: string, sweepId: string, home: string, extra: string[] = []): Running {
-  return launch(['sweep', 'agent', '--store', url, '--sweep', sweepId, '--home', home, '--exit-when-done', '--stale-after', '4', '--json', ...extra]);
+  return launch(['sweep', 'agent', '--store', url, '--sweep', sweepId, '--home', home, '--exit-when-done', '--stale-after', '15', '--json', ...extra]);
 }
 
-async function finished(r: Running, what: string): Promise<any> {
-  const code = await r.exited;
+async function finished(r: Running, what: string, ms = 75_000): Promise<any> {
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([r.exited, new Promise<'timeout'>((res) => (timer = setTimeout(() => res('timeout'), ms)))]);
+  clearTimeout(timer);
+  if (code === 'timeout') throw new Error(`${what} still running after ${ms / 1000} s:\n${r.stderr.slice(-3000)}`);
   expect(code, `${what} exited ${code}:\n${r.stderr}`).toBe(0);
   return JSON.parse(r.stdout);
 }
@@ -142,7 +146,7 @@ describe.skipIf(unreachable !== null)('distributed sweeps on PostgreSQL (control
   test('a controller and two agents run a tiny sweep to completion; `sweep status` has the one-machine shape', async () => {
     const dir = tempDir('two');
     const url = freshStore();
-    const config = sweepConfig(dir, { name: 'dist-two', runCap: 4, epochs: 2, tunes: 60 });
+    const config = sweepConfig(dir, { name: 'dist-two', runCap: 4, epochs: 2, tunes: 30 });
     const start = tunelab(['sweep', 'start', '--config', config, '--store', url, '--distributed', '--json']);
     expect(start.status, start.stderr).toBe(0);
     const { sweepId, status } = JSON.parse(start.stdout);
@@ -251,8 +255,8 @@ describe.skipIf(unreachable !== null)('distributed sweeps on PostgreSQL (control
   test('kill the controller: the agents go on and propose the rest; `sweep resume --wait` picks the sweep up', async () => {
     const dir = tempDir('ctl');
     const url = freshStore();
-    const config = sweepConfig(dir, { name: 'dist-ctl', runCap: 4, epochs: 2, tunes: 60 });
-    const controller = launch(['sweep', 'start', '--config', config, '--store', url, '--distributed', '--wait', '--stale-after', '4', '--json']);
+    const config = sweepConfig(dir, { name: 'dist-ctl', runCap: 4, epochs: 2, tunes: 30 });
+    const controller = launch(['sweep', 'start', '--config', config, '--store', url, '--distributed', '--wait', '--stale-after', '15', '--json']);
     const store = await waitForStore(url);
     try {
       let sweepId: string | undefined;
@@ -269,7 +273,7 @@ describe.skipIf(unreachable !== null)('distributed sweeps on PostgreSQL (control
       controller.child.kill('SIGKILL');
       await controller.exited;
       // A new controller joins mid-sweep and stays until the end.
-      const resumed = launch(['sweep', 'resume', sweepId!, '--store', url, '--wait', '--stale-after', '4', '--json']);
+      const resumed = launch(['sweep', 'resume', sweepId!, '--store', url, '--wait', '--stale-after', '15', '--json']);
       const reports = await Promise.all(agents.map((a, i) => finished(a, `agent ${i}`)));
       // Trials 2 and 3 were proposed after the controller died, by the agents (or the resumed controller).
       expect(reports.flatMap((r) => r.trials.map((t: { id: string }) => t.id)).sort()).toEqual([0, 1, 2, 3].map((i) => `${sweepId}-t00${i}`));
@@ -283,6 +287,66 @@ describe.skipIf(unreachable !== null)('distributed sweeps on PostgreSQL (control
       await store.close();
     }
   }, 100_000);
+});
+
+describe.skipIf(unreachable !== null)('PostgreSQL store, in process', () => {
+  test('without --distributed, a PostgreSQL store runs the sweep in this process, checkpoints kept in the store', async () => {
+    const dir = tempDir('local');
+    const url = freshStore();
+    const summary = await startSweep(sweepConfig(dir, { name: 'pg-local', runCap: 2, epochs: 1, tunes: 30 }), { home: join(dir, 'home'), store: url, quiet: true });
+    expect(summary.status).toBe('completed');
+    expect(summary.counts).toEqual({ completed: 2 });
+    const store = await openStore(url, { readonly: true });
+    try {
+      const ckpts = await store.listCheckpoints({ sweepId: summary.sweepId });
+      expect(ckpts.length).toBe(2);
+      for (const c of ckpts) {
+        expect(c.path).toBeNull();
+        expect((await store.getCheckpointFiles(c.id)).map((f) => f.name)).toContain('tunelab.json');
+      }
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  test('--distributed needs a PostgreSQL store', async () => {
+    const dir = tempDir('sqlite');
+    const config = sweepConfig(dir, { name: 'no-pg', runCap: 1, epochs: 1, tunes: 5 });
+    await expect(startDistributedSweep(config, { home: dir })).rejects.toThrow(/needs a PostgreSQL store/);
+  });
+
+  test('retry-failed on a distributed sweep: the failed trial is queued again and an agent runs it', async () => {
+    const dir = tempDir('retry');
+    const url = freshStore();
+    const good = tinyCorpus(dir, 30);
+    const later = join(dir, 'later.abc');
+    const config = readFileSync(sweepConfig(dir, { name: 'dist-retry', runCap: 2, epochs: 1, tunes: 30 }), 'utf8').replace(
+      /parameters:\n.*$/s,
+      `parameters:\n  data.corpus: { values: [${JSON.stringify(good)}, ${JSON.stringify(later)}] }\n`,
+    );
+    writeFileSync(join(dir, 'retry.yaml'), config);
+    const home = join(dir, 'home');
+    const { sweepId, status } = await startDistributedSweep(join(dir, 'retry.yaml'), { home, store: url, quiet: true });
+    expect(status).toBe('queued');
+    const first = await runAgent({ store: url, home, sweepId, exitWhenDone: true, quiet: true, staleAfterMs: 15_000 });
+    expect(first.trials.map((t) => t.status).sort()).toEqual(['completed', 'failed']);
+    const store = await openStore(url);
+    try {
+      expect((await summarizeSweep(store, sweepId)).status).toBe('completed');
+      writeFileSync(later, readFileSync(good));
+      const failedId = first.trials.find((t) => t.status === 'failed')!.id;
+      expect(await retryFailed(sweepId, { home, store: url })).toEqual([failedId]);
+      expect((await store.getSweep(sweepId))!.status).toBe('running');
+      const second = await runAgent({ store: url, home, sweepId, exitWhenDone: true, quiet: true, staleAfterMs: 15_000 });
+      expect(second.trials).toEqual([{ id: failedId, status: 'completed' }]);
+      const summary = await summarizeSweep(store, sweepId);
+      expect(summary.status).toBe('completed');
+      expect(summary.counts).toEqual({ completed: 2 });
+      expect((await store.getTrial(failedId))!.attempt).toBe(1);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });
 
 async function waitForStore(url: string): Promise<Store> {

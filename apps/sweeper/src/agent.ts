@@ -86,7 +86,8 @@ class Agent {
       home: opts.home,
       parallel: Math.max(1, opts.parallel ?? 1),
       view,
-      staleAfterMs: this.staleAfterMs,
+      // Heartbeats say the agent lives; a worker's silence is judged on its own, longer clock (start-up).
+      silentAfterMs: Math.max(this.staleAfterMs, 120_000),
       // Threads live on between trials: the next trial skips loading tfjs again.
       idleTimeoutMs: 60_000,
       hooks: {

@@ -62,7 +62,7 @@ export class SweepRunner {
       home: this.opts.home,
       parallel: Math.max(1, this.opts.parallel ?? this.config.parallel),
       view: this.view,
-      staleAfterMs: this.opts.staleAfterMs ?? 120_000,
+      silentAfterMs: this.opts.staleAfterMs ?? 120_000,
       workerMemoryMb: this.opts.workerMemoryMb,
       hooks: {
         pruneHistory: (trial) => this.pruneHistory(trial),

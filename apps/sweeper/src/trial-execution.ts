@@ -51,8 +51,11 @@ export interface ExecutorOptions {
   parallel: number;
   view: ProgressView;
   hooks: ExecutorHooks;
-  /** A trial whose worker says nothing for this long is stale: its thread is terminated. */
-  staleAfterMs: number;
+  /**
+   * A trial whose worker says nothing for this long is hung: its thread is terminated and the trial becomes
+   * stale. It must cover a worker's start (loading tfjs and the corpus), which takes seconds on a busy machine.
+   */
+  silentAfterMs: number;
   /** V8 heap limit per worker thread (piscina resourceLimits). */
   workerMemoryMb?: number;
   /** How long an idle worker thread lives (ms); a thread that lives on skips tfjs's start-up for the next trial. */
@@ -196,13 +199,13 @@ export class TrialExecutor {
   }
 
   /**
-   * One heartbeat round: renews each running trial's lease; a worker silent for staleAfterMs is terminated
+   * One heartbeat round: renews each running trial's lease; a worker silent for silentAfterMs is terminated
    * (the trial becomes stale and runs again); a trial whose lease another process took is stopped quietly.
    */
   async beat(now = Date.now()): Promise<void> {
     for (const t of this.active.values()) {
       if (t.stopAs?.status === 'stale') continue;
-      if (now - t.lastSeen > this.opts.staleAfterMs) {
+      if (now - t.lastSeen > this.opts.silentAfterMs) {
         t.stopAs = { status: 'stale', reason: `no word from the worker for ${Math.round((now - t.lastSeen) / 1000)} s` };
         t.terminate.abort();
       } else if (!t.stopAs || t.stopAs.status !== 'lost') {
