@@ -121,7 +121,7 @@ function agent(url: string, sweepId: string, home: string, extra: string[] = [])
   return launch(['sweep', 'agent', '--store', url, '--sweep', sweepId, '--home', home, '--exit-when-done', '--stale-after', '15', '--json', ...extra]);
 }
 
-async function finished(r: Running, what: string, ms = 75_000): Promise<any> {
+async function finished(r: Running, what: string, ms = 150_000): Promise<any> {
   let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([r.exited, new Promise<'timeout'>((res) => (timer = setTimeout(() => res('timeout'), ms)))]);
   clearTimeout(timer);
@@ -182,7 +182,7 @@ describe.skipIf(unreachable !== null)('distributed sweeps on PostgreSQL (control
       await store.close();
     }
     filled = { url, sweepId };
-  }, 100_000);
+  }, 180_000);
 
   test('the dashboard reads a PostgreSQL store a distributed sweep filled', async () => {
     expect(filled, 'needs the sweep of the previous test').not.toBeNull();
@@ -250,7 +250,7 @@ describe.skipIf(unreachable !== null)('distributed sweeps on PostgreSQL (control
     } finally {
       await store.close();
     }
-  }, 100_000);
+  }, 180_000);
 
   test('kill the controller: the agents go on and propose the rest; `sweep resume --wait` picks the sweep up', async () => {
     const dir = tempDir('ctl');
@@ -286,7 +286,7 @@ describe.skipIf(unreachable !== null)('distributed sweeps on PostgreSQL (control
     } finally {
       await store.close();
     }
-  }, 100_000);
+  }, 180_000);
 });
 
 describe.skipIf(unreachable !== null)('PostgreSQL store, in process', () => {
@@ -307,7 +307,7 @@ describe.skipIf(unreachable !== null)('PostgreSQL store, in process', () => {
     } finally {
       await store.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   test('--distributed needs a PostgreSQL store', async () => {
     const dir = tempDir('sqlite');
@@ -346,7 +346,7 @@ describe.skipIf(unreachable !== null)('PostgreSQL store, in process', () => {
     } finally {
       await store.close();
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 async function waitForStore(url: string): Promise<Store> {

@@ -40,8 +40,12 @@ export async function coordinate(store: Store, queue: TrialQueue, sweepId: strin
     const markedStale: TrialRow[] = [];
     if (FINAL_SWEEP.has(sweep.status)) return { sweep, proposed, markedStale, jobs: [] as TrialJob[] };
     const stale = new Map((await tx.findStaleTrials(opts.staleAfterMs, { sweepId, now })).map((t) => [t.id, t]));
-    // A holder on this machine whose process is gone needs no wait for its heartbeat to age.
-    for (const t of await tx.listTrials(sweepId, { status: 'running' })) if (!holderAlive(t.worker)) stale.set(t.id, t);
+    // A holder on this host whose process is gone need not wait the whole staleAfterMs; a few missed beats
+    // (5 s) still guard against a live agent in another PID namespace under the same host name.
+    const deadAfter = Math.min(opts.staleAfterMs, 5_000);
+    for (const t of await tx.listTrials(sweepId, { status: 'running' })) {
+      if (!holderAlive(t.worker) && now - (t.heartbeatAt ?? t.startedAt ?? now) > deadAfter) stale.set(t.id, t);
+    }
     for (const t of stale.values()) {
       // This process's own trials are its executor's to judge (a trial being leased has no slot yet).
       if (t.worker?.startsWith(ownPrefix)) continue;
