@@ -315,6 +315,31 @@ describe.skipIf(unreachable !== null)('PostgreSQL store, in process', () => {
     await expect(startDistributedSweep(config, { home: dir })).rejects.toThrow(/needs a PostgreSQL store/);
   });
 
+  test('early termination on an agent reads the shared history: a trial worse than the finished one is pruned', async () => {
+    const dir = tempDir('prune');
+    const url = freshStore();
+    const yaml = readFileSync(sweepConfig(dir, { name: 'dist-prune', runCap: 2, epochs: 3, tunes: 30 }), 'utf8')
+      .replace('parallel: 2', 'parallel: 1\nearly_terminate: { type: median, min_iter: 1, warmup_trials: 1 }')
+      .replace(/values: \[.*\]/, 'values: [0.01, 0.000001]');
+    writeFileSync(join(dir, 'prune.yaml'), yaml);
+    const home = join(dir, 'home');
+    const { sweepId } = await startDistributedSweep(join(dir, 'prune.yaml'), { home, store: url, quiet: true });
+    const report = await runAgent({ store: url, home, sweepId, exitWhenDone: true, quiet: true, staleAfterMs: 15_000 });
+    expect(report.trials).toEqual([
+      { id: `${sweepId}-t000`, status: 'completed' },
+      { id: `${sweepId}-t001`, status: 'pruned' },
+    ]);
+    const store = await openStore(url, { readonly: true });
+    try {
+      const pruned = (await store.getTrial(`${sweepId}-t001`))!;
+      expect(pruned.pruneReason).toMatch(/median/);
+      expect((await store.getMetrics(pruned.id)).val_loss.map((p) => p.step)).toEqual([1]);
+      expect((await store.getSweep(sweepId))!.status).toBe('completed');
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
   test('retry-failed on a distributed sweep: the failed trial is queued again and an agent runs it', async () => {
     const dir = tempDir('retry');
     const url = freshStore();
