@@ -36,17 +36,20 @@ export function createOptimizer(cfg: OptimizerConfig, clipNorm: number, fused: b
 }
 
 /**
- * Scales gradients so their global L2 norm is at most `clipNorm` (TensorFlow's clip_by_global_norm).
- * Takes ownership of `grads` (disposes them when it returns new tensors). 0 = no clipping.
+ * Scales gradients so their global L2 norm is at most `clipNorm` (TensorFlow's clip_by_global_norm):
+ * g · clipNorm / max(norm, clipNorm). Computed on the device without reading the norm back (WebGPU in Node
+ * cannot read synchronously). Takes ownership of `grads` (disposes them when it returns new tensors).
+ * 0 = no clipping.
  */
 export function clipByGlobalNorm(grads: tf.NamedTensorMap, clipNorm: number): tf.NamedTensorMap {
   if (!(clipNorm > 0)) return grads;
   const names = Object.keys(grads);
-  const norm = tf.tidy(() => tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]))))).dataSync()[0]);
-  if (!(norm > clipNorm)) return grads;
-  const scale = clipNorm / norm;
   const out: tf.NamedTensorMap = {};
-  for (const n of names) out[n] = tf.tidy(() => tf.mul(grads[n], scale));
+  tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
+    const scale = tf.div(clipNorm, tf.maximum(norm, clipNorm));
+    for (const n of names) out[n] = tf.keep(tf.mul(grads[n], scale));
+  });
   tf.dispose(Object.values(grads));
   return out;
 }

@@ -61,22 +61,26 @@ export class Sampler {
   }
 
   /**
-   * Feeds ids `[time]` through the model from its current state and returns the probabilities after the
-   * last one, `[vocab]`. The state advances by `ids.length` steps.
+   * Feeds ids `[time]` through the model from its current state and resolves to the probabilities after the
+   * last one, `[vocab]`. The state advances by `ids.length` steps. Reads back asynchronously: WebGPU in Node
+   * has no synchronous readback.
    */
-  step(ids: Int32Array): Float32Array {
+  async step(ids: Int32Array): Promise<Float32Array> {
     if (this.fast) return this.fast.step(ids);
-    return tf.tidy(() => {
+    const last = tf.tidy(() => {
       const x = tf.tensor2d(ids, [1, ids.length], 'int32');
       // apply, not predict: predict's batching and checks cost about a quarter of a one-symbol step.
       const probs = this.model.apply(x, { training: false }) as tf.Tensor3D;
       const v = probs.shape[2];
-      return tf.reshape(tf.slice(probs, [0, ids.length - 1, 0], [1, 1, v]), [v]).dataSync() as Float32Array;
+      return tf.reshape(tf.slice(probs, [0, ids.length - 1, 0], [1, 1, v]), [v]);
     });
+    const values = (await last.data()) as Float32Array;
+    last.dispose();
+    return values;
   }
 
   /** Generates `n` tunes; see {@link sample}. */
-  generate(options: SampleOptions = {}): string[] {
+  async generate(options: SampleOptions = {}): Promise<string[]> {
     const o = checkOptions(options);
     const rng = createRng(o.seed);
     const primeIds = this.vocab.encode(o.prime);
@@ -84,7 +88,7 @@ export class Sampler {
     const tunes: string[] = [];
     for (let i = 0; i < o.n; i++) {
       this.reset();
-      let probs = this.step(primeIds);
+      let probs = await this.step(primeIds);
       const ids: number[] = [];
       let text = o.prime;
       for (let k = 0; k < o.maxLength; k++) {
@@ -93,7 +97,7 @@ export class Sampler {
         text += this.vocab.decode([id]);
         // A tune ends at a blank line (tunes are separated by one in the corpus).
         if (/\n[ \t]*\n$/.test(text)) break;
-        probs = this.step(Int32Array.of(id));
+        probs = await this.step(Int32Array.of(id));
       }
       tunes.push(`${text.replace(/\s+$/, '')}\n`);
     }
@@ -186,7 +190,7 @@ export async function sample(source: Sampler | Checkpoint | string, options: Sam
   const ckpt = typeof source === 'string' ? await loadCheckpoint(source) : source;
   const sampler = Sampler.fromCheckpoint(ckpt);
   try {
-    return sampler.generate(options);
+    return await sampler.generate(options);
   } finally {
     sampler.dispose();
   }

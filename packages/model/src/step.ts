@@ -59,19 +59,20 @@ function lossOf(sm: StepModels, xs: tf.Tensor2D, ys: tf.Tensor1D, training: bool
   return { loss, correct };
 }
 
-function readCorrect(c: tf.Scalar | number): number {
-  if (typeof c === 'number') return c;
-  const v = c.dataSync()[0];
-  c.dispose();
+/** Reads a scalar without blocking: WebGPU in Node has no synchronous readback (it needs OffscreenCanvas). */
+async function readScalar(t: tf.Tensor | number): Promise<number> {
+  if (typeof t === 'number') return t;
+  const v = (await t.data())[0];
+  t.dispose();
   return v;
 }
 
 /**
  * One optimisation step on a batch: forward with dropout, cross-entropy, gradients, optional global-norm
- * clipping, optimizer update. x, y: row-major int32 `[batch, time]`. Returns the batch's mean loss (nats)
+ * clipping, optimizer update. x, y: row-major int32 `[batch, time]`. Resolves to the batch's mean loss (nats)
  * and correct-prediction count. Creates no tensors that outlive it.
  */
-export function trainStep(
+export async function trainStep(
   sm: StepModels,
   opt: TrainOptimizer,
   clipNorm: number,
@@ -79,38 +80,41 @@ export function trainStep(
   y: Int32Array,
   batchSize: number,
   seqLen: number,
-): { loss: number; correct: number } {
+): Promise<{ loss: number; correct: number }> {
   const xs = tf.tensor2d(x, [batchSize, seqLen], 'int32');
   const ys = tf.tensor1d(y, 'int32');
   let correct: tf.Scalar | number = 0;
+  let value: tf.Scalar | undefined;
   try {
-    const { value, grads } = tf.variableGrads(() => {
-      const out = lossOf(sm, xs, ys, true);
-      correct = out.correct;
-      return out.loss;
+    const out = tf.variableGrads(() => {
+      const r = lossOf(sm, xs, ys, true);
+      correct = r.correct;
+      return r.loss;
     }, sm.variables);
-    const clipped = opt.clipsInternally ? grads : clipByGlobalNorm(grads, clipNorm);
+    value = out.value;
+    const clipped = opt.clipsInternally ? out.grads : clipByGlobalNorm(out.grads, clipNorm);
     opt.optimizer.applyGradients(sm.variables.map((v) => ({ name: v.name, tensor: clipped[v.name] })));
     tf.dispose(Object.values(clipped));
-    const loss = value.dataSync()[0];
-    value.dispose();
-    return { loss, correct: readCorrect(correct) };
+    const [loss, right] = await Promise.all([readScalar(value), readScalar(correct)]);
+    return { loss, correct: right };
   } finally {
     xs.dispose();
     ys.dispose();
+    if (value && !value.isDisposed) value.dispose();
     if (typeof correct !== 'number' && !(correct as tf.Scalar).isDisposed) (correct as tf.Scalar).dispose();
   }
 }
 
 /** Loss and accuracy of a batch without dropout or updates (the recurrent state still advances). */
-export function evalStep(sm: StepModels, x: Int32Array, y: Int32Array, batchSize: number, seqLen: number): { loss: number; correct: number } {
+export async function evalStep(sm: StepModels, x: Int32Array, y: Int32Array, batchSize: number, seqLen: number): Promise<{ loss: number; correct: number }> {
   let correct: tf.Scalar | number = 0;
   const loss = tf.tidy(() => {
     const xs = tf.tensor2d(x, [batchSize, seqLen], 'int32');
     const ys = tf.tensor1d(y, 'int32');
     const out = lossOf(sm, xs, ys, false);
     correct = out.correct;
-    return out.loss.dataSync()[0];
+    return out.loss;
   });
-  return { loss, correct: readCorrect(correct) };
+  const [l, c] = await Promise.all([readScalar(loss), readScalar(correct)]);
+  return { loss: l, correct: c };
 }

@@ -73,7 +73,12 @@ function abortError(signal: AbortSignal): Error {
  * into `batchSize` contiguous streams (state reset first), no dropout. Null when the text is too short for
  * one batch even with shorter rows.
  */
-export function validate(sm: StepModels, ids: Int32Array, batchSize: number, seqLen: number): { loss: number; accuracy: number; bpc: number } | null {
+export async function validate(
+  sm: StepModels,
+  ids: Int32Array,
+  batchSize: number,
+  seqLen: number,
+): Promise<{ loss: number; accuracy: number; bpc: number } | null> {
   const streamLen = Math.floor(ids.length / batchSize);
   const T = Math.min(seqLen, streamLen - 1);
   if (T < 1) return null;
@@ -83,7 +88,7 @@ export function validate(sm: StepModels, ids: Int32Array, batchSize: number, seq
   let correct = 0;
   let n = 0;
   for (const b of batcher.batches(0)) {
-    const r = evalStep(sm, b.x, b.y, b.batchSize, b.seqLen);
+    const r = await evalStep(sm, b.x, b.y, b.batchSize, b.seqLen);
     lossSum += r.loss;
     correct += r.correct;
     n++;
@@ -162,7 +167,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         if (batch.index >= batchesPerEpoch) break;
         if (signal?.aborted) throw abortError(signal);
         for (const d of dropouts) d.setStep(step);
-        const r = trainStep(sm, opt, t.clip_norm, batch.x, batch.y, batch.batchSize, batch.seqLen);
+        const r = await trainStep(sm, opt, t.clip_norm, batch.x, batch.y, batch.batchSize, batch.seqLen);
         if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss ${r.loss} at epoch ${epoch}, batch ${batch.index}`);
         step++;
         batches++;
@@ -188,7 +193,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         chars_per_sec: chars / seconds,
         seconds,
       };
-      const val = data.ids.val.length > 0 ? validate(sm, data.ids.val, t.batch_size, t.seq_len) : null;
+      const val = data.ids.val.length > 0 ? await validate(sm, data.ids.val, t.batch_size, t.seq_len) : null;
       if (val) Object.assign(metrics, { val_loss: val.loss, val_accuracy: val.accuracy, val_bpc: val.bpc });
       history.push({ epoch, metrics });
       emit({ type: 'epoch', epoch, metrics });
