@@ -7,6 +7,13 @@ import { emulatedKernels } from './emulated-kernels';
 import { emulateForward } from './emulate';
 import { cacheIndex, type LstmPlan, num, planLstm } from './layout';
 import { makeGpuLstmOps } from './lstm-op';
+import { fusedEmbeddingLstm, fusedLstm } from '../fused';
+import { webgpuFusedEmbeddingLstm, webgpuFusedLstm } from './fused-lstm';
+
+// fused/lstm-op dispatches to these when the webgpu backend is active: their signatures must be the same.
+const asFusedLstm: (...a: Parameters<typeof fusedLstm>) => ReturnType<typeof fusedLstm> = webgpuFusedLstm;
+const asFusedEmbeddingLstm: (...a: Parameters<typeof fusedEmbeddingLstm>) => ReturnType<typeof fusedEmbeddingLstm> =
+  webgpuFusedEmbeddingLstm;
 
 /** A deliberately awkward split: 4-thread groups (units dealt over several chunks), 3 rows per group. */
 const tiny = (batch: number, units: number): LstmPlan => ({
@@ -76,6 +83,24 @@ describe('WebGPU LSTM kernels, emulated on the CPU', () => {
       });
     }
   }
+
+  it('planLstm fills about 64 groups, respects workgroup memory and a requested row count', () => {
+    expect(planLstm(16, 256)).toEqual({ groupSize: 256, rowsPerGroup: 1, chunks: 1, groups: 16 });
+    expect(planLstm(256, 256)).toEqual({ groupSize: 256, rowsPerGroup: 4, chunks: 1, groups: 64 });
+    expect(planLstm(256, 256, { maxWorkgroupStorageBytes: 8192, maxInvocationsPerWorkgroup: 256 }).rowsPerGroup).toBe(2);
+    expect(planLstm(16, 256, undefined, 3)).toMatchObject({ rowsPerGroup: 3, groups: 6 });
+    expect(planLstm(5, 300)).toMatchObject({ groupSize: 256, chunks: 2 });
+    expect(planLstm(5, 20)).toMatchObject({ groupSize: 32, chunks: 1 });
+    expect(() => planLstm(4, 2048)).toThrow(/workgroup memory/);
+  });
+
+  it('the WebGPU op stands in for fusedLstm and refuses to run on another backend', () => {
+    expect([asFusedLstm, asFusedEmbeddingLstm].every((f) => typeof f === 'function')).toBe(true);
+    const z = tf.zeros([1, 4]) as tf.Tensor2D;
+    expect(() => webgpuFusedLstm(tf.zeros([1, 2, 3]) as tf.Tensor3D, z, z, tf.zeros([3, 16]) as tf.Tensor2D, tf.zeros([4, 16]) as tf.Tensor2D, tf.zeros([16]) as tf.Tensor1D)).toThrow(
+      /Expected the webgpu backend to be active, but got cpu/,
+    );
+  });
 
   it('a wrong layout is caught (the check can fail)', async () => {
     const broken = emulatedKernels();

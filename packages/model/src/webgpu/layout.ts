@@ -136,15 +136,20 @@ export interface PlanLimits {
 
 export const DEFAULT_LIMITS: PlanLimits = { maxWorkgroupStorageBytes: 16384, maxInvocationsPerWorkgroup: 256 };
 
-/** Rows per workgroup that keep about this many workgroups busy (H100/H200 have 132 SMs). */
-const TARGET_GROUPS = 128;
+/**
+ * Rows per workgroup that keep at most about this many workgroups. Each workgroup streams the whole recurrent
+ * kernel (1 MiB at 256 units) from L2 every step, so fewer, fuller groups save L2 bandwidth until their
+ * arithmetic (4 · rows multiply-adds per kernel word) catches up; at batch 256 this gives 4 rows, 64 groups.
+ * A guess until a GPU session measures it: `TUNELAB_WEBGPU_LSTM_ROWS` overrides it there (see programs.ts).
+ */
+const TARGET_GROUPS = 64;
 const MAX_ROWS_PER_GROUP = 8;
 
 /**
- * Picks the split for a batch and unit count. The backward keeps dz of its rows in workgroup memory
+ * Picks the split for a batch and unit count (`rows` asks for that many rows per group, within the limits). The backward keeps dz of its rows in workgroup memory
  * (rows · 4u floats), so u ≤ maxWorkgroupStorageBytes / 16 (1,024 with the default 16 KiB).
  */
-export function planLstm(batch: number, units: number, limits: PlanLimits = DEFAULT_LIMITS): LstmPlan {
+export function planLstm(batch: number, units: number, limits: PlanLimits = DEFAULT_LIMITS, rows?: number): LstmPlan {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`Expected batch to be a positive integer, but got ${batch}`);
   if (!Number.isInteger(units) || units < 1) throw new Error(`Expected units to be a positive integer, but got ${units}`);
   const floats = Math.floor(limits.maxWorkgroupStorageBytes / 4);
@@ -155,7 +160,8 @@ export function planLstm(batch: number, units: number, limits: PlanLimits = DEFA
         `but the device allows ${limits.maxWorkgroupStorageBytes}`,
     );
   }
-  const rowsPerGroup = Math.max(1, Math.min(MAX_ROWS_PER_GROUP, maxRows, Math.ceil(batch / TARGET_GROUPS)));
+  if (rows !== undefined && !(Number.isInteger(rows) && rows >= 1)) throw new Error(`Expected rows per group to be a positive integer, but got ${rows}`);
+  const rowsPerGroup = Math.max(1, Math.min(MAX_ROWS_PER_GROUP, maxRows, rows ?? Math.ceil(batch / TARGET_GROUPS)));
   const groupSize = Math.min(limits.maxInvocationsPerWorkgroup, 256, 32 * Math.ceil(units / 32));
   return { groupSize, rowsPerGroup, chunks: Math.ceil(units / groupSize), groups: Math.ceil(batch / rowsPerGroup) };
 }

@@ -68,6 +68,12 @@ export function deviceLimits(backend: WebGPUBackend): PlanLimits {
     : DEFAULT_LIMITS;
 }
 
+/** Rows per workgroup asked for by `TUNELAB_WEBGPU_LSTM_ROWS` (for tuning on a GPU), else planLstm's choice. */
+function rowsOverride(): number | undefined {
+  const v = process.env.TUNELAB_WEBGPU_LSTM_ROWS;
+  return v ? Number(v) : undefined;
+}
+
 function run(backend: WebGPUBackend, program: WebGPUProgram, inputs: tf.Tensor[], batch: number, time: number): tf.Tensor {
   const info = backend.runWebGPUProgram(program, inputs, 'float32', [
     { type: 'int32', data: [batch] },
@@ -81,14 +87,14 @@ export const webgpuKernels: LstmGpuKernels = {
   name: 'webgpu',
   forward(a: ForwardArgs): tf.Tensor {
     const backend = webgpuBackend();
-    const plan = planLstm(a.batch, a.units, deviceLimits(backend));
+    const plan = planLstm(a.batch, a.units, deviceLimits(backend), rowsOverride());
     const program = lstmForwardProgram(a.batch, a.time, a.units, plan, a.ids !== undefined);
     const inputs = [a.xproj, a.rk, a.h0, a.c0, ...(a.ids ? [a.ids] : [])];
     return run(backend, program, inputs, a.batch, a.time);
   },
   backward(a: BackwardArgs): tf.Tensor {
     const backend = webgpuBackend();
-    const plan = planLstm(a.batch, a.units, deviceLimits(backend));
+    const plan = planLstm(a.batch, a.units, deviceLimits(backend), rowsOverride());
     const program = lstmBackwardProgram(a.batch, a.time, a.units, plan);
     return run(backend, program, [a.cache, a.rkT, a.c0, a.dys, a.dhT, a.dcT], a.batch, a.time);
   },
