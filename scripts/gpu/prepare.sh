@@ -8,6 +8,8 @@ cd "$root"
 carry=.gpu-carry
 cache=$carry/cache
 NODE_VERSION=${NODE_VERSION:-20.20.2}
+# Leftovers of older layouts or of a local smoke run would travel too.
+rm -rf "$carry/node" "$carry/dist"
 mkdir -p "$carry/gl" "$carry/compare" "$cache"
 grep -qxF '.gpu-carry/' .git/info/exclude 2>/dev/null || echo '.gpu-carry/' >> .git/info/exclude
 

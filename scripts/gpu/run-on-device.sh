@@ -16,18 +16,21 @@ export __EGL_VENDOR_LIBRARY_FILENAMES=${__EGL_VENDOR_LIBRARY_FILENAMES:-/usr/loc
 # allow_unsafe_apis lets tfjs use timestamp queries, so --profile reports GPU time per kernel.
 export TUNELAB_DAWN_FLAGS=${TUNELAB_DAWN_FLAGS:-enable-dawn-features=allow_unsafe_apis}
 export PYTHONUNBUFFERED=1
-mkdir -p "$carry/dist/linux-x64"
-gunzip -c "$carry/dawn.node.gz" > "$carry/dist/linux-x64/dawn.node"
-gunzip -c "$carry/node.gz" > "$carry/node" && chmod +x "$carry/node"
-node=$carry/node
+# Unpacked outside the carried folder: the bundles find Dawn at dist/linux-x64/dawn.node beside themselves.
+work=${TMPDIR:-/tmp}/tunelab-gpu
+rm -rf "$work" && mkdir -p "$work/dist/linux-x64"
+cp -r "$carry"/*.mjs "$carry/compare" "$work/"
+gunzip -c "$carry/dawn.node.gz" > "$work/dist/linux-x64/dawn.node"
+gunzip -c "$carry/node.gz" > "$work/node" && chmod +x "$work/node"
+node=$work/node
 { nvidia-smi -L; "$node" --version; python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'; } 2>&1 | tee "$out/machine.txt"
 
 echo "== gradient checks (WebGPU kernels vs the TypeScript reference)"
-"$node" "$carry/gpu-check.mjs" --out "$out/gpu-check.json" 2>&1 | tee "$out/gpu-check.log"
+"$node" "$work/gpu-check.mjs" --out "$out/gpu-check.json" 2>&1 | tee "$out/gpu-check.log"
 check=${PIPESTATUS[0]}
 
 echo "== bench gpu"
-"$node" "$carry/bench-gpu.mjs" --json --profile --out "$out/gpu-bench.json" ${TUNELAB_GPU_BENCH_ARGS:-} \
+"$node" "$work/bench-gpu.mjs" --json --profile --out "$out/gpu-bench.json" ${TUNELAB_GPU_BENCH_ARGS:-} \
   > "$out/gpu-bench.stdout" 2> "$out/gpu-bench.log"
 bench=$?
 tail -n 8 "$out/gpu-bench.log"
