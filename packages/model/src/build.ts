@@ -100,15 +100,6 @@ function build(spec: ModelSpec, vocabSize: number, batchSize: number, seqLen: nu
   return tfl.model({ inputs: input, outputs: probs, name: 'tunelab' });
 }
 
-/**
- * The same layers (shared weights and states) ending at the logits: ids `[batch, time]` → `[batch, time, vocab]`
- * unnormalised log-probabilities, for a numerically stable cross-entropy.
- */
-export function logitsView(model: tfl.LayersModel): tfl.LayersModel {
-  const logits = model.getLayer(LOGITS_LAYER).output as tfl.SymbolicTensor;
-  return tfl.model({ inputs: model.inputs, outputs: logits, name: `${model.name}_logits` });
-}
-
 /** The dropout layers of a model, so the training loop can set their mask step. */
 export function dropoutLayers(model: tfl.LayersModel): SeededDropout[] {
   return model.layers.filter((l: tfl.layers.Layer): l is SeededDropout => l instanceof SeededDropout);

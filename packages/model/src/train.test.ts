@@ -11,7 +11,8 @@ import { deleteCheckpoint, listCheckpoints, loadCheckpoint, loadWeightsInto, sav
 import type { CheckpointMeta } from './checkpoint';
 import { buildModel, disposeModel } from './build';
 import { sample } from './sample';
-import { tf } from './tf';
+import { tf, tfl } from './tf';
+import { fileLoadHandler } from './file-io';
 import { tinyConfig, writeTinyCorpus } from './testing';
 
 const corpus = writeTinyCorpus();
@@ -171,6 +172,11 @@ describe('checkpoints', () => {
     const after = tf.tidy(() => (again.predict(x) as tf.Tensor).arraySync());
     expect(after).toEqual(before);
     disposeModel(again);
+
+    // The folder is also a plain tfjs layers model (tunelab's layer classes are registered on import).
+    const plain = await tfl.loadLayersModel(fileLoadHandler(dir));
+    expect(tf.tidy(() => (plain.predict(x) as tf.Tensor).arraySync())).toEqual(before);
+    disposeModel(plain);
     x.dispose();
   });
 
