@@ -77,6 +77,10 @@ export function modelGenerator(): TuneGenerator & { close(): Promise<void> } {
     const w = new Worker(new URL('./sampler-worker-boot.mjs', import.meta.url));
     w.unref();
     w.on('message', (reply: SampleReply) => {
+      if ('fatal' in reply) {
+        failAll(new Error(`the sampling worker crashed: ${reply.fatal}`));
+        return;
+      }
       const p = pending.get(reply.id);
       if (!p) return;
       pending.delete(reply.id);
@@ -85,7 +89,7 @@ export function modelGenerator(): TuneGenerator & { close(): Promise<void> } {
       else p.reject(new Error(reply.error));
     });
     w.on('error', (err) => {
-      failAll(err);
+      failAll(err instanceof Error ? err : new Error(`the sampling worker failed: ${JSON.stringify(err)}`));
       if (worker === w) worker = null;
     });
     w.on('exit', () => {

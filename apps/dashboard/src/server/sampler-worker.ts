@@ -11,10 +11,27 @@ export interface SampleJob {
   options: { n: number; temperature: number; topK?: number; topP?: number; prime?: string; seed: number; maxLength: number };
 }
 
-export type SampleReply = { id: number; tunes: string[] } | { id: number; error: string; userError: boolean; where?: string };
+export type SampleReply =
+  | { id: number; tunes: string[] }
+  | { id: number; error: string; userError: boolean; where?: string }
+  /** The worker cannot go on (a crash outside a job): every pending job fails with this. */
+  | { id: 0; fatal: string };
+
+const describe = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : typeof err === 'object' ? JSON.stringify(err) || String(err) : String(err));
+
+// A native addon or tfjs failing outside a job would otherwise reach the server as an opaque error event.
+process.on('uncaughtException', (err) => {
+  parentPort?.postMessage({ id: 0, fatal: describe(err) } satisfies SampleReply);
+  process.exit(1);
+});
+process.on('unhandledRejection', (err) => {
+  parentPort?.postMessage({ id: 0, fatal: describe(err) } satisfies SampleReply);
+  process.exit(1);
+});
 
 interface SamplerLike {
-  generate(options: SampleJob['options']): string[];
+  /** Synchronous in early versions of @tunelab/model, async now: await either. */
+  generate(options: SampleJob['options']): string[] | Promise<string[]>;
   dispose(): void;
 }
 
@@ -44,7 +61,7 @@ parentPort?.on('message', async (job: SampleJob) => {
   let reply: SampleReply;
   try {
     const sampler = await samplerFor(job.dir);
-    reply = { id: job.id, tunes: sampler.generate(job.options) };
+    reply = { id: job.id, tunes: await sampler.generate(job.options) };
   } catch (err) {
     const e = err as Error & { userError?: boolean; where?: string };
     reply = { id: job.id, error: e?.message ?? String(err), userError: e?.userError === true, where: e?.where };
