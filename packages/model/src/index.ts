@@ -12,6 +12,8 @@ export { AUTO_ORDER, selectBackend } from './engine';
 export { fusedStatus } from './cells';
 export type { TrainEvent, TrainOptions, TrainResult, EpochRecord } from './train';
 export { train } from './train';
+export type { EvaluateOptions } from './evaluate';
+export { evaluateLoss } from './evaluate';
 export type { Checkpoint, CheckpointEntry, CheckpointKind, CheckpointMeta } from './checkpoint';
 export { CHECKPOINT_JSON, checkpointDir, deleteCheckpoint, listCheckpoints, loadCheckpoint, loadWeightsInto } from './checkpoint';
 export { fileLoadHandler, fileSaveHandler } from './file-io';

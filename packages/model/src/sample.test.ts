@@ -64,7 +64,7 @@ describe('sample', () => {
       const ids = s.vocab.encode('X: 1\nT:');
       const whole = await s.step(ids);
       s.reset();
-      let last = new Float32Array();
+      let last: Float32Array = new Float32Array();
       for (const id of ids) last = await s.step(Int32Array.of(id));
       whole.forEach((p, i) => expect(last[i]).toBeCloseTo(p, 5));
     } finally {

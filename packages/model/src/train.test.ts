@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { prepareData } from '@tunelab/dataset';
 import type { PreparedData } from '@tunelab/dataset';
 import { train } from './train';
+import { evaluateLoss } from './evaluate';
 import type { TrainEvent } from './train';
 import { deleteCheckpoint, listCheckpoints, loadCheckpoint, loadWeightsInto, saveCheckpoint } from './checkpoint';
 import type { CheckpointMeta } from './checkpoint';
@@ -63,6 +64,11 @@ describe('train', () => {
     expect(meta.engine.name).toBe('cpu');
     expect(meta.gitCommit === null || /^[0-9a-f]{40}$/.test(meta.gitCommit)).toBe(true);
     expect(result.best).toMatchObject({ epoch: 3, dir, metric: 'val_loss' });
+    // Evaluating the checkpoint again measures what the loop reported for that epoch.
+    const again = await evaluateLoss(dir, { prepared });
+    expect(again!.loss).toBeCloseTo(m[2].val_loss, 5);
+    expect(again!.accuracy).toBeCloseTo(m[2].val_accuracy, 5);
+    expect(await evaluateLoss(dir, { prepared, split: 'test' })).toBeNull();
 
     const listed = await listCheckpoints(h, 'r1');
     expect(listed.map((c) => [c.epoch, c.kinds])).toEqual(result.checkpoints.map((c) => [c.epoch, c.kinds]));
