@@ -93,13 +93,15 @@ async function profileStep(step: () => Promise<number>): Promise<Array<{ kernel:
     await step();
   });
   const byName = new Map<string, { count: number; ms: number }>();
-  for (const k of info.kernels) {
+  // Settle every timing promise at once: one left waiting while another rejects would be an unhandled rejection.
+  const times = await Promise.allSettled(info.kernels.map((k) => Promise.resolve(k.kernelTimeMs as unknown)));
+  info.kernels.forEach((k, i) => {
     const e = byName.get(k.name) ?? { count: 0, ms: 0 };
     e.count += 1;
-    const t = await (k.kernelTimeMs as unknown as Promise<number | { error: string }> | number);
-    if (typeof t === 'number') e.ms += t;
+    const t = times[i];
+    if (t.status === 'fulfilled' && typeof t.value === 'number') e.ms += t.value;
     byName.set(k.name, e);
-  }
+  });
   // Without timestamp queries tfjs reports no (or meaningless) GPU times: then only the counts say anything.
   const timed = [...byName.values()].every((e) => e.ms >= 0) && [...byName.values()].some((e) => e.ms > 0);
   return [...byName.entries()]
@@ -176,6 +178,16 @@ export async function main(args: string[]): Promise<void> {
     samples_ms: {} as Record<string, number[]>,
   };
 
+  // A GPU error can surface as a rejection nobody awaits (a buffer map aborted); record it rather than die
+  // before the document is written.
+  let strays = 0;
+  const stray = (err: unknown) => {
+    strays += 1;
+    result.errors.unhandled_rejections = `${strays}, the first: ${first ?? (first = String((err as Error)?.stack ?? err).slice(0, 400))}`;
+    if (strays <= 3) log(`unhandled rejection: ${String(err)}`);
+  };
+  let first: string | undefined;
+  process.on('unhandledRejection', stray);
   const adapter = await findGpuAdapter();
   if (!adapter.found) {
     log(adapter.description);
@@ -221,6 +233,7 @@ export async function main(args: string[]): Promise<void> {
     );
   }
   log(`PyTorch: ${result.pytorch}`);
+  process.off('unhandledRejection', stray);
   const doc = `${JSON.stringify(result)}\n`;
   const out = args.indexOf('--out');
   // Also to a file: Dawn prints its uncaptured device errors on stdout, which would break a piped document.
