@@ -28,6 +28,14 @@ async function setup(over: Partial<Parameters<typeof TrialsTable>[0]> = {}) {
 }
 
 describe('TrialsTable', () => {
+  test('a text filter narrows the rows by params and reasons', async () => {
+    await setup();
+    fireEvent.change(screen.getByLabelText('trial filter'), { target: { value: 'nan' } });
+    expect(screen.getAllByRole('row')).toHaveLength(2);
+    fireEvent.change(screen.getByLabelText('trial filter'), { target: { value: 'lr=3.00e-3' } });
+    expect(screen.getAllByRole('row').map((r) => r.getAttribute('data-trial'))).toEqual([null, 'sw-test01-t002']);
+  });
+
   test('pages long tables', async () => {
     await setup({ pageSize: 4 });
     expect(screen.getAllByRole('row')).toHaveLength(5);

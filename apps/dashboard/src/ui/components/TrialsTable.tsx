@@ -28,9 +28,20 @@ const STATUSES = ['', 'queued', 'running', 'completed', 'pruned', 'failed', 'sta
 export const TrialsTable = memo(function TrialsTable(props: TrialsTableProps) {
   const pageSize = props.pageSize ?? 50;
   const [page, setPage] = useState(0);
-  const pages = Math.max(1, Math.ceil(props.trials.length / pageSize));
+  const [text, setText] = useState('');
+  // Text filter over the loaded trials: id, params (`lr=0.003`, `[128,128]`) and the failure reason.
+  const needle = text.trim().toLowerCase();
+  const shown = needle
+    ? props.trials.filter((t) =>
+        [t.id, t.failureReason ?? '', t.pruneReason ?? '', ...props.parameters.map((p) => `${p.split('.').slice(-1)[0]}=${fmt(t.params[p])}`)]
+          .join(' ')
+          .toLowerCase()
+          .includes(needle),
+      )
+    : props.trials;
+  const pages = Math.max(1, Math.ceil(shown.length / pageSize));
   const current = Math.min(page, pages - 1);
-  const rows = props.trials.slice(current * pageSize, (current + 1) * pageSize);
+  const rows = shown.slice(current * pageSize, (current + 1) * pageSize);
   const arrow = (s: string) => (props.sort === s ? (props.order === 'asc' ? ' ▲' : ' ▼') : '');
   const short = (p: string) => p.split('.').slice(-1)[0];
   return (
@@ -44,6 +55,10 @@ export const TrialsTable = memo(function TrialsTable(props: TrialsTableProps) {
             </option>
           ))}
         </select>
+      </label>{' '}
+      <label>
+        filter{' '}
+        <input aria-label="trial filter" placeholder="lr=0.003, [128,128], NaN…" value={text} onChange={(e) => setText(e.target.value)} size={24} />
       </label>
       <table className="grid" data-testid="trials-table">
         <thead>
@@ -97,7 +112,7 @@ export const TrialsTable = memo(function TrialsTable(props: TrialsTableProps) {
           <button type="button" aria-label="previous page" disabled={current === 0} onClick={() => setPage(current - 1)}>
             ‹
           </button>{' '}
-          trials {current * pageSize + 1}–{current * pageSize + rows.length} of {props.trials.length}{' '}
+          trials {current * pageSize + 1}–{current * pageSize + rows.length} of {shown.length}{' '}
           <button type="button" aria-label="next page" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>
             ›
           </button>
