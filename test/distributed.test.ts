@@ -324,8 +324,9 @@ describe.skipIf(unreachable !== null)('PostgreSQL store, in process', () => {
     writeFileSync(join(dir, 'prune.yaml'), yaml);
     const home = join(dir, 'home');
     const { sweepId } = await startDistributedSweep(join(dir, 'prune.yaml'), { home, store: url, quiet: true });
-    const report = await runAgent({ store: url, home, sweepId, exitWhenDone: true, quiet: true, staleAfterMs: 15_000 });
-    expect(report.trials).toEqual([
+    const notes: string[] = [];
+    const report = await runAgent({ store: url, home, sweepId, exitWhenDone: true, staleAfterMs: 15_000, view: noteView(notes) });
+    expect(report.trials, notes.join('\n')).toEqual([
       { id: `${sweepId}-t000`, status: 'completed' },
       { id: `${sweepId}-t001`, status: 'pruned' },
     ]);
@@ -373,6 +374,11 @@ describe.skipIf(unreachable !== null)('PostgreSQL store, in process', () => {
     }
   }, 120_000);
 });
+
+/** A progress view that keeps the agent's notes, to show when an assertion fails. */
+function noteView(notes: string[]) {
+  return { update() {}, note: (line: string) => void notes.push(line), close() {} };
+}
 
 async function waitForStore(url: string): Promise<Store> {
   const deadline = Date.now() + 30_000;
