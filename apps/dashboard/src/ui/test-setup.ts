@@ -9,10 +9,12 @@ export const renderAbc = vi.fn((el: HTMLElement, abc: string) => {
   return [{}];
 });
 
+export const getMidiFile = vi.fn(() => [new Uint8Array([0x4d, 0x54, 0x68, 0x64])]);
+
 vi.mock('abcjs', () => ({
   default: {
     renderAbc,
-    synth: { supportsAudio: () => false, CreateSynth: class {} },
+    synth: { supportsAudio: () => false, CreateSynth: class {}, getMidiFile },
   },
 }));
 

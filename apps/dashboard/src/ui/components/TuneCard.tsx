@@ -1,6 +1,7 @@
 import type { Sample } from '../../api/schemas';
 import { useDashboard } from '../context';
 import { AbcNotation } from './AbcNotation';
+import { MidiLink } from './MidiLink';
 
 const yesNo = (v: boolean | null | undefined, yes: string, no: string) => (v === null || v === undefined ? null : v ? yes : no);
 
@@ -34,9 +35,7 @@ export function TuneCard({ sample }: { sample: Sample }) {
         <a href={api.sampleUrl(sample.id, 'abc')} download>
           ⬇ .abc
         </a>{' '}
-        <a href={api.sampleUrl(sample.id, 'mid')} download>
-          ⬇ .mid
-        </a>
+        <MidiLink href={api.sampleUrl(sample.id, 'mid')} abc={sample.abc} name={`${sample.id}.mid`} />
       </p>
       <details>
         <summary>ABC text</summary>
