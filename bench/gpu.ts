@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- gpu [--json] [--out FILE] [--steps N] [--warmup N] [--batches 16,256] [--no-unfused]
- * [--no-pytorch] [--profile]`: the seed model's training step (batch × 64) on a GPU: tfjs' webgpu backend (Dawn) with tunelab's
- * fused WebGPU LSTM, the same with tfjs-layers' unfused LSTM, and PyTorch cuDNN where `python3` has torch with
- * CUDA (TUNELAB_BENCH_PYTHON picks another interpreter). Medians of N timed steps after warm-up; every step
+ * [--no-pytorch] [--profile] [--tf-adam]`: the seed model's training step (batch × 64) on a GPU: tfjs' webgpu
+ * backend (Dawn) with tunelab's fused WebGPU LSTM and Adam (--tf-adam: tf.train.adam), with tfjs-layers'
+ * unfused LSTM and tf.train.adam, and PyTorch cuDNN where `python3` has torch with CUDA (TUNELAB_BENCH_PYTHON
+ * picks another interpreter). Medians of N timed steps after warm-up; every step
  * ends with the loss read back. JSON (stdout, with --json):
  * `{ "fused_ms": {"16": …, "256": …}, "unfused_ms": {…}, "pytorch_ms": {…}, "ratios": {…}, "adapter": …, … }`.
  * Without a GPU adapter it says so, reports nulls for the webgpu engines and exits 0. --profile adds, per engine
@@ -14,7 +15,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tf, tfl } from '../packages/model/src/tf';
-import { findGpuAdapter, useWebgpuBackend, webgpuFusedLstmLayer } from '../packages/model/src/webgpu/index';
+import { findGpuAdapter, useWebgpuBackend, WebGpuAdamOptimizer, webgpuFusedLstmLayer } from '../packages/model/src/webgpu/index';
 
 export const description = 'seed-model training step on a GPU: webgpu fused vs webgpu unfused vs PyTorch cuDNN';
 
@@ -48,8 +49,11 @@ const median = (xs: number[]): number | null => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** The seed model at a batch size, with fused or tfjs-layers LSTMs, Adam and softmax cross-entropy on logits. */
-function seedTrainer(batch: number, fused: boolean): { step(): Promise<number>; dispose(): void; params: number } {
+/**
+ * The seed model at a batch size with softmax cross-entropy on logits: fused = tunelab's WebGPU LSTM and Adam
+ * (tf.train.adam with `tfAdam`), unfused = tfjs-layers' LSTM and tf.train.adam.
+ */
+function seedTrainer(batch: number, fused: boolean, tfAdam = false): { step(): Promise<number>; dispose(): void; params: number } {
   const model = tfl.sequential();
   model.add(tfl.layers.embedding({ inputDim: SEED.vocab, outputDim: SEED.embed, batchInputShape: [batch, SEED.seq] }));
   for (let i = 0; i < SEED.layers; i++) {
@@ -58,7 +62,7 @@ function seedTrainer(batch: number, fused: boolean): { step(): Promise<number>; 
     model.add(tfl.layers.dropout({ rate: SEED.dropout }));
   }
   model.add(tfl.layers.dense({ units: SEED.vocab }));
-  const opt = tf.train.adam(1e-3);
+  const opt = fused && !tfAdam ? new WebGpuAdamOptimizer(1e-3) : tf.train.adam(1e-3);
   let s = 1;
   const next = () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -116,8 +120,9 @@ async function timeEngine(
   steps: number,
   warmup: number,
   profile: boolean,
+  tfAdam: boolean,
 ): Promise<{ ms: number | null; samples: number[]; profile?: Awaited<ReturnType<typeof profileStep>>; error?: string }> {
-  const trainer = seedTrainer(batch, fused);
+  const trainer = seedTrainer(batch, fused, tfAdam);
   try {
     for (let i = 0; i < warmup; i++) await trainer.step();
     const samples: number[] = [];
@@ -201,7 +206,7 @@ export async function main(args: string[]): Promise<void> {
       for (const [name, fused, key] of engines) {
         // The unfused engine is ~1 s a step: fewer steps keep the bench short.
         const n = fused ? steps : Math.max(1, Math.min(steps, 5));
-        const r = await timeEngine(name, batch, fused, n, fused ? warmup : 1, profile);
+        const r = await timeEngine(name, batch, fused, n, fused ? warmup : 1, profile, args.includes('--tf-adam'));
         result[key][String(batch)] = r.ms;
         result.samples_ms[`${name}_${batch}`] = r.samples;
         if (r.error) result.errors[`${name}_${batch}`] = r.error;

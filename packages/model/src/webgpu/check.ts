@@ -9,6 +9,7 @@ import { referenceKernels } from '../fused/reference';
 import { mismatch, randomArray } from '../fused/test-util';
 import type { LstmDims } from '../fused/kernels';
 import type { GpuEmbeddingLstmFn, GpuLstmFn } from './lstm-op';
+import { adamOpsKernels, type AdamGpuKernels, WebGpuAdamOptimizer } from './adam';
 
 export interface CheckCase extends LstmDims {
   /** Feed the LSTM from an embedding table of this many rows (the embedded op). */
@@ -148,4 +149,31 @@ export async function checkLstmOp(
   for (const key of Object.keys(got)) worst[key] = mismatch(got[key], want[key], tol.rtol, tol.atol);
   const ok = Object.values(worst).every((w) => w <= 1) && leakedTensors === 0;
   return { case: c, worst, leakedTensors, ok };
+}
+
+/**
+ * WebGpuAdamOptimizer with the given kernels against the same optimizer with the kernels' maths as tfjs ops, on
+ * the active backend: three clipped steps on two variables (one big enough for many workgroups).
+ */
+export async function checkAdam(kernels: AdamGpuKernels, tol: Tolerance = { rtol: 1e-5, atol: 1e-7 }): Promise<CheckResult> {
+  const run = async (k: AdamGpuKernels): Promise<Float32Array[]> => {
+    const shapes: number[][] = [[300, 257], [7]];
+    const vars = tf.tidy(() => shapes.map((s, i) => tf.variable(tf.tensor(randomArray(s.reduce((a, b) => a * b), i + 1), s), true, `adamcheck/${i}`)));
+    const opt = new WebGpuAdamOptimizer(0.01, 0.9, 0.999, 1e-7, 1, k);
+    for (let step = 0; step < 3; step++) {
+      const grads = shapes.map((s, i) => tf.tensor(randomArray(s.reduce((a, b) => a * b), 10 * step + i, 0.1), s));
+      opt.applyGradients(Object.fromEntries(grads.map((g, i) => [`adamcheck/${i}`, g])));
+      tf.dispose(grads);
+    }
+    const out = await Promise.all(vars.map(async (v) => Float32Array.from(await v.data())));
+    opt.dispose();
+    tf.dispose(vars);
+    return out;
+  };
+  const before = tf.memory().numTensors;
+  const got = await run(kernels);
+  const want = await run(adamOpsKernels);
+  const worst = { big: mismatch(got[0], want[0], tol.rtol, tol.atol), small: mismatch(got[1], want[1], tol.rtol, tol.atol) };
+  const leakedTensors = tf.memory().numTensors - before;
+  return { case: { batch: 0, time: 0, inputSize: 0, units: 0 }, worst, leakedTensors, ok: worst.big <= 1 && worst.small <= 1 && leakedTensors === 0 };
 }

@@ -5,7 +5,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { tf, tfl } from '../tf';
-import { checkLstmOp } from './check';
+import { checkAdam, checkLstmOp } from './check';
+import { adamWebgpuKernels } from './adam';
 import { findGpuAdapter, useWebgpuBackend } from './device';
 import { webgpuFusedEmbeddingLstm, webgpuFusedLstm } from './fused-lstm';
 import { webgpuFusedLstmLayer } from './layer';
@@ -28,6 +29,12 @@ describe.skipIf(!adapter.found)(`WebGPU LSTM kernels on a GPU${skipped}`, () => 
       for (const [k, w] of Object.entries(r.worst)) expect(w, k).toBeLessThan(1);
     });
   }
+
+  it('WebGpuAdamOptimizer programs match the same Adam as tfjs ops (clipped, three steps)', async () => {
+    const r = await checkAdam(adamWebgpuKernels);
+    expect(r.leakedTensors).toBe(0);
+    for (const [k, w] of Object.entries(r.worst)) expect(w, k).toBeLessThan(1);
+  });
 
   it('WebGpuFusedLSTM gives tf.layers.lstm outputs with the same weights (stateful, two batches)', async () => {
     const [B, T, I, U] = [4, 7, 5, 9];

@@ -8,5 +8,6 @@ export { makeGpuLstmOps, type GpuLstmOutput, type LstmGpuKernels } from './lstm-
 export { webgpuKernels, lstmBackwardProgram, lstmForwardProgram } from './programs';
 export { planLstm, webgpuLstmSupports, type LstmPlan } from './layout';
 export { emulatedKernels } from './emulated-kernels';
-export { checkLstmOp, type CheckCase, type CheckResult } from './check';
+export { checkAdam, checkLstmOp, type CheckCase, type CheckResult } from './check';
+export { adamOpsKernels, adamWebgpuKernels, addNChunked, WebGpuAdamOptimizer, type AdamGpuKernels } from './adam';
 export { WebGpuFusedLSTM, webgpuFusedLstmLayer } from './layer';
