@@ -12,7 +12,7 @@ const packageConstraints = layers.map((layer, i) => ({
 }));
 
 export default [
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/build/**', '.nx/**', '.tunelab/**', 'test-artifacts/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/build/**', '.nx/**', '.tunelab/**', 'test-artifacts/**', '.gpu-carry/**', '.gl/**', '.whl/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.mjs'],

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { runTunelab, type CliResult as Result } from '../../../../test/support/cli';
-import { dataDirOrSkip } from '../../../../test/support/data';
+import { runTunelab, type CliResult as Result } from './support/cli';
+import { dataDirOrSkip } from './support/data';
 
 const dataDir = dataDirOrSkip();
 /** Runs the real `tunelab` bin with the data folder set. */
