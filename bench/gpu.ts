@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- gpu [--json] [--out FILE] [--steps N] [--warmup N] [--batches 16,256] [--no-unfused]
- * [--no-pytorch] [--profile] [--tf-adam]`: the seed model's training step (batch × 64) on a GPU: tfjs' webgpu
+ * [--no-pytorch] [--profile] [--tf-adam] [--rows-sweep]`: the seed model's training step (batch × 64) on a GPU: tfjs' webgpu
  * backend (Dawn) with tunelab's fused WebGPU LSTM and Adam (--tf-adam: tf.train.adam), with tfjs-layers'
  * unfused LSTM and tf.train.adam, and PyTorch cuDNN where `python3` has torch with CUDA (TUNELAB_BENCH_PYTHON
  * picks another interpreter). Medians of N timed steps after warm-up; every step
@@ -8,7 +8,8 @@
  * `{ "fused_ms": {"16": …, "256": …}, "unfused_ms": {…}, "pytorch_ms": {…}, "ratios": {…}, "adapter": …, … }`.
  * Without a GPU adapter it says so, reports nulls for the webgpu engines and exits 0. --profile adds, per engine
  * and batch, the tfjs kernels of one step by dispatch count (and GPU ms where the adapter has timestamp queries;
- * the fused LSTM's own programs run inside its op and are not listed).
+ * the fused LSTM's own programs run inside its op and are not listed). --rows-sweep times the fused engine with
+ * 1, 2, 4 and 8 batch rows per LSTM workgroup (`fused_rows_ms`), to tune planLstm.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -181,6 +182,8 @@ export async function main(args: string[]): Promise<void> {
     errors: {} as Record<string, string>,
     profile: profile ? ({} as Record<string, unknown>) : undefined,
     samples_ms: {} as Record<string, number[]>,
+    /** With --rows-sweep: per batch, fused ms per LSTM rows-per-workgroup. */
+    fused_rows_ms: undefined as Record<string, PerBatch> | undefined,
   };
 
   // A GPU error can surface as a rejection nobody awaits (a buffer map aborted); record it rather than die
@@ -212,6 +215,23 @@ export async function main(args: string[]): Promise<void> {
         if (r.error) result.errors[`${name}_${batch}`] = r.error;
         if (r.profile && result.profile) result.profile[`${name}_${batch}`] = r.profile;
       }
+    }
+    if (args.includes('--rows-sweep')) {
+      // The LSTM kernels' batch rows per workgroup (planLstm guesses; this measures), fused engine only.
+      const saved = process.env.TUNELAB_WEBGPU_LSTM_ROWS;
+      result.fused_rows_ms = {};
+      for (const batch of batches) {
+        const row: PerBatch = {};
+        for (const rows of [1, 2, 4, 8].filter((r) => r <= batch)) {
+          process.env.TUNELAB_WEBGPU_LSTM_ROWS = String(rows);
+          const r = await timeEngine(`fused rows=${rows}`, batch, true, steps, warmup, false, args.includes('--tf-adam'));
+          row[String(rows)] = r.ms;
+          if (r.error) result.errors[`fused_${batch}_rows${rows}`] = r.error;
+        }
+        result.fused_rows_ms[String(batch)] = row;
+      }
+      if (saved === undefined) delete process.env.TUNELAB_WEBGPU_LSTM_ROWS;
+      else process.env.TUNELAB_WEBGPU_LSTM_ROWS = saved;
     }
   }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, from the repository root, with .gpu-carry/ carried (built here by prepare.sh):
 # installs the Vulkan loader and libglvnd, unpacks Node and Dawn, then runs the WebGPU LSTM gradient checks and
-# `bench gpu --json --profile`. Results go to $OUT: gpu-check.json, gpu-bench.json and the logs.
+# `bench gpu --json --profile --rows-sweep`. Results go to $OUT: gpu-check.json, gpu-bench.json and the logs.
 # TUNELAB_GPU_SKIP_DEBS=1 skips the system libraries (a smoke test on a machine without a GPU).
 set -uo pipefail
 carry=.gpu-carry
@@ -30,7 +30,7 @@ echo "== gradient checks (WebGPU kernels vs the TypeScript reference)"
 check=${PIPESTATUS[0]}
 
 echo "== bench gpu"
-"$node" "$work/bench-gpu.mjs" --json --profile --out "$out/gpu-bench.json" ${TUNELAB_GPU_BENCH_ARGS:-} \
+"$node" "$work/bench-gpu.mjs" --json --profile --rows-sweep --out "$out/gpu-bench.json" ${TUNELAB_GPU_BENCH_ARGS:-} \
   > "$out/gpu-bench.stdout" 2> "$out/gpu-bench.log"
 bench=$?
 tail -n 8 "$out/gpu-bench.log"
