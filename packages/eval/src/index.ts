@@ -8,6 +8,7 @@ export type { ReferenceCorpus, ReferenceTune, ReferenceTuneInput } from './refer
 export { evaluateTunes, evalMetrics } from './evaluate';
 export type { EvalOptions, EvalReport, TuneEval } from './evaluate';
 export { evaluateCheckpoint, checkpointReference } from './checkpoint';
+export { createSampleEvaluator } from './sample-evaluator';
 export type { CheckpointEvalOptions, CheckpointEvalReport } from './checkpoint';
 export { tuneNovelty, COPY_SHARE } from './novelty';
 export type { TuneNovelty } from './novelty';

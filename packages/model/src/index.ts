@@ -10,7 +10,7 @@ export { buildModel, describeModel, disposeModel, resetStates, summarize } from 
 export type { EngineInfo, EngineName } from './engine';
 export { AUTO_ORDER, selectBackend } from './engine';
 export { fusedStatus } from './cells';
-export type { TrainEvent, TrainOptions, TrainResult, EpochRecord } from './train';
+export type { TrainEvent, TrainOptions, TrainResult, EpochRecord, SampleEvaluator, SampleEvaluationContext } from './train';
 export { train } from './train';
 export type { EvaluateOptions } from './evaluate';
 export { evaluateLoss } from './evaluate';

@@ -4,6 +4,7 @@ import type { Rng } from '@tunelab/dataset';
 import { tf, tfl } from './tf';
 import { buildModel, disposeModel, resetStates } from './build';
 import type { Checkpoint } from './checkpoint';
+import type { ModelSpec } from './spec';
 import { loadCheckpoint, loadWeightsInto } from './checkpoint';
 import { FastLstmStepper } from './fast-step';
 
@@ -58,6 +59,22 @@ export class Sampler {
       throw err;
     }
     return new Sampler(model, Vocabulary.fromData(ckpt.meta.vocabulary), options.fast ?? true);
+  }
+
+  /**
+   * A sampler over a model being trained: the same spec built for batch 1 with the live weights copied in,
+   * so samples can be scored mid-run without writing a checkpoint. The training model is not touched.
+   */
+  static fromModel(model: tfl.LayersModel, spec: ModelSpec, vocab: Vocabulary, seed: number, options: { fast?: boolean } = {}): Sampler {
+    const infer = buildModel({ ...spec, stateful: true }, vocab.size, { batchSize: 1, seqLen: null, seed });
+    try {
+      const weights = model.getWeights();
+      infer.setWeights(weights);
+    } catch (err) {
+      disposeModel(infer);
+      throw err;
+    }
+    return new Sampler(infer, vocab, options.fast ?? true);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { RunConfig } from '@tunelab/config';
+import type { EvalConfig, RunConfig } from '@tunelab/config';
 import { InputError } from '@tunelab/config';
 import { prepareData, ShuffledBatcher, StatefulBatcher } from '@tunelab/dataset';
 import type { LoadOptions, PreparedData } from '@tunelab/dataset';
@@ -9,6 +9,7 @@ import { CHECKPOINT_FORMAT, checkpointDir, gitCommit, loadCheckpoint, loadWeight
 import type { EngineInfo } from './engine';
 import { selectBackend } from './engine';
 import { createOptimizer, restoreOptimizerState } from './optimizer';
+import { Sampler } from './sample';
 import { specFromConfig } from './spec';
 import type { StepModels } from './step';
 import { evalStep, stepModels, trainStep } from './step';
@@ -38,7 +39,25 @@ export interface TrainOptions {
   dataOptions?: LoadOptions;
   /** At most this many batches per epoch (benchmarks, smoke tests); default all. */
   maxBatchesPerEpoch?: number;
+  /**
+   * Scores tunes sampled from the model every `config.eval.every` epochs and at the last epoch, when the
+   * config has an `eval` block; the metrics it returns join that epoch's (so a sweep can optimise or prune on
+   * them, and its checkpoints record them). @tunelab/eval's `createSampleEvaluator()` is the usual one.
+   */
+  evaluateSamples?: SampleEvaluator;
 }
+
+/** What a sample evaluator gets: a batch-1 sampler over the live weights, and the run's data (for references). */
+export interface SampleEvaluationContext {
+  sampler: Sampler;
+  epoch: number;
+  eval: EvalConfig;
+  prepared: PreparedData;
+  /** Seed for this epoch's samples (the run seed + epoch), so a resumed run samples the same tunes. */
+  seed: number;
+}
+
+export type SampleEvaluator = (ctx: SampleEvaluationContext) => Promise<Record<string, number>>;
 
 export interface EpochRecord {
   epoch: number;
@@ -195,10 +214,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       };
       const val = data.ids.val.length > 0 ? await validate(sm, data.ids.val, t.batch_size, t.seq_len) : null;
       if (val) Object.assign(metrics, { val_loss: val.loss, val_accuracy: val.accuracy, val_bpc: val.bpc });
+      const last = epoch === t.epochs || timeUp;
+      if (options.evaluateSamples && config.eval && (epoch % config.eval.every === 0 || last)) {
+        const sampler = Sampler.fromModel(model, spec, data.vocab, t.seed);
+        try {
+          const scores = await options.evaluateSamples({ sampler, epoch, eval: config.eval, prepared: data, seed: t.seed + epoch });
+          Object.assign(metrics, scores);
+        } finally {
+          sampler.dispose();
+        }
+      }
       history.push({ epoch, metrics });
       emit({ type: 'epoch', epoch, metrics });
 
-      const last = epoch === t.epochs || timeUp;
       const score = metrics[bestMetric];
       const kinds: CheckpointKind[] = [];
       if (t.checkpoint_every > 0 && epoch % t.checkpoint_every === 0) kinds.push('periodic');

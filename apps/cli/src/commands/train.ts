@@ -82,7 +82,9 @@ export function registerTrainCommands(program: Command): void {
         }
       };
       try {
-        const result = await train({ config, runId, home, signal: ac.signal, resumeFrom: opts.resume, onEvent, dataOptions: { dataDir: opts.dataDir, onProgress: log } });
+        // With an `eval` block, samples are scored every `eval.every` epochs (@tunelab/eval loads only then).
+        const evaluateSamples = config.eval ? (await import('@tunelab/eval')).createSampleEvaluator() : undefined;
+        const result = await train({ config, runId, home, signal: ac.signal, resumeFrom: opts.resume, onEvent, evaluateSamples, dataOptions: { dataDir: opts.dataDir, onProgress: log } });
         if (opts.json) {
           printJson({ home, ...result });
           return;
