@@ -1,4 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { InputError, parseSweepConfig } from '@tunelab/config';
 import { openStore, parseStoreUrl, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
 import { summarize, type TrialParams } from '@tunelab/sweep';
@@ -162,8 +163,11 @@ export async function deleteSweep(sweepId: string, opts: StoreOptions): Promise<
   const store = await openStoreFor(opts);
   try {
     await requireSweep(store, sweepId);
+    const trials = await store.listTrials(sweepId);
     const { checkpointPaths } = await store.deleteSweep(sweepId);
     for (const p of checkpointPaths) await rm(p, { recursive: true, force: true });
+    // A PostgreSQL store's rows have no path: the folders this machine trained or downloaded are under home.
+    for (const t of trials) await rm(join(opts.home, 'checkpoints', t.id), { recursive: true, force: true });
     return { checkpointDirs: checkpointPaths.length };
   } finally {
     await store.close();
