@@ -7,6 +7,7 @@ import type { ModelSpec } from './spec';
 type TflInitializer = ReturnType<typeof tfl.initializers.zeros>;
 import { validateSpec } from './spec';
 import { fusedLstmLayer, resolveCell } from './cells';
+import { webgpuActive } from './webgpu/device';
 import { fusedEmbeddingLayer } from './fused';
 
 export interface BuildOptions {
@@ -84,7 +85,7 @@ function build(spec: ModelSpec, vocabSize: number, batchSize: number, seqLen: nu
     const layer =
       cell === 'gru'
         ? tfl.layers.gru(common)
-        : cell === 'fused'
+        : cell === 'fused' || (spec.cell === 'lstm' && webgpuActive())
           ? fusedLstmLayer({ ...common, unitForgetBias: true })
           : tfl.layers.lstm({ ...common, unitForgetBias: true });
     x = layer.apply(x) as tfl.SymbolicTensor;

@@ -9,6 +9,8 @@ import type { FusedKernels, LstmDims } from './kernels';
 import { getKernels } from './native';
 import { timed } from './profile';
 import { f32, tapeOn } from './tensor-data';
+import { webgpuActive } from '../webgpu/device';
+import { webgpuFusedEmbeddingLstm, webgpuFusedLstm } from '../webgpu/fused-lstm';
 
 export interface FusedLstmOutput {
   /** Hidden state at every step, `[batch, time, units]`; differentiable. */
@@ -135,6 +137,8 @@ export function fusedLstm(
   recurrentKernel: tf.Tensor2D,
   bias: tf.Tensor1D,
 ): FusedLstmOutput {
+  // On the webgpu backend the same op runs as WGSL kernels (no readback to the CPU).
+  if (webgpuActive()) return webgpuFusedLstm(x, h0, c0, kernel, recurrentKernel, bias);
   const [B, T, I] = x.shape;
   const dims = { batch: B, time: T, inputSize: I, units: recurrentKernel.shape[0] };
   return run({ kind: 'dense', x }, dims, { h0, c0, kernel, recurrentKernel, bias });
@@ -157,6 +161,7 @@ export function fusedEmbeddingLstm(
   recurrentKernel: tf.Tensor2D,
   bias: tf.Tensor1D,
 ): FusedLstmOutput {
+  if (webgpuActive()) return webgpuFusedEmbeddingLstm(table, ids, h0, c0, kernel, recurrentKernel, bias);
   const [B, T] = ids.shape;
   const values = ids instanceof tf.Tensor ? Int32Array.from(ids.dataSync(), (v) => Math.trunc(v)) : ids.values;
   const vocab = table.shape[0];
