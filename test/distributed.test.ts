@@ -8,7 +8,7 @@ import pg from 'pg';
 import { buildApp } from '@tunelab/dashboard';
 import { loadCheckpoint } from '@tunelab/model';
 import { materializeCheckpoint, openStore, type Store } from '@tunelab/store';
-import { retryFailed, runAgent, startDistributedSweep, startSweep, summarizeSweep } from '@tunelab/sweeper';
+import { cancelSweep, resumeSweep, retryFailed, runAgent, startDistributedSweep, startSweep, summarizeSweep } from '@tunelab/sweeper';
 
 /**
  * Sweeps across machines, through the real `tunelab` command in child processes on a real PostgreSQL:
@@ -335,6 +335,36 @@ describe.skipIf(unreachable !== null)('PostgreSQL store, in process', () => {
       expect(pruned.pruneReason).toMatch(/median/);
       expect((await store.getMetrics(pruned.id)).val_loss.map((p) => p.step)).toEqual([1]);
       expect((await store.getSweep(sweepId))!.status).toBe('completed');
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
+  test('cancel a distributed sweep mid-trial, then `sweep resume`: agents finish it, no metric row twice', async () => {
+    const dir = tempDir('cancel');
+    const url = freshStore();
+    const home = join(dir, 'home');
+    const { sweepId } = await startDistributedSweep(sweepConfig(dir, { name: 'dist-cancel', runCap: 2, epochs: 4, tunes: 120 }), { home, store: url, quiet: true });
+    const store = await openStore(url);
+    try {
+      // A quick tick, so the cancel is seen well before the trials end.
+      const agentRun = runAgent({ store: url, home, sweepId, parallel: 2, exitWhenDone: true, quiet: true, staleAfterMs: 15_000, tickMs: 200 });
+      const deadline = Date.now() + 60_000;
+      while ((await store.listCheckpoints({ sweepId })).length === 0 && Date.now() < deadline) await sleep(100);
+      await cancelSweep(sweepId, { home, store: url });
+      const first = await agentRun;
+      expect(first.reason).toBe('done');
+      expect(first.trials.map((t) => t.status)).toContain('cancelled');
+      expect((await store.getSweep(sweepId))!.status).toBe('cancelled');
+
+      const resumed = await resumeSweep(sweepId, { home, store: url, quiet: true });
+      expect(resumed.status).toBe('running');
+      const second = await runAgent({ store: url, home, sweepId, parallel: 2, exitWhenDone: true, quiet: true, staleAfterMs: 15_000 });
+      expect(second.trials.map((t) => t.status)).toEqual(second.trials.map(() => 'completed'));
+      const summary = await summarizeSweep(store, sweepId);
+      expect(summary.status).toBe('completed');
+      expect(summary.counts).toEqual({ completed: 2 });
+      await expectWholeMetrics(store, sweepId, 4);
     } finally {
       await store.close();
     }
