@@ -1,13 +1,18 @@
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import type { Backend } from '@tunelab/config';
 import { loadCheckpoint, sample, selectBackend } from '@tunelab/model';
-import { log, printJson, say } from '../output';
+import { resolveHome } from '@tunelab/config';
+import { log, printJson, say, UsageError } from '../output';
 import { backendOption, positiveInt } from './model';
 
 interface GenerateOptions {
-  checkpoint: string;
+  checkpoint?: string;
+  model?: string;
+  home?: string;
+  store?: string;
   n: number;
   temperature: number;
   topK: number;
@@ -33,7 +38,10 @@ export function registerGenerateCommands(program: Command): void {
   program
     .command('generate')
     .description('Sample whole tunes from a checkpoint, one character at a time.')
-    .requiredOption('--checkpoint <dir>', 'a checkpoint folder (…/checkpoints/<run>/epoch-<n>)')
+    .option('--checkpoint <dir>', 'a checkpoint folder (…/checkpoints/<run>/epoch-<n>)')
+    .option('--model <alias>', 'a promoted model instead of a folder, e.g. champion (see `tunelab promote`)')
+    .option('--home <dir>', 'tunelab home folder (for --model)')
+    .option('--store <url>', 'store URL (for --model; default <home>/tunelab.db)')
     .option('-n, --n <count>', 'tunes to generate', positiveInt('-n'), 5)
     .option('--temperature <t>', 'softmax temperature', num('--temperature', (v) => v > 0, 'a number > 0'), 1)
     .option('--top-k <k>', 'keep the k most probable symbols (0 = all)', num('--top-k', (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'), 0)
@@ -46,8 +54,10 @@ export function registerGenerateCommands(program: Command): void {
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: GenerateOptions) => {
       // Batch-1 steps are latency-bound: the cpu backend (with the native fused LSTM when built) is the default.
+      if (!opts.checkpoint === !opts.model) throw new UsageError('give exactly one of --checkpoint <dir> and --model <alias>');
+      const dir = opts.checkpoint ?? (await aliasCheckpointDir(opts.model!, opts.home, opts.store));
       const engine = await selectBackend(opts.backend);
-      const ckpt = await loadCheckpoint(opts.checkpoint);
+      const ckpt = await loadCheckpoint(dir);
       log(`checkpoint ${ckpt.meta.runId} epoch ${ckpt.meta.epoch} (${ckpt.meta.kinds.join(', ')}); engine: ${engine.reason}`);
       const started = Date.now();
       const tunes = await sample(ckpt, {
@@ -68,9 +78,29 @@ export function registerGenerateCommands(program: Command): void {
         log(`wrote ${opts.out}`);
       }
       if (opts.json) {
-        printJson({ checkpoint: opts.checkpoint, epoch: ckpt.meta.epoch, engine: engine.name, out: opts.out ?? null, tunes });
+        printJson({ checkpoint: dir, model: opts.model ?? null, epoch: ckpt.meta.epoch, engine: engine.name, out: opts.out ?? null, tunes });
       } else if (!opts.out) {
         say(false, text);
       }
     });
+}
+
+/**
+ * The checkpoint folder an alias points at now. A checkpoint whose files live in the store (a PostgreSQL
+ * store, no shared disk) is written to `<home>/checkpoints/_materialized/<id>` first.
+ */
+async function aliasCheckpointDir(alias: string, home: string | undefined, storeUrl: string | undefined): Promise<string> {
+  const { openStore, materializeCheckpoint } = await import('@tunelab/store');
+  const homeDir = resolveHome(home);
+  const store = await openStore(storeUrl ?? { home: homeDir }, { readonly: true });
+  try {
+    const found = await store.getAlias(alias);
+    if (!found?.current) throw new UsageError(`--model: no model is promoted as ${JSON.stringify(alias)} (promote one with \`tunelab promote <checkpoint-id> --alias ${alias}\`)`);
+    const ckpt = await store.getCheckpoint(found.current.checkpointId);
+    if (!ckpt) throw new UsageError(`--model ${alias}: its checkpoint ${found.current.checkpointId} is no longer in the store`);
+    log(`model ${alias} → checkpoint ${ckpt.id}${found.current.note ? ` (${found.current.note})` : ''}`);
+    return await materializeCheckpoint(store, ckpt.id, join(homeDir, 'checkpoints', '_materialized', ckpt.id));
+  } finally {
+    await store.close();
+  }
 }
