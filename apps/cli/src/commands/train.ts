@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -79,14 +80,25 @@ export function registerTrainCommands(program: Command): void {
           );
         } else if (e.type === 'checkpoint') {
           log(`checkpoint (${e.kinds.join(', ')}): ${e.dir}`);
+          // A best checkpoint that a newer best replaces, and that is neither periodic nor last, is only
+          // disk: the seed recipe improves on most of its first ~25 epochs (22 MB each).
+          if (e.kinds.includes('best')) {
+            if (supersededBest) {
+              rmSync(supersededBest, { recursive: true, force: true });
+              removed.add(supersededBest);
+            }
+            supersededBest = e.kinds.length === 1 ? e.dir : null;
+          }
         }
       };
+      let supersededBest: string | null = null;
+      const removed = new Set<string>();
       try {
         // With an `eval` block, samples are scored every `eval.every` epochs (@tunelab/eval loads only then).
         const evaluateSamples = config.eval ? (await import('@tunelab/eval')).createSampleEvaluator() : undefined;
         const result = await train({ config, runId, home, signal: ac.signal, resumeFrom: opts.resume, onEvent, evaluateSamples, dataOptions: { dataDir: opts.dataDir, onProgress: log } });
         if (opts.json) {
-          printJson({ home, ...result });
+          printJson({ home, ...result, checkpoints: result.checkpoints.filter((c) => !removed.has(c.dir)) });
           return;
         }
         say(false, `done: ${result.epochs} epochs on ${result.engine.name}, ${Math.round(result.charsPerSec)} chars/s`);
