@@ -345,7 +345,7 @@ describe.skipIf(unreachable !== null)('PostgreSQL store, in process', () => {
     const dir = tempDir('cancel');
     const url = freshStore();
     const home = join(dir, 'home');
-    const { sweepId } = await startDistributedSweep(sweepConfig(dir, { name: 'dist-cancel', runCap: 2, epochs: 4, tunes: 120 }), { home, store: url, quiet: true });
+    const { sweepId } = await startDistributedSweep(sweepConfig(dir, { name: 'dist-cancel', runCap: 2, epochs: 6, tunes: 120 }), { home, store: url, quiet: true });
     const store = await openStore(url);
     try {
       // A quick tick, so the cancel is seen well before the trials end.
@@ -365,7 +365,7 @@ describe.skipIf(unreachable !== null)('PostgreSQL store, in process', () => {
       const summary = await summarizeSweep(store, sweepId);
       expect(summary.status).toBe('completed');
       expect(summary.counts).toEqual({ completed: 2 });
-      await expectWholeMetrics(store, sweepId, 4);
+      await expectWholeMetrics(store, sweepId, 6);
     } finally {
       await store.close();
     }
