@@ -3,7 +3,7 @@ import { applyParams, type SweepConfig } from '@tunelab/config';
 import type { Store, SweepRow, TrialRow } from '@tunelab/store';
 import { proposeNext, type IntermediateValue, type PruneTrial, type TrialRecord } from '@tunelab/sweep';
 import { createProgressView, type ProgressView } from './progress';
-import { TrialExecutor, type ActiveTrial } from './trial-execution';
+import { TrialExecutor } from './trial-execution';
 
 export interface RunSweepOptions {
   store: Store;
@@ -65,7 +65,8 @@ export class SweepRunner {
       silentAfterMs: this.opts.staleAfterMs ?? 120_000,
       workerMemoryMb: this.opts.workerMemoryMb,
       hooks: {
-        pruneHistory: (trial) => this.pruneHistory(trial),
+        reported: (trial) => void this.intermediate.set(trial.row.id, trial.intermediate),
+        pruneHistory: () => this.pruneHistory(),
         ended: (trial, row) => {
           if (row) this.statuses.set(row.id, row.status);
           else this.statuses.delete(trial.row.id);
@@ -142,8 +143,7 @@ export class SweepRunner {
   }
 
   /** This process is the sweep's only runner, so its memory holds the whole history. */
-  private pruneHistory(trial: ActiveTrial): PruneTrial[] {
-    this.intermediate.set(trial.row.id, trial.intermediate);
+  private pruneHistory(): PruneTrial[] {
     const out: PruneTrial[] = [];
     for (const [id, intermediate] of this.intermediate) out.push({ id, status: this.statuses.get(id) ?? 'running', intermediate });
     return out;

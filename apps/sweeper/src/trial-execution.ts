@@ -36,6 +36,8 @@ export interface ActiveTrial {
 }
 
 export interface ExecutorHooks {
+  /** A trial reported the sweep metric for an epoch (`trial.intermediate` has it). */
+  reported?(trial: ActiveTrial): void;
   /** The sweep's trials as the early-termination rule sees them, this trial's latest report included. */
   pruneHistory(trial: ActiveTrial): Promise<PruneTrial[]> | PruneTrial[];
   /** A trial ended its run here; `row` is its row now (null when the lease was lost). */
@@ -292,6 +294,7 @@ export class TrialExecutor {
     if (value === undefined) return;
     p.metric = value;
     trial.intermediate = [...trial.intermediate.filter((iv) => iv.step !== epoch), { step: epoch, value }];
+    this.opts.hooks.reported?.(trial);
     const better = trial.bestValue === null || !Number.isFinite(trial.bestValue) || (goal === 'minimize' ? value < trial.bestValue : value > trial.bestValue);
     if (better && Number.isFinite(value)) {
       trial.bestValue = value;
