@@ -308,10 +308,12 @@ describe.skipIf(unreachable !== null)('PostgreSQL store, in process', () => {
     }
   }, 120_000);
 
-  test('--distributed needs a PostgreSQL store', async () => {
+  test('--distributed and `sweep agent` need a PostgreSQL store', async () => {
     const dir = tempDir('sqlite');
     const config = sweepConfig(dir, { name: 'no-pg', runCap: 1, epochs: 1, tunes: 5 });
     await expect(startDistributedSweep(config, { home: dir })).rejects.toThrow(/needs a PostgreSQL store/);
+    await expect(runAgent({ store: join(dir, 'x.db'), home: dir, quiet: true })).rejects.toThrow(/needs a PostgreSQL store/);
+    expect(existsSync(join(dir, 'x.db'))).toBe(false);
   });
 
   test('early termination on an agent reads the shared history: a trial worse than the finished one is pruned', async () => {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { InputError } from '@tunelab/config';
-import { openStore, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
+import { openStore, parseStoreUrl, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
 import type { PruneTrial } from '@tunelab/sweep';
 import { coordinate } from './coordinator';
 import { createProgressView, type ProgressView } from './progress';
@@ -47,6 +47,7 @@ const FINAL_SWEEP = new Set<SweepRow['status']>(['completed', 'failed', 'cancell
  * trials proposed from the shared history (see coordinate).
  */
 export async function runAgent(opts: AgentOptions): Promise<AgentReport> {
+  if (parseStoreUrl(opts.store).kind !== 'postgres') throw new InputError('`sweep agent` needs a PostgreSQL store: --store postgres://…', '--store');
   const store = await openStore(opts.store);
   const view = opts.view ?? createProgressView(process.stderr, opts.quiet);
   let queue: TrialQueue | null = null;
