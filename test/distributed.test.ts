@@ -8,7 +8,9 @@ import pg from 'pg';
 import { buildApp } from '@tunelab/dashboard';
 import { loadCheckpoint } from '@tunelab/model';
 import { materializeCheckpoint, openStore, type Store } from '@tunelab/store';
-import { cancelSweep, resumeSweep, retryFailed, runAgent, startDistributedSweep, startSweep, summarizeSweep } from '@tunelab/sweeper';
+import { cancelSweep, coordinate, resumeSweep, retryFailed, runAgent, startDistributedSweep, startSweep, summarizeSweep, TrialQueue } from '@tunelab/sweeper';
+import { proposeNext } from '@tunelab/sweep';
+import { parseSweepConfig } from '@tunelab/config';
 
 /**
  * Sweeps across machines, through the real `tunelab` command in child processes on a real PostgreSQL:
@@ -315,6 +317,57 @@ describe.skipIf(unreachable !== null)('PostgreSQL store, in process', () => {
     await expect(runAgent({ store: join(dir, 'x.db'), home: dir, quiet: true })).rejects.toThrow(/needs a PostgreSQL store/);
     expect(existsSync(join(dir, 'x.db'))).toBe(false);
   });
+
+  test('the controller role under the sweep lock: two machines coordinating at once propose each TPE trial once, as proposeNext would', async () => {
+    const url = freshStore();
+    const yaml = `name: tpe-lock
+method: bayes
+metric: { name: val_loss, goal: minimize }
+run_cap: 8
+parallel: 3
+seed: 5
+train: { epochs: 1 }
+parameters:
+  train.optimizer.lr: { min: 0.0001, max: 0.1, distribution: log_uniform_values }
+  model.dropout: { min: 0, max: 0.5 }
+`;
+    const config = parseSweepConfig(yaml, 'tpe-lock.yaml');
+    // Two stores and two queues: two machines' connections.
+    const [a, b] = await Promise.all([openStore(url), openStore(url)]);
+    const [qa, qb] = await Promise.all([TrialQueue.open(url), TrialQueue.open(url)]);
+    try {
+      const sweep = await a.createSweep({ config, configYaml: yaml, distributed: true, status: 'running' });
+      const expectNext = async (): Promise<void> => {
+        const trials = await a.listTrials(sweep.id);
+        const before = trials.length;
+        await Promise.all([coordinate(a, qa, sweep.id, { staleAfterMs: 60_000 }), coordinate(b, qb, sweep.id, { staleAfterMs: 60_000 }), coordinate(a, qa, sweep.id, { staleAfterMs: 60_000 })]);
+        const after = await a.listTrials(sweep.id);
+        expect(after.filter((t) => ['queued', 'running', 'stale'].includes(t.status)).length).toBe(Math.min(3, 8 - trials.filter((t) => t.status === 'completed' || t.status === 'pruned').length));
+        // What any single process would have proposed from the same history, in the same order.
+        const history = after.slice(0, before).map((t) => ({ params: t.params, status: t.status, value: t.bestValue ?? undefined }));
+        for (const t of after.slice(before)) {
+          const p = proposeNext(config, history as Parameters<typeof proposeNext>[1]);
+          expect(p.kind === 'trial' && p.params).toEqual(t.params);
+          history.push({ params: t.params, status: 'queued', value: undefined });
+        }
+      };
+      await expectNext();
+      // Finish the trials in flight (the objective: distance of lr from 0.01), then coordinate again, twice.
+      for (let round = 0; round < 2; round++) {
+        for (const t of await a.listTrials(sweep.id, { status: 'queued' })) {
+          await a.updateTrial(t.id, { status: 'running', worker: 'elsewhere:1:w0' });
+          const lr = t.params['train.optimizer.lr'] as number;
+          await a.updateTrial(t.id, { status: 'completed', bestValue: Math.abs(Math.log10(lr) + 2), bestStep: 1 });
+        }
+        await expectNext();
+      }
+      expect((await a.listTrials(sweep.id)).map((t) => t.number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(await qa.waiting()).toBeGreaterThan(0);
+    } finally {
+      await Promise.all([qa.close(), qb.close()]);
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 60_000);
 
   test('early termination on an agent reads the shared history: a trial worse than the finished one is pruned', async () => {
     const dir = tempDir('prune');

@@ -58,8 +58,11 @@ export async function coordinate(store: Store, queue: TrialQueue, sweepId: strin
     const { config } = sweep;
     const timeUp = config.max_minutes > 0 && sweep.startedAt !== null && now - sweep.startedAt > config.max_minutes * 60_000;
     let exhausted = timeUp;
+    // TPE ranks pruned trials by how far they got: it needs their reports (grid and random do not).
+    let series: Record<string, { step: number; value: number }[]> | null = null;
     while (!exhausted && inFlight < config.parallel) {
-      const proposal = proposeNext(config, history(trials));
+      if (config.method === 'bayes') series ??= await tx.getMetricSeries({ name: config.metric.name, sweepId });
+      const proposal = proposeNext(config, history(trials, series));
       if (proposal.kind === 'exhausted') {
         exhausted = true;
         break;
@@ -82,8 +85,14 @@ export async function coordinate(store: Store, queue: TrialQueue, sweepId: strin
   return { sweep, proposed, markedStale, enqueued };
 }
 
-function history(trials: TrialRow[]): TrialRecord[] {
+/** The shared history as @tunelab/sweep reads it: every trial in proposal order, with its reports when known. */
+function history(trials: TrialRow[], series: Record<string, { step: number; value: number }[]> | null): TrialRecord[] {
   return [...trials]
     .sort((a, b) => a.number - b.number)
-    .map((t) => ({ params: t.params as TrialRecord['params'], status: t.status, value: t.bestValue ?? undefined }));
+    .map((t) => ({
+      params: t.params as TrialRecord['params'],
+      status: t.status,
+      value: t.bestValue ?? undefined,
+      intermediate: series?.[t.id]?.map((p) => ({ step: p.step, value: p.value })),
+    }));
 }

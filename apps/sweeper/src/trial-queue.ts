@@ -29,8 +29,12 @@ export class TrialQueue {
     const boss = new PgBoss({ connectionString: loc.connectionString, schema, max: 3, schedule: false, supervise: true });
     boss.on('error', onError);
     await boss.start();
-    // Idempotent (ON CONFLICT DO NOTHING in pg-boss).
-    await boss.createQueue(TRIAL_QUEUE, { name: TRIAL_QUEUE, policy: 'short', retryLimit: 0, expireInSeconds: 15 * 60 });
+    try {
+      await createQueueOnce(boss);
+    } catch (err) {
+      await boss.stop({ graceful: false, wait: true }).catch(() => {});
+      throw err;
+    }
     return new TrialQueue(boss);
   }
 
@@ -68,6 +72,25 @@ export class TrialQueue {
 
   async close(): Promise<void> {
     await this.boss.stop({ graceful: false, wait: true });
+  }
+}
+
+/**
+ * Creates the queue unless it exists. pg-boss's create_queue adds a partition table, and two machines doing
+ * that at the same moment can deadlock in PostgreSQL; the loser waits a little and finds the queue made.
+ */
+async function createQueueOnce(boss: PgBoss): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    if (await boss.getQueue(TRIAL_QUEUE)) return;
+    try {
+      await boss.createQueue(TRIAL_QUEUE, { name: TRIAL_QUEUE, policy: 'short', retryLimit: 0, expireInSeconds: 15 * 60 });
+      return;
+    } catch (err) {
+      // deadlock_detected, unique_violation, duplicate_table: another process is creating it right now.
+      const code = (err as { code?: string }).code;
+      if (attempt >= 8 || !['40P01', '23505', '42P07'].includes(code ?? '')) throw err;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 250));
+    }
   }
 }
 
