@@ -88,7 +88,8 @@ describe.skipIf(!ready)('generate from a real checkpoint', () => {
   }, 60_000);
 
   test('a job past its deadline is stopped (the worker is terminated) and the next one works', async () => {
-    const slow = await buildApp({ reader: store, generator, uiDir: null, queue: { timeoutMs: 400 } });
+    // 1 ms: no job (a message to the worker, a checkpoint load, sampling) ends that soon, however short its tunes.
+    const slow = await buildApp({ reader: store, generator, uiDir: null, queue: { timeoutMs: 1 } });
     const t0 = performance.now();
     const late = await slow.inject({ method: 'POST', url: '/api/generate', payload: { checkpointId, n: 10, maxLength: 3000 } });
     expect(late.statusCode).toBe(503);

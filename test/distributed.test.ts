@@ -190,7 +190,9 @@ describe.skipIf(unreachable !== null)('distributed sweeps on PostgreSQL (control
     expect(filled, 'needs the sweep of the previous test').not.toBeNull();
     const { url, sweepId } = filled!;
     const reader = await openStore(url, { readonly: true });
-    const app = await buildApp({ reader, uiDir: null });
+    // Samples are written through a writable connection, as `tunelab dashboard` opens one.
+    let writer: Store | null = null;
+    const app = await buildApp({ reader, writer: async () => (writer ??= await openStore(url)), uiDir: null });
     try {
       const r = await app.inject(`/api/sweeps/${sweepId}/trials`);
       expect(r.statusCode, r.body).toBe(200);
@@ -199,9 +201,17 @@ describe.skipIf(unreachable !== null)('distributed sweeps on PostgreSQL (control
       expect(page.trials.map((t: { id: string; status: string }) => [t.id, t.status])).toEqual([0, 1, 2, 3].map((i) => [`${sweepId}-t00${i}`, 'completed']));
       const sweeps = (await app.inject('/api/sweeps')).json();
       expect(sweeps.sweeps.map((s: { id: string }) => s.id)).toContain(sweepId);
+      // A checkpoint whose files live only in PostgreSQL (path null) still samples: the dashboard writes
+      // them to a local folder first.
+      const [ckpt] = (await reader.listCheckpoints({ sweepId })).filter((c) => c.deletedAt === null);
+      expect(ckpt.path).toBeNull();
+      const g = await app.inject({ method: 'POST', url: '/api/generate', payload: { checkpointId: ckpt.id, n: 1, maxLength: 80, seed: 1 } });
+      expect(g.statusCode, g.body).toBe(200);
+      expect(g.json().samples[0].abc.startsWith('X:')).toBe(true);
     } finally {
       await app.close();
       await reader.close();
+      await (writer as Store | null)?.close();
     }
   });
 

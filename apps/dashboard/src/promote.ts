@@ -1,6 +1,7 @@
 import { InputError, type RunConfig } from '@tunelab/config';
 import type { AliasRow, CheckpointRow, Store } from '@tunelab/store';
 import type { TestLossEvaluator } from './server/generation';
+import { localCheckpoint } from './checkpoint-files';
 
 export const DEFAULT_ALIAS = 'champion';
 
@@ -40,7 +41,7 @@ export async function promoteCheckpoint(store: Store, input: PromoteInput, opts:
   } else if (!opts.testLoss) {
     testLossNote = 'not measured: no test-loss evaluator';
   } else {
-    testLoss = await opts.testLoss(checkpoint, config);
+    testLoss = await opts.testLoss(await localCheckpoint(store, checkpoint), config);
     testLossNote = testLoss === null ? 'not measured: @tunelab/model has no evaluateLoss for this checkpoint' : 'measured on the test split';
   }
   const parts = [input.note?.trim() || null, testLoss !== null ? `test loss ${testLoss.toFixed(4)} nats/symbol` : null].filter(Boolean);

@@ -15,6 +15,7 @@ import type { DashboardContext } from '../context';
 import { GenerationUnavailable, type GenerateSettings } from '../generation';
 import { abcToMidi } from '../midi';
 import { sampleView } from '../views';
+import { localCheckpoint } from '../../checkpoint-files';
 
 const errors = { '4xx': ErrorBody, '5xx': ErrorBody };
 
@@ -55,7 +56,7 @@ export async function sampleRoutes(app: FastifyInstance, ctx: DashboardContext):
       const { tunes, scores } = await ctx.queue.run(async (signal) => {
         let tunes: string[];
         try {
-          tunes = (await ctx.generator.generate({ checkpoint, trial, settings, signal })).slice(0, settings.n);
+          tunes = (await ctx.generator.generate({ checkpoint: await localCheckpoint(ctx.reader, checkpoint), trial, settings, signal })).slice(0, settings.n);
         } catch (err) {
           if (err instanceof GenerationUnavailable) throw new HttpError(501, err.message);
           throw err;
