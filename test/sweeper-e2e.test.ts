@@ -75,6 +75,31 @@ describe.skipIf(!dataDir)('tunelab sweep (end to end on jigs)', () => {
     expect(JSON.parse(status.stdout)).toEqual(summary);
   });
 
+  test('with an eval block, the music metrics are logged per epoch and can be the sweep metric', async () => {
+    const home = newHome();
+    const config = join(home, 'eval.yaml');
+    const yaml = sweepYaml('e2e-eval', 2)
+      .replace('metric: { name: val_loss, goal: minimize }', 'metric: { name: bar_ok_rate, goal: maximize }')
+      .replace('run_cap: 2', 'run_cap: 1')
+      .replace('  train.optimizer.lr: { values: [0.003, 0.001] }', '  train.optimizer.lr: { values: [0.003] }\neval: { every: 1, samples: 2, temperature: 1 }');
+    writeFileSync(config, yaml);
+    const r = tunelab(['sweep', 'start', '--config', config, '--json'], home);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.trials[0].status).toBe('completed');
+    expect(summary.trials[0].best.name).toBe('bar_ok_rate');
+    const store = await openStore({ home }, { readonly: true });
+    try {
+      const metrics = await store.getMetrics(summary.trials[0].id);
+      for (const name of ['valid_rate', 'bar_ok_rate', 'novelty_lcs_median', 'novelty_lcs_p95', 'copied_tunes']) {
+        expect(metrics[name]?.map((p) => p.step), name).toEqual([1, 2]);
+      }
+      expect(summary.trials[0].best.value).toBe(Math.max(...metrics.bar_ok_rate.map((p) => p.value)));
+    } finally {
+      await store.close();
+    }
+  });
+
   test('SIGKILL mid-trial, then `sweep resume`: finished trials stay, the killed one resumes from its checkpoint, no metric row twice', async () => {
     const home = newHome();
     const config = join(home, 'kill.yaml');

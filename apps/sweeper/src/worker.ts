@@ -16,6 +16,9 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome['o
   });
   let outcome: TrialOutcome;
   try {
+    // With an `eval` block, tunes sampled every `eval.every` epochs are scored into that epoch's metrics
+    // (valid_rate, bar_ok_rate, novelty_lcs_p95, …), so a sweep can optimise or prune on them.
+    const evaluateSamples = task.config.eval ? (await import('@tunelab/eval')).createSampleEvaluator() : undefined;
     const result = await train({
       config: task.config,
       runId: task.runId,
@@ -23,6 +26,7 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome['o
       signal: controller.signal,
       resumeFrom: task.resumeFrom ?? undefined,
       onEvent: (event) => port.postMessage(event),
+      evaluateSamples,
     });
     outcome = { type: 'end', outcome: 'completed', epochs: result.epochs };
   } catch (err) {
