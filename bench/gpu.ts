@@ -16,7 +16,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tf, tfl } from '../packages/model/src/tf';
-import { findGpuAdapter, useWebgpuBackend, WebGpuAdamOptimizer, webgpuFusedLstmLayer } from '../packages/model/src/webgpu/index';
+import { fusedLstmLayer } from '../packages/model/src/fused/index';
+import { findGpuAdapter, useWebgpuBackend, WebGpuAdamOptimizer } from '../packages/model/src/webgpu/index';
 
 export const description = 'seed-model training step on a GPU: webgpu fused vs webgpu unfused vs PyTorch cuDNN';
 
@@ -59,7 +60,7 @@ function seedTrainer(batch: number, fused: boolean, tfAdam = false): { step(): P
   model.add(tfl.layers.embedding({ inputDim: SEED.vocab, outputDim: SEED.embed, batchInputShape: [batch, SEED.seq] }));
   for (let i = 0; i < SEED.layers; i++) {
     const args = { units: SEED.units, returnSequences: true, stateful: true, recurrentInitializer: 'glorotUniform' as const };
-    model.add(fused ? webgpuFusedLstmLayer(args) : tfl.layers.lstm({ ...args, recurrentActivation: 'sigmoid' }));
+    model.add(fused ? fusedLstmLayer(args) : tfl.layers.lstm({ ...args, recurrentActivation: 'sigmoid' }));
     model.add(tfl.layers.dropout({ rate: SEED.dropout }));
   }
   model.add(tfl.layers.dense({ units: SEED.vocab }));

@@ -1,16 +1,5 @@
+import { createRng } from '@tunelab/dataset';
 import { tf, tfl } from './tf';
-
-/** mulberry32: a small, fast 32-bit PRNG; enough for initial weights. Returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** tfjs-layers does not export its Initializer base class; reach it through a built-in initializer. */
 const InitializerBase = Object.getPrototypeOf(Object.getPrototypeOf(tfl.initializers.zeros())).constructor as {
@@ -40,7 +29,8 @@ export class SeededOrthogonal extends InitializerBase {
     const cols = shape[shape.length - 1];
     const m = Math.max(rows, cols);
     const n = Math.min(rows, cols);
-    const rand = mulberry32(this.seed);
+    const rng = createRng(this.seed);
+    const rand = (): number => rng.next();
     // q holds n column vectors of length m, each made orthonormal to the ones before it.
     const q = new Float64Array(m * n);
     for (let i = 0; i < m * n; i += 2) {

@@ -9,7 +9,8 @@ import { checkAdam, checkLstmOp } from './check';
 import { adamWebgpuKernels } from './adam';
 import { findGpuAdapter, useWebgpuBackend } from './device';
 import { webgpuFusedEmbeddingLstm, webgpuFusedLstm } from './fused-lstm';
-import { webgpuFusedLstmLayer } from './layer';
+// The fused LSTM layer runs these kernels itself whenever the webgpu backend is active.
+import { fusedLstmLayer } from '../fused';
 import { GPU_CHECK_CASES, GPU_TOLERANCE } from './gpu-cases';
 import { mismatch } from '../fused/test-util';
 
@@ -36,11 +37,11 @@ describe.skipIf(!adapter.found)(`WebGPU LSTM kernels on a GPU${skipped}`, () => 
     for (const [k, w] of Object.entries(r.worst)) expect(w, k).toBeLessThan(1);
   });
 
-  it('WebGpuFusedLSTM gives tf.layers.lstm outputs with the same weights (stateful, two batches)', async () => {
+  it('FusedLSTM (on webgpu) gives tf.layers.lstm outputs with the same weights (stateful, two batches)', async () => {
     const [B, T, I, U] = [4, 7, 5, 9];
     const common = { units: U, returnSequences: true, stateful: true, recurrentActivation: 'sigmoid' as const, batchInputShape: [B, T, I] };
     const ref = tfl.sequential({ layers: [tfl.layers.lstm({ ...common, biasInitializer: 'randomNormal' })] });
-    const gpu = tfl.sequential({ layers: [webgpuFusedLstmLayer(common)] });
+    const gpu = tfl.sequential({ layers: [fusedLstmLayer(common)] });
     gpu.setWeights(ref.getWeights());
     for (let i = 0; i < 2; i++) {
       const x = tf.randomNormal([B, T, I], 0, 1, 'float32', i + 1);

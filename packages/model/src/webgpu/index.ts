@@ -10,4 +10,3 @@ export { planLstm, webgpuLstmSupports, type LstmPlan } from './layout';
 export { emulatedKernels } from './emulated-kernels';
 export { checkAdam, checkLstmOp, type CheckCase, type CheckResult } from './check';
 export { adamOpsKernels, adamWebgpuKernels, addNChunked, WebGpuAdamOptimizer, type AdamGpuKernels } from './adam';
-export { WebGpuFusedLSTM, webgpuFusedLstmLayer } from './layer';

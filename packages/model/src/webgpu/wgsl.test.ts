@@ -10,7 +10,8 @@ import { findGpuAdapter, useWebgpuBackend } from './device';
 import { webgpuFusedEmbeddingLstm, webgpuFusedLstm } from './fused-lstm';
 import { backwardShader, forwardShader } from './shaders';
 import { planLstm } from './layout';
-import { webgpuFusedLstmLayer } from './layer';
+// The fused LSTM layer runs these kernels itself whenever the webgpu backend is active.
+import { fusedLstmLayer } from '../fused';
 import { addNChunked, WebGpuAdamOptimizer } from './adam';
 import { lstmForwardProgram, webgpuBackend } from './programs';
 
@@ -81,12 +82,12 @@ describe.skipIf(!adapter.found)(`WGSL of the WebGPU LSTM under Dawn's compiler${
   }
 
   for (const adam of ['tf.train.adam', 'WebGpuAdamOptimizer (clipped)']) {
-  it(`a stateful model with WebGpuFusedLSTM layers trains steps with ${adam}, leaving no tensors behind`, async () => {
+  it(`a stateful model with FusedLSTM (on webgpu) layers trains steps with ${adam}, leaving no tensors behind`, async () => {
     const [B, T, V] = [4, 6, 11];
     const model = tfl.sequential();
     model.add(tfl.layers.embedding({ inputDim: V, outputDim: 8, batchInputShape: [B, T] }));
-    model.add(webgpuFusedLstmLayer({ units: 12, returnSequences: true, stateful: true }));
-    model.add(webgpuFusedLstmLayer({ units: 10, returnSequences: true, stateful: true }));
+    model.add(fusedLstmLayer({ units: 12, returnSequences: true, stateful: true }));
+    model.add(fusedLstmLayer({ units: 10, returnSequences: true, stateful: true }));
     model.add(tfl.layers.dense({ units: V }));
     const opt = adam === 'tf.train.adam' ? tf.train.adam(1e-3) : new WebGpuAdamOptimizer(1e-3, 0.9, 0.999, 1e-7, 5);
     const x = tf.zeros([B, T], 'int32');
