@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -7,6 +7,7 @@ import { defaultRunConfig, type RunConfig, type SweepConfig } from '@tunelab/con
 import * as model from '@tunelab/model';
 import { openStore, type Store } from '@tunelab/store';
 import { buildApp, modelGenerator } from '@tunelab/dashboard';
+import { writeTinyCorpus } from './support/tiny-corpus';
 
 /**
  * Generation through the real model: a tiny LSTM trained for two epochs on made-up jigs writes real
@@ -23,24 +24,11 @@ let checkpointId: string;
 const generator = modelGenerator();
 let app: FastifyInstance;
 
-function tinyCorpus(dir: string): string {
-  const notes = 'CDEFGABcdefg';
-  let s = 7;
-  const next = () => (s = (s * 1103515245 + 12345) >>> 0) % notes.length;
-  const tunes = Array.from({ length: 30 }, (_, i) => {
-    const bars = Array.from({ length: 8 }, () => Array.from({ length: 6 }, () => notes[next()]).join(''));
-    return `X: ${i + 1}\nT:Tune ${i + 1}\nM:6/8\nL:1/8\nK:G\n${bars.slice(0, 4).join('|')}|\n${bars.slice(4).join('|')}|]\n`;
-  });
-  const file = join(dir, 'tiny.abc');
-  writeFileSync(file, tunes.join('\n'));
-  return file;
-}
-
 beforeAll(async () => {
   if (!ready) return;
   home = mkdtempSync(join(tmpdir(), 'tunelab-dash-model-'));
   const config: RunConfig = defaultRunConfig();
-  config.data = { ...config.data, corpus: tinyCorpus(home), files: [], split: { val: 0.2, test: 0, seed: 1 } };
+  config.data = { ...config.data, corpus: writeTinyCorpus(home), files: [], split: { val: 0.2, test: 0, seed: 1 } };
   config.model = { cell: 'lstm', embedding_dim: 8, layers: [16], dropout: 0 };
   config.train = { ...config.train, epochs: 2, batch_size: 4, seq_len: 16, checkpoint_every: 1, backend: 'cpu', optimizer: { name: 'adam', lr: 0.01 } };
   store = await openStore({ home });

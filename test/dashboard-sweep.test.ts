@@ -7,6 +7,7 @@ import * as model from '@tunelab/model';
 import { openStore, type Store } from '@tunelab/store';
 import { startSweep, type SweepSummary } from '@tunelab/sweeper';
 import { buildApp, modelGenerator } from '@tunelab/dashboard';
+import { writeTinyCorpus } from './support/tiny-corpus';
 
 /**
  * The dashboard's API on a store written by a real tiny sweep (the sweeper's piscina workers training
@@ -23,19 +24,6 @@ let reader: Store;
 let writer: Store;
 let app: FastifyInstance;
 
-function tinyCorpus(dir: string): string {
-  const notes = 'CDEFGABcdefg';
-  let s = 11;
-  const next = () => (s = (s * 1103515245 + 12345) >>> 0) % notes.length;
-  const tunes = Array.from({ length: 30 }, (_, i) => {
-    const bars = Array.from({ length: 8 }, () => Array.from({ length: 6 }, () => notes[next()]).join(''));
-    return `X: ${i + 1}\nT:Tune ${i + 1}\nM:6/8\nL:1/8\nK:G\n${bars.slice(0, 4).join('|')}|\n${bars.slice(4).join('|')}|]\n`;
-  });
-  const file = join(dir, 'tiny.abc');
-  writeFileSync(file, tunes.join('\n'));
-  return file;
-}
-
 beforeAll(async () => {
   if (!ready) return;
   home = mkdtempSync(join(tmpdir(), 'tunelab-dash-sweep-'));
@@ -45,7 +33,7 @@ metric: { name: val_loss, goal: minimize }
 run_cap: 2
 parallel: 2
 seed: 1
-data: { corpus: ${JSON.stringify(tinyCorpus(home))}, files: [], split: { val: 0.2, seed: 1 } }
+data: { corpus: ${JSON.stringify(writeTinyCorpus(home))}, files: [], split: { val: 0.2, seed: 1 } }
 train: { epochs: 2, batch_size: 4, seq_len: 16, checkpoint_every: 1, backend: cpu }
 model: { cell: lstm, embedding_dim: 8, layers: [16], dropout: 0 }
 keep_checkpoints: { best: 1, last: 1 }
