@@ -9,6 +9,9 @@ import type { ProgressView, TrialProgress } from './progress';
 import { applyRetention } from './retention';
 import type { TrialOutcome, TrialTask } from './task';
 
+/** Each worker thread's JS heap limit, MiB. */
+export const DEFAULT_WORKER_HEAP_MB = 4096;
+
 /**
  * Why this process stopped a trial: pruned, cancelled (Ctrl-C, `sweep cancel`), stale (its worker hung and
  * was terminated), requeue (an agent leaving hands it back), lost (another process took it over: write nothing).
@@ -58,7 +61,7 @@ export interface ExecutorOptions {
    * stale. It must cover a worker's start (loading tfjs and the corpus), which takes seconds on a busy machine.
    */
   silentAfterMs: number;
-  /** V8 heap limit per worker thread (piscina resourceLimits). */
+  /** V8 heap limit per worker thread (piscina resourceLimits); default {@link DEFAULT_WORKER_HEAP_MB}. */
   workerMemoryMb?: number;
   /** How long an idle worker thread lives (ms); a thread that lives on skips tfjs's start-up for the next trial. */
   idleTimeoutMs?: number;
@@ -91,7 +94,9 @@ export class TrialExecutor {
       maxThreads: parallel,
       idleTimeout: opts.idleTimeoutMs ?? 1_000,
       concurrentTasksPerWorker: 1,
-      resourceLimits: opts.workerMemoryMb ? { maxOldGenerationSizeMb: opts.workerMemoryMb } : undefined,
+      // A runaway trial (a huge model, a leak) fails alone with "worker died" instead of taking the sweeper
+      // and its other trials down. Tensor data lives outside the V8 heap, so the JS heap needs little.
+      resourceLimits: { maxOldGenerationSizeMb: opts.workerMemoryMb ?? DEFAULT_WORKER_HEAP_MB },
     });
   }
 
