@@ -1,3 +1,4 @@
+import { createSampleEvaluator } from '@tunelab/eval';
 import { train } from '@tunelab/model';
 import type { AbortMessage, TrialOutcome, TrialTask } from './task';
 
@@ -18,7 +19,7 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome['o
   try {
     // With an `eval` block, tunes sampled every `eval.every` epochs are scored into that epoch's metrics
     // (valid_rate, bar_ok_rate, novelty_lcs_p95, …), so a sweep can optimise or prune on them.
-    const evaluateSamples = task.config.eval ? (await import('@tunelab/eval')).createSampleEvaluator() : undefined;
+    const evaluateSamples = task.config.eval ? createSampleEvaluator() : undefined;
     const result = await train({
       config: task.config,
       runId: task.runId,

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { Backend } from '@tunelab/config';
 import { loadCheckpoint, sample, selectBackend } from '@tunelab/model';
 import { resolveHome } from '@tunelab/config';
+import { materializeCheckpoint, openStore } from '@tunelab/store';
 import { log, printJson, say, UsageError } from '../output';
 import { backendOption, positiveInt } from './model';
 
@@ -90,7 +91,6 @@ export function registerGenerateCommands(program: Command): void {
  * store, no shared disk) is written to `<home>/checkpoints/_materialized/<id>` first.
  */
 async function aliasCheckpointDir(alias: string, home: string | undefined, storeUrl: string | undefined): Promise<string> {
-  const { openStore, materializeCheckpoint } = await import('@tunelab/store');
   const homeDir = resolveHome(home);
   const store = await openStore(storeUrl ?? { home: homeDir }, { readonly: true });
   try {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { resolveHome } from '@tunelab/config';
 import type { Backend } from '@tunelab/config';
+import { createSampleEvaluator } from '@tunelab/eval';
 import { loadCheckpoint, train } from '@tunelab/model';
 import type { TrainEvent } from '@tunelab/model';
 import { log, printJson, say } from '../output';
@@ -94,8 +95,8 @@ export function registerTrainCommands(program: Command): void {
       let supersededBest: string | null = null;
       const removed = new Set<string>();
       try {
-        // With an `eval` block, samples are scored every `eval.every` epochs (@tunelab/eval loads only then).
-        const evaluateSamples = config.eval ? (await import('@tunelab/eval')).createSampleEvaluator() : undefined;
+        // With an `eval` block, samples are scored every `eval.every` epochs into that epoch's metrics.
+        const evaluateSamples = config.eval ? createSampleEvaluator() : undefined;
         const result = await train({ config, runId, home, signal: ac.signal, resumeFrom: opts.resume, onEvent, evaluateSamples, dataOptions: { dataDir: opts.dataDir, onProgress: log } });
         if (opts.json) {
           printJson({ home, ...result, checkpoints: result.checkpoints.filter((c) => !removed.has(c.dir)) });
