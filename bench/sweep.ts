@@ -2,7 +2,7 @@
  * Sweep scaling: the same 4 small trials run with `parallel: 1` and then `parallel: 2` (interleaved, R rounds),
  * on the real jigs; reports the wall time of each and the speed-up (target ≥ 1.8× on 2 cores).
  *
- *   npm run bench -- sweep [--json] [--rounds 1] [--epochs 1]
+ *   npm run bench -- sweep [--json] [--rounds 1] [--epochs 4]
  *
  * The trials are identical (a grid over one repeated seed value would be deduplicated, so the grid is over
  * `train.seed` with 4 values: same model, same amount of work). Needs TUNELAB_DATA_DIR.
@@ -54,7 +54,7 @@ async function timeSweep(parallel: number, epochs: number): Promise<number> {
 export async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const rounds = flag(argv, '--rounds', 1);
-  const epochs = flag(argv, '--epochs', 1);
+  const epochs = flag(argv, '--epochs', 4);
   const p1: number[] = [];
   const p2: number[] = [];
   for (let r = 0; r < rounds; r++) {
