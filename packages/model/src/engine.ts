@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { InputError } from '@tunelab/config';
 import type { Backend } from '@tunelab/config';
 import { tf } from './tf';
@@ -61,7 +62,24 @@ async function activate(name: string): Promise<void> {
   if (!ok || tf.getBackend() !== name) throw new Unavailable(`the ${name} backend failed to start`);
 }
 
+/**
+ * Whether the Vulkan loader (libvulkan.so.1), which Dawn needs on Linux, can be found. Without it Dawn prints a
+ * warning to stderr on every probe; checking first keeps `backend: auto` quiet on machines without a GPU stack.
+ */
+function vulkanLoaderPresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  if (dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))) return true;
+  try {
+    return readFileSync('/etc/ld.so.cache').includes('libvulkan.so.1');
+  } catch {
+    // No cache to read (an unusual system): let Dawn itself decide.
+    return true;
+  }
+}
+
 async function setupWebgpu(): Promise<string> {
+  if (!vulkanLoaderPresent()) throw new Unavailable('webgpu: no Vulkan loader (libvulkan.so.1; install libvulkan1 and the GPU driver)');
   const g = globalThis as Record<string, unknown>;
   const nav = g.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined;
   if (!nav?.gpu) {
