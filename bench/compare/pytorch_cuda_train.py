@@ -24,6 +24,9 @@ def main():
     try:
         import torch
         from torch import nn
+
+        # The same model class as the CPU baseline (this folder is on sys.path when run as a script).
+        from pytorch_train import Seed
     except Exception as e:  # noqa: BLE001 - any import failure means no baseline
         print(json.dumps({"error": f"torch not importable: {e}"}), flush=True)
         return
@@ -32,25 +35,6 @@ def main():
         return
     dev = torch.device("cuda")
     torch.backends.cudnn.benchmark = True
-
-    class Seed(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embed = nn.Embedding(VOCAB, EMBED)
-            self.lstms = nn.ModuleList(
-                [nn.LSTM(EMBED if i == 0 else UNITS, UNITS, batch_first=True) for i in range(LAYERS)]
-            )
-            self.drop = nn.Dropout(0.2)
-            self.out = nn.Linear(UNITS, VOCAB)
-
-        def forward(self, x, state):
-            h = self.embed(x)
-            new_state = []
-            for lstm, s in zip(self.lstms, state):
-                h, s2 = lstm(h, s)
-                new_state.append(tuple(t.detach() for t in s2))
-                h = self.drop(h)
-            return self.out(h), new_state
 
     result = {}
     for batch in [int(b) for b in args.batches.split(",") if b]:

@@ -20,7 +20,7 @@ node_modules/.bin/esbuild scripts/gpu/bench-entry.ts scripts/gpu/check-entry.ts 
   --banner:js="import { createRequire as __tunelabRequire } from 'node:module'; const require = __tunelabRequire(import.meta.url);"
 mv "$carry/bench-entry.mjs" "$carry/bench-gpu.mjs"
 mv "$carry/check-entry.mjs" "$carry/gpu-check.mjs"
-cp bench/compare/pytorch_cuda_train.py "$carry/compare/"
+cp bench/compare/pytorch_cuda_train.py bench/compare/pytorch_train.py "$carry/compare/"
 
 echo "[prepare] Dawn (node_modules/webgpu/dist/linux-x64/dawn.node), gzipped"
 gzip -9 -c node_modules/webgpu/dist/linux-x64/dawn.node > "$carry/dawn.node.gz"
