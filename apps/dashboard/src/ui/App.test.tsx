@@ -88,7 +88,8 @@ describe('trial page', () => {
     expect(within(tunes[0]).getByText('✓ valid ABC')).toBeTruthy();
     expect(within(tunes[0]).getByText(/longest shared span 8 chars \(25%\)/)).toBeTruthy();
     expect(within(tunes[0]).getByText('⬇ .mid').getAttribute('href')).toBe('/api/samples/sa-1.mid');
-    expect(tunes[0].querySelector('[data-testid=tune-notation] svg')).not.toBeNull();
+    // abcjs draws in an effect after the tune appears.
+    await waitFor(() => expect(tunes[0].querySelector('[data-testid=tune-notation] svg')).not.toBeNull());
     expect(renderAbc).toHaveBeenCalledWith(expect.any(HTMLElement), expect.stringContaining('T:Fake jig 1'), expect.any(Object));
   });
 
