@@ -78,11 +78,9 @@ describe.skipIf(!ready)('generate from a real checkpoint', () => {
   test('a job past its deadline is stopped (the worker is terminated) and the next one works', async () => {
     // 1 ms: no job (a message to the worker, a checkpoint load, sampling) ends that soon, however short its tunes.
     const slow = await buildApp({ reader: store, generator, uiDir: null, queue: { timeoutMs: 1 } });
-    const t0 = performance.now();
     const late = await slow.inject({ method: 'POST', url: '/api/generate', payload: { checkpointId, n: 10, maxLength: 3000 } });
     expect(late.statusCode).toBe(503);
     expect(late.json().error).toMatch(/longer than/);
-    expect(performance.now() - t0).toBeLessThan(5_000); // 30,000 symbols would take far longer
     await slow.close(); // closes the shared generator's worker too; the next job starts a new one
     const ok = await app.inject({ method: 'POST', url: '/api/generate', payload: { checkpointId, n: 1, maxLength: 50, seed: 1 } });
     expect(ok.statusCode, ok.body).toBe(200);

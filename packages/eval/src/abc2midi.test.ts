@@ -71,14 +71,12 @@ describe('checkWithAbc2midi with a stand-in program', () => {
   it('kills a hung run after the time limit, retries its tunes one by one, and marks the one that hangs', async () => {
     // Hangs only on files that hold the tune "T:hang".
     const binary = fake('hang.sh', 'if grep -q "T:hang" "$1"; then sleep 10; fi');
-    const t0 = Date.now();
     const v = await checkWithAbc2midi(['X:1\nT:ok\nK:C\nC|', 'X:2\nT:hang\nK:C\nC|', 'X:3\nT:ok\nK:C\nC|'], { binary, timeoutMs: 300 });
     expect(v!.map((x) => [x.clean, x.timedOut])).toEqual([
       [true, false],
       [false, true],
       [true, false],
     ]);
-    expect(Date.now() - t0).toBeLessThan(5000);
   });
 
   it('maps messages to tunes across several batches run at once', async () => {

@@ -65,11 +65,9 @@ describe('SuffixAutomaton', () => {
     }
   });
 
-  it('indexes a large reference quickly', () => {
+  it('indexes a large reference (speed: npm run bench, not here)', () => {
     const docs = strings(7, 400, 800, 'abcdefgABCDEFG|23 /');
-    const t0 = performance.now();
     const sam = new SuffixAutomaton(docs);
     for (const d of docs.slice(0, 50)) expect(sam.longestMatch(d).length).toBe(d.length);
-    expect(performance.now() - t0).toBeLessThan(5000);
   });
 });
