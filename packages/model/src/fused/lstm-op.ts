@@ -7,25 +7,13 @@ import { tf } from './tfjs';
 import { giveBuffer, takeBuffer } from './buffer-pool';
 import type { FusedKernels, LstmDims } from './kernels';
 import { getKernels } from './native';
+import { checkLstmShapes, type FusedLstmOutput } from './lstm-shapes';
 import { timed } from './profile';
 import { f32, tapeOn } from './tensor-data';
 import { webgpuActive } from '../webgpu/device';
 import { webgpuFusedEmbeddingLstm, webgpuFusedLstm } from '../webgpu/fused-lstm';
 
-export interface FusedLstmOutput {
-  /** Hidden state at every step, `[batch, time, units]`; differentiable. */
-  y: tf.Tensor3D;
-  /** Final hidden state `[batch, units]` (equals y[:, -1]); not differentiable. */
-  h: tf.Tensor2D;
-  /** Final cell state `[batch, units]`; not differentiable. */
-  c: tf.Tensor2D;
-}
-
-function expectShape(name: string, got: number[], want: number[]): void {
-  if (got.length !== want.length || got.some((g, i) => g !== want[i])) {
-    throw new Error(`Expected ${name} to have shape [${want.join(', ')}], but got [${got.join(', ')}]`);
-  }
-}
+export type { FusedLstmOutput } from './lstm-shapes';
 
 /** Where the sequence comes from: a tensor `[batch, time, in]`, or rows of an embedding table picked by ids. */
 type Source = { kind: 'dense'; x: tf.Tensor3D } | { kind: 'embedded'; table: tf.Tensor2D; ids: Int32Array };
@@ -40,11 +28,7 @@ interface Params {
 
 function run(source: Source, dims: LstmDims, p: Params): FusedLstmOutput {
   const { batch: B, time: T, inputSize: I, units: U } = dims;
-  expectShape('kernel', p.kernel.shape, [I, 4 * U]);
-  expectShape('recurrentKernel', p.recurrentKernel.shape, [U, 4 * U]);
-  expectShape('bias', p.bias.shape, [4 * U]);
-  expectShape('h0', p.h0.shape, [B, U]);
-  expectShape('c0', p.c0.shape, [B, U]);
+  checkLstmShapes(B, I, U, p);
   const kernels: FusedKernels = getKernels();
   const keepCache = tapeOn();
   const hT = new Float32Array(B * U);

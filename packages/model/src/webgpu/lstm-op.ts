@@ -13,6 +13,7 @@
  * the CPU emulation of the kernels (./emulate), which is how it is tested without a GPU.
  */
 import { tf } from '../tf';
+import { checkLstmShapes, type FusedLstmOutput } from '../fused/lstm-shapes';
 
 /** Arguments of the forward kernel; tensors live on the backend that runs it. */
 export interface ForwardArgs {
@@ -52,21 +53,8 @@ export interface LstmGpuKernels {
   backward(a: BackwardArgs): tf.Tensor;
 }
 
-/** What the op returns; the same shape as fused/lstm-op's FusedLstmOutput. */
-export interface GpuLstmOutput {
-  /** Hidden state at every step, `[batch, time, units]`; differentiable. */
-  y: tf.Tensor3D;
-  /** Final hidden state `[batch, units]`; not differentiable. */
-  h: tf.Tensor2D;
-  /** Final cell state `[batch, units]`; not differentiable. */
-  c: tf.Tensor2D;
-}
-
-function expectShape(name: string, got: number[], want: number[]): void {
-  if (got.length !== want.length || got.some((g, i) => g !== want[i])) {
-    throw new Error(`Expected ${name} to have shape [${want.join(', ')}], but got [${got.join(', ')}]`);
-  }
-}
+/** What the op returns: the same as the CPU fused op. */
+export type GpuLstmOutput = FusedLstmOutput;
 
 interface Dims {
   B: number;
@@ -97,11 +85,7 @@ function run(
   bias: tf.Tensor1D,
 ): GpuLstmOutput {
   const { B, T, I, U } = d;
-  expectShape('kernel', kernel.shape, [I, 4 * U]);
-  expectShape('recurrentKernel', recurrentKernel.shape, [U, 4 * U]);
-  expectShape('bias', bias.shape, [4 * U]);
-  expectShape('h0', h0.shape, [B, U]);
-  expectShape('c0', c0.shape, [B, U]);
+  checkLstmShapes(B, I, U, { kernel, recurrentKernel, bias, h0, c0 });
   // The last step's cell and h, [B, 1, 2, u]: kept out of the op's own tidy, turned into h and c below.
   let last: tf.Tensor | undefined;
 
