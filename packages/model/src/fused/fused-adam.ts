@@ -9,12 +9,7 @@ import type { FusedKernels } from './kernels';
 import { getKernels } from './native';
 import { timed } from './profile';
 import { f32 } from './tensor-data';
-
-/** tfjs-core's NamedTensor (not re-exported from its index). */
-interface NamedTensor {
-  name: string;
-  tensor: tf.Tensor;
-}
+import { AdamBase, type NamedTensor } from './adam-base';
 
 interface Moments {
   m: Float32Array;
@@ -22,35 +17,16 @@ interface Moments {
 }
 
 /** Global-norm clipping is off when clipNorm is undefined or 0. */
-export class FusedAdamOptimizer extends tf.Optimizer {
+export class FusedAdamOptimizer extends AdamBase {
   static className = 'FusedAdam';
 
-  private accBeta1: number;
-  private accBeta2: number;
   private readonly moments = new Map<string, Moments>();
   /** Global gradient norm (before clipping) seen by the last applyGradients, for logging. */
   lastGradNorm = 0;
 
-  constructor(
-    readonly learningRate: number,
-    readonly beta1 = 0.9,
-    readonly beta2 = 0.999,
-    readonly epsilon = 1e-7,
-    readonly clipNorm?: number,
-  ) {
-    super();
-    this.accBeta1 = beta1;
-    this.accBeta2 = beta2;
-  }
-
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
-    const entries: Array<[string, tf.Tensor | null]> = Array.isArray(variableGradients)
-      ? variableGradients.map((v) => [v.name, v.tensor])
-      : Object.entries(variableGradients);
     const kernels = getKernels();
-    const grads = entries
-      .filter((e): e is [string, tf.Tensor] => e[1] != null)
-      .map(([name, g]) => ({ name, g: f32(g) }));
+    const grads = this.presentGradients(variableGradients).map(([name, g]) => ({ name, g: f32(g) }));
     let squares = 0;
     for (const { g } of grads) squares += kernels.sumSquares(g);
     this.lastGradNorm = Math.sqrt(squares);
@@ -60,10 +36,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     timed('adam', () => {
       for (const { name, g } of grads) this.updateOne(registered[name], name, g, kernels, gradScale);
     });
-    // tf.AdamOptimizer keeps these in float32 variables; rounding the same way keeps the two in step.
-    this.accBeta1 = Math.fround(this.accBeta1 * this.beta1);
-    this.accBeta2 = Math.fround(this.accBeta2 * this.beta2);
-    this.incrementIterations();
+    this.finishStep();
   }
 
   private updateOne(variable: tf.Variable | undefined, name: string, g: Float32Array, kernels: FusedKernels, gradScale: number): void {
@@ -98,42 +71,10 @@ export class FusedAdamOptimizer extends tf.Optimizer {
   }
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    const rest = await this.extractIterations(weightValues);
-    this.accBeta1 = Math.fround(Math.pow(this.beta1, this.iterations + 1));
-    this.accBeta2 = Math.fround(Math.pow(this.beta2, this.iterations + 1));
     this.moments.clear();
-    const half = rest.length / 2;
-    for (let i = 0; i < half; i++) {
-      const name = rest[i].name.replace(/\/m$/, '');
-      this.moments.set(name, {
-        m: Float32Array.from(rest[i].tensor.dataSync()),
-        v: Float32Array.from(rest[half + i].tensor.dataSync()),
-      });
+    for (const { name, m, v } of await this.restoreState(weightValues)) {
+      this.moments.set(name, { m: Float32Array.from(m.dataSync()), v: Float32Array.from(v.dataSync()) });
     }
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      learningRate: this.learningRate,
-      beta1: this.beta1,
-      beta2: this.beta2,
-      epsilon: this.epsilon,
-      clipNorm: this.clipNorm ?? null,
-    };
-  }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    const c = config as Record<string, number | null>;
-    return new (cls as unknown as new (...a: unknown[]) => T)(
-      c.learningRate,
-      c.beta1,
-      c.beta2,
-      c.epsilon,
-      c.clipNorm ?? undefined,
-    );
   }
 
   override dispose(): void {

@@ -8,12 +8,8 @@
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { tf } from '../tf';
+import { AdamBase, type NamedTensor } from '../fused/adam-base';
 import { webgpuBackend } from './programs';
-
-interface NamedTensor {
-  name: string;
-  tensor: tf.Tensor;
-}
 
 /** Scalars of one Adam step; c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ. */
 export interface AdamStepScalars {
@@ -146,32 +142,25 @@ export const adamWebgpuKernels: AdamGpuKernels = {
 };
 
 /** Adam whose update runs as two GPU kernels per variable; global-norm clipping is off when clipNorm is 0 or unset. */
-export class WebGpuAdamOptimizer extends tf.Optimizer {
+export class WebGpuAdamOptimizer extends AdamBase {
   static className = 'WebGpuAdam';
 
-  private accBeta1: number;
-  private accBeta2: number;
   /** Per variable, `[2, n]`: m then v. */
   private readonly moments = new Map<string, tf.Tensor>();
 
   constructor(
-    readonly learningRate: number,
-    readonly beta1 = 0.9,
-    readonly beta2 = 0.999,
-    readonly epsilon = 1e-7,
-    readonly clipNorm?: number,
+    learningRate: number,
+    beta1 = 0.9,
+    beta2 = 0.999,
+    epsilon = 1e-7,
+    clipNorm?: number,
     private readonly kernels: AdamGpuKernels = adamWebgpuKernels,
   ) {
-    super();
-    this.accBeta1 = beta1;
-    this.accBeta2 = beta2;
+    super(learningRate, beta1, beta2, epsilon, clipNorm);
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
-    const entries: Array<[string, tf.Tensor | null]> = Array.isArray(variableGradients)
-      ? variableGradients.map((v) => [v.name, v.tensor])
-      : Object.entries(variableGradients);
-    const grads = entries.filter((e): e is [string, tf.Tensor] => e[1] != null);
+    const grads = this.presentGradients(variableGradients);
     const registered = tf.engine().registeredVariables;
     const s: AdamStepScalars = {
       learningRate: this.learningRate,
@@ -200,10 +189,7 @@ export class WebGpuAdamOptimizer extends tf.Optimizer {
         old?.dispose();
       }
     });
-    // tf.AdamOptimizer keeps these in float32 variables; rounding the same way keeps the two in step.
-    this.accBeta1 = Math.fround(this.accBeta1 * this.beta1);
-    this.accBeta2 = Math.fround(this.accBeta2 * this.beta2);
-    this.incrementIterations();
+    this.finishStep();
   }
 
   override async getWeights(): Promise<NamedTensor[]> {
@@ -218,28 +204,12 @@ export class WebGpuAdamOptimizer extends tf.Optimizer {
   }
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    const rest = await this.extractIterations(weightValues);
-    this.accBeta1 = Math.fround(Math.pow(this.beta1, this.iterations + 1));
-    this.accBeta2 = Math.fround(Math.pow(this.beta2, this.iterations + 1));
+    const state = await this.restoreState(weightValues);
     this.dispose();
-    const half = rest.length / 2;
-    for (let i = 0; i < half; i++) {
-      const name = rest[i].name.replace(/\/m$/, '');
-      const n = rest[i].tensor.size;
-      this.moments.set(name, tf.keep(tf.tidy(() => tf.stack([tf.reshape(rest[i].tensor, [n]), tf.reshape(rest[half + i].tensor, [n])]))));
+    for (const { name, m, v } of state) {
+      const n = m.size;
+      this.moments.set(name, tf.keep(tf.tidy(() => tf.stack([tf.reshape(m, [n]), tf.reshape(v, [n])]))));
     }
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, clipNorm: this.clipNorm ?? null };
-  }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    const c = config as Record<string, number | null>;
-    return new (cls as unknown as new (...a: unknown[]) => T)(c.learningRate, c.beta1, c.beta2, c.epsilon, c.clipNorm ?? undefined);
   }
 
   override dispose(): void {
