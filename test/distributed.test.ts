@@ -436,6 +436,34 @@ parameters:
     }
   }, 120_000);
 
+  test('past a distributed sweep max_minutes the agents stop their trials and nothing new starts', async () => {
+    const dir = tempDir('time-limit');
+    const url = freshStore();
+    // 60 epochs would take a minute or more; the sweep may run for 0.05 min = 3 s.
+    const yaml = readFileSync(sweepConfig(dir, { name: 'dist-limit', runCap: 4, epochs: 60, tunes: 60 }), 'utf8').replace(
+      'parallel: 2',
+      'parallel: 2\nmax_minutes: 0.05',
+    );
+    writeFileSync(join(dir, 'limit.yaml'), yaml);
+    const home = join(dir, 'home');
+    const { sweepId } = await startDistributedSweep(join(dir, 'limit.yaml'), { home, store: url, quiet: true });
+    const report = await runAgent({ store: url, home, sweepId, parallel: 2, exitWhenDone: true, quiet: true, staleAfterMs: 15_000, tickMs: 200 });
+    expect(report.reason).toBe('done');
+    expect(report.trials.map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
+    const store = await openStore(url, { readonly: true });
+    try {
+      const summary = await summarizeSweep(store, sweepId);
+      expect(summary.status).toBe('completed');
+      expect(summary.counts).toEqual({ cancelled: 2 });
+      for (const t of summary.trials) {
+        expect((await store.getTrial(t.id))!.logTail).toMatch(/max_minutes 0\.05 reached/);
+        expect((await store.getMetrics(t.id)).val_loss?.length ?? 0).toBeLessThan(60);
+      }
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
   test('retry-failed on a distributed sweep: the failed trial is queued again and an agent runs it', async () => {
     const dir = tempDir('retry');
     const url = freshStore();

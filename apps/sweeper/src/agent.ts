@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { InputError } from '@tunelab/config';
 import { openStore, parseStoreUrl, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
 import type { PruneTrial } from '@tunelab/sweep';
-import { coordinate } from './coordinator';
+import { coordinate, sweepTimeUp } from './coordinator';
 import { createProgressView, type ProgressView } from './progress';
 import { TrialExecutor, type ActiveTrial } from './trial-execution';
 import { TrialQueue, type TrialJob } from './trial-queue';
@@ -206,6 +206,7 @@ class Agent {
     for (const t of this.executor.active.values()) {
       const s = sweeps.get(t.sweep.id) ?? (await this.store.getSweep(t.sweep.id));
       if (!s || s.status === 'cancelled') this.executor.stop(t, 'cancelled', 'sweep cancelled');
+      else if (sweepTimeUp(s)) this.executor.stop(t, 'cancelled', `sweep max_minutes ${s.config.max_minutes} reached`);
     }
     if (this.stopping) return;
     for (const s of sweeps.values()) {

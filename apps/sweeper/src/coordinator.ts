@@ -54,9 +54,19 @@ export async function coordinate(store: Store, queue: TrialQueue, sweepId: strin
       if (row) markedStale.push(row);
     }
     const trials = await tx.listTrials(sweepId);
-    let inFlight = trials.filter((t) => IN_FLIGHT.has(t.status)).length;
     const { config } = sweep;
-    const timeUp = config.max_minutes > 0 && sweep.startedAt !== null && now - sweep.startedAt > config.max_minutes * 60_000;
+    const timeUp = sweepTimeUp(sweep, now);
+    if (timeUp) {
+      // As on one machine: past the sweep's max_minutes nothing new starts. Waiting trials are cancelled here
+      // (resumable with `sweep resume`); running ones are stopped by the agents that hold them (their tick).
+      for (const [i, t] of trials.entries()) {
+        if (t.status !== 'queued' && t.status !== 'stale') continue;
+        const appendLog = `cancelled: sweep max_minutes ${config.max_minutes} reached before it ran again`;
+        const row = await tx.updateTrial(t.id, { status: 'cancelled', appendLog }, { expectStatus: [t.status] });
+        if (row) trials[i] = row;
+      }
+    }
+    let inFlight = trials.filter((t) => IN_FLIGHT.has(t.status)).length;
     let exhausted = timeUp;
     // TPE ranks pruned trials by how far they got: it needs their reports (grid and random do not).
     let series: Record<string, { step: number; value: number }[]> | null = null;
@@ -83,6 +93,12 @@ export async function coordinate(store: Store, queue: TrialQueue, sweepId: strin
   });
   const enqueued = await queue.enqueue(jobs);
   return { sweep, proposed, markedStale, enqueued };
+}
+
+/** Whether a sweep has run past its `max_minutes` (counted from when its first trial started). */
+export function sweepTimeUp(sweep: SweepRow, now = Date.now()): boolean {
+  const { max_minutes: maxMinutes } = sweep.config;
+  return maxMinutes > 0 && sweep.startedAt !== null && now - sweep.startedAt > maxMinutes * 60_000;
 }
 
 /** The shared history as @tunelab/sweep reads it: every trial in proposal order, with its reports when known. */
