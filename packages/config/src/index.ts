@@ -5,5 +5,6 @@ export { defaultRunConfig, loadRunConfig, parseRunConfig, validateRunConfig } fr
 export { runConfigToYaml } from './run-yaml';
 export { loadSweepConfig, parseSweepConfig } from './sweep-config';
 export { applyParams, gridPoints, paramsKey } from './params';
+export { discreteValues, intBounds, quantizedSteps, quantizedValue, valueAt, valueCount } from './parameter-values';
 export type * from './types';
 export type * from './sweep-types';

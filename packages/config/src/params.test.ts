@@ -76,11 +76,30 @@ describe('gridPoints', () => {
     expect(Object.keys(points[0])).toEqual(['model.layers', 'train.epochs', 'model.dropout']);
   });
 
-  test('no parameters is one empty point; a range is refused', () => {
+  test('no parameters is one empty point; a continuous range is refused', () => {
     expect(gridPoints({})).toEqual([{}]);
     expect(() => gridPoints({ 'train.optimizer.lr': { kind: 'log_uniform_values', min: 1e-4, max: 1e-2 } })).toThrow(
-      'parameters.train.optimizer.lr: expected values or value for grid search, got distribution log_uniform_values',
+      'parameters.train.optimizer.lr: expected values, value, int_uniform or q_uniform for grid search, got distribution log_uniform_values',
     );
+  });
+
+  test('int_uniform and q_uniform are enumerated in ascending order', () => {
+    expect(
+      gridPoints({
+        'train.seq_len': { kind: 'int_uniform', min: 63, max: 65 },
+        'model.dropout': { kind: 'q_uniform', min: 0.1, max: 0.35, q: 0.1 },
+      }),
+    ).toEqual([
+      { 'train.seq_len': 63, 'model.dropout': 0.1 },
+      { 'train.seq_len': 63, 'model.dropout': 0.2 },
+      { 'train.seq_len': 63, 'model.dropout': 0.3 },
+      { 'train.seq_len': 64, 'model.dropout': 0.1 },
+      { 'train.seq_len': 64, 'model.dropout': 0.2 },
+      { 'train.seq_len': 64, 'model.dropout': 0.3 },
+      { 'train.seq_len': 65, 'model.dropout': 0.1 },
+      { 'train.seq_len': 65, 'model.dropout': 0.2 },
+      { 'train.seq_len': 65, 'model.dropout': 0.3 },
+    ]);
   });
 });
 

@@ -2,6 +2,7 @@ import { InputError } from './errors';
 import { closest, IssueList } from './issues';
 import { checkRunConfig } from './run-config';
 import { type BlockSpec, leafPaths, specAt } from './run-schema';
+import { discreteValues } from './parameter-values';
 import type { ParameterSpec, ParameterValue } from './sweep-types';
 import type { RunConfig } from './types';
 
@@ -56,25 +57,19 @@ export function applyParams(base: RunConfig, params: Record<string, ParameterVal
 /**
  * Cartesian product of the discrete parameters, in file order (for grid search): the first parameter varies
  * slowest, like nested loops written in file order. No parameters gives one empty assignment.
- * @throws InputError for a parameter that is a range, naming it: grid search needs `values` or `value`.
+ * @throws InputError for a continuous parameter, naming it: grid search needs `values`, `value`, int_uniform or
+ *   q_uniform.
  */
 export function gridPoints(parameters: Record<string, ParameterSpec>): Record<string, ParameterValue>[] {
   let points: Record<string, ParameterValue>[] = [{}];
   for (const [name, spec] of Object.entries(parameters)) {
     const options = discreteValues(spec);
     if (!options) {
-      throw new InputError(`expected values or value for grid search, got distribution ${spec.kind}`, `parameters.${name}`);
+      throw new InputError(`expected values, value, int_uniform or q_uniform for grid search, got distribution ${spec.kind}`, `parameters.${name}`);
     }
     points = points.flatMap((point) => options.map((v) => ({ ...point, [name]: structuredClone(v) })));
   }
   return points;
-}
-
-/** The values a discrete parameter takes, or undefined for a range. */
-export function discreteValues(spec: ParameterSpec): ParameterValue[] | undefined {
-  if (spec.kind === 'constant') return [spec.value];
-  if (spec.kind === 'categorical') return spec.values;
-  return undefined;
 }
 
 /**

@@ -226,8 +226,17 @@ describe('parameters', () => {
     const c = parseSweepConfig(grid('  model.layers: { values: [[64], [128]] }', '  model.dropout: { values: [0, 0.1, 0.2] }'));
     expect(c.run_cap).toBe(6);
     expect(errorOf(() => parseSweepConfig(grid('  model.dropout: { min: 0.0, max: 0.5 }')))).toBe(
-      'parameters.model.dropout (line 4): expected values or value for method grid, got distribution uniform',
+      'parameters.model.dropout (line 4): expected values, value, int_uniform or q_uniform for method grid, got distribution uniform',
     );
+  });
+
+  test('grid enumerates int_uniform (every integer) and q_uniform (min, min + q, … ≤ max)', () => {
+    const grid = (...lines: string[]) => sweep(...lines).replace('method: random', 'method: grid').replace('run_cap: 3\n', '');
+    const c = parseSweepConfig(
+      grid('  train.seq_len: { min: 32, max: 35 }', '  model.embedding_dim: { distribution: q_uniform, min: 32, max: 100, q: 32 }'),
+    );
+    expect(c.parameters['train.seq_len']).toEqual({ kind: 'int_uniform', min: 32, max: 35 });
+    expect(c.run_cap).toBe(4 * 3);
   });
 
   test('syntax errors give file:line:col', () => {

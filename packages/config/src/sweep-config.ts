@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path';
 import { ConfigError, describeValue, IssueList, type PathSegment } from './issues';
 import { checkParameters } from './parameter-spec';
-import { discreteValues } from './params';
+import { valueCount } from './parameter-values';
 import { checkRunConfig, readConfigFile } from './run-config';
 import {
   anyInt,
@@ -119,9 +119,9 @@ export function parseSweepConfig(yamlText: string, file?: string): SweepConfig {
   if (method === 'grid') {
     let points = 1;
     for (const [name, spec] of Object.entries(parameters)) {
-      const values = discreteValues(spec);
-      if (values) points *= values.length;
-      else issues.add(['parameters', name], `expected values or value for method grid, got distribution ${spec.kind}`);
+      const count = valueCount(spec);
+      if (Number.isFinite(count)) points *= count;
+      else issues.add(['parameters', name], `expected values, value, int_uniform or q_uniform for method grid, got distribution ${spec.kind}`);
     }
     runCap ??= points;
   }

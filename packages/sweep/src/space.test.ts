@@ -49,13 +49,28 @@ describe('grid', () => {
     expect(() => gridPointAt(params, 6)).toThrow(/grid index/);
   });
 
-  it("matches @tunelab/config's gridPoints order for values / value parameters", () => {
+  it("matches @tunelab/config's gridPoints order for every finite kind", () => {
     const discrete: Record<string, ParameterSpec> = {
       x: { kind: 'categorical', values: [[128], [256, 256]] },
       y: { kind: 'constant', value: 0.2 },
       z: { kind: 'categorical', values: ['adam', 'sgd', 'rmsprop'] },
+      n: { kind: 'int_uniform', min: 1, max: 3 },
+      q: { kind: 'q_uniform', min: 0, max: 0.5, q: 0.25 },
     };
     expect(gridPoints(discrete)).toEqual(configGridPoints(discrete));
+    expect(spaceSize(discrete)).toBe(2 * 3 * 3 * 3);
+  });
+
+  it('decodes a point of a wide grid without listing it', () => {
+    const wide: Record<string, ParameterSpec> = { a: { kind: 'int_uniform', min: 0, max: 1e9 }, b: { kind: 'categorical', values: ['x', 'y'] } };
+    expect(spaceSize(wide)).toBe(2 * (1e9 + 1));
+    expect(gridPointAt(wide, 2 * 123_456_789 + 1)).toEqual({ a: 123_456_789, b: 'y' });
+  });
+
+  it('hands out copies: a list value changed by one trial does not change the grid', () => {
+    const lists: Record<string, ParameterSpec> = { layers: { kind: 'categorical', values: [[128], [256]] } };
+    (gridPointAt(lists, 0).layers as number[]).push(1);
+    expect(gridPointAt(lists, 0)).toEqual({ layers: [128] });
   });
 
   it('enumerates q_uniform from min in steps of q, without float noise', () => {
