@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { openStore } from '@tunelab/store';
 import { startSweep } from '@tunelab/sweeper';
 
 export const description = 'sweep scaling: 4 identical small trials with parallel 1 vs 2 → speed-up';
@@ -34,7 +35,13 @@ parameters:
 `;
 }
 
-async function timeSweep(parallel: number, epochs: number): Promise<number> {
+interface SweepTiming {
+  ms: number;
+  /** Training seconds of each epoch after the first (the first also warms up the JIT), all trials. */
+  epochSeconds: number[];
+}
+
+async function timeSweep(parallel: number, epochs: number): Promise<SweepTiming> {
   const home = mkdtempSync(join(tmpdir(), 'tunelab-bench-sweep-'));
   try {
     const file = join(home, 'sweep.yaml');
@@ -45,7 +52,14 @@ async function timeSweep(parallel: number, epochs: number): Promise<number> {
     if (summary.trials.length !== 4 || summary.trials.some((t) => t.status !== 'completed')) {
       throw new Error(`bench sweep did not complete 4 trials: ${JSON.stringify(summary.counts)}`);
     }
-    return ms;
+    const store = await openStore(join(home, 'tunelab.db'), { readonly: true });
+    try {
+      const series = await store.getMetricSeries({ name: 'seconds', sweepId: summary.sweepId });
+      const epochSeconds = Object.values(series).flatMap((points) => points.filter((p) => p.step > 1).map((p) => p.value));
+      return { ms, epochSeconds };
+    } finally {
+      await store.close();
+    }
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
@@ -57,12 +71,16 @@ export async function main(argv: string[]): Promise<void> {
   const epochs = flag(argv, '--epochs', 4);
   const p1: number[] = [];
   const p2: number[] = [];
+  const epochs1: number[] = [];
+  const epochs2: number[] = [];
   for (let r = 0; r < rounds; r++) {
     // Interleaved so that a change in machine load hits both settings alike, and the order alternates so
     // that neither setting always runs second (warm page cache, warm tsx cache).
     for (const parallel of r % 2 === 0 ? [1, 2] : [2, 1]) {
       process.stderr.write(`round ${r + 1}/${rounds}: parallel ${parallel} …\n`);
-      (parallel === 1 ? p1 : p2).push(await timeSweep(parallel, epochs));
+      const timing = await timeSweep(parallel, epochs);
+      (parallel === 1 ? p1 : p2).push(timing.ms);
+      (parallel === 1 ? epochs1 : epochs2).push(...timing.epochSeconds);
     }
   }
   const median = (xs: number[]): number => {
@@ -84,11 +102,17 @@ export async function main(argv: string[]): Promise<void> {
     speedup_range: [Number(Math.min(...ratios).toFixed(2)), Number(Math.max(...ratios).toFixed(2))],
     rounds,
     target: 1.8,
+    // Where a shortfall comes from: an epoch of a trial that shares the machine with another, against one that
+    // has it alone (same work; > 1 means the two slow each other: memory, caches, the host), and the rest
+    // of the wall time (worker start-up, loading tfjs, JIT warm-up, validation, the store), per setting.
+    epoch_ms: { parallel1: Math.round(median(epochs1) * 1000), parallel2: Math.round(median(epochs2) * 1000) },
+    epoch_slowdown_parallel2: Number((median(epochs2) / median(epochs1)).toFixed(3)),
   };
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else
     process.stderr.write(
-      `4 trials × ${epochs} epoch(s): parallel 1 ${result.parallel1_ms} ms, parallel 2 ${result.parallel2_ms} ms → speed-up ${result.speedup}× (median of ${rounds} round(s), range ${result.speedup_range.join('–')}; target ≥ ${result.target}×; load ${result.load.avg1.toFixed(1)} on ${result.load.cores} cores)\n`,
+      `4 trials × ${epochs} epoch(s): parallel 1 ${result.parallel1_ms} ms, parallel 2 ${result.parallel2_ms} ms → speed-up ${result.speedup}× (median of ${rounds} round(s), range ${result.speedup_range.join('–')}; target ≥ ${result.target}×; load ${result.load.avg1.toFixed(1)} on ${result.load.cores} cores)\n` +
+        `median epoch ${result.epoch_ms.parallel1} ms alone, ${result.epoch_ms.parallel2} ms beside another trial (×${result.epoch_slowdown_parallel2})\n`,
     );
 }
 

@@ -15,14 +15,20 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
 
 function loadTfjs(): { core: typeof TfCore; layers: typeof TfLayers } {
-  const require = createRequire(import.meta.url);
+  // A bundle (scripts/gpu/prepare.sh: esbuild defines `require`) takes the literal requires, which esbuild
+  // inlines; tsx and vitest run this file as ESM, where `require` is undefined, and take createRequire.
+  if (typeof require === 'function') {
+    require('@tensorflow/tfjs-backend-cpu');
+    return { core: require('@tensorflow/tfjs-core') as typeof TfCore, layers: require('@tensorflow/tfjs-layers') as typeof TfLayers };
+  }
+  const load = createRequire(import.meta.url);
   const sourceMaps = process.sourceMapsEnabled;
   // Stack traces inside tfjs point into its bundles either way; our own files keep their source maps.
   if (sourceMaps) process.setSourceMapsEnabled(false);
   try {
-    const core = require('@tensorflow/tfjs-core') as typeof TfCore;
-    const layers = require('@tensorflow/tfjs-layers') as typeof TfLayers;
-    require('@tensorflow/tfjs-backend-cpu');
+    const core = load('@tensorflow/tfjs-core') as typeof TfCore;
+    const layers = load('@tensorflow/tfjs-layers') as typeof TfLayers;
+    load('@tensorflow/tfjs-backend-cpu');
     return { core, layers };
   } finally {
     if (sourceMaps) process.setSourceMapsEnabled(true);
