@@ -18,8 +18,10 @@ function loadTfjs(): { core: typeof TfCore; layers: typeof TfLayers } {
   // A bundle (scripts/gpu/prepare.sh: esbuild defines `require`) takes the literal requires, which esbuild
   // inlines; tsx and vitest run this file as ESM, where `require` is undefined, and take createRequire.
   if (typeof require === 'function') {
+    /* eslint-disable @typescript-eslint/no-require-imports -- literal requires are what esbuild inlines */
     require('@tensorflow/tfjs-backend-cpu');
     return { core: require('@tensorflow/tfjs-core') as typeof TfCore, layers: require('@tensorflow/tfjs-layers') as typeof TfLayers };
+    /* eslint-enable @typescript-eslint/no-require-imports */
   }
   const load = createRequire(import.meta.url);
   const sourceMaps = process.sourceMapsEnabled;
