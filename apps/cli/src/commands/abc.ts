@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { checkFile, summarizeChecks, type FileCheck } from '@tunelab/abc';
+import type { FileCheck } from '@tunelab/abc';
+import * as lazy from '../lazy';
 import { printJson, say, table, UsageError } from '../output';
 
 interface CheckOptions {
@@ -22,7 +23,8 @@ export function registerAbcCommands(program: Command): void {
     .option('--json', 'print one JSON document on stdout: { files, tunes, tunesWithErrors, barLengthFindings, perFile }')
     .option('--strict', 'exit 1 when any tune has an error')
     .option('--warnings', 'also list warnings (unknown fields, odd bar lines …) and the tunes that have only warnings')
-    .action((files: string[], opts: CheckOptions) => {
+    .action(async (files: string[], opts: CheckOptions) => {
+      const { checkFile, summarizeChecks } = await lazy.abc();
       const perFile: FileCheck[] = [];
       const unreadable: string[] = [];
       for (const f of files) {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { buildUi, DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '@tunelab/dashboard';
+import { DASHBOARD_HOST, DASHBOARD_PORT } from '../defaults';
+import * as lazy from '../lazy';
 import { log, UsageError } from '../output';
 
 interface DashboardFlags {
@@ -17,12 +18,13 @@ export function registerDashboardCommands(program: Command): void {
     .description('Serve the dashboard: compare runs, hear any checkpoint, promote the best (API docs at /docs)')
     .option('--home <dir>', 'tunelab home folder (default: TUNELAB_HOME, else .tunelab at the workspace root)')
     .option('--store <url>', 'store URL: a SQLite file, sqlite:<path> or postgres://… (default: <home>/tunelab.db)')
-    .option('--host <host>', 'address to listen on', DEFAULT_HOST)
-    .option('--port <port>', 'port to listen on (0 = any free port)', String(DEFAULT_PORT))
+    .option('--host <host>', 'address to listen on', DASHBOARD_HOST)
+    .option('--port <port>', 'port to listen on (0 = any free port)', String(DASHBOARD_PORT))
     .option('--log', 'log requests to stderr')
     .action(async (flags: DashboardFlags) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number, but got ${JSON.stringify(flags.port)}`);
+      const { buildUi, startDashboard } = await lazy.dashboard();
       if (await buildUi()) log('dashboard: built the UI');
       const running = await startDashboard({ home: flags.home, store: flags.store, host: flags.host, port, log: flags.log });
       log(`dashboard: ${running.url} (API docs at ${running.url}/docs); Ctrl-C stops it`);

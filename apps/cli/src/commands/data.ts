@@ -1,13 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { DataConfig } from '@tunelab/config';
-import {
-  NOTTINGHAM,
-  prepareData,
-  SEED_BATCH,
-  ShuffledBatcher,
-  StatefulBatcher,
-  type DataStats,
-} from '@tunelab/dataset';
+import type { DataStats } from '@tunelab/dataset';
+import { NOTTINGHAM, SEED_BATCH } from '../defaults';
+import * as lazy from '../lazy';
 import { log, printJson, say, table, UsageError } from '../output';
 
 interface StatsOptions {
@@ -56,17 +51,19 @@ export function registerDataCommands(program: Command): void {
         vocabulary: opts.vocabulary,
         split: { val: opts.val, test: opts.test, seed: opts.seed },
       };
+      const { prepareData } = await lazy.dataset();
       const prepared = await prepareData(config, { dataDir: opts.dataDir, onProgress: log }).catch((err) => {
         throw asFlagError(err);
       });
-      const stats: DataStats = { ...prepared.stats, batchesPerEpoch: batchCounts(prepared.ids.train, opts) };
+      const stats: DataStats = { ...prepared.stats, batchesPerEpoch: await batchCounts(prepared.ids.train, opts) };
       if (opts.json) printJson(stats);
       else say(false, describe(stats));
     });
 }
 
 /** Batches per epoch at the asked shape; null where the training text is too short for one batch. */
-function batchCounts(ids: Int32Array, opts: StatsOptions): DataStats['batchesPerEpoch'] {
+async function batchCounts(ids: Int32Array, opts: StatsOptions): Promise<DataStats['batchesPerEpoch']> {
+  const { ShuffledBatcher, StatefulBatcher } = await lazy.dataset();
   const count = (make: () => { batchesPerEpoch: number }) => {
     try {
       return make().batchesPerEpoch;

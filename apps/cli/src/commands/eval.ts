@@ -1,10 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { splitTunes } from '@tunelab/abc';
 import type { DataConfig } from '@tunelab/config';
-import { loadCorpus, splitCorpus } from '@tunelab/dataset';
-import { buildReference, checkpointReference, evaluateCheckpoint, evaluateTunes, type CheckpointEvalReport, type EvalReport } from '@tunelab/eval';
-import { loadCheckpoint, selectBackend } from '@tunelab/model';
+import type { CheckpointEvalReport, EvalReport } from '@tunelab/eval';
+import * as lazy from '../lazy';
 import { UsageError, log, printJson, say, table } from '../output';
 
 interface EvalFlags {
@@ -88,6 +86,7 @@ async function evalFile(flags: EvalFlags): Promise<EvalReport> {
   };
   // The tunes file first: a typo there should not cost a corpus load.
   const given = flags.tunes ? await readTunes(flags.tunes) : null;
+  const [{ loadCorpus, splitCorpus }, { buildReference, evaluateTunes }] = await Promise.all([lazy.dataset(), lazy.evaluation()]);
   const corpus = await loadCorpus(data, { onProgress: log });
   const needSplit = which === 'train' || flags.split !== undefined;
   const split = needSplit ? splitCorpus(corpus, data.split) : null;
@@ -105,6 +104,7 @@ async function readTunes(file: string): Promise<string[]> {
   } catch (err) {
     throw new UsageError(`--tunes: cannot read ${file}: ${(err as Error).message}`);
   }
+  const { splitTunes } = await lazy.abc();
   const tunes = splitTunes(text, file).map((t) => t.text);
   if (tunes.length === 0) throw new UsageError(`--tunes: ${file} holds no tune (expected tunes that start with an X: line)`);
   return tunes;
@@ -117,6 +117,7 @@ async function evalCheckpoint(flags: EvalFlags): Promise<Omit<CheckpointEvalRepo
   const seed = number(flags.seed, '--seed', true);
   if (samples < 1) throw new UsageError(`-n: expected a positive integer, but got ${samples}`);
   if (!(temperature > 0)) throw new UsageError(`--temperature: expected a number > 0, but got ${temperature}`);
+  const [{ loadCheckpoint, selectBackend }, { checkpointReference, evaluateCheckpoint }] = await Promise.all([lazy.model(), lazy.evaluation()]);
   // Batch-1 sampling is latency-bound: the cpu backend (with the native fused LSTM when built), as generate uses.
   await selectBackend('cpu');
   const ckpt = await loadCheckpoint(flags.checkpoint!);

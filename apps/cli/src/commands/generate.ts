@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import type { Backend } from '@tunelab/config';
-import { loadCheckpoint, sample, selectBackend } from '@tunelab/model';
 import { resolveHome } from '@tunelab/config';
-import { materializeCheckpoint, openStore } from '@tunelab/store';
+import * as lazy from '../lazy';
 import { log, printJson, say, UsageError } from '../output';
 import { backendOption, positiveInt } from './model';
 
@@ -57,6 +56,7 @@ export function registerGenerateCommands(program: Command): void {
       // Batch-1 steps are latency-bound: the cpu backend (with the native fused LSTM when built) is the default.
       if (!opts.checkpoint === !opts.model) throw new UsageError('give exactly one of --checkpoint <dir> and --model <alias>');
       const dir = opts.checkpoint ?? (await aliasCheckpointDir(opts.model!, opts.home, opts.store));
+      const { loadCheckpoint, sample, selectBackend } = await lazy.model();
       const engine = await selectBackend(opts.backend);
       const ckpt = await loadCheckpoint(dir);
       log(`checkpoint ${ckpt.meta.runId} epoch ${ckpt.meta.epoch} (${ckpt.meta.kinds.join(', ')}); engine: ${engine.reason}`);
@@ -92,6 +92,7 @@ export function registerGenerateCommands(program: Command): void {
  */
 async function aliasCheckpointDir(alias: string, home: string | undefined, storeUrl: string | undefined): Promise<string> {
   const homeDir = resolveHome(home);
+  const { materializeCheckpoint, openStore } = await lazy.store();
   const store = await openStore(storeUrl ?? { home: homeDir }, { readonly: true });
   try {
     const found = await store.getAlias(alias);

@@ -3,8 +3,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { parseRunConfig, parseSweepConfig } from '@tunelab/config';
 import type { Backend, RunConfig } from '@tunelab/config';
-import { prepareData } from '@tunelab/dataset';
-import { describeModel, specFromConfig } from '@tunelab/model';
+import * as lazy from '../lazy';
 import { log, printJson, say, table, UsageError } from '../output';
 
 export const BACKENDS: Backend[] = ['auto', 'webgpu', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
@@ -57,6 +56,7 @@ export function registerModelCommands(program: Command): void {
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: SummaryOptions) => {
       const { config, kind } = await loadConfigFile(opts.config);
+      const [{ prepareData }, { describeModel, specFromConfig }] = await Promise.all([lazy.dataset(), lazy.model()]);
       const data = await prepareData(config.data, { dataDir: opts.dataDir, onProgress: log });
       const spec = specFromConfig(config.model, config.train.batching);
       const { layers, params } = describeModel(spec, data.vocab.size, {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolveHome } from '@tunelab/config';
-import { bestCheckpointOf, DEFAULT_ALIAS, modelTestLoss, promoteCheckpoint } from '@tunelab/dashboard';
-import { openStore } from '@tunelab/store';
+import { DEFAULT_ALIAS } from '../defaults';
+import * as lazy from '../lazy';
 import { printJson, say, UsageError } from '../output';
 
 interface PromoteFlags {
@@ -32,6 +32,7 @@ export function registerPromoteCommands(program: Command): void {
     .action(async (checkpointId: string | undefined, flags: PromoteFlags) => {
       if (checkpointId && flags.sweep) throw new UsageError('promote: give a checkpoint id or --sweep <id> --best, not both');
       if (!checkpointId && !(flags.sweep && flags.best)) throw new UsageError('promote: give a checkpoint id, or --sweep <id> --best');
+      const [{ bestCheckpointOf, modelTestLoss, promoteCheckpoint }, { openStore }] = await Promise.all([lazy.dashboard(), lazy.store()]);
       const store = await openStore(flags.store ?? { home: resolveHome(flags.home) });
       try {
         const id = checkpointId ?? (await bestCheckpointOf(store, flags.sweep!)).id;

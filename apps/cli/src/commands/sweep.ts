@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { resolveHome } from '@tunelab/config';
 import type { SweepSummary } from '@tunelab/sweeper';
+import * as lazy from '../lazy';
 import { log, printJson, say, table, UsageError } from '../output';
 
 interface CommonFlags {
@@ -70,8 +71,6 @@ function fmtValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** The sweeper (piscina, the store drivers) loads only when a sweep command runs, so other commands start fast. */
-const sweeper = () => import('@tunelab/sweeper');
 
 /** `tunelab sweep …` */
 export function registerSweepCommands(program: Command): void {
@@ -86,7 +85,7 @@ export function registerSweepCommands(program: Command): void {
     .action(async (flags: CommonFlags & { config: string; parallel?: number; distributed?: boolean; wait?: boolean; staleAfter?: number }) => {
       const staleAfterMs = flags.staleAfter === undefined ? undefined : flags.staleAfter * 1000;
       if (flags.distributed) {
-        const r = await (await sweeper()).startDistributedSweep(flags.config, { ...storeOptions(flags), wait: flags.wait, staleAfterMs, signal: interruptSignal() });
+        const r = await (await lazy.sweeper()).startDistributedSweep(flags.config, { ...storeOptions(flags), wait: flags.wait, staleAfterMs, signal: interruptSignal() });
         if (r.summary) {
           printSummary(r.summary, flags.json);
           process.exitCode = exitCodeOf(r.summary);
@@ -95,7 +94,7 @@ export function registerSweepCommands(program: Command): void {
         return;
       }
       if (flags.wait) throw new UsageError('--wait goes with --distributed');
-      const summary = await (await sweeper()).startSweep(flags.config, { ...storeOptions(flags), parallel: flags.parallel, staleAfterMs, signal: interruptSignal() });
+      const summary = await (await lazy.sweeper()).startSweep(flags.config, { ...storeOptions(flags), parallel: flags.parallel, staleAfterMs, signal: interruptSignal() });
       printSummary(summary, flags.json);
       process.exitCode = exitCodeOf(summary);
     });
@@ -107,7 +106,7 @@ export function registerSweepCommands(program: Command): void {
     .option('--stale-after <seconds>', 'a trial whose heartbeat is older than this is taken over (default 120)', (v) => positiveInt(v, '--stale-after'))
     .action(async (flags: CommonFlags & { sweep?: string; parallel?: number; exitWhenDone?: boolean; staleAfter?: number }) => {
       if (!flags.store) throw new UsageError('sweep agent: --store postgres://… is required');
-      const report = await (await sweeper()).runAgent({
+      const report = await (await lazy.sweeper()).runAgent({
         store: flags.store,
         home: resolveHome(flags.home),
         sweepId: flags.sweep,
@@ -126,18 +125,18 @@ export function registerSweepCommands(program: Command): void {
     .option('--stale-after <seconds>', 'a trial whose heartbeat is older than this is run again (default 120)', (v) => positiveInt(v, '--stale-after'))
     .action(async (id: string, flags: CommonFlags & { parallel?: number; wait?: boolean; staleAfter?: number }) => {
       const staleAfterMs = flags.staleAfter === undefined ? undefined : flags.staleAfter * 1000;
-      const summary = await (await sweeper()).resumeSweep(id, { ...storeOptions(flags), parallel: flags.parallel, wait: flags.wait, staleAfterMs, signal: interruptSignal() });
+      const summary = await (await lazy.sweeper()).resumeSweep(id, { ...storeOptions(flags), parallel: flags.parallel, wait: flags.wait, staleAfterMs, signal: interruptSignal() });
       printSummary(summary, flags.json);
       process.exitCode = exitCodeOf(summary);
     });
 
   withCommon(sweep.command('status [id]').description('a sweep\'s trials and best result (default: the latest sweep)')).action(
     async (id: string | undefined, flags: CommonFlags) => {
-      const store = await (await sweeper()).openStoreFor(storeOptions(flags), true);
+      const store = await (await lazy.sweeper()).openStoreFor(storeOptions(flags), true);
       try {
         const sweepId = id ?? (await store.listSweeps({ limit: 1 }))[0]?.id;
         if (!sweepId) throw new UsageError('no sweeps yet: start one with `tunelab sweep start --config <file>`');
-        printSummary(await (await sweeper()).summarizeSweep(store, sweepId), flags.json);
+        printSummary(await (await lazy.sweeper()).summarizeSweep(store, sweepId), flags.json);
       } finally {
         await store.close();
       }
@@ -145,7 +144,7 @@ export function registerSweepCommands(program: Command): void {
   );
 
   withCommon(sweep.command('list').description('every sweep in the store, newest first')).action(async (flags: CommonFlags) => {
-    const store = await (await sweeper()).openStoreFor(storeOptions(flags), true);
+    const store = await (await lazy.sweeper()).openStoreFor(storeOptions(flags), true);
     try {
       const sweeps = await store.listSweeps();
       const rows = await Promise.all(
@@ -167,7 +166,7 @@ export function registerSweepCommands(program: Command): void {
 
   withCommon(sweep.command('cancel <id>').description('cancel a sweep; a sweeper running it stops its trials within seconds')).action(
     async (id: string, flags: CommonFlags) => {
-      const row = await (await sweeper()).cancelSweep(id, storeOptions(flags));
+      const row = await (await lazy.sweeper()).cancelSweep(id, storeOptions(flags));
       if (flags.json) printJson({ sweepId: row.id, status: row.status });
       else say(false, `sweep ${row.id} cancelled (resume it with \`tunelab sweep resume ${row.id}\`)`);
     },
@@ -175,7 +174,7 @@ export function registerSweepCommands(program: Command): void {
 
   withCommon(sweep.command('retry-failed <id>').description('queue failed trials again; run them with `sweep resume` (distributed: agents run them)')).action(
     async (id: string, flags: CommonFlags) => {
-      const ids = await (await sweeper()).retryFailed(id, storeOptions(flags));
+      const ids = await (await lazy.sweeper()).retryFailed(id, storeOptions(flags));
       if (flags.json) printJson({ sweepId: id, queued: ids });
       else say(false, ids.length ? `queued again: ${ids.join(', ')}; run \`tunelab sweep resume ${id}\`` : 'no failed trials');
     },
@@ -183,7 +182,7 @@ export function registerSweepCommands(program: Command): void {
 
   withCommon(sweep.command('delete <id>').description('delete a sweep, its trials, metrics and checkpoints')).action(
     async (id: string, flags: CommonFlags) => {
-      const result = await (await sweeper()).deleteSweep(id, storeOptions(flags));
+      const result = await (await lazy.sweeper()).deleteSweep(id, storeOptions(flags));
       if (flags.json) printJson({ sweepId: id, deleted: true, ...result });
       else say(false, `deleted sweep ${id} and ${result.checkpointDirs} checkpoint folders`);
     },
@@ -194,9 +193,9 @@ export function registerSweepCommands(program: Command): void {
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (id: string, flags: CommonFlags & { format: string; out?: string }) => {
       if (flags.format !== 'csv' && flags.format !== 'json') throw new UsageError(`--format: expected csv or json, got ${JSON.stringify(flags.format)}`);
-      const store = await (await sweeper()).openStoreFor(storeOptions(flags), true);
+      const store = await (await lazy.sweeper()).openStoreFor(storeOptions(flags), true);
       try {
-        const text = await (await sweeper()).exportSweep(store, id, flags.format);
+        const text = await (await lazy.sweeper()).exportSweep(store, id, flags.format);
         if (flags.out) {
           await writeFile(flags.out, text);
           log(`wrote ${flags.out}`);

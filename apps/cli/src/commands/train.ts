@@ -1,12 +1,10 @@
 import { rmSync } from 'node:fs';
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { resolveHome } from '@tunelab/config';
 import type { Backend } from '@tunelab/config';
-import { createSampleEvaluator } from '@tunelab/eval';
-import { loadCheckpoint, train } from '@tunelab/model';
 import type { TrainEvent } from '@tunelab/model';
+import * as lazy from '../lazy';
 import { log, printJson, say } from '../output';
 import { backendOption, loadConfigFile, positiveInt } from './model';
 
@@ -41,6 +39,7 @@ export function registerTrainCommands(program: Command): void {
       if (opts.epochs) config.train.epochs = opts.epochs;
       if (opts.backend) config.train.backend = opts.backend;
       const home = resolveHome(opts.home);
+      const [{ loadCheckpoint, train }, { createSampleEvaluator }, cliProgress] = await Promise.all([lazy.model(), lazy.evaluation(), lazy.cliProgress()]);
       // A resumed run keeps writing under its own run id unless told otherwise.
       const resumedId = opts.resume ? (await loadCheckpoint(opts.resume)).meta.runId : undefined;
       const runId = opts.runId ?? resumedId ?? `train-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
