@@ -1,6 +1,6 @@
 import { tf, tfl } from './tf';
 import { LOGITS_LAYER } from './build';
-import { denseSoftmaxCrossEntropy } from './fused';
+import { denseSoftmaxCrossEntropy, withRecycledTensors } from './fused';
 import type { TrainOptimizer } from './optimizer';
 import { clipByGlobalNorm } from './optimizer';
 
@@ -86,15 +86,19 @@ export async function trainStep(
   let correct: tf.Scalar | number = 0;
   let value: tf.Scalar | undefined;
   try {
-    const out = tf.variableGrads(() => {
-      const r = lossOf(sm, xs, ys, true);
-      correct = r.correct;
-      return r.loss;
-    }, sm.variables);
-    value = out.value;
-    const clipped = opt.clipsInternally ? out.grads : clipByGlobalNorm(out.grads, clipNorm);
-    opt.optimizer.applyGradients(sm.variables.map((v) => ({ name: v.name, tensor: clipped[v.name] })));
-    tf.dispose(Object.values(clipped));
+    // Synchronous from the forward to the update, and every tensor it makes is disposed inside it except the
+    // loss and accuracy scalars: the fused ops' arrays are recycled into the next step (see buffer-pool.ts).
+    value = withRecycledTensors(() => {
+      const out = tf.variableGrads(() => {
+        const r = lossOf(sm, xs, ys, true);
+        correct = r.correct;
+        return r.loss;
+      }, sm.variables);
+      const clipped = opt.clipsInternally ? out.grads : clipByGlobalNorm(out.grads, clipNorm);
+      opt.optimizer.applyGradients(sm.variables.map((v) => ({ name: v.name, tensor: clipped[v.name] })));
+      tf.dispose(Object.values(clipped));
+      return out.value;
+    });
     const [loss, right] = await Promise.all([readScalar(value), readScalar(correct)]);
     return { loss, correct: right };
   } finally {

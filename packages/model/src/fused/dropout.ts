@@ -4,7 +4,7 @@
  * Here one kernel draws the mask from a hash of (seed, index) and one multiplies; the gradient is one multiply.
  */
 import { tf, tfl } from './tfjs';
-import { giveBuffer, takeBuffer } from './buffer-pool';
+import { giveBuffer, takeBuffer, tensorBuffer } from './buffer-pool';
 import { getKernels } from './native';
 import { timed } from './profile';
 import { f32 } from './tensor-data';
@@ -31,7 +31,7 @@ export function fusedDropout(x: tf.Tensor, rate: number, state: { s: number }): 
   const seed = nextSeed(state);
   const op = tf.customGrad((...args: unknown[]) => {
     const xs = f32(args[0] as tf.Tensor);
-    const out = new Float32Array(n);
+    const out = tensorBuffer(n, { zero: false }); // x · mask, every element
     let mask: Float32Array | undefined = takeBuffer(n); // fully written by dropoutMask
     const m = mask;
     timed('dropout.forward', () => {
@@ -40,7 +40,7 @@ export function fusedDropout(x: tf.Tensor, rate: number, state: { s: number }): 
     });
     const gradFunc = (dy: tf.Tensor): tf.Tensor => {
       if (!mask) throw new Error('fusedDropout: a second gradient through the same forward is not supported');
-      const dx = new Float32Array(n);
+      const dx = tensorBuffer(n, { zero: false }); // dy · mask, every element
       const mk = mask;
       timed('dropout.backward', () => kernels.multiply(f32(dy), mk, dx));
       giveBuffer(mk);

@@ -5,6 +5,7 @@
  */
 import { tf, tfl } from './tfjs';
 import { timed } from './profile';
+import { tensorBuffer } from './buffer-pool';
 import { f32, i32 } from './tensor-data';
 
 /**
@@ -22,14 +23,14 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
   // ids are not an input of the op: they are integers and get no gradient.
   const op = tf.customGrad((...args: unknown[]) => {
     const tbl = f32(args[0] as tf.Tensor);
-    const out = new Float32Array(idv.length * E);
+    const out = tensorBuffer(idv.length * E, { zero: false }); // one row per id
     timed('embedding.forward', () => {
       for (let n = 0; n < idv.length; n++) out.set(tbl.subarray(idv[n] * E, idv[n] * E + E), n * E);
     });
     const value = tf.tensor(out, [...ids.shape, E], 'float32');
     const gradFunc = (dy: tf.Tensor): tf.Tensor => {
       const g = f32(dy);
-      const dt = new Float32Array(V * E);
+      const dt = tensorBuffer(V * E, { zero: true }); // rows are scatter-added
       timed('embedding.backward', () => {
         for (let n = 0; n < idv.length; n++) {
           const row = idv[n] * E;

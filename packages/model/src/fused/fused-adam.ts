@@ -8,6 +8,7 @@ import { tf } from './tfjs';
 import type { FusedKernels } from './kernels';
 import { getKernels } from './native';
 import { timed } from './profile';
+import { tensorBuffer } from './buffer-pool';
 import { f32 } from './tensor-data';
 import { AdamBase, type NamedTensor } from './adam-base';
 
@@ -46,7 +47,7 @@ export class FusedAdamOptimizer extends AdamBase {
       mo = { m: new Float32Array(g.length), v: new Float32Array(g.length) };
       this.moments.set(name, mo);
     }
-    const out = new Float32Array(g.length);
+    const out = tensorBuffer(g.length, { zero: false }); // every element; becomes the variable's value
     kernels.adamStep(f32(variable), g, mo.m, mo.v, out, {
       learningRate: this.learningRate,
       beta1: this.beta1,

@@ -17,3 +17,4 @@ export { denseSoftmaxCrossEntropy, softmaxCrossEntropyFromLogits, type SoftmaxCe
 export { FusedAdamOptimizer } from './fused-adam';
 export { fusedProfile } from './profile';
 export { fusedDropout, FusedDropout, fusedDropoutLayer } from './dropout';
+export { setTensorRecycling, withRecycledTensors } from './buffer-pool';

@@ -4,7 +4,7 @@
  * `recurrentActivation: 'sigmoid'` (gates i, f, c, o).
  */
 import { tf } from './tfjs';
-import { giveBuffer, takeBuffer } from './buffer-pool';
+import { giveBuffer, takeBuffer, tensorBuffer } from './buffer-pool';
 import type { FusedKernels, LstmDims } from './kernels';
 import { getKernels } from './native';
 import { checkLstmShapes, type FusedLstmOutput } from './lstm-shapes';
@@ -44,7 +44,7 @@ function run(source: Source, dims: LstmDims, p: Params): FusedLstmOutput {
       kernel: f32(kv),
       recurrentKernel: f32(rv),
       bias: f32(bv),
-      ys: new Float32Array(B * T * U),
+      ys: tensorBuffer(B * T * U, { zero: false }), // every step of every row is written
       hT,
       cT,
       // Fully overwritten by the forward, read by the backward, then recycled.
@@ -63,20 +63,21 @@ function run(source: Source, dims: LstmDims, p: Params): FusedLstmOutput {
         throw new Error('fusedLstm: gradient requested but the forward ran without a gradient tape');
       }
       const g = {
-        dh0: new Float32Array(B * U),
-        dc0: new Float32Array(B * U),
-        dKernel: new Float32Array(I * 4 * U),
-        dRecurrentKernel: new Float32Array(U * 4 * U),
-        dBias: new Float32Array(4 * U),
+        // Weight gradients are sums over time: the kernels accumulate into zeroed arrays.
+        dh0: tensorBuffer(B * U, { zero: true }),
+        dc0: tensorBuffer(B * U, { zero: true }),
+        dKernel: tensorBuffer(I * 4 * U, { zero: true }),
+        dRecurrentKernel: tensorBuffer(U * 4 * U, { zero: true }),
+        dBias: tensorBuffer(4 * U, { zero: true }),
       };
       const back = { ...common, gates: common.gates, cells: common.cells, dys: f32(dy), ...g };
       let dInput: tf.Tensor;
       if (source.kind === 'dense') {
-        const dx = new Float32Array(B * T * I);
+        const dx = tensorBuffer(B * T * I, { zero: true });
         timed('lstm.backward', () => kernels.lstmBackward(dims, { ...back, x: input, dx }));
         dInput = tf.tensor3d(dx, [B, T, I]);
       } else {
-        const dTable = new Float32Array(vocab * I);
+        const dTable = tensorBuffer(vocab * I, { zero: true }); // rows are scatter-added
         timed('lstm.backward.embedded', () =>
           kernels.lstmBackwardEmbedded(dims, vocab, { ...back, table: input, ids: source.ids, dTable }),
         );

@@ -5,6 +5,7 @@
 import { tf } from './tfjs';
 import { getKernels } from './native';
 import { timed } from './profile';
+import { giveBuffer, stepScratch, takeBuffer, tensorBuffer } from './buffer-pool';
 import { f32, i32 } from './tensor-data';
 
 export interface SoftmaxCeOutput {
@@ -58,16 +59,20 @@ export function denseSoftmaxCrossEntropy(
     const [xv, kv, bv] = args as tf.Tensor[];
     const xs = f32(xv);
     const ks = f32(kv);
-    const probs = new Float32Array(N * C);
+    // Fully written here and read by the backward; recycled when the training step ends.
+    const probs = stepScratch(N * C);
     const total = timed('denseCe.forward', () => kernels.denseSoftmaxCeForward(dims, xs, ks, f32(bv), lab, probs));
     correct = countCorrect(probs, lab, C);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
-      const dx = new Float32Array(N * H);
-      const dk = new Float32Array(H * C);
-      const db = new Float32Array(C);
+      const dx = tensorBuffer(N * H, { zero: true });
+      const dk = tensorBuffer(H * C, { zero: true });
+      const db = tensorBuffer(C, { zero: true });
       // The kernel turns probs into dlogits in place; a copy keeps this gradFunc repeatable.
       const scale = f32(dy)[0] / N;
-      timed('denseCe.backward', () => kernels.denseSoftmaxCeBackward(dims, xs, ks, lab, probs.slice(), scale, dx, dk, db));
+      const dlogits = takeBuffer(probs.length);
+      dlogits.set(probs);
+      timed('denseCe.backward', () => kernels.denseSoftmaxCeBackward(dims, xs, ks, lab, dlogits, scale, dx, dk, db));
+      giveBuffer(dlogits);
       return [tf.tensor(dx, x.shape, 'float32'), tf.tensor2d(dk, [H, C]), tf.tensor1d(db)];
     };
     return { value: tf.scalar(total / N), gradFunc };
