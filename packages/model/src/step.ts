@@ -112,13 +112,16 @@ export async function trainStep(
 /** Loss and accuracy of a batch without dropout or updates (the recurrent state still advances). */
 export async function evalStep(sm: StepModels, x: Int32Array, y: Int32Array, batchSize: number, seqLen: number): Promise<{ loss: number; correct: number }> {
   let correct: tf.Scalar | number = 0;
-  const loss = tf.tidy(() => {
-    const xs = tf.tensor2d(x, [batchSize, seqLen], 'int32');
-    const ys = tf.tensor1d(y, 'int32');
-    const out = lossOf(sm, xs, ys, false);
-    correct = out.correct;
-    return out.loss;
-  });
+  // Every tensor but the two scalars is disposed by the tidy, so the forward's arrays can be recycled too.
+  const loss = withRecycledTensors(() =>
+    tf.tidy(() => {
+      const xs = tf.tensor2d(x, [batchSize, seqLen], 'int32');
+      const ys = tf.tensor1d(y, 'int32');
+      const out = lossOf(sm, xs, ys, false);
+      correct = out.correct;
+      return out.loss;
+    }),
+  );
   const [l, c] = await Promise.all([readScalar(loss), readScalar(correct)]);
   return { loss: l, correct: c };
 }
