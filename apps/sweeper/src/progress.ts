@@ -25,6 +25,11 @@ export interface SweepProgressState {
   best: { trialId: string; value: number } | null;
   metricName: string;
   running: TrialProgress[];
+  /**
+   * Time since this process started running the sweep, and how many trials were already final then (a resumed
+   * sweep): with them the overall line shows the elapsed time and an estimate of what is left.
+   */
+  clock?: { elapsedMs: number; doneAtStart: number };
 }
 
 export interface ProgressView {
@@ -41,16 +46,47 @@ function bar(fraction: number, width: number): string {
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
 
-export function trialLine(t: TrialProgress): string {
+/** How far a running trial is, in [0, 1]: epochs done plus the share of the current epoch's batches. */
+function trialFraction(t: TrialProgress): number {
   const within = t.batches > 0 ? t.batch / t.batches : 0;
-  const progress = t.epochs > 0 ? (Math.max(0, t.epoch - 1) + within) / t.epochs : 0;
+  return t.epochs > 0 ? Math.min(1, (Math.max(0, t.epoch - 1) + within) / t.epochs) : 0;
+}
+
+export function trialLine(t: TrialProgress): string {
+  const progress = trialFraction(t);
   const rate = t.charsPerSec === null ? '–' : `${Math.round(t.charsPerSec).toLocaleString('en-US')} chars/s`;
   return `  ${t.trialId.padEnd(14)} ${bar(progress, 20)} epoch ${t.epoch}/${t.epochs} batch ${t.batch}/${t.batches}  loss ${fmt(t.loss)}  ${rate}  ${t.label}`;
 }
 
+/** `m:ss`, or `h:mm:ss` from an hour. */
+export function clockTime(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const [h, m, sec] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
+}
+
+/**
+ * What is left, from this run's pace: trials finished since it started plus the running trials' fractions, per
+ * elapsed millisecond. Pruned trials count as finished, so a sweep ASHA cuts short shows a shorter estimate. Null
+ * until there is enough progress to tell (2% of the remaining trials' worth).
+ */
+export function remainingMs(s: SweepProgressState): number | null {
+  if (!s.clock || s.total <= 0) return null;
+  const left = s.total - s.clock.doneAtStart;
+  const progressed = s.done - s.clock.doneAtStart + s.running.reduce((sum, t) => sum + trialFraction(t), 0);
+  if (left <= 0 || progressed < 0.02 * left || s.clock.elapsedMs <= 0) return null;
+  return (s.clock.elapsedMs * Math.max(0, left - progressed)) / progressed;
+}
+
 export function overallLine(s: SweepProgressState): string {
   const best = s.best ? `best ${s.metricName} ${fmt(s.best.value, 4)} (${s.best.trialId})` : 'best –';
-  return `${s.name} ${bar(s.total > 0 ? s.done / s.total : 0, 30)} ${s.done}/${s.total} trials  ${best}`;
+  let time = '';
+  if (s.clock) {
+    const eta = remainingMs(s);
+    time = `  ${clockTime(s.clock.elapsedMs)}${eta === null ? '' : ` (~${clockTime(eta)} left)`}`;
+  }
+  return `${s.name} ${bar(s.total > 0 ? s.done / s.total : 0, 30)} ${s.done}/${s.total} trials${time}  ${best}`;
 }
 
 /** Chooses the terminal view or the plain-line view for a stream. */
@@ -105,10 +141,14 @@ class TerminalView implements ProgressView {
 
 class LineView implements ProgressView {
   private lastEpoch = new Map<string, number>();
+  private lastDone: number | null = null;
 
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
   update(state: SweepProgressState): void {
+    // In a log, the overall line once per finished trial (elapsed, estimate, best so far).
+    if (this.lastDone !== null && state.done !== this.lastDone) this.stream.write(`${overallLine(state)}\n`);
+    this.lastDone = state.done;
     for (const t of state.running) {
       if (t.epochsDone === 0 || this.lastEpoch.get(t.trialId) === t.epochsDone) continue;
       this.lastEpoch.set(t.trialId, t.epochsDone);

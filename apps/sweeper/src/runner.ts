@@ -42,6 +42,9 @@ export class SweepRunner {
   private wake: (() => void) | null = null;
   /** Every trial's last known status, for the pruning rules and the progress bar. */
   private readonly statuses = new Map<string, TrialRow['status']>();
+  /** When this process started on the sweep and how many trials were final then (the progress line's clock). */
+  private runStartedAt = Date.now();
+  private doneAtStart = 0;
 
   constructor(private readonly opts: RunSweepOptions) {
     this.store = opts.store;
@@ -57,6 +60,8 @@ export class SweepRunner {
     await this.recoverInterruptedTrials();
     await this.loadIntermediate();
     for (const t of await this.store.listTrials(sweep.id)) this.statuses.set(t.id, t.status);
+    this.runStartedAt = Date.now();
+    this.doneAtStart = this.doneCount();
     this.executor = new TrialExecutor({
       store: this.store,
       home: this.opts.home,
@@ -210,6 +215,10 @@ export class SweepRunner {
 
   private bestSoFar: { trialId: string; value: number } | null = null;
 
+  private doneCount(): number {
+    return [...this.statuses.values()].filter((s) => FINAL.has(s)).length;
+  }
+
   private render(): void {
     const { goal } = this.config.metric;
     for (const t of this.executor.active.values()) {
@@ -219,7 +228,8 @@ export class SweepRunner {
     }
     this.view.update({
       name: this.sweep.name,
-      done: [...this.statuses.values()].filter((s) => FINAL.has(s)).length,
+      done: this.doneCount(),
+      clock: { elapsedMs: Date.now() - this.runStartedAt, doneAtStart: this.doneAtStart },
       total: this.config.run_cap,
       best: this.bestSoFar,
       metricName: this.config.metric.name,
