@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { openStore } from '@tunelab/store';
 import { startSweep } from '@tunelab/sweeper';
 
@@ -37,7 +38,7 @@ parameters:
 
 interface SweepTiming {
   ms: number;
-  /** Training seconds of each epoch after the first (the first also warms up the JIT), all trials. */
+  /** Training seconds of each epoch after the first (the first also warms up the JIT; all when only one), all trials. */
   epochSeconds: number[];
 }
 
@@ -55,7 +56,7 @@ async function timeSweep(parallel: number, epochs: number): Promise<SweepTiming>
     const store = await openStore(join(home, 'tunelab.db'), { readonly: true });
     try {
       const series = await store.getMetricSeries({ name: 'seconds', sweepId: summary.sweepId });
-      const epochSeconds = Object.values(series).flatMap((points) => points.filter((p) => p.step > 1).map((p) => p.value));
+      const epochSeconds = Object.values(series).flatMap((points) => points.filter((p) => p.step > 1 || epochs === 1).map((p) => p.value));
       return { ms, epochSeconds };
     } finally {
       await store.close();
@@ -63,6 +64,37 @@ async function timeSweep(parallel: number, epochs: number): Promise<SweepTiming>
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+// A memory-bound loop (two 64 MiB arrays, far beyond any cache) in a worker thread; posts its seconds.
+const STREAM_LOOP = `
+const { parentPort } = require('node:worker_threads');
+const n = 16 * 1024 * 1024, a = new Float32Array(n).fill(1), b = new Float32Array(n).fill(2);
+const t0 = performance.now();
+for (let pass = 0; pass < 12; pass++) for (let i = 0; i < n; i++) a[i] = a[i] * 0.999 + b[i];
+parentPort.postMessage((performance.now() - t0) / 1000 + a[7] * 0);
+`;
+
+async function streamSeconds(copies: number): Promise<number[]> {
+  return Promise.all(
+    Array.from({ length: copies }, () => new Promise<number>((resolve, reject) => {
+      const w = new Worker(STREAM_LOOP, { eval: true });
+      w.once('message', (s: number) => void w.terminate().then(() => resolve(s)));
+      w.once('error', reject);
+    })),
+  );
+}
+
+/**
+ * How much this machine's memory system slows one memory-bound loop when a second runs beside it (1 = not at
+ * all). Compute-bound loops do not slow down here; this one does, and training a small LSTM sits in between:
+ * it bounds what two trials at once can gain (`bench sweep` reports it next to the speed-up).
+ */
+async function memoryContention(): Promise<number> {
+  const alone = (await streamSeconds(1))[0];
+  const pair = await streamSeconds(2);
+  const again = (await streamSeconds(1))[0];
+  return (pair[0] + pair[1]) / (alone + again);
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -73,6 +105,8 @@ export async function main(argv: string[]): Promise<void> {
   const p2: number[] = [];
   const epochs1: number[] = [];
   const epochs2: number[] = [];
+  process.stderr.write('memory contention: one streaming loop alone, then two at once …\n');
+  const contention = await memoryContention();
   for (let r = 0; r < rounds; r++) {
     // Interleaved so that a change in machine load hits both settings alike, and the order alternates so
     // that neither setting always runs second (warm page cache, warm tsx cache).
@@ -107,12 +141,13 @@ export async function main(argv: string[]): Promise<void> {
     // of the wall time (worker start-up, loading tfjs, JIT warm-up, validation, the store), per setting.
     epoch_ms: { parallel1: Math.round(median(epochs1) * 1000), parallel2: Math.round(median(epochs2) * 1000) },
     epoch_slowdown_parallel2: Number((median(epochs2) / median(epochs1)).toFixed(3)),
+    memory_stream_slowdown_parallel2: Number(contention.toFixed(3)),
   };
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else
     process.stderr.write(
       `4 trials × ${epochs} epoch(s): parallel 1 ${result.parallel1_ms} ms, parallel 2 ${result.parallel2_ms} ms → speed-up ${result.speedup}× (median of ${rounds} round(s), range ${result.speedup_range.join('–')}; target ≥ ${result.target}×; load ${result.load.avg1.toFixed(1)} on ${result.load.cores} cores)\n` +
-        `median epoch ${result.epoch_ms.parallel1} ms alone, ${result.epoch_ms.parallel2} ms beside another trial (×${result.epoch_slowdown_parallel2})\n`,
+        `median epoch ${result.epoch_ms.parallel1} ms alone, ${result.epoch_ms.parallel2} ms beside another trial (×${result.epoch_slowdown_parallel2}); a memory-streaming loop beside another: ×${result.memory_stream_slowdown_parallel2}\n`,
     );
 }
 
