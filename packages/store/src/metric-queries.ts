@@ -1,5 +1,6 @@
 import { InputError } from '@tunelab/config';
-import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
+import type { ExpressionBuilder, Expression, SqlBool } from 'kysely';
+import { sql } from './kysely';
 import { assertWritable, type QueryContext } from './query-context';
 import { metricValue } from './rows';
 import type { Database } from './schema';

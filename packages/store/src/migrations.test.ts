@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql } from './kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend } from './backend';
 import { MIGRATIONS, runMigrations, schemaVersion, type Migration } from './migrations';

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import type { DatabaseConnection, Driver } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver } from './kysely';
 import { InputError } from '@tunelab/config';
 import type { Backend } from './backend';
 import type { Database } from './schema';
