@@ -11,6 +11,7 @@ import { materializeCheckpoint, openStore, type Store } from '@tunelab/store';
 import { cancelSweep, coordinate, resumeSweep, retryFailed, runAgent, startDistributedSweep, startSweep, summarizeSweep, TrialQueue } from '@tunelab/sweeper';
 import { proposeNext } from '@tunelab/sweep';
 import { parseSweepConfig } from '@tunelab/config';
+import { writeTinyCorpus } from './support/tiny-corpus';
 
 /**
  * Sweeps across machines, through the real `tunelab` command in child processes on a real PostgreSQL:
@@ -61,20 +62,6 @@ function tempDir(prefix: string): string {
   return d;
 }
 
-/** Made-up jigs, enough for a few seconds of training per epoch with the tiny model below. */
-function tinyCorpus(dir: string, tunes: number): string {
-  const notes = 'CDEFGABcdefg';
-  let s = 11;
-  const next = () => (s = (s * 1103515245 + 12345) >>> 0) % notes.length;
-  const text = Array.from({ length: tunes }, (_, i) => {
-    const bars = Array.from({ length: 8 }, () => Array.from({ length: 6 }, () => notes[next()]).join(''));
-    return `X: ${i + 1}\nT:Tune ${i + 1}\nM:6/8\nL:1/8\nK:G\n${bars.slice(0, 4).join('|')}|\n${bars.slice(4).join('|')}|]\n`;
-  });
-  const file = join(dir, 'tiny.abc');
-  writeFileSync(file, text.join('\n'));
-  return file;
-}
-
 function sweepConfig(dir: string, o: { name: string; runCap: number; epochs: number; tunes: number }): string {
   const lrs = [0.01, 0.003, 0.001, 0.0003].slice(0, o.runCap);
   const file = join(dir, `${o.name}.yaml`);
@@ -86,7 +73,7 @@ metric: { name: val_loss, goal: minimize }
 run_cap: ${o.runCap}
 parallel: 2
 seed: 1
-data: { corpus: ${JSON.stringify(tinyCorpus(dir, o.tunes))}, files: [], split: { val: 0.2, seed: 1 } }
+data: { corpus: ${JSON.stringify(writeTinyCorpus(dir, o.tunes))}, files: [], split: { val: 0.2, seed: 1 } }
 train: { epochs: ${o.epochs}, batch_size: 4, seq_len: 32, checkpoint_every: 1, backend: cpu }
 model: { cell: lstm, embedding_dim: 16, layers: [32], dropout: 0 }
 keep_checkpoints: { best: 1, last: 1 }
@@ -467,7 +454,7 @@ parameters:
   test('retry-failed on a distributed sweep: the failed trial is queued again and an agent runs it', async () => {
     const dir = tempDir('retry');
     const url = freshStore();
-    const good = tinyCorpus(dir, 30);
+    const good = writeTinyCorpus(dir, 30);
     const later = join(dir, 'later.abc');
     const config = readFileSync(sweepConfig(dir, { name: 'dist-retry', runCap: 2, epochs: 1, tunes: 30 }), 'utf8').replace(
       /parameters:\n.*$/s,

@@ -1,7 +1,7 @@
 /**
  * Kysely, loaded once for the whole package with `require` (its CommonJS build) rather than `import`: the ESM
  * build is ~300 small modules, and under tsx (every `tunelab` process) each one crosses the loader's hooks
- * thread. Measured here: 522 ms as `import` under tsx, ~220 ms as `require` with source maps off, paid by every
+ * thread. Measured here: 520–700 ms as `import` under tsx, ~185 ms through this file, paid by every
  * command that opens a store (`sweep list`, `sweep status`, the dashboard, the sweeper). Every value import of
  * kysely in this package goes through this file, so there is one Kysely instance; `import type` from 'kysely'
  * is free and stays as it is.

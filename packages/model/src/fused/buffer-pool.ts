@@ -4,8 +4,9 @@
  * Why: a `new Float32Array` is zero-filled, lands on fresh addresses and is freed only when V8 next collects
  * garbage (every few hundred ms, driven by this very external-memory pressure). On the small sweep model that is
  * ~3.6 MB of new arrays per step: the step never finds its buffers in cache, and two trials side by side compete
- * for memory bandwidth. Measured on this 2-core VM (LSTM-128, batch 16 × 64, epochs alternating in one process):
- * recycling made epochs 4–7% faster alone and 8–9% faster with a second trial running beside it.
+ * for memory bandwidth. Measured on this 2-core VM with epochs alternating recycling on/off in one process: the
+ * small sweep model (LSTM-128, batch 16 × 64) ran 4–7% faster alone and 8–9% faster with a second trial beside
+ * it (a first version of this file; the final one: 6% alone), the seed model 7% faster.
  *
  * Two kinds of arrays:
  * - scratch ({@link takeBuffer} / {@link giveBuffer}): lives from a forward to its backward and never reaches tfjs
