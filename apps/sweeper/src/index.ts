@@ -18,3 +18,5 @@ export { runAgent, type AgentOptions, type AgentReport } from './agent';
 export { coordinate, type CoordinateOptions, type CoordinateResult } from './coordinator';
 export { TrialQueue, TRIAL_QUEUE, bossSchema, type TrialJob } from './trial-queue';
 export { TrialExecutor, type ActiveTrial, type ExecutorHooks, type ExecutorOptions } from './trial-execution';
+export { trialWorkerFile, type WorkerFile, type WorkerBundleOptions } from './worker-bundle';
+export type { TrialTask, TrialOutcome } from './task';

@@ -8,6 +8,7 @@ import { MetricWriter } from './metric-writer';
 import type { ProgressView, TrialProgress } from './progress';
 import { applyRetention } from './retention';
 import type { TrialOutcome, TrialTask } from './task';
+import { trialWorkerFile } from './worker-bundle';
 
 /** Each worker thread's JS heap limit, MiB. */
 export const DEFAULT_WORKER_HEAP_MB = 4096;
@@ -78,7 +79,9 @@ export class TrialExecutor {
   readonly active = new Map<string, ActiveTrial>();
   readonly metrics: MetricWriter;
   private readonly store: Store;
-  private readonly pool: Piscina;
+  /** Created with the first trial, once the worker module is known (built when missing or stale). */
+  private pool: Promise<Piscina> | null = null;
+  private readonly parallel: number;
   private readonly freeSlots: number[] = [];
   /** Set by stopAll: a failed trial is not queued for a retry while this process is stopping. */
   stopping = false;
@@ -86,18 +89,25 @@ export class TrialExecutor {
   constructor(private readonly opts: ExecutorOptions) {
     this.store = opts.store;
     this.metrics = new MetricWriter(opts.store);
-    const parallel = Math.max(1, opts.parallel);
-    for (let s = parallel - 1; s >= 0; s--) this.freeSlots.push(s);
-    this.pool = new Piscina({
-      filename: new URL('./worker-boot.mjs', import.meta.url).href,
-      minThreads: 0,
-      maxThreads: parallel,
-      idleTimeout: opts.idleTimeoutMs ?? 1_000,
-      concurrentTasksPerWorker: 1,
-      // A runaway trial (a huge model, a leak) fails alone with "worker died" instead of taking the sweeper
-      // and its other trials down. Tensor data lives outside the V8 heap, so the JS heap needs little.
-      resourceLimits: { maxOldGenerationSizeMb: opts.workerMemoryMb ?? DEFAULT_WORKER_HEAP_MB },
+    this.parallel = Math.max(1, opts.parallel);
+    for (let s = this.parallel - 1; s >= 0; s--) this.freeSlots.push(s);
+  }
+
+  private workers(): Promise<Piscina> {
+    this.pool ??= trialWorkerFile().then((file) => {
+      if (file.fallbackReason) this.opts.view.note(`! trial workers start through tsx (slower): could not bundle them: ${file.fallbackReason}`);
+      return new Piscina({
+        filename: file.href,
+        minThreads: 0,
+        maxThreads: this.parallel,
+        idleTimeout: this.opts.idleTimeoutMs ?? 1_000,
+        concurrentTasksPerWorker: 1,
+        // A runaway trial (a huge model, a leak) fails alone with "worker died" instead of taking the sweeper
+        // and its other trials down. Tensor data lives outside the V8 heap, so the JS heap needs little.
+        resourceLimits: { maxOldGenerationSizeMb: this.opts.workerMemoryMb ?? DEFAULT_WORKER_HEAP_MB },
+      });
     });
+    return this.pool;
   }
 
   get free(): number {
@@ -157,6 +167,7 @@ export class TrialExecutor {
       const resumeFrom = await this.resumePoint(row.id);
       if (resumeFrom) await this.store.updateTrial(row.id, { appendLog: `attempt ${row.attempt}: resuming from ${resumeFrom}` });
       const task: TrialTask = { trialId: row.id, runId: row.id, config: row.config, home: this.opts.home, resumeFrom, port: port2 };
+      const pool = await this.workers();
       const ended = new Promise<void>((resolve) => {
         port1.on('message', (message: TrainEvent | TrialOutcome) => {
           trial.lastSeen = Date.now();
@@ -169,7 +180,7 @@ export class TrialExecutor {
         });
         port1.on('close', () => resolve());
       });
-      const run = this.pool.run(task, { transferList: [port2], signal: trial.terminate.signal }).catch((err: Error) => {
+      const run = pool.run(task, { transferList: [port2], signal: trial.terminate.signal }).catch((err: Error) => {
         // The worker thread died (out of memory, a native crash) or was terminated as stale.
         outcome ??= { type: 'end', outcome: 'failed', error: `worker died: ${err?.message ?? err}` };
       });
@@ -225,7 +236,7 @@ export class TrialExecutor {
   async close(): Promise<void> {
     await Promise.all([...this.active.values()].map((t) => t.finished));
     await this.metrics.flush();
-    await this.pool.destroy();
+    if (this.pool) await (await this.pool).destroy();
   }
 
   /**

@@ -3,7 +3,9 @@
  * kernels: native when it loaded, else the TypeScript reference with one warning on stderr.
  * `TUNELAB_FUSED_IMPL=native|reference` forces a choice (native fails loudly when it cannot load).
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FusedKernels } from './kernels';
 import { referenceKernels } from './reference';
@@ -23,7 +25,21 @@ interface Addon {
   kernelName(): string;
 }
 
-const addonPath = fileURLToPath(new URL('../../native/build/Release/tunelab_lstm.node', import.meta.url));
+/**
+ * packages/model: two folders up from this file in the sources; inside a bundle (the sweeper's prebuilt trial
+ * worker) this file's URL is the bundle's, and the package is found by its name instead.
+ */
+function packageRoot(): string {
+  const fromSource = fileURLToPath(new URL('../..', import.meta.url));
+  if (existsSync(join(fromSource, 'native', 'binding.gyp'))) return fromSource;
+  try {
+    return dirname(dirname(createRequire(import.meta.url).resolve('@tunelab/model')));
+  } catch {
+    return fromSource;
+  }
+}
+
+const addonPath = join(packageRoot(), 'native', 'build', 'Release', 'tunelab_lstm.node');
 
 let loaded: { addon?: Addon; reason?: string } | undefined;
 
