@@ -29,7 +29,8 @@ export interface ActiveTrial {
   stopAs: { status: StopKind; reason: string } | null;
   progress: TrialProgress;
   lastSeen: number;
-  lastBatchAt: number | null;
+  /** When the last batch event came, and that batch's index counted from the first epoch. */
+  lastBatchAt: { time: number; index: number } | null;
   bestValue: number | null;
   bestStep: number | null;
   bestCheckpointId: string | null;
@@ -273,14 +274,16 @@ export class TrialExecutor {
         p.batch = event.batch + 1;
         p.loss = event.loss;
         {
-          // Throughput from the batch rhythm, smoothed: the trainer reports it per epoch only.
+          // Throughput from the batch rhythm, smoothed (the trainer reports it per epoch only). Batch events are
+          // thinned out in the worker (batch-throttle.ts), so the rate counts the batches between two of them.
           const now = Date.now();
           const chars = trial.row.config.train.batch_size * trial.row.config.train.seq_len;
-          if (trial.lastBatchAt !== null && now > trial.lastBatchAt) {
-            const rate = (chars * 1000) / (now - trial.lastBatchAt);
+          const at = (event.epoch - 1) * p.batches + event.batch;
+          if (trial.lastBatchAt !== null && now > trial.lastBatchAt.time && at > trial.lastBatchAt.index) {
+            const rate = ((at - trial.lastBatchAt.index) * chars * 1000) / (now - trial.lastBatchAt.time);
             p.charsPerSec = p.charsPerSec === null ? rate : 0.8 * p.charsPerSec + 0.2 * rate;
           }
-          trial.lastBatchAt = now;
+          trial.lastBatchAt = { time: now, index: at };
         }
         break;
       case 'epoch':

@@ -1,5 +1,6 @@
 import { createSampleEvaluator } from '@tunelab/eval';
 import { train } from '@tunelab/model';
+import { throttleBatchEvents } from './batch-throttle';
 import type { AbortMessage, TrialOutcome, TrialTask } from './task';
 
 /**
@@ -26,7 +27,7 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome['o
       home: task.home,
       signal: controller.signal,
       resumeFrom: task.resumeFrom ?? undefined,
-      onEvent: (event) => port.postMessage(event),
+      onEvent: throttleBatchEvents((event) => port.postMessage(event)),
       evaluateSamples,
     });
     outcome = { type: 'end', outcome: 'completed', epochs: result.epochs };
