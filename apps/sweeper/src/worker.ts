@@ -1,7 +1,13 @@
 import { createSampleEvaluator } from '@tunelab/eval';
 import { train } from '@tunelab/model';
 import { throttleBatchEvents } from './batch-throttle';
+import { PreparedDataCache } from './data-cache';
 import type { AbortMessage, TrialOutcome, TrialTask } from './task';
+
+// A worker thread runs trial after trial of a sweep: they share one prepared corpus and one sample evaluator
+// (whose reference corpus is built once per prepared corpus).
+const dataCache = new PreparedDataCache();
+let sampleEvaluator: ReturnType<typeof createSampleEvaluator> | undefined;
 
 /**
  * A piscina worker: trains one trial and streams the trainer's events back over the task's port.
@@ -20,13 +26,15 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome['o
   try {
     // With an `eval` block, tunes sampled every `eval.every` epochs are scored into that epoch's metrics
     // (valid_rate, bar_ok_rate, novelty_lcs_p95, …), so a sweep can optimise or prune on them.
-    const evaluateSamples = task.config.eval ? createSampleEvaluator() : undefined;
+    const evaluateSamples = task.config.eval ? (sampleEvaluator ??= createSampleEvaluator()) : undefined;
+    const prepared = await dataCache.get(task.config.data);
     const result = await train({
       config: task.config,
       runId: task.runId,
       home: task.home,
       signal: controller.signal,
       resumeFrom: task.resumeFrom ?? undefined,
+      prepared,
       onEvent: throttleBatchEvents((event) => port.postMessage(event)),
       evaluateSamples,
     });
