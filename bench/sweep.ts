@@ -7,10 +7,11 @@
  * The trials are identical (a grid over one repeated seed value would be deduplicated, so the grid is over
  * `train.seed` with 4 values: same model, same amount of work). Needs TUNELAB_DATA_DIR.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { openStore } from '@tunelab/store';
 import { startSweep } from '@tunelab/sweeper';
@@ -22,16 +23,21 @@ function flag(argv: string[], name: string, fallback: number): number {
   return i >= 0 ? Number(argv[i + 1]) : fallback;
 }
 
+/** The run config every trial starts from (the sweep varies only train.seed). */
+function runYaml(epochs: number): string {
+  return `data: { corpus: nottingham, files: [jigs], split: { val: 0.1, seed: 1 } }
+train: { epochs: ${epochs}, batch_size: 16, seq_len: 64, checkpoint_every: 0, backend: auto }
+model: { cell: lstm, embedding_dim: 32, layers: [128], dropout: 0.2 }
+`;
+}
+
 function configYaml(parallel: number, epochs: number): string {
   return `name: bench-scaling-p${parallel}
 method: grid
 metric: { name: val_loss, goal: minimize }
 parallel: ${parallel}
 seed: 1
-data: { corpus: nottingham, files: [jigs], split: { val: 0.1, seed: 1 } }
-train: { epochs: ${epochs}, batch_size: 16, seq_len: 64, checkpoint_every: 0, backend: auto }
-model: { cell: lstm, embedding_dim: 32, layers: [128], dropout: 0.2 }
-parameters:
+${runYaml(epochs)}parameters:
   train.seed: { values: [1, 2, 3, 4] }
 `;
 }
@@ -97,6 +103,29 @@ async function memoryContention(): Promise<number> {
   return (pair[0] + pair[1]) / (alone + again);
 }
 
+/**
+ * The trial's training speed on each CPU alone (batches/s; `taskset -c N` runs bench/_trial-speed.ts there),
+ * or null without taskset or with one CPU. On this VM the two vCPUs are not always equal: when another tenant
+ * keeps the sibling hyperthread of one vCPU's physical core busy, that vCPU has ~half the FMA throughput (an
+ * FMA-only loop took 3.1 s on cpu0 and 1.65 s on cpu1, a scalar loop the same on both) and trains ~25% slower.
+ */
+function cpuSpeeds(): number[] | null {
+  const cpus = availableParallelism();
+  if (cpus < 2 || spawnSync('taskset', ['--version']).error) return null;
+  const speeds: number[] = [];
+  for (let cpu = 0; cpu < cpus; cpu++) {
+    const r = spawnSync('taskset', ['-c', String(cpu), process.execPath, '--single-threaded-gc', '--import', 'tsx', TRIAL_SPEED, runYaml(4)], {
+      encoding: 'utf8',
+      env: process.env,
+    });
+    if (r.status !== 0) throw new Error(`bench/_trial-speed.ts on cpu ${cpu} failed: ${r.stderr}`);
+    speeds.push((JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { batchesPerSec: number }).batchesPerSec);
+  }
+  return speeds;
+}
+
+const TRIAL_SPEED = fileURLToPath(new URL('./_trial-speed.ts', import.meta.url));
+
 export async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const rounds = flag(argv, '--rounds', 1);
@@ -106,9 +135,17 @@ export async function main(argv: string[]): Promise<void> {
   const epochs1: number[] = [];
   const epochs2: number[] = [];
   const contention: number[] = [];
+  const ceilings: number[] = [];
+  const cpuRatios: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    // The host's state drifts within minutes: the memory check runs in every round, beside the sweeps it explains.
+    // The host's state drifts within minutes: the machine checks run in every round, beside the sweeps they explain.
     contention.push(await memoryContention());
+    const speeds = cpuSpeeds();
+    if (speeds) {
+      // Two trials at once get both vCPUs' speed; one trial at a time at best the faster one's.
+      ceilings.push(speeds.reduce((a, b) => a + b, 0) / Math.max(...speeds));
+      cpuRatios.push(Math.min(...speeds) / Math.max(...speeds));
+    }
     // Interleaved so that a change in machine load hits both settings alike, and the order alternates so
     // that neither setting always runs second (warm page cache, warm tsx cache).
     for (const parallel of r % 2 === 0 ? [1, 2] : [2, 1]) {
@@ -143,12 +180,21 @@ export async function main(argv: string[]): Promise<void> {
     epoch_ms: { parallel1: Math.round(median(epochs1) * 1000), parallel2: Math.round(median(epochs2) * 1000) },
     epoch_slowdown_parallel2: Number((median(epochs2) / median(epochs1)).toFixed(3)),
     memory_stream_slowdown_parallel2: Number(median(contention).toFixed(3)),
+    // The slower vCPU's training speed over the faster one's (1 = equal), and the speed-up the two vCPUs allow
+    // this trial at most (1 + that ratio): the sweeper can only be judged against what the machine offers.
+    slow_cpu_speed_ratio: ceilings.length ? Number(median(cpuRatios).toFixed(3)) : null,
+    speedup_ceiling: ceilings.length ? Number(median(ceilings).toFixed(2)) : null,
+    // Each round's speed-up over that round's ceiling (median).
+    scaling_efficiency: ceilings.length ? Number(median(ratios.map((x, i) => x / ceilings[i])).toFixed(3)) : null,
   };
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else
     process.stderr.write(
       `4 trials × ${epochs} epoch(s): parallel 1 ${result.parallel1_ms} ms, parallel 2 ${result.parallel2_ms} ms → speed-up ${result.speedup}× (median of ${rounds} round(s), range ${result.speedup_range.join('–')}; target ≥ ${result.target}×; load ${result.load.avg1.toFixed(1)} on ${result.load.cores} cores)\n` +
-        `median epoch ${result.epoch_ms.parallel1} ms alone, ${result.epoch_ms.parallel2} ms beside another trial (×${result.epoch_slowdown_parallel2}); a memory-streaming loop beside another: ×${result.memory_stream_slowdown_parallel2}\n`,
+        `median epoch ${result.epoch_ms.parallel1} ms alone, ${result.epoch_ms.parallel2} ms beside another trial (×${result.epoch_slowdown_parallel2}); a memory-streaming loop beside another: ×${result.memory_stream_slowdown_parallel2}\n` +
+        (result.speedup_ceiling === null
+          ? 'per-CPU speeds not measured (needs taskset and 2 CPUs)\n'
+          : `the slower vCPU trains at ${result.slow_cpu_speed_ratio}× the faster one's speed → at most ${result.speedup_ceiling}× from two trials at once; scaling efficiency ${result.scaling_efficiency}\n`),
     );
 }
 
