@@ -426,8 +426,10 @@ parameters:
   test('past a distributed sweep max_minutes the agents stop their trials and nothing new starts', async () => {
     const dir = tempDir('time-limit');
     const url = freshStore();
-    // 60 epochs would take a minute or more; the sweep may run for 0.05 min = 3 s.
-    const yaml = readFileSync(sweepConfig(dir, { name: 'dist-limit', runCap: 4, epochs: 60, tunes: 60 }), 'utf8').replace(
+    // 1,000 epochs would take a minute or more (each writes a checkpoint into PostgreSQL); the sweep may run
+    // for 0.05 min = 3 s.
+    const epochs = 1000;
+    const yaml = readFileSync(sweepConfig(dir, { name: 'dist-limit', runCap: 4, epochs, tunes: 60 }), 'utf8').replace(
       'parallel: 2',
       'parallel: 2\nmax_minutes: 0.05',
     );
@@ -444,7 +446,7 @@ parameters:
       expect(summary.counts).toEqual({ cancelled: 2 });
       for (const t of summary.trials) {
         expect((await store.getTrial(t.id))!.logTail).toMatch(/max_minutes 0\.05 reached/);
-        expect((await store.getMetrics(t.id)).val_loss?.length ?? 0).toBeLessThan(60);
+        expect((await store.getMetrics(t.id)).val_loss?.length ?? 0).toBeLessThan(epochs);
       }
     } finally {
       await store.close();

@@ -43,13 +43,26 @@ export class SeededDropout extends tfl.layers.Layer {
     this.calls = 0;
   }
 
+  /** The key of the next mask in this step: (seed, step, call within the step). */
+  private nextKey(): string {
+    return `${this.seed}:${this.step}:${this.calls++}`;
+  }
+
+  /**
+   * The generator state of the next mask the fused kernels draw (one per call in training). The fused training
+   * step (fused-step.ts) draws its masks through this too, so both paths drop the same units.
+   */
+  nextMaskState(): { s: number } {
+    return { s: hash32(this.nextKey()) };
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = one(inputs);
       if (kwargs?.training !== true || this.rate === 0) return x;
-      const key = `${this.seed}:${this.step}:${this.calls++}`;
       // The native kernel draws its mask from a hash of a 32-bit seed; one pass instead of five tensor ops.
-      if (fusedActive()) return fusedDropout(x, this.rate, { s: hash32(key) });
+      if (fusedActive()) return fusedDropout(x, this.rate, this.nextMaskState());
+      const key = this.nextKey();
       const u = tf.randomUniform(x.shape, 0, 1, 'float32', key);
       const keep = tf.cast(tf.greaterEqual(u, this.rate), 'float32');
       return tf.mul(x, tf.mul(keep, 1 / (1 - this.rate)));

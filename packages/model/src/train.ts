@@ -13,6 +13,7 @@ import { Sampler } from './sample';
 import { specFromConfig } from './spec';
 import type { StepModels } from './step';
 import { evalStep, stepModels, trainStep } from './step';
+import { fusedTrainStep, type FusedTrainStep } from './fused-step';
 
 /** Plain, structured-cloneable progress events (they cross a worker's MessagePort unchanged). */
 export type TrainEvent =
@@ -45,6 +46,11 @@ export interface TrainOptions {
    * them, and its checkpoints record them). @tunelab/eval's `createSampleEvaluator()` is the usual one.
    */
   evaluateSamples?: SampleEvaluator;
+  /**
+   * Whether a fused LSTM model with Adam trains on the native kernels directly (default) or through tfjs
+   * autograd (same numbers, slower; for comparisons).
+   */
+  fusedStep?: boolean;
 }
 
 /** What a sample evaluator gets: a batch-1 sampler over the live weights, and the run's data (for references). */
@@ -97,6 +103,7 @@ export async function validate(
   ids: Int32Array,
   batchSize: number,
   seqLen: number,
+  fused: FusedTrainStep | null = null,
 ): Promise<{ loss: number; accuracy: number; bpc: number } | null> {
   const streamLen = Math.floor(ids.length / batchSize);
   const T = Math.min(seqLen, streamLen - 1);
@@ -107,7 +114,7 @@ export async function validate(
   let correct = 0;
   let n = 0;
   for (const b of batcher.batches(0)) {
-    const r = await evalStep(sm, b.x, b.y, b.batchSize, b.seqLen);
+    const r = fused ? fused.evaluate(b.x, b.y, b.batchSize, b.seqLen) : await evalStep(sm, b.x, b.y, b.batchSize, b.seqLen);
     lossSum += r.loss;
     correct += r.correct;
     n++;
@@ -143,6 +150,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const fused = fusedActive();
   const opt = createOptimizer(t.optimizer, t.clip_norm, fused);
   const sm = stepModels(model, fused);
+  // Fused LSTM models with Adam train and validate straight on the native kernels (fused-step.ts); the rest
+  // through tfjs autograd. Both give the same numbers.
+  const direct = options.fusedStep === false ? null : fusedTrainStep(sm, opt);
   const dropouts = dropoutLayers(model);
   const params = model.countParams();
   const bestMetric: 'val_loss' | 'loss' = data.ids.val.length > 0 ? 'val_loss' : 'loss';
@@ -173,6 +183,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       emit({ type: 'log', line: `resumed from ${options.resumeFrom} at epoch ${startEpoch}` });
     }
     if (bestMetric === 'loss') emit({ type: 'log', line: 'no validation split: the best checkpoint is chosen by training loss' });
+    emit({ type: 'log', line: `training step: ${direct ? 'fused forward, backward and Adam on the native kernels' : 'tfjs autograd'}` });
     emit({ type: 'start', engine, params, batchesPerEpoch, startEpoch, epochs: t.epochs });
 
     for (let epoch = startEpoch + 1; epoch <= t.epochs; epoch++) {
@@ -186,7 +197,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         if (batch.index >= batchesPerEpoch) break;
         if (signal?.aborted) throw abortError(signal);
         for (const d of dropouts) d.setStep(step);
-        const r = await trainStep(sm, opt, t.clip_norm, batch.x, batch.y, batch.batchSize, batch.seqLen);
+        const r = direct
+          ? direct.train(batch.x, batch.y, batch.batchSize, batch.seqLen)
+          : await trainStep(sm, opt, t.clip_norm, batch.x, batch.y, batch.batchSize, batch.seqLen);
         if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss ${r.loss} at epoch ${epoch}, batch ${batch.index}`);
         step++;
         batches++;
@@ -212,7 +225,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         chars_per_sec: chars / seconds,
         seconds,
       };
-      const val = data.ids.val.length > 0 ? await validate(sm, data.ids.val, t.batch_size, t.seq_len) : null;
+      const val = data.ids.val.length > 0 ? await validate(sm, data.ids.val, t.batch_size, t.seq_len, direct) : null;
       if (val) Object.assign(metrics, { val_loss: val.loss, val_accuracy: val.accuracy, val_bpc: val.bpc });
       const last = epoch === t.epochs || timeUp;
       if (options.evaluateSamples && config.eval && (epoch % config.eval.every === 0 || last)) {

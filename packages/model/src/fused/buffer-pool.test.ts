@@ -58,7 +58,8 @@ describe('tensor-data recycling', () => {
       setTensorRecycling(recycle);
       const home = mkdtempSync(join(tmpdir(), 'tunelab-recycle-'));
       const before = tensorArraysReused();
-      const result = await train({ config, runId: 'r', home, maxBatchesPerEpoch: 12 });
+      // Through tfjs autograd: the fused training step (fused-step.ts) keeps its own arrays and makes no tensors.
+      const result = await train({ config, runId: 'r', home, maxBatchesPerEpoch: 12, fusedStep: false });
       const weights = readFileSync(join(result.checkpoints.at(-1)!.dir, 'weights.bin'));
       return { history: result.history, weights, reused: tensorArraysReused() - before };
     };

@@ -9,8 +9,8 @@ import { getKernels } from './native';
 import { timed } from './profile';
 import { f32 } from './tensor-data';
 
-/** Advances a seeded generator state (mulberry32 step) and returns a 32-bit seed for one mask. */
-function nextSeed(state: { s: number }): number {
+/** Advances a seeded generator state (mulberry32 step) and returns the 32-bit seed of one mask. */
+export function maskSeed(state: { s: number }): number {
   state.s = (state.s + 0x6d2b79f5) >>> 0;
   let t = state.s;
   t = Math.imul(t ^ (t >>> 15), t | 1);
@@ -28,7 +28,7 @@ export function fusedDropout(x: tf.Tensor, rate: number, state: { s: number }): 
   if (!(rate >= 0 && rate < 1)) throw new Error(`Expected dropout rate in [0, 1), but got ${rate}`);
   const kernels = getKernels();
   const n = x.size;
-  const seed = nextSeed(state);
+  const seed = maskSeed(state);
   const op = tf.customGrad((...args: unknown[]) => {
     const xs = f32(args[0] as tf.Tensor);
     const out = tensorBuffer(n, { zero: false }); // x · mask, every element

@@ -26,22 +26,35 @@ export class FusedAdamOptimizer extends AdamBase {
   lastGradNorm = 0;
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const registered = tf.engine().registeredVariables;
+    this.applyRawGradients(
+      this.presentGradients(variableGradients).map(([name, g]) => {
+        const variable = registered[name];
+        if (!variable) throw new Error(`FusedAdamOptimizer: no variable named ${name}`);
+        return { variable, grad: f32(g) };
+      }),
+    );
+  }
+
+  /**
+   * The same step from gradient arrays (the fused training step's, which never become tensors): global norm
+   * over the gradients in the order given, clipping, one native Adam pass per variable.
+   */
+  applyRawGradients(entries: { variable: tf.Variable; grad: Float32Array }[]): void {
     const kernels = getKernels();
-    const grads = this.presentGradients(variableGradients).map(([name, g]) => ({ name, g: f32(g) }));
     let squares = 0;
-    for (const { g } of grads) squares += kernels.sumSquares(g);
+    for (const { grad } of entries) squares += kernels.sumSquares(grad);
     this.lastGradNorm = Math.sqrt(squares);
     const clip = this.clipNorm ?? 0;
     const gradScale = clip > 0 && this.lastGradNorm > clip ? clip / this.lastGradNorm : 1;
-    const registered = tf.engine().registeredVariables;
     timed('adam', () => {
-      for (const { name, g } of grads) this.updateOne(registered[name], name, g, kernels, gradScale);
+      for (const { variable, grad } of entries) this.updateOne(variable, grad, kernels, gradScale);
     });
     this.finishStep();
   }
 
-  private updateOne(variable: tf.Variable | undefined, name: string, g: Float32Array, kernels: FusedKernels, gradScale: number): void {
-    if (!variable) throw new Error(`FusedAdamOptimizer: no variable named ${name}`);
+  private updateOne(variable: tf.Variable, g: Float32Array, kernels: FusedKernels, gradScale: number): void {
+    const name = variable.name;
     let mo = this.moments.get(name);
     if (!mo) {
       mo = { m: new Float32Array(g.length), v: new Float32Array(g.length) };

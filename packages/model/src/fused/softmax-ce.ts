@@ -22,7 +22,8 @@ function labelsOf(labels: tf.Tensor, rows: number): Int32Array {
   return labels.dtype === 'int32' ? i32(labels) : Int32Array.from(labels.dataSync(), (v) => Math.trunc(v));
 }
 
-function countCorrect(probs: Float32Array, labels: Int32Array, classes: number): number {
+/** Rows of probs `[rows, classes]` whose most probable class (the first, on ties) is the label. */
+export function countCorrect(probs: Float32Array, labels: Int32Array, classes: number): number {
   let correct = 0;
   for (let n = 0; n < labels.length; n++) {
     let best = 0;

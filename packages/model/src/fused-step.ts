@@ -1,0 +1,333 @@
+import { tf, tfl } from './tf';
+import { fusedActive } from './cells';
+import { countCorrect, FusedAdamOptimizer, FusedEmbedding, FusedLSTM, getKernels, maskSeed, timed } from './fused';
+import type { FusedKernels } from './fused';
+import { SeededDropout } from './layers';
+import type { TrainOptimizer } from './optimizer';
+import type { StepModels } from './step';
+
+/**
+ * The training step of a fused LSTM model run straight on the native kernels, without tfjs in the loop:
+ * embedding → (LSTM → dropout) × L → dense + softmax cross-entropy, the backward in reverse, then the fused Adam.
+ *
+ * Why: through tfjs each step also ran tfjs-layers' graph executor, the gradient tape, tidy scopes and ~40
+ * tensor wrappers: ~15% of a step of the small sweep model, and most of what V8 compiled in each new worker
+ * thread (~1 s of background compiling per trial worker, which two trials at once take from each other). This
+ * step calls the same kernels, in the same order, on the same numbers: losses and weights are bit-identical to
+ * the tfjs path (fused-step.test.ts), so checkpoints, resume and seeded runs do not change. Its arrays are
+ * allocated once per shape and reused every step.
+ *
+ * Models it does not cover (GRU, tfjs-layers LSTMs, one-hot input, other optimizers, other backends) train
+ * through `trainStep` as before: {@link fusedTrainStep} returns null for them.
+ */
+export interface FusedTrainStep {
+  /**
+   * One optimisation step on a batch: forward with dropout, mean cross-entropy (nats), gradients, Adam with
+   * global-norm clipping. x, y: row-major int32 `[batch, time]`. Advances stateful layers' states.
+   */
+  train(x: Int32Array, y: Int32Array, batchSize: number, seqLen: number): { loss: number; correct: number };
+  /** Loss and correct predictions of a batch without dropout or updates (the recurrent state still advances). */
+  evaluate(x: Int32Array, y: Int32Array, batchSize: number, seqLen: number): { loss: number; correct: number };
+}
+
+interface LstmStage {
+  layer: FusedLSTM;
+  units: number;
+  inputSize: number;
+  kernel: tf.Variable;
+  recurrentKernel: tf.Variable;
+  bias: tf.Variable;
+  /** The dropout after it, when it drops anything. */
+  dropout: SeededDropout | null;
+}
+
+interface Plan {
+  table: tf.Variable;
+  vocab: number;
+  stages: LstmStage[];
+  dense: { kernel: tf.Variable; bias: tf.Variable };
+  optimizer: FusedAdamOptimizer;
+  /** The model's trainable variables in the order the tfjs path hands them to the optimizer. */
+  variables: tf.Variable[];
+}
+
+/** Per-stage arrays for one batch shape. */
+interface StageBuffers {
+  h0: Float32Array;
+  c0: Float32Array;
+  hT: Float32Array;
+  cT: Float32Array;
+  ys: Float32Array;
+  gates: Float32Array;
+  cells: Float32Array;
+  /** Dropout mask and output (only with dropout). */
+  mask: Float32Array | null;
+  dropped: Float32Array | null;
+  /** Gradient into this stage's output (dropout's input side), and into its input (stages after the first). */
+  dys: Float32Array;
+  dx: Float32Array | null;
+  dKernel: Float32Array;
+  dRecurrentKernel: Float32Array;
+  dBias: Float32Array;
+}
+
+interface Buffers {
+  batch: number;
+  time: number;
+  stages: StageBuffers[];
+  probs: Float32Array;
+  dFeatures: Float32Array;
+  dDenseKernel: Float32Array;
+  dDenseBias: Float32Array;
+  dTable: Float32Array;
+}
+
+const f32 = (v: tf.Tensor): Float32Array => v.dataSync() as Float32Array;
+
+function variableOf(v: tfl.LayerVariable | null | undefined): tf.Variable | null {
+  return v ? (v.read() as tf.Variable) : null;
+}
+
+/**
+ * The model's layers as a plan the fused step can run, or null when any part of it is outside what it covers.
+ */
+function planOf(sm: StepModels, opt: TrainOptimizer): Plan | null {
+  // Not instanceof: tf.Optimizer's Symbol.hasInstance takes any optimizer for any of its subclasses.
+  if (!sm.fused || !fusedActive() || opt.optimizer.constructor !== FusedAdamOptimizer) return null;
+  const layers = sm.model.layers;
+  let i = 0;
+  if (layers[i]?.getClassName() === 'InputLayer') i++;
+  const embedding = layers[i++];
+  if (!(embedding instanceof FusedEmbedding)) return null;
+  const table = variableOf(embedding.embeddings);
+  if (!table || table.shape.length !== 2) return null;
+  const stages: LstmStage[] = [];
+  let inputSize = table.shape[1];
+  while (layers[i] instanceof FusedLSTM) {
+    const layer = layers[i++] as FusedLSTM;
+    const rnn = layer as unknown as { returnSequences: boolean; returnState: boolean; cell: { units: number; kernel: tfl.LayerVariable; recurrentKernel: tfl.LayerVariable; bias: tfl.LayerVariable | null } };
+    const kernel = variableOf(rnn.cell.kernel);
+    const recurrentKernel = variableOf(rnn.cell.recurrentKernel);
+    const bias = variableOf(rnn.cell.bias);
+    if (!rnn.returnSequences || rnn.returnState || !kernel || !recurrentKernel || !bias || kernel.shape[0] !== inputSize) return null;
+    const next = layers[i];
+    if (!(next instanceof SeededDropout)) return null;
+    i++;
+    stages.push({ layer, units: rnn.cell.units, inputSize, kernel, recurrentKernel, bias, dropout: next.rate > 0 ? next : null });
+    inputSize = rnn.cell.units;
+  }
+  if (stages.length === 0 || layers[i] !== sm.model.getLayer('logits')) return null;
+  const dense = { kernel: variableOf(sm.dense.kernel), bias: variableOf(sm.dense.bias) };
+  if (!dense.kernel || !dense.bias || dense.kernel.shape[0] !== inputSize) return null;
+  // Every trainable variable must be one the step computes a gradient for.
+  const known = new Set<tf.Variable>([table, dense.kernel, dense.bias, ...stages.flatMap((s) => [s.kernel, s.recurrentKernel, s.bias])]);
+  if (sm.variables.length !== known.size || sm.variables.some((v) => !known.has(v))) return null;
+  return {
+    table,
+    vocab: table.shape[0],
+    stages,
+    dense: { kernel: dense.kernel, bias: dense.bias },
+    optimizer: opt.optimizer as FusedAdamOptimizer,
+    variables: sm.variables,
+  };
+}
+
+function allocate(plan: Plan, B: number, T: number): Buffers {
+  const N = B * T;
+  const stages = plan.stages.map((s, k): StageBuffers => {
+    const U = s.units;
+    return {
+      h0: new Float32Array(B * U),
+      c0: new Float32Array(B * U),
+      hT: new Float32Array(B * U),
+      cT: new Float32Array(B * U),
+      ys: new Float32Array(N * U),
+      gates: new Float32Array(N * 4 * U),
+      cells: new Float32Array(N * U),
+      mask: s.dropout ? new Float32Array(N * U) : null,
+      dropped: s.dropout ? new Float32Array(N * U) : null,
+      dys: new Float32Array(N * U),
+      dx: k > 0 ? new Float32Array(N * s.inputSize) : null,
+      dKernel: new Float32Array(s.inputSize * 4 * U),
+      dRecurrentKernel: new Float32Array(U * 4 * U),
+      dBias: new Float32Array(4 * U),
+    };
+  });
+  const last = plan.stages[plan.stages.length - 1].units;
+  return {
+    batch: B,
+    time: T,
+    stages,
+    probs: new Float32Array(N * plan.vocab),
+    dFeatures: new Float32Array(N * last),
+    dDenseKernel: new Float32Array(last * plan.vocab),
+    dDenseBias: new Float32Array(plan.vocab),
+    dTable: new Float32Array(plan.table.size),
+  };
+}
+
+function checkIds(ids: Int32Array, vocab: number, what: string): void {
+  for (let n = 0; n < ids.length; n++) {
+    if (!(ids[n] >= 0 && ids[n] < vocab)) throw new RangeError(`Expected ${what} in [0, ${vocab}), but got ${ids[n]} at ${n}`);
+  }
+}
+
+/** A stateful layer's current state into h0/c0 (zeros for a stateless one: h0/c0 are never written then). */
+function loadState(stage: LstmStage, b: StageBuffers): void {
+  if (!stage.layer.stateful) return;
+  const states = stage.layer.states as tf.Tensor[];
+  b.h0.set(f32(states[0]));
+  b.c0.set(f32(states[1]));
+}
+
+/** The final state becomes the layer's state, as FusedLSTM.call leaves it (fresh tensors, old ones disposed). */
+function saveState(stage: LstmStage, b: StageBuffers): void {
+  if (!stage.layer.stateful) return;
+  const [B, U] = [b.h0.length / stage.units, stage.units];
+  // resetStates keeps clones of what it is given: the tidy frees the originals.
+  tf.tidy(() => stage.layer.resetStates([tf.tensor2d(b.hT.slice(), [B, U]), tf.tensor2d(b.cT.slice(), [B, U])], false));
+}
+
+/**
+ * Forward through every stage and the output layer; returns the summed cross-entropy (nats) and leaves the
+ * features, probabilities and (when `training`) the caches and dropout masks in `buf`.
+ */
+function forward(plan: Plan, buf: Buffers, kernels: FusedKernels, ids: Int32Array, labels: Int32Array, training: boolean): { total: number; features: Float32Array } {
+  const { batch: B, time: T } = buf;
+  let input: Float32Array | null = null;
+  plan.stages.forEach((s, k) => {
+    const b = buf.stages[k];
+    loadState(s, b);
+    const dims = { batch: B, time: T, inputSize: s.inputSize, units: s.units };
+    const common = {
+      h0: b.h0,
+      c0: b.c0,
+      kernel: f32(s.kernel),
+      recurrentKernel: f32(s.recurrentKernel),
+      bias: f32(s.bias),
+      ys: b.ys,
+      hT: b.hT,
+      cT: b.cT,
+      gates: training ? b.gates : undefined,
+      cells: training ? b.cells : undefined,
+    };
+    if (input === null) {
+      timed('lstm.forward.embedded', () => kernels.lstmForwardEmbedded(dims, plan.vocab, { ...common, table: f32(plan.table), ids }));
+    } else {
+      const x = input;
+      timed('lstm.forward', () => kernels.lstmForward(dims, { ...common, x }));
+    }
+    saveState(s, b);
+    input = b.ys;
+    if (training && s.dropout && b.mask && b.dropped) {
+      const seed = maskSeed(s.dropout.nextMaskState());
+      const { mask, dropped } = b;
+      timed('dropout.forward', () => {
+        kernels.dropoutMask(seed, s.dropout!.rate, mask);
+        kernels.multiply(b.ys, mask, dropped);
+      });
+      input = dropped;
+    }
+  });
+  const features = input as unknown as Float32Array;
+  const dims = { rows: B * T, hidden: plan.stages[plan.stages.length - 1].units, classes: plan.vocab };
+  const total = timed('denseCe.forward', () =>
+    kernels.denseSoftmaxCeForward(dims, features, f32(plan.dense.kernel), f32(plan.dense.bias), labels, buf.probs),
+  );
+  return { total, features };
+}
+
+function backward(plan: Plan, buf: Buffers, kernels: FusedKernels, ids: Int32Array, labels: Int32Array, features: Float32Array): Map<tf.Variable, Float32Array> {
+  const { batch: B, time: T } = buf;
+  const N = B * T;
+  const grads = new Map<tf.Variable, Float32Array>();
+  const last = plan.stages[plan.stages.length - 1].units;
+  // The kernels accumulate into their gradient arrays: zero them first (as the tfjs path's fresh ones are).
+  buf.dFeatures.fill(0);
+  buf.dDenseKernel.fill(0);
+  buf.dDenseBias.fill(0);
+  // d(mean loss)/d(summed loss) = 1/N; probs become dlogits in place (they are not needed after this).
+  timed('denseCe.backward', () =>
+    kernels.denseSoftmaxCeBackward({ rows: N, hidden: last, classes: plan.vocab }, features, f32(plan.dense.kernel), labels, buf.probs, 1 / N, buf.dFeatures, buf.dDenseKernel, buf.dDenseBias),
+  );
+  grads.set(plan.dense.kernel, buf.dDenseKernel);
+  grads.set(plan.dense.bias, buf.dDenseBias);
+  let upstream = buf.dFeatures;
+  for (let k = plan.stages.length - 1; k >= 0; k--) {
+    const s = plan.stages[k];
+    const b = buf.stages[k];
+    let dys = upstream;
+    if (s.dropout && b.mask) {
+      const mask = b.mask;
+      const from = upstream;
+      timed('dropout.backward', () => kernels.multiply(from, mask, b.dys));
+      dys = b.dys;
+    }
+    b.dKernel.fill(0);
+    b.dRecurrentKernel.fill(0);
+    b.dBias.fill(0);
+    const dims = { batch: B, time: T, inputSize: s.inputSize, units: s.units };
+    const common = {
+      h0: b.h0,
+      c0: b.c0,
+      kernel: f32(s.kernel),
+      recurrentKernel: f32(s.recurrentKernel),
+      ys: b.ys,
+      gates: b.gates,
+      cells: b.cells,
+      dys,
+      dKernel: b.dKernel,
+      dRecurrentKernel: b.dRecurrentKernel,
+      dBias: b.dBias,
+    };
+    if (k === 0) {
+      buf.dTable.fill(0);
+      timed('lstm.backward.embedded', () => kernels.lstmBackwardEmbedded(dims, plan.vocab, { ...common, table: f32(plan.table), ids, dTable: buf.dTable }));
+      grads.set(plan.table, buf.dTable);
+    } else {
+      const prev = buf.stages[k - 1];
+      const x = prev.dropped ?? prev.ys;
+      const dx = b.dx!;
+      dx.fill(0);
+      timed('lstm.backward', () => kernels.lstmBackward(dims, { ...common, x, dx }));
+      upstream = dx;
+    }
+    grads.set(s.kernel, b.dKernel);
+    grads.set(s.recurrentKernel, b.dRecurrentKernel);
+    grads.set(s.bias, b.dBias);
+  }
+  return grads;
+}
+
+/**
+ * The fused training step for this model and optimizer, or null when the model has a part it does not cover
+ * (then `trainStep` / `evalStep` train it through tfjs).
+ */
+export function fusedTrainStep(sm: StepModels, opt: TrainOptimizer): FusedTrainStep | null {
+  const plan = planOf(sm, opt);
+  if (!plan) return null;
+  let buf: Buffers | null = null;
+  const buffers = (B: number, T: number): Buffers => {
+    if (!buf || buf.batch !== B || buf.time !== T) buf = allocate(plan, B, T);
+    return buf;
+  };
+  const run = (x: Int32Array, y: Int32Array, B: number, T: number, training: boolean) => {
+    if (x.length !== B * T || y.length !== B * T) throw new Error(`Expected x and y of ${B} × ${T} ids, but got ${x.length} and ${y.length}`);
+    checkIds(x, plan.vocab, 'ids');
+    checkIds(y, plan.vocab, 'labels');
+    const b = buffers(B, T);
+    const kernels = getKernels();
+    const { total, features } = forward(plan, b, kernels, x, y, training);
+    // Read before the backward turns the probabilities into gradients. The loss is a float32 scalar in tfjs.
+    const result = { loss: Math.fround(total / (B * T)), correct: countCorrect(b.probs, y, plan.vocab) };
+    if (training) {
+      const grads = backward(plan, b, kernels, x, y, features);
+      plan.optimizer.applyRawGradients(plan.variables.map((variable) => ({ variable, grad: grads.get(variable)! })));
+    }
+    return result;
+  };
+  return {
+    train: (x, y, B, T) => run(x, y, B, T, true),
+    evaluate: (x, y, B, T) => run(x, y, B, T, false),
+  };
+}
