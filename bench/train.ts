@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- train [--json] [--steps N] [--wasm-steps N] [--no-wasm] [--no-pytorch] [--layers-cpu]
- * [--profile]`: the seed model's training step (16 × 64) on tunelab fused (cpu backend + native kernels),
- * tfjs-layers on the wasm backend, and PyTorch CPU, one thread each, interleaved step by step in one run so
- * that load from other processes hits every engine alike. Reports medians. JSON (stdout, with --json):
- * `{ tunelab_ms, pytorch_ms, ratio, wasm_ms, … }`; pytorch_ms and ratio are null when PyTorch is missing.
+ * [--profile]`: the seed model's training step (16 × 64) on tunelab's fused step (what `tunelab train` runs:
+ * native kernels, no tfjs autograd), the same fused ops through tfjs autograd, tfjs-layers on the wasm backend,
+ * and PyTorch CPU, one thread each, interleaved step by step in one run so that load from other processes hits
+ * every engine alike. Reports medians. JSON (stdout, with --json): `{ tunelab_ms, tunelab_tfjs_autograd_ms,
+ * pytorch_ms, ratio, wasm_ms, … }`; pytorch_ms and ratio are null when PyTorch is missing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -106,7 +107,11 @@ export async function main(args: string[]): Promise<void> {
   const native = fusedAvailable();
   if (!native.native) log(`warning: native fused kernels unavailable, tunelab runs the TypeScript reference: ${native.reason}`);
 
-  const servers: Array<{ s: Server; steps: number }> = [{ s: nodeEngine('fused'), steps }];
+  // fused-step is what `tunelab train` runs; fused is the same kernels through tfjs autograd.
+  const servers: Array<{ s: Server; steps: number }> = [
+    { s: nodeEngine('fused-step'), steps },
+    { s: nodeEngine('fused'), steps },
+  ];
   let pytorchReason: string | undefined = args.includes('--no-pytorch') ? 'skipped (--no-pytorch)' : pytorchMissing();
   if (pytorchReason === undefined) servers.push({ s: pytorchEngine(), steps });
   else if (!args.includes('--no-pytorch')) {
@@ -152,7 +157,8 @@ export async function main(args: string[]): Promise<void> {
       for (const [k, v] of Object.entries(profile)) log(`  ${k.padEnd(32)} ${v.toFixed(1)}`);
     }
 
-    const tunelab = median(ms.fused);
+    const tunelab = median(ms['fused-step']);
+    const tfjsAutograd = median(ms.fused);
     const pytorch = ms.pytorch ? median(ms.pytorch) : null;
     const wasm = ms.wasm ? median(ms.wasm) : null;
     const layersCpu = ms['layers-cpu'] ? median(ms['layers-cpu']) : null;
@@ -160,6 +166,7 @@ export async function main(args: string[]): Promise<void> {
     const epochs = (m: number | null, batches: number) => (m ? Math.round((m * batches * 100) / 1000) : null);
     const result = {
       tunelab_ms: tunelab,
+      tunelab_tfjs_autograd_ms: tfjsAutograd,
       pytorch_ms: pytorch,
       ratio: tunelab !== null && pytorch !== null ? Number((tunelab / pytorch).toFixed(3)) : null,
       wasm_ms: wasm,
@@ -177,7 +184,8 @@ export async function main(args: string[]): Promise<void> {
       profile,
     };
     log('');
-    log(`tunelab fused   ${tunelab?.toFixed(1)} ms/step  (${cps(tunelab)} chars/s)`);
+    log(`tunelab fused step                 ${tunelab?.toFixed(1)} ms/step  (${cps(tunelab)} chars/s)`);
+    log(`tunelab fused ops, tfjs autograd   ${tfjsAutograd?.toFixed(1)} ms/step  (${cps(tfjsAutograd)} chars/s)`);
     log(`PyTorch CPU     ${pytorch === null ? `n/a (${pytorchReason})` : `${pytorch.toFixed(1)} ms/step  (${cps(pytorch)} chars/s)`}`);
     if (wasm !== null) log(`tfjs-layers wasm ${wasm.toFixed(1)} ms/step  (${cps(wasm)} chars/s)`);
     if (layersCpu !== null) log(`tfjs-layers cpu ${layersCpu.toFixed(1)} ms/step`);

@@ -13,10 +13,15 @@ import {
   fusedLstmLayer,
   fusedProfile,
 } from '../../packages/model/src/fused/index';
+import { buildModel, dropoutLayers } from '../../packages/model/src/build';
+import { fusedTrainStep } from '../../packages/model/src/fused-step';
+import { createOptimizer } from '../../packages/model/src/optimizer';
+import { specFromConfig } from '../../packages/model/src/spec';
+import { stepModels } from '../../packages/model/src/step';
 
 export const SEED = { vocab: 86, embed: 512, units: 256, layers: 3, dropout: 0.2, batch: 16, seq: 64 } as const;
 
-export type EngineName = 'fused' | 'wasm' | 'layers-cpu';
+export type EngineName = 'fused-step' | 'fused' | 'wasm' | 'layers-cpu';
 
 export interface Engine {
   params: number;
@@ -48,7 +53,10 @@ function timeStep(run: () => tf.Scalar): { ms: number; loss: number } {
   return { ms, loss: value };
 }
 
-/** tunelab fused: cpu backend, FusedEmbedding + FusedLSTM + FusedDropout + fused dense-softmax-CE + FusedAdam. */
+/**
+ * tunelab's fused ops through tfjs autograd (how `tunelab train` ran them before the fused step): cpu backend,
+ * FusedEmbedding + FusedLSTM + FusedDropout + fused dense-softmax-CE + FusedAdam.
+ */
 function fusedEngine(): Engine {
   const trunk = tfl.sequential();
   trunk.add(fusedEmbeddingLayer({ inputDim: SEED.vocab, outputDim: SEED.embed, batchInputShape: [SEED.batch, SEED.seq] }));
@@ -101,6 +109,53 @@ function fusedEngine(): Engine {
   };
 }
 
+/**
+ * What `tunelab train` runs on the cpu backend: the seed model as buildModel makes it, trained by the fused step
+ * (packages/model/src/fused-step.ts) — the same kernels as `fused`, without tfjs autograd in the loop.
+ */
+function fusedStepEngine(): Engine {
+  const spec = specFromConfig({ cell: 'lstm', embedding_dim: SEED.embed, layers: Array(SEED.layers).fill(SEED.units), dropout: SEED.dropout }, 'stateful');
+  const model = buildModel(spec, SEED.vocab, { batchSize: SEED.batch, seqLen: null, seed: 1 });
+  const sm = stepModels(model, true);
+  const trainer = fusedTrainStep(sm, createOptimizer({ name: 'adam', lr: 1e-3 }, 0, true));
+  if (!trainer) throw new Error('the fused training step does not cover the seed model');
+  const dropouts = dropoutLayers(model);
+  let s = 1;
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s % SEED.vocab;
+  };
+  const n = SEED.batch * SEED.seq;
+  let steps = 0;
+  const step = () => {
+    const x = Int32Array.from({ length: n }, next);
+    const y = Int32Array.from({ length: n }, next);
+    for (const d of dropouts) d.setStep(steps++);
+    const t0 = performance.now();
+    const { loss } = trainer.train(x, y, SEED.batch, SEED.seq);
+    return { ms: performance.now() - t0, loss };
+  };
+  return {
+    params: model.countParams(),
+    step,
+    profile(count) {
+      fusedProfile.take();
+      fusedProfile.enable(true);
+      let total = 0;
+      for (let i = 0; i < count; i++) total += step().ms;
+      fusedProfile.enable(false);
+      const out: Record<string, number> = { step: total / count };
+      let kernels = 0;
+      for (const [name, { ms }] of Object.entries(fusedProfile.take())) {
+        out[name] = ms / count;
+        kernels += ms / count;
+      }
+      out['JavaScript around the kernels (rest)'] = total / count - kernels;
+      return out;
+    },
+  };
+}
+
 /** tfjs-layers LSTM (unfused) with tf.train.adam on the current backend (wasm or cpu). */
 function layersEngine(): Engine {
   const model = tfl.sequential();
@@ -142,5 +197,6 @@ export async function makeEngine(name: EngineName): Promise<Engine> {
     return layersEngine();
   }
   await tf.setBackend('cpu');
+  if (name === 'fused-step') return fusedStepEngine();
   return name === 'fused' ? fusedEngine() : layersEngine();
 }

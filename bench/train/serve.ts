@@ -10,7 +10,7 @@ const name = process.argv[2] as EngineName;
 const reply = (o: unknown) => process.stdout.write(`@@ ${JSON.stringify(o)}\n`);
 
 const engine = await makeEngine(name);
-const warmups = name === 'fused' ? 2 : 1;
+const warmups = name === 'fused' || name === 'fused-step' ? 2 : 1;
 for (let i = 0; i < warmups; i++) engine.step();
 reply({ ready: true, params: engine.params });
 
