@@ -1,6 +1,6 @@
 import { tf, tfl } from './tf';
 import { fusedActive } from './cells';
-import { countCorrect, FusedAdamOptimizer, FusedEmbedding, FusedLSTM, getKernels, maskSeed, timed } from './fused';
+import { FusedAdamOptimizer, FusedEmbedding, FusedLSTM, getKernels, maskSeed, timed } from './fused';
 import type { FusedKernels } from './fused';
 import { SeededDropout } from './layers';
 import type { TrainOptimizer } from './optimizer';
@@ -319,7 +319,7 @@ export function fusedTrainStep(sm: StepModels, opt: TrainOptimizer): FusedTrainS
     const kernels = getKernels();
     const { total, features } = forward(plan, b, kernels, x, y, training);
     // Read before the backward turns the probabilities into gradients. The loss is a float32 scalar in tfjs.
-    const result = { loss: Math.fround(total / (B * T)), correct: countCorrect(b.probs, y, plan.vocab) };
+    const result = { loss: Math.fround(total / (B * T)), correct: kernels.countCorrect(b.probs, y, plan.vocab) };
     if (training) {
       const grads = backward(plan, b, kernels, x, y, features);
       plan.optimizer.applyRawGradients(plan.variables.map((variable) => ({ variable, grad: grads.get(variable)! })));

@@ -254,6 +254,19 @@ napi_value DenseSoftmaxCeForward(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// countCorrect(N, C, probs, labels) → rows whose argmax (first on ties) is the label
+napi_value CountCorrect(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int N = a.i32(0), C = a.i32(1);
+  if (a.failed) return nullptr;
+  const float* probs = a.f32(2, static_cast<size_t>(N) * C);
+  const int32_t* labels = a.i32a(3, N);
+  if (a.failed) return nullptr;
+  napi_value out;
+  napi_create_int32(env, tl::count_correct(N, C, probs, labels), &out);
+  return out;
+}
+
 // denseSoftmaxCeBackward(N, H, C, x, kernel, labels, probs, dloss|null, scale, dx|null, dkernel|null, dbias|null)
 napi_value DenseSoftmaxCeBackward(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -350,6 +363,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"denseSoftmaxCeForward", nullptr, DenseSoftmaxCeForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"denseSoftmaxCeBackward", nullptr, DenseSoftmaxCeBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"countCorrect", nullptr, CountCorrect, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -14,6 +14,18 @@ namespace tl {
 #define TL_CLONES
 #endif
 
+int count_correct(int N, int C, const float* probs, const int32_t* labels) {
+  int correct = 0;
+  for (int n = 0; n < N; ++n) {
+    const float* row = probs + static_cast<ptrdiff_t>(n) * C;
+    int best = 0;
+    for (int j = 1; j < C; ++j)
+      if (row[j] > row[best]) best = j;
+    if (best == labels[n]) ++correct;
+  }
+  return correct;
+}
+
 double dense_softmax_ce_forward(int N, int H, int C, const float* x, const float* kernel, const float* bias,
                                 const int32_t* labels, float* probs, float* losses) {
   sgemm(N, C, H, MatView{x, H, 1}, MatView{kernel, C, 1}, 0.0f, probs, C);

@@ -7,6 +7,9 @@ namespace tl {
 
 // logits = x [N, H] kernel [H, C] + bias [C]; probs [N, C] = softmax(logits); returns the summed loss
 // -sum_n log probs[n, labels[n]] (nats). losses [N] may be nullptr.
+// Rows of probs [N, C] whose most probable class (the first, on ties) is the label.
+int count_correct(int N, int C, const float* probs, const int32_t* labels);
+
 double dense_softmax_ce_forward(int N, int H, int C, const float* x, const float* kernel, const float* bias,
                                 const int32_t* labels, float* probs, float* losses);
 

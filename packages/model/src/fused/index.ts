@@ -13,7 +13,7 @@ export { referenceKernels } from './reference';
 export { fusedEmbeddingLstm, fusedLstm, type FusedLstmOutput } from './lstm-op';
 export { FusedLSTM, fusedLstmLayer, type FusedLSTMArgs } from './fused-lstm-layer';
 export { embeddingLookup, embeddingSourceOf, FusedEmbedding, fusedEmbeddingLayer, type EmbeddingSource } from './embedding';
-export { countCorrect, denseSoftmaxCrossEntropy, softmaxCrossEntropyFromLogits, type SoftmaxCeOutput } from './softmax-ce';
+export { denseSoftmaxCrossEntropy, softmaxCrossEntropyFromLogits, type SoftmaxCeOutput } from './softmax-ce';
 export { FusedAdamOptimizer } from './fused-adam';
 export { fusedProfile } from './profile';
 export { fusedDropout, FusedDropout, fusedDropoutLayer, maskSeed } from './dropout';

@@ -118,6 +118,8 @@ export interface FusedKernels {
     dKernel: Float32Array,
     dBias: Float32Array,
   ): void;
+  /** Rows of probs `[rows, classes]` whose most probable class (the first, on ties) is the label. */
+  countCorrect(probs: Float32Array, labels: Int32Array, classes: number): number;
   /** Updates m and v in place and writes the new parameters to out. */
   adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, s: AdamScalars): void;
   sumSquares(x: Float32Array): number;

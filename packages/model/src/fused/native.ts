@@ -18,6 +18,7 @@ interface Addon {
   sgemm(...args: unknown[]): void;
   denseSoftmaxCeForward(...args: unknown[]): number;
   denseSoftmaxCeBackward(...args: unknown[]): void;
+  countCorrect(rows: number, classes: number, probs: Float32Array, labels: Int32Array): number;
   adamStep(...args: unknown[]): void;
   sumSquares(x: Float32Array): number;
   dropoutMask(seed: number, rate: number, mask: Float32Array): void;
@@ -46,7 +47,12 @@ let loaded: { addon?: Addon; reason?: string } | undefined;
 function loadAddon(): { addon?: Addon; reason?: string } {
   if (!loaded) {
     try {
-      loaded = { addon: createRequire(import.meta.url)(addonPath) as Addon };
+      const addon = createRequire(import.meta.url)(addonPath) as Addon;
+      // An addon built from older sources lacks the newer kernels: use the reference rather than fail midway.
+      const missing = (['countCorrect'] as const).filter((k) => typeof addon[k] !== 'function');
+      loaded = missing.length === 0
+        ? { addon }
+        : { reason: `${addonPath} was built from older sources (no ${missing.join(', ')}); rebuild it with \`npm run build:native -w @tunelab/model\`` };
     } catch (err) {
       loaded = {
         reason:
@@ -96,6 +102,7 @@ function wrap(a: Addon): FusedKernels {
       a.adamStep(p, g, m, v, out, s.learningRate, s.beta1, s.beta2, s.epsilon, s.oneMinusAccBeta1,
         s.oneMinusAccBeta2, s.gradScale);
     },
+    countCorrect: (probs, labels, classes) => a.countCorrect(labels.length, classes, probs, labels),
     sumSquares: (x) => a.sumSquares(x),
     dropoutMask: (seed, rate, mask) => a.dropoutMask(seed >>> 0, rate, mask),
     multiply: (x, y, out) => a.multiply(x, y, out),

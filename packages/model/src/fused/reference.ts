@@ -159,6 +159,16 @@ function denseSoftmaxCeForward(
   return total;
 }
 
+function countCorrect(probs: Float32Array, labels: Int32Array, classes: number): number {
+  let correct = 0;
+  for (let n = 0; n < labels.length; n++) {
+    let best = 0;
+    for (let j = 1; j < classes; j++) if (probs[n * classes + j] > probs[n * classes + best]) best = j;
+    if (best === labels[n]) correct++;
+  }
+  return correct;
+}
+
 function denseSoftmaxCeBackward(
   d: DenseCeDims,
   x: Float32Array,
@@ -232,6 +242,7 @@ export const referenceKernels: FusedKernels = {
   lstmBackwardEmbedded,
   denseSoftmaxCeForward,
   denseSoftmaxCeBackward,
+  countCorrect,
   adamStep,
   sumSquares,
   dropoutMask,

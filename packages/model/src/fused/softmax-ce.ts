@@ -4,6 +4,7 @@
  */
 import { tf } from './tfjs';
 import { getKernels } from './native';
+import { referenceKernels } from './reference';
 import { timed } from './profile';
 import { giveBuffer, stepScratch, takeBuffer, tensorBuffer } from './buffer-pool';
 import { f32, i32 } from './tensor-data';
@@ -20,17 +21,6 @@ function labelsOf(labels: tf.Tensor, rows: number): Int32Array {
     throw new Error(`Expected ${rows} labels (one per row), but got shape [${labels.shape.join(', ')}]`);
   }
   return labels.dtype === 'int32' ? i32(labels) : Int32Array.from(labels.dataSync(), (v) => Math.trunc(v));
-}
-
-/** Rows of probs `[rows, classes]` whose most probable class (the first, on ties) is the label. */
-export function countCorrect(probs: Float32Array, labels: Int32Array, classes: number): number {
-  let correct = 0;
-  for (let n = 0; n < labels.length; n++) {
-    let best = 0;
-    for (let j = 1; j < classes; j++) if (probs[n * classes + j] > probs[n * classes + best]) best = j;
-    if (best === labels[n]) correct++;
-  }
-  return correct;
 }
 
 /**
@@ -63,7 +53,7 @@ export function denseSoftmaxCrossEntropy(
     // Fully written here and read by the backward; recycled when the training step ends.
     const probs = stepScratch(N * C);
     const total = timed('denseCe.forward', () => kernels.denseSoftmaxCeForward(dims, xs, ks, f32(bv), lab, probs));
-    correct = countCorrect(probs, lab, C);
+    correct = kernels.countCorrect(probs, lab, C);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       const dx = tensorBuffer(N * H, { zero: true });
       const dk = tensorBuffer(H * C, { zero: true });
@@ -105,7 +95,7 @@ export function softmaxCrossEntropyFromLogits(logits: tf.Tensor, labels: tf.Tens
       for (let j = 0; j < C; j++) probs[o + j] /= sum;
       total += max + Math.log(sum) - z[o + lab[n]];
     }
-    correct = countCorrect(probs, lab, C);
+    correct = referenceKernels.countCorrect(probs, lab, C);
     const gradFunc = (dy: tf.Tensor): tf.Tensor => {
       const scale = f32(dy)[0] / N;
       const g = new Float32Array(N * C);

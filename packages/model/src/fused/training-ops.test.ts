@@ -169,3 +169,21 @@ describe.skipIf(!getNativeKernels())('native elementwise kernels', () => {
     expect(Array.from(out)).toEqual(Array.from(ref));
   });
 });
+
+describe('countCorrect', () => {
+  it('counts rows whose first most probable class is the label, the same in every implementation', () => {
+    // Row 0: argmax 2 (label 2, correct). Row 1: tie between 0 and 3, the first wins (label 3: wrong).
+    // Row 2: argmax 1 (label 1, correct). Row 3: all equal → class 0 (label 0, correct).
+    const probs = Float32Array.from([0.1, 0.2, 0.6, 0.1, 0.4, 0.1, 0.1, 0.4, 0.2, 0.5, 0.2, 0.1, 0.25, 0.25, 0.25, 0.25]);
+    const labels = Int32Array.from([2, 3, 1, 0]);
+    const native = getNativeKernels();
+    for (const k of [referenceKernels, ...(native ? [native] : [])]) expect(k.countCorrect(probs, labels, 4)).toBe(3);
+    if (!native) return;
+    const big = randomArray(1000 * 86, 3).map((v) => Math.round(v * 8) / 8); // coarse values: many ties
+    const lab = Int32Array.from({ length: 1000 }, (_, i) => (i * 37) % 86);
+    for (let n = 0; n < 1000; n += 7) lab[n] = big.subarray(n * 86, n * 86 + 86).indexOf(Math.max(...big.subarray(n * 86, n * 86 + 86)));
+    const expected = referenceKernels.countCorrect(big, lab, 86);
+    expect(expected).toBeGreaterThan(100);
+    expect(native.countCorrect(big, lab, 86)).toBe(expected);
+  });
+});
