@@ -188,6 +188,11 @@ function saveState(stage: LstmStage, b: StageBuffers): void {
   tf.tidy(() => stage.layer.resetStates([tf.tensor2d(b.hT.slice(), [B, U]), tf.tensor2d(b.cT.slice(), [B, U])], false));
 }
 
+/** What a stage's forward and backward both read: its initial state and its weights as they are now. */
+function stageInputs(s: LstmStage, b: StageBuffers) {
+  return { h0: b.h0, c0: b.c0, kernel: f32(s.kernel), recurrentKernel: f32(s.recurrentKernel) };
+}
+
 /**
  * Forward through every stage and the output layer; returns the summed cross-entropy (nats) and leaves the
  * features, probabilities and (when `training`) the caches and dropout masks in `buf`.
@@ -200,10 +205,7 @@ function forward(plan: Plan, buf: Buffers, kernels: FusedKernels, ids: Int32Arra
     loadState(s, b);
     const dims = { batch: B, time: T, inputSize: s.inputSize, units: s.units };
     const common = {
-      h0: b.h0,
-      c0: b.c0,
-      kernel: f32(s.kernel),
-      recurrentKernel: f32(s.recurrentKernel),
+      ...stageInputs(s, b),
       bias: f32(s.bias),
       ys: b.ys,
       hT: b.hT,
@@ -268,10 +270,7 @@ function backward(plan: Plan, buf: Buffers, kernels: FusedKernels, ids: Int32Arr
     b.dBias.fill(0);
     const dims = { batch: B, time: T, inputSize: s.inputSize, units: s.units };
     const common = {
-      h0: b.h0,
-      c0: b.c0,
-      kernel: f32(s.kernel),
-      recurrentKernel: f32(s.recurrentKernel),
+      ...stageInputs(s, b),
       ys: b.ys,
       gates: b.gates,
       cells: b.cells,
