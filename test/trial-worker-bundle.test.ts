@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
@@ -43,10 +43,10 @@ interface Ran {
 }
 
 /** Runs one task through the bundle's default export in a fresh worker thread, as piscina would. */
-async function runInBundle(task: Omit<TrialTask, 'port'>): Promise<Ran> {
+async function runInBundle(task: Omit<TrialTask, 'port'>, module = href): Promise<Ran> {
   const worker = new Worker(
     `const { parentPort } = require('node:worker_threads');
-     parentPort.once('message', async (task) => parentPort.postMessage(await (await import(${JSON.stringify(href)})).default(task)));`,
+     parentPort.once('message', async (task) => parentPort.postMessage(await (await import(${JSON.stringify(module)})).default(task)));`,
     { eval: true },
   );
   const { port1, port2 } = new MessageChannel();
@@ -86,6 +86,17 @@ describe('the prebuilt trial worker', () => {
     expect(engine.includes('with the native fused LSTM kernels'), engine).toBe(fusedStatus().native);
     const epoch = ran.events.find((e) => e.type === 'epoch');
     expect(Number.isFinite(epoch?.metrics?.val_loss)).toBe(true);
+  });
+
+  test('where no bundle can be written, trials run through tsx and the reason names the place', async () => {
+    const blocker = join(dir, 'not-a-folder');
+    writeFileSync(blocker, '');
+    const file = await trialWorkerFile({ outDir: join(blocker, 'dist') });
+    expect(file.kind).toBe('tsx');
+    expect(file.href).toMatch(/apps\/sweeper\/src\/worker-boot\.mjs$/);
+    expect(file.fallbackReason).toMatch(/not-a-folder/);
+    const ran = await runInBundle(task('tsx-ok'), file.href);
+    expect(ran.end).toMatchObject({ outcome: 'completed', epochs: 1 });
   });
 
   test("a failed trial's stack names the TypeScript file it failed in", async () => {

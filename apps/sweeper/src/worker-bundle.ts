@@ -144,8 +144,17 @@ export async function trialWorkerFile(options: WorkerBundleOptions = {}): Promis
     await build(entry, bundle, manifestFile);
     return { href, kind: 'bundle', built: true };
   } catch (err) {
-    rmSync(manifestFile, { force: true });
+    forget(manifestFile);
     return { href: pathToFileURL(fallback).href, kind: 'tsx', built: false, fallbackReason: describe(err) };
+  }
+}
+
+/** Removes a stale manifest, so the next sweep tries to build again; where there is none to remove, nothing. */
+function forget(manifestFile: string): void {
+  try {
+    rmSync(manifestFile, { force: true });
+  } catch {
+    // its folder cannot exist (a file stands in the way): there is no manifest
   }
 }
 
