@@ -103,11 +103,14 @@ async function memoryContention(): Promise<number> {
   return (pair[0] + pair[1]) / (alone + again);
 }
 
+const TRIAL_SPEED = fileURLToPath(new URL('./_trial-speed.ts', import.meta.url));
+
 /**
  * The trial's training speed on each CPU alone (batches/s; `taskset -c N` runs bench/_trial-speed.ts there),
  * or null without taskset or with one CPU. On this VM the two vCPUs are not always equal: when another tenant
  * keeps the sibling hyperthread of one vCPU's physical core busy, that vCPU has ~half the FMA throughput (an
- * FMA-only loop took 3.1 s on cpu0 and 1.65 s on cpu1, a scalar loop the same on both) and trains ~25% slower.
+ * FMA-only loop took 3.1 s on cpu0 and 1.65 s on cpu1, a scalar loop the same on both) and trains 6–32% slower
+ * (today's measurements: this check's rounds, and the kernels alone in a loop).
  */
 function cpuSpeeds(): number[] | null {
   const cpus = availableParallelism();
@@ -124,7 +127,6 @@ function cpuSpeeds(): number[] | null {
   return speeds;
 }
 
-const TRIAL_SPEED = fileURLToPath(new URL('./_trial-speed.ts', import.meta.url));
 
 /**
  * The best speed-up `trials` identical trials can get from one worker per CPU at these speeds, when a trial

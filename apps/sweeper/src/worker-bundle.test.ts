@@ -47,9 +47,12 @@ describe('the prebuilt trial worker', () => {
     expect(first).toMatchObject({ kind: 'bundle', built: true });
     expect(first.fallbackReason).toBeUndefined();
     expect(await call(first.href, 1)).toBe(42);
-    // The manifest lists the inputs it was built from.
+    // The manifest lists the inputs it was built from, and what built it (the recipe, esbuild's version).
     const manifest = JSON.parse(readFileSync(join(f.outDir, 'entry.inputs.json'), 'utf8')) as { inputs: Record<string, string> };
-    expect(Object.keys(manifest.inputs).sort()).toEqual([f.answerFile, f.entry].sort());
+    const inputs = Object.keys(manifest.inputs);
+    expect(inputs.filter((p) => p.startsWith(f.dir)).sort()).toEqual([f.answerFile, f.entry].sort());
+    expect(inputs.some((p) => p.endsWith('worker-bundle.ts'))).toBe(true);
+    expect(inputs.some((p) => /esbuild[\\/]package\.json$/.test(p))).toBe(true);
 
     expect(await trialWorkerFile(f)).toMatchObject({ kind: 'bundle', built: false, href: first.href });
 

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -40,9 +41,16 @@ const MANIFEST_FORMAT = 1;
 
 interface Manifest {
   format: number;
-  esbuild: string;
-  /** Absolute path → signature of every file the bundle was built from. */
+  /** Absolute path → signature of every file the bundle was built from, and of what built it. */
   inputs: Record<string, string>;
+}
+
+/**
+ * What builds the bundle counts as an input too: this file (the build options) and esbuild's package.json (its
+ * version), so a changed recipe or an upgraded esbuild rebuilds it.
+ */
+function recipeFiles(): string[] {
+  return [fileURLToPath(import.meta.url), createRequire(import.meta.url).resolve('esbuild/package.json')];
 }
 
 /**
@@ -107,8 +115,7 @@ async function build(entry: string, bundle: string, manifestFile: string): Promi
     banner: { js: "import { createRequire as __tunelabCreateRequire } from 'node:module'; const require = __tunelabCreateRequire(import.meta.url);" },
   });
   const inputs: Record<string, string> = {};
-  for (const input of Object.keys(result.metafile.inputs)) {
-    const file = resolve(input);
+  for (const file of [...Object.keys(result.metafile.inputs).map((input) => resolve(input)), ...recipeFiles()]) {
     const sig = signature(file);
     if (sig !== null) inputs[file] = sig;
   }
@@ -123,7 +130,7 @@ async function build(entry: string, bundle: string, manifestFile: string): Promi
     bootFile(bundle),
     `process.setSourceMapsEnabled(true);\nconst worker = await import(${JSON.stringify(`./${basename(bundle)}`)});\nexport default worker.default;\n`,
   );
-  const manifest: Manifest = { format: MANIFEST_FORMAT, esbuild: esbuild.version, inputs };
+  const manifest: Manifest = { format: MANIFEST_FORMAT, inputs };
   writeAtomically(manifestFile, `${JSON.stringify(manifest, null, 1)}\n`);
 }
 

@@ -244,7 +244,7 @@ function backward(plan: Plan, buf: Buffers, kernels: FusedKernels, ids: Int32Arr
   const N = B * T;
   const grads = new Map<tf.Variable, Float32Array>();
   const last = plan.stages[plan.stages.length - 1].units;
-  // The kernels accumulate into their gradient arrays: zero them first (as the tfjs path's fresh ones are).
+  // Gradient arrays start zeroed, as the tfjs path's fresh ones do: the LSTM kernels accumulate over time.
   buf.dFeatures.fill(0);
   buf.dDenseKernel.fill(0);
   buf.dDenseBias.fill(0);
@@ -305,10 +305,13 @@ function backward(plan: Plan, buf: Buffers, kernels: FusedKernels, ids: Int32Arr
 export function fusedTrainStep(sm: StepModels, opt: TrainOptimizer): FusedTrainStep | null {
   const plan = planOf(sm, opt);
   if (!plan) return null;
-  let buf: Buffers | null = null;
+  // One set of arrays per batch shape (training batches, and validation rows when the held-out text is short).
+  const byShape = new Map<string, Buffers>();
   const buffers = (B: number, T: number): Buffers => {
-    if (!buf || buf.batch !== B || buf.time !== T) buf = allocate(plan, B, T);
-    return buf;
+    const key = `${B}x${T}`;
+    let b = byShape.get(key);
+    if (!b) byShape.set(key, (b = allocate(plan, B, T)));
+    return b;
   };
   const run = (x: Int32Array, y: Int32Array, B: number, T: number, training: boolean) => {
     if (x.length !== B * T || y.length !== B * T) throw new Error(`Expected x and y of ${B} × ${T} ids, but got ${x.length} and ${y.length}`);
