@@ -103,6 +103,7 @@ export class TrialExecutor {
         maxThreads: this.parallel,
         idleTimeout: this.opts.idleTimeoutMs ?? 1_000,
         concurrentTasksPerWorker: 1,
+        execArgv: file.execArgv,
         // A runaway trial (a huge model, a leak) fails alone with "worker died" instead of taking the sweeper
         // and its other trials down. Tensor data lives outside the V8 heap, so the JS heap needs little.
         resourceLimits: { maxOldGenerationSizeMb: this.opts.workerMemoryMb ?? DEFAULT_WORKER_HEAP_MB },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, test } from 'vitest';
-import { trialWorkerFile } from './worker-bundle';
+import { bundleWorkerExecArgv, trialWorkerFile } from './worker-bundle';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -88,5 +88,30 @@ describe('the prebuilt trial worker', () => {
     expect(file.built).toBe(false);
     expect(file.href).toMatch(/boot\.mjs$/);
     expect(file.fallbackReason).toMatch(/answer\.ts|Unexpected/);
+  });
+});
+
+describe("a bundle worker's Node options", () => {
+  const parent = ['--single-threaded-gc', '--import', 'tsx', '--max-old-space-size=512', '--enable-source-maps', '--conditions', 'dev', '-r', './otel.cjs', '--import=tsx/esm', '--loader', '/x/node_modules/tsx/dist/loader.mjs', '--cpu-prof-dir', 'prof', '--stack-size=900'];
+
+  test('drop tsx and what a worker refuses, and keep the per-thread rest', () => {
+    expect(bundleWorkerExecArgv(parent)).toEqual(['--enable-source-maps', '--conditions=dev', '--require=./otel.cjs', '--cpu-prof-dir=prof']);
+    expect(bundleWorkerExecArgv(['-C', 'dev', '--import=./instrument.mjs'])).toEqual(['--conditions=dev', '--import=./instrument.mjs']);
+    expect(bundleWorkerExecArgv([])).toEqual([]);
+  });
+
+  test('start a worker thread (which refuses process-wide options such as --single-threaded-gc)', async () => {
+    expect(() => new Worker('0', { eval: true, execArgv: parent })).toThrow(/invalid execArgv/);
+    const argv = bundleWorkerExecArgv(parent.filter((a) => a !== '-r' && a !== './otel.cjs' && !a.startsWith('--cpu-prof')));
+    const w = new Worker("require('node:worker_threads').parentPort.postMessage(process.execArgv)", { eval: true, execArgv: argv });
+    try {
+      const seen = await new Promise<string[]>((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+      expect(seen).toEqual(['--enable-source-maps', '--conditions=dev']);
+    } finally {
+      await w.terminate();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { createSampleEvaluator } from '@tunelab/eval';
 import { train } from '@tunelab/model';
 import { throttleBatchEvents } from './batch-throttle';
 import { PreparedDataCache } from './data-cache';
+import { sourceMappedStack } from './stack-map';
 import type { AbortMessage, TrialOutcome, TrialTask } from './task';
 
 // A worker thread runs trial after trial of a sweep: they share one prepared corpus and one sample evaluator
@@ -44,7 +45,7 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome['o
       outcome = { type: 'end', outcome: 'aborted', reason: String((controller.signal.reason as Error)?.message ?? 'aborted') };
     } else {
       const e = err as Error;
-      outcome = { type: 'end', outcome: 'failed', error: e?.message ?? String(err), stack: e?.stack };
+      outcome = { type: 'end', outcome: 'failed', error: e?.message ?? String(err), stack: e?.stack === undefined ? undefined : sourceMappedStack(e.stack) };
     }
   }
   port.postMessage(outcome);
