@@ -46,6 +46,8 @@ interface SweepTiming {
   ms: number;
   /** Training seconds of each epoch after the first (the first also warms up the JIT; all when only one), all trials. */
   epochSeconds: number[];
+  /** CPU seconds this process used in the sweep, all threads (user + system). */
+  cpuSeconds: number;
 }
 
 async function timeSweep(parallel: number, epochs: number): Promise<SweepTiming> {
@@ -53,9 +55,12 @@ async function timeSweep(parallel: number, epochs: number): Promise<SweepTiming>
   try {
     const file = join(home, 'sweep.yaml');
     writeFileSync(file, configYaml(parallel, epochs));
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const summary = await startSweep(file, { home, quiet: true });
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     if (summary.trials.length !== 4 || summary.trials.some((t) => t.status !== 'completed')) {
       throw new Error(`bench sweep did not complete 4 trials: ${JSON.stringify(summary.counts)}`);
     }
@@ -63,7 +68,7 @@ async function timeSweep(parallel: number, epochs: number): Promise<SweepTiming>
     try {
       const series = await store.getMetricSeries({ name: 'seconds', sweepId: summary.sweepId });
       const epochSeconds = Object.values(series).flatMap((points) => points.filter((p) => p.step > 1 || epochs === 1).map((p) => p.value));
-      return { ms, epochSeconds };
+      return { ms, epochSeconds, cpuSeconds };
     } finally {
       await store.close();
     }
@@ -152,6 +157,8 @@ export async function main(argv: string[]): Promise<void> {
   const p2: number[] = [];
   const epochs1: number[] = [];
   const epochs2: number[] = [];
+  const cpu1: number[] = [];
+  const cpu2: number[] = [];
   const contention: number[] = [];
   const ceilings: number[] = [];
   const wholeCeilings: number[] = [];
@@ -173,6 +180,7 @@ export async function main(argv: string[]): Promise<void> {
       const timing = await timeSweep(parallel, epochs);
       (parallel === 1 ? p1 : p2).push(timing.ms);
       (parallel === 1 ? epochs1 : epochs2).push(...timing.epochSeconds);
+      (parallel === 1 ? cpu1 : cpu2).push(timing.cpuSeconds);
     }
   }
   const median = (xs: number[]): number => {
@@ -200,6 +208,13 @@ export async function main(argv: string[]): Promise<void> {
     epoch_ms: { parallel1: Math.round(median(epochs1) * 1000), parallel2: Math.round(median(epochs2) * 1000) },
     epoch_slowdown_parallel2: Number((median(epochs2) / median(epochs1)).toFixed(3)),
     memory_stream_slowdown_parallel2: Number(median(contention).toFixed(3)),
+    // The process's CPU seconds per sweep: a ratio above 1 is the same work costing more CPU when two trials
+    // share the machine (caches, memory, the host); cores busy below 2 is the sweeper leaving a core idle.
+    // Together they bound the speed-up: p1 wall / (p2 CPU / 2), per round.
+    cpu_seconds: { parallel1: Number(median(cpu1).toFixed(2)), parallel2: Number(median(cpu2).toFixed(2)) },
+    cpu_work_ratio_parallel2: Number(median(cpu2.map((c, i) => c / cpu1[i])).toFixed(3)),
+    cores_busy_parallel2: Number(median(cpu2.map((c, i) => c / (p2[i] / 1000))).toFixed(2)),
+    speedup_cpu_bound: Number(median(p1.map((ms, i) => ms / 1000 / (cpu2[i] / 2))).toFixed(2)),
     // The slower vCPU's training speed over the faster one's (1 = equal), and what the two vCPUs allow at most:
     // their summed speed (1 + that ratio), and with each trial on one vCPU from start to end (4 whole trials
     // cannot be shared out evenly between unequal vCPUs: at a ratio r < 0.9 the best is max(2r, 4/3)).
@@ -215,6 +230,7 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(
       `4 trials × ${epochs} epoch(s): parallel 1 ${result.parallel1_ms} ms, parallel 2 ${result.parallel2_ms} ms → speed-up ${result.speedup}× (median of ${rounds} round(s), range ${result.speedup_range.join('–')}; target ≥ ${result.target}×; load ${result.load.avg1.toFixed(1)} on ${result.load.cores} cores)\n` +
         `median epoch ${result.epoch_ms.parallel1} ms alone, ${result.epoch_ms.parallel2} ms beside another trial (×${result.epoch_slowdown_parallel2}); a memory-streaming loop beside another: ×${result.memory_stream_slowdown_parallel2}\n` +
+        `CPU ${result.cpu_seconds.parallel1} s one at a time, ${result.cpu_seconds.parallel2} s two at a time (×${result.cpu_work_ratio_parallel2}), ${result.cores_busy_parallel2} of 2 cores busy → at most ${result.speedup_cpu_bound}× for that CPU work\n` +
         (result.speedup_ceiling === null
           ? 'per-CPU speeds not measured (needs taskset and 2 CPUs)\n'
           : `the slower vCPU trains at ${result.slow_cpu_speed_ratio}× the faster one's speed → at most ${result.speedup_ceiling}× from both vCPUs, ${result.speedup_ceiling_whole_trials}× with each trial on one vCPU; scaling efficiency against that: ${result.scaling_efficiency}\n`),
