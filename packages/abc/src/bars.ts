@@ -1,4 +1,4 @@
-import { ZERO, add, compare, div, equals, frac, formatFraction, isZero, mul } from './fraction';
+import { ZERO, add, compare, div, equals, frac, formatFraction, isZero, mul, sub } from './fraction';
 import { defaultUnitLength, fieldValue, parseMeter, parseUnitLength } from './fields';
 import type { Bar, Fraction, Meter, Token, Tune } from './types';
 
@@ -28,10 +28,13 @@ import type { Bar, Fraction, Meter, Token, Tune } from './types';
  * that is too long is reported (abc2midi never checks the first bar).
  */
 
-/** How a bar ends: a bar line's kind; `part` a P: field in the body; `split` a variant ending that starts mid-bar. */
-type CloseKind = 'single' | 'double' | 'rep-start' | 'rep-end' | 'double-rep' | 'part' | 'split' | null;
+/**
+ * How a bar ends: a bar line's kind; `part` a P: field in the body; `split` a variant ending that starts mid-bar;
+ * `probe` the bar being written, measured by `BarWalk.room`.
+ */
+export type CloseKind = 'single' | 'double' | 'rep-start' | 'rep-end' | 'double-rep' | 'part' | 'split' | 'probe' | null;
 
-interface RawBar {
+export interface RawBar {
   start: Token | null;
   duration: Fraction;
   timed: boolean;
@@ -45,7 +48,7 @@ interface RawBar {
   ending: number[] | null;
 }
 
-function closeKind(text: string): { kind: CloseKind; ending: number[] | null } {
+export function closeKind(text: string): { kind: CloseKind; ending: number[] | null } {
   const m = /^(.*?)(\d+(?:[,-]\d+)*)?$/.exec(text)!;
   const t = m[1];
   const ending = m[2] ? parseEnding(m[2]) : null;
@@ -61,7 +64,7 @@ function closeKind(text: string): { kind: CloseKind; ending: number[] | null } {
 }
 
 /** `1`, `1,3`, `1-3` → [1], [1, 3], [1, 2, 3]. */
-function parseEnding(text: string): number[] {
+export function parseEnding(text: string): number[] {
   const out: number[] = [];
   for (const part of text.split(',')) {
     const [a, b] = part.split('-').map(Number);
@@ -274,90 +277,184 @@ export function checkBars(tune: Tune, start: BarStart = NO_FILE_HEADER): Bar[] {
 
 /** Walks the bars in playing order and records each bar whose length does not fit. */
 function playThrough(bars: RawBar[], verdict: Verdicts): void {
-  let pass = 1;
-  let repeatFrom = 0;
-  let acc = ZERO;
-  let accFrom = -1; // the bar where the accumulated length started
-  let barsDone = 0;
-  let inEnding = false;
-  let steps = 0;
-  const limit = bars.length * 4 + 16;
-  const flag = (i: number) => {
-    const at = accFrom >= 0 ? accFrom : i;
-    const b = bars[at];
-    if (verdict.has(b) || !b.expected) return;
-    const long = compare(acc, b.expected) > 0;
+  const walk = new BarWalk((bar, status, message) => verdict.set(bar, { status, message }));
+  for (const b of bars) walk.push(b);
+  walk.finish();
+}
+
+/**
+ * The bar-length rule (top of this file) as a walk that takes the bars one at a time as they are written:
+ * `checkBars` pushes a finished tune's bars, the incremental checker (checker.ts) pushes them as a sampler
+ * writes them and asks the same walk whether one more bar, or the end, would be accepted. The walk goes as
+ * far as the bars known so far allow and waits where playing order needs a bar not yet written (the next
+ * variant ending). `clone` is cheap: the bar list is shared and copied only when two walks diverge.
+ */
+export class BarWalk {
+  private bars: RawBar[] = [];
+  private known = 0;
+  private pass = 1;
+  private repeatFrom = 0;
+  private acc = ZERO;
+  private accFrom = -1; // the bar where the accumulated length started
+  private barsDone = 0;
+  private inEnding = false;
+  private steps = 0;
+  private i = 0;
+  private ended = false;
+  /** Bars reported short or long so far. */
+  flagged = 0;
+  private readonly seen = new Set<RawBar>();
+
+  constructor(private readonly onFlag: (bar: RawBar, status: 'short' | 'long', message: string) => void = () => {}) {}
+
+  clone(): BarWalk {
+    const c = new BarWalk(this.onFlag);
+    c.bars = this.bars;
+    c.known = this.known;
+    c.pass = this.pass;
+    c.repeatFrom = this.repeatFrom;
+    c.acc = this.acc;
+    c.accFrom = this.accFrom;
+    c.barsDone = this.barsDone;
+    c.inEnding = this.inEnding;
+    c.steps = this.steps;
+    c.i = this.i;
+    c.ended = this.ended;
+    c.flagged = this.flagged;
+    for (const b of this.seen) c.seen.add(b);
+    return c;
+  }
+
+  /** Adds the next bar of the voice (closed by a bar line, or the last one, `closeKind` null) and walks on. */
+  push(bar: RawBar): void {
+    if (this.bars.length !== this.known) this.bars = this.bars.slice(0, this.known);
+    this.bars.push(bar);
+    this.known++;
+    this.walk(false);
+  }
+
+  /** The tune ends: the walk finishes, and the last bar may be short (it completes the anacrusis) but not long. */
+  finish(): void {
+    this.walk(true);
+    const last = this.bars[this.known - 1];
+    if (last?.expected && compare(this.acc, last.expected) > 0) this.flag(this.known - 1);
+  }
+
+  /**
+   * The length still open in the bar being written, `open`, were it pushed now: the meter's bar less what
+   * playing order has accumulated before it and in it; null when nothing limits it (no meter, a multi-bar
+   * rest, or a bar not played on this pass). Negative when it is already too long.
+   */
+  room(open: RawBar): Fraction | null {
+    const probe = this.clone();
+    probe.bars = probe.bars.slice(0, probe.known);
+    probe.bars.push({ ...open, closeKind: 'probe' });
+    probe.known++;
+    probe.walk(false);
+    return probe.probeRoom;
+  }
+
+  private probeRoom: Fraction | null = null;
+
+  private flag(i: number): void {
+    const at = this.accFrom >= 0 ? this.accFrom : i;
+    const b = this.bars[at];
+    if (this.seen.has(b) || !b.expected) return;
+    const long = compare(this.acc, b.expected) > 0;
     const expected = `M:${b.meterText} needs ${describe(b.expected, b.unit)}`;
     const message =
       at === i
-        ? `lasts ${describe(acc, b.unit)} but ${expected}`
-        : `lasts ${describe(bars[at].duration, b.unit)} and ends at a section bar line, but what is played after it does not complete it (${describe(acc, b.unit)} in all; ${expected})`;
-    verdict.set(b, { status: long ? 'long' : 'short', message });
-  };
+        ? `lasts ${describe(this.acc, b.unit)} but ${expected}`
+        : `lasts ${describe(b.duration, b.unit)} and ends at a section bar line, but what is played after it does not complete it (${describe(this.acc, b.unit)} in all; ${expected})`;
+    this.seen.add(b);
+    this.flagged++;
+    this.onFlag(b, long ? 'long' : 'short', message);
+  }
+
   /** A bar should last the meter's bar, or n of them when it holds a multi-bar rest `Zn`. */
-  const want = (b: RawBar) => (b.restBars > 0 && b.expected ? mul(b.expected, frac(b.restBars)) : b.expected!);
-  const close = (i: number) => {
-    const b = bars[i];
-    if (!isZero(acc) && b.expected) {
-      const anacrusis = barsDone === 0 && pass === 1 && compare(acc, want(b)) < 0;
-      if (!equals(acc, want(b)) && !anacrusis) flag(i);
-      barsDone++;
+  private want(b: RawBar): Fraction {
+    return b.restBars > 0 && b.expected ? mul(b.expected, frac(b.restBars)) : b.expected!;
+  }
+
+  private close(i: number): void {
+    const b = this.bars[i];
+    if (!isZero(this.acc) && b.expected) {
+      const anacrusis = this.barsDone === 0 && this.pass === 1 && compare(this.acc, this.want(b)) < 0;
+      if (!equals(this.acc, this.want(b)) && !anacrusis) this.flag(i);
+      this.barsDone++;
     }
-    acc = ZERO;
-    accFrom = -1;
-  };
-  let i = 0;
-  while (i < bars.length && steps++ < limit) {
-    const b = bars[i];
-    if (b.ending && !b.ending.includes(pass)) {
-      // Not this pass's ending: skip to the bar line that closes it (or to the next ending).
-      let j = i;
-      while (j < bars.length && !(j > i && bars[j].ending) && !SECTION_END.has(bars[j].closeKind)) j++;
-      if (j < bars.length && j > i && bars[j].ending) i = j;
-      else i = j + 1;
-      continue;
-    }
-    if (b.ending) inEnding = true;
-    if (!b.expected) {
-      acc = ZERO;
-      accFrom = -1;
-      i++;
-      continue;
-    }
-    if (b.timed) {
-      if (isZero(acc)) accFrom = i;
-      acc = add(acc, b.duration);
-    }
-    if (b.closeKind === null) break; // end of tune without a bar line: handled below
-    if (b.closeKind === 'split') {
-      i++;
-      continue;
-    }
-    const soft = b.closeKind !== 'single';
-    if (!soft || compare(acc, want(b)) >= 0 || barsDone === 0) close(i);
-    // Where the next bar comes from.
-    if (b.closeKind === 'rep-start' || b.closeKind === 'part') {
-      repeatFrom = i + 1;
-      pass = 1;
-      inEnding = false;
-    } else if (b.closeKind === 'rep-end' || b.closeKind === 'double-rep') {
-      inEnding = false;
-      if (pass === 1) {
-        pass = 2;
-        i = repeatFrom;
+    this.acc = ZERO;
+    this.accFrom = -1;
+  }
+
+  /** Plays bars from `i` while they are known; `final`: no more will come. */
+  private walk(final: boolean): void {
+    const bars = this.bars;
+    const n = this.known;
+    const limit = n * 4 + 16;
+    while (this.i < n && !this.ended) {
+      if (this.steps >= limit) return; // guards against a loop; a later bar raises the limit
+      const i = this.i;
+      const b = bars[i];
+      if (b.ending && !b.ending.includes(this.pass)) {
+        // Not this pass's ending: skip to the bar line that closes it (or to the next ending).
+        let j = i;
+        while (j < n && !(j > i && bars[j].ending) && !SECTION_END.has(bars[j].closeKind)) j++;
+        if (j === n && !final) return; // where it ends is not written yet
+        this.steps++;
+        if (j < n && j > i && bars[j].ending) this.i = j;
+        else this.i = j + 1;
         continue;
       }
-      repeatFrom = i + 1;
-      pass = 1;
-    } else if (b.closeKind === 'double' && pass > 1 && inEnding) {
-      // `||` after the last variant ending finishes the repeat; a later :| repeats from here.
-      repeatFrom = i + 1;
-      pass = 1;
-      inEnding = false;
+      this.steps++;
+      if (b.ending) this.inEnding = true;
+      if (!b.expected) {
+        this.acc = ZERO;
+        this.accFrom = -1;
+        this.i++;
+        if (b.closeKind === 'probe') this.probeRoom = null;
+        continue;
+      }
+      if (b.timed) {
+        if (isZero(this.acc)) this.accFrom = i;
+        this.acc = add(this.acc, b.duration);
+      }
+      if (b.closeKind === 'probe') {
+        this.probeRoom = b.restBars > 0 ? null : sub(this.want(b), this.acc);
+        this.ended = true;
+        return;
+      }
+      if (b.closeKind === null) {
+        this.ended = true; // end of tune without a bar line: finish() measures it
+        return;
+      }
+      if (b.closeKind === 'split') {
+        this.i++;
+        continue;
+      }
+      const soft = b.closeKind !== 'single';
+      if (!soft || compare(this.acc, this.want(b)) >= 0 || this.barsDone === 0) this.close(i);
+      // Where the next bar comes from.
+      if (b.closeKind === 'rep-start' || b.closeKind === 'part') {
+        this.repeatFrom = i + 1;
+        this.pass = 1;
+        this.inEnding = false;
+      } else if (b.closeKind === 'rep-end' || b.closeKind === 'double-rep') {
+        this.inEnding = false;
+        if (this.pass === 1) {
+          this.pass = 2;
+          this.i = this.repeatFrom;
+          continue;
+        }
+        this.repeatFrom = i + 1;
+        this.pass = 1;
+      } else if (b.closeKind === 'double' && this.pass > 1 && this.inEnding) {
+        // `||` after the last variant ending finishes the repeat; a later :| repeats from here.
+        this.repeatFrom = i + 1;
+        this.pass = 1;
+        this.inEnding = false;
+      }
+      this.i++;
     }
-    i++;
   }
-  // The last bar may be short (it completes the anacrusis); it may not be long.
-  const last = bars[bars.length - 1];
-  if (last?.expected && compare(acc, last.expected) > 0) flag(bars.length - 1);
 }

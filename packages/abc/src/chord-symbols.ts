@@ -4,26 +4,145 @@
  * annotation placed around the note. Anything else in quotes is neither; tunelab reports it, as abc2midi does.
  * Like abc2midi, tunelab also accepts a lower-case note (`"f#"`): the original Nottingham files write bass
  * notes that way.
+ *
+ * The grammar is one small automaton, read a character at a time in linear time (no backtracking, whatever
+ * the input). The checker of finished tunes asks whether a whole text is a chord symbol; the incremental
+ * checker a sampler uses asks whether a text written so far can still become one. One definition serves both.
+ *
+ *   symbols := part (space+ part)* space*        part := "("? root type* ("/" bass)? ")"?
+ *   root    := [A-Ga-g] [#b]?                    bass := [A-Ga-g] [#b]? [,']* "+"?
+ *   type    := m | min | maj | M | dim | aug | + | sus | add | o | ° | - | [#b]? digit+
  */
 
-/** Chord types: any run of these parts (`m7b5`, `maj7`, `7sus4`, `add9`, `dim7` …). */
-const TYPE = String.raw`(?:m(?!aj)|min|maj|M|dim|aug|\+|sus|add|o|°|-|[#b]?\d+)*`;
-const CHORD = new RegExp(String.raw`^\(?[A-Ga-g][#b]?${TYPE}(?:/[A-Ga-g][#b]?[,']*\+?)?\)?$`);
 const ANNOTATION = /^[\^_<>@]/;
+/** The words of `type`; digits (with an optional # or b before them) are read apart. */
+const TYPE_WORDS = ['m', 'min', 'maj', 'M', 'dim', 'aug', '+', 'sus', 'add', 'o', '°', '-'];
+const NOTE_LETTER = /[A-Ga-g]/;
+
+/**
+ * Where the automaton can be: a stage of `part` and, inside a type word, the letters read so far.
+ * Stages: 0 before a part ("(" allowed), 1 before the root letter, 2 after the root (accidental allowed),
+ * 3 in the types, 4 after "/", 5 after the bass letter (accidental allowed), 6 after the bass accidental or
+ * octave marks, 7 after "+", 8 after ")", 9 spaces after a part.
+ * In stage 3 `word` is a proper prefix of a type word or `#`/`b` waiting for digits ('' when between types).
+ */
+interface ChordPosition {
+  stage: number;
+  word: string;
+}
+
+/** The positions after reading `c` from one position (none when `c` cannot come there). */
+function stepPosition(p: ChordPosition, c: string, out: ChordPosition[]): void {
+  const { stage, word } = p;
+  if (stage === 0 && c === '(') return void out.push({ stage: 1, word: '' });
+  if ((stage === 0 || stage === 1) && NOTE_LETTER.test(c)) return void out.push({ stage: 2, word: '' });
+  if (stage === 9) {
+    if (c === ' ' || c === '\t') out.push(p);
+    else stepPosition({ stage: 0, word: '' }, c, out);
+    return;
+  }
+  if (stage === 2 && (c === '#' || c === 'b')) out.push({ stage: 3, word: '' });
+  if (stage === 2 || stage === 3) {
+    if (word === '#' || word === 'b') {
+      if (/\d/.test(c)) out.push({ stage: 3, word: '1' }); // [#b] digit+
+      return;
+    }
+    if (word === '1') {
+      // In a number: more digits, or whatever may follow a finished type.
+      if (/\d/.test(c)) out.push(p);
+      else stepPosition({ stage: 3, word: '' }, c, out);
+      return;
+    }
+    const w = word + c;
+    for (const t of TYPE_WORDS) {
+      if (t === w) out.push({ stage: 3, word: '' });
+      else if (t.startsWith(w)) out.push({ stage: 3, word: w });
+    }
+    if (word === '') {
+      if (c === '#' || c === 'b') out.push({ stage: 3, word: c });
+      if (/\d/.test(c)) out.push({ stage: 3, word: '1' });
+      if (c === '/') out.push({ stage: 4, word: '' });
+      if (c === ')') out.push({ stage: 8, word: '' });
+      if (c === ' ' || c === '\t') out.push({ stage: 9, word: '' });
+    }
+    return;
+  }
+  if (stage === 4) {
+    if (NOTE_LETTER.test(c)) out.push({ stage: 5, word: '' });
+    return;
+  }
+  if (stage >= 5 && stage <= 8) {
+    if (stage === 5 && (c === '#' || c === 'b')) out.push({ stage: 6, word: '' });
+    if ((stage === 5 || stage === 6) && (c === ',' || c === "'")) out.push({ stage: 6, word: '' });
+    if (stage <= 6 && c === '+') out.push({ stage: 7, word: '' });
+    if (stage <= 7 && c === ')') out.push({ stage: 8, word: '' });
+    if (c === ' ' || c === '\t') out.push({ stage: 9, word: '' });
+  }
+}
+
+/** Whether a position ends a whole chord symbol. */
+function accepting(p: ChordPosition): boolean {
+  return (p.stage >= 2 && p.stage <= 3 && (p.word === '' || p.word === '1')) || p.stage >= 5;
+}
+
+/**
+ * Reads the text between the quotes one character at a time; `undefined` once no chord symbol can start
+ * with what has been read. Positions are deduplicated, so each step costs a small constant.
+ */
+export class ChordSymbolReader {
+  private positions: ChordPosition[] | undefined = [{ stage: 0, word: '' }];
+  /** The text is an annotation (`"^text"`): anything may follow. */
+  private annotation = false;
+  private empty = true;
+
+  /** Reads one character; returns whether the text can still become a chord symbol or an annotation. */
+  push(c: string): boolean {
+    if (this.empty) {
+      this.empty = false;
+      if (ANNOTATION.test(c)) {
+        this.annotation = true;
+        return true;
+      }
+    }
+    if (this.annotation) return true;
+    if (!this.positions) return false;
+    const next: ChordPosition[] = [];
+    for (const p of this.positions) stepPosition(p, c, next);
+    const unique = new Map(next.map((p) => [`${p.stage}:${p.word}`, p]));
+    this.positions = unique.size > 0 ? [...unique.values()] : undefined;
+    return this.positions !== undefined;
+  }
+
+  /** Whether the text read so far, closed now, is a chord symbol (or several) or an annotation. Empty counts. */
+  get complete(): boolean {
+    return this.empty || this.annotation || (this.positions?.some(accepting) ?? false);
+  }
+
+  /** Whether the text read so far can still become one. */
+  get viable(): boolean {
+    return this.annotation || this.positions !== undefined;
+  }
+
+  clone(): ChordSymbolReader {
+    const c = new ChordSymbolReader();
+    c.positions = this.positions;
+    c.annotation = this.annotation;
+    c.empty = this.empty;
+    return c;
+  }
+}
 
 /**
  * Checks the text between the quotes. Returns null when it is a chord symbol (or several, space-separated)
  * or an annotation, else a reason.
  */
 export function chordSymbolProblem(inner: string): string | null {
-  if (ANNOTATION.test(inner)) return null;
   if (inner === '') return null; // `""` says nothing; reported apart, as a warning
+  if (ANNOTATION.test(inner)) return null;
   if (/^\s/.test(inner)) return `"${inner}" starts with a space (the note must come first)`;
-  const parts = inner.trim().split(/\s+/).filter(Boolean);
-  for (const p of parts) {
-    if (CHORD.test(p)) continue;
-    if (!/^\(?[A-Ga-g]/.test(p)) return `"${inner}" does not start with a note A-G or a-g (an annotation would start with ^ _ < > or @)`;
-    return `"${inner}" is not a chord symbol ABC 2.1 knows (note, accidental, type such as m, 7, maj7, dim, sus4, then /bass)`;
-  }
-  return null;
+  const reader = new ChordSymbolReader();
+  for (const c of inner) if (!reader.push(c)) break;
+  if (reader.viable && reader.complete) return null;
+  if (!/^\(?[A-Ga-g]/.test(inner)) return `"${inner}" does not start with a note A-G or a-g (an annotation would start with ^ _ < > or @)`;
+  return `"${inner}" is not a chord symbol ABC 2.1 knows (note, accidental, type such as m, 7, maj7, dim, sus4, then /bass)`;
 }

@@ -1,8 +1,8 @@
 import { ONE, ZERO, frac, mul } from './fraction';
-
-const LENGTHS = new Map<string, Fraction>();
 import { isCompound } from './fields';
 import type { Finding, Fraction, Meter, Token } from './types';
+
+const LENGTHS = new Map<string, Fraction>();
 
 /**
  * Assigns every note, rest and chord its sounding duration (a fraction of a whole note) after the unit
@@ -42,6 +42,45 @@ export function pitchKey(note: string): string {
   let octave = m[1] === m[1].toLowerCase() ? 1 : 0;
   for (const c of m[2]) octave += c === "'" ? 1 : -1;
   return `${m[1].toUpperCase()}${octave}`;
+}
+
+/**
+ * A tuplet `(p:q:r`: p notes in the time of q, for the next r notes (ABC 2.1 §4.13; q defaults by p and by
+ * whether the meter is compound). `valid` is false for p outside 2..9 (`bad-tuplet`).
+ */
+export function tupletSpec(text: string, meter: Meter): { p: number; ratio: Fraction; notes: number; valid: boolean } | null {
+  const m = /^\((\d+)(?::(\d*)(?::(\d*))?)?/.exec(text);
+  if (!m) return null;
+  const p = Number(m[1]);
+  const compound = isCompound(meter);
+  const defaultQ = [2, 4, 8].includes(p) ? 3 : [3, 6].includes(p) ? 2 : compound ? 3 : 2;
+  const q = m[2] ? Number(m[2]) : defaultQ;
+  const r = m[3] ? Number(m[3]) : p;
+  const valid = p >= 2 && p <= 9;
+  if (p <= 0 || q <= 0 || r <= 0) return { p, ratio: ONE, notes: 0, valid };
+  return { p, ratio: frac(q, p), notes: r, valid };
+}
+
+/**
+ * Broken rhythm `>` dots the first note and halves the second; `>>` and `>>>` go on (7/4 + 1/4, 15/8 + 1/8);
+ * `<` the other way. Returns the factors for the note before and the note after; null beyond three marks.
+ */
+export function brokenFactors(text: string): [Fraction, Fraction] | null {
+  const k = text.length;
+  if (k > 3) return null;
+  const small = frac(1, 2 ** k);
+  const big = frac(2 ** (k + 1) - 1, 2 ** k);
+  return text[0] === '>' ? [big, small] : [small, big];
+}
+
+/** ABC 2.1 §4.17: a chord lasts as long as its first note, times the length after the bracket (in units of L:). */
+export function chordMultiplier(notes: readonly string[], chordLength: string): Fraction {
+  let len = lengthMultiplier(chordLength);
+  if (notes.length > 0) {
+    const first = notes[0];
+    len = mul(len, lengthMultiplier(first.slice(/^[\^_=]*[A-Ga-g][',]*/.exec(first)?.[0].length ?? 0)));
+  }
+  return len;
 }
 
 export interface DurationState {
@@ -120,12 +159,7 @@ export class DurationPass {
     if (multiRest) {
       d = this.state.meter.barLength ? mul(this.state.meter.barLength, frac(t.bars ?? 1)) : ZERO;
     } else {
-      let len = lengthMultiplier(lengthText(t));
-      if (t.kind === 'chord' && t.notes && t.notes.length > 0) {
-        // ABC 2.1 §4.17: a chord lasts as long as its first note, times the length after the bracket.
-        const first = t.notes[0];
-        len = mul(len, lengthMultiplier(first.slice(/^[\^_=]*[A-Ga-g][',]*/.exec(first)?.[0].length ?? 0)));
-      }
+      const len = t.kind === 'chord' ? chordMultiplier(t.notes ?? [], lengthText(t)) : lengthMultiplier(lengthText(t));
       if (len.num === 0) this.find('zero-length', `${t.text} has length 0 (a length is a positive number, as in A2 or A/2)`, t);
       d = mul(len, this.state.unitLength);
       if (this.broken) {
@@ -152,34 +186,20 @@ export class DurationPass {
   }
 
   private startTuplet(t: Token): void {
-    const m = /^\((\d+)(?::(\d*)(?::(\d*))?)?/.exec(t.text)!;
-    const p = Number(m[1]);
-    if (p < 2 || p > 9) {
-      this.find('bad-tuplet', `tuplet (${p} is not one ABC defines (2 to 9 notes)`, t);
-    }
+    const spec = tupletSpec(t.text, this.state.meter)!;
+    if (!spec.valid) this.find('bad-tuplet', `tuplet (${spec.p} is not one ABC defines (2 to 9 notes)`, t);
     if (this.tuplet) this.find('unfinished-tuplet', `a new tuplet starts before ${this.tuplet.token.text} has its ${this.tuplet.left} remaining notes`, this.tuplet.token, 'warning');
-    const compound = isCompound(this.state.meter);
-    const defaultQ = [2, 4, 8].includes(p) ? 3 : [3, 6].includes(p) ? 2 : compound ? 3 : 2;
-    const q = m[2] ? Number(m[2]) : defaultQ;
-    const r = m[3] ? Number(m[3]) : p;
-    if (p <= 0 || q <= 0 || r <= 0) {
-      this.tuplet = null;
-      return;
-    }
-    this.tuplet = { ratio: frac(q, p), left: r, token: t };
+    this.tuplet = spec.notes > 0 ? { ratio: spec.ratio, left: spec.notes, token: t } : null;
   }
 
   private startBroken(t: Token): void {
-    const k = t.text.length;
     const prev = this.lastTimed;
-    if (!prev || !prev.duration || k > 3) {
+    const factors = brokenFactors(t.text);
+    if (!prev || !prev.duration || !factors) {
       this.find('dangling-broken-rhythm', `broken rhythm ${t.text} needs a note before it in the same bar`, t);
       return;
     }
-    // `>` dots the first note and halves the second; `>>` and `>>>` go on (7/4 + 1/4, 15/8 + 1/8).
-    const small = frac(1, 2 ** k);
-    const big = frac(2 ** (k + 1) - 1, 2 ** k);
-    const [before, after] = t.text[0] === '>' ? [big, small] : [small, big];
+    const [before, after] = factors;
     this.broken = { next: after, token: t, prev, prevDuration: prev.duration };
     prev.duration = mul(prev.duration, before);
   }
@@ -202,12 +222,14 @@ export class DurationPass {
   }
 }
 
-function pitches(t: Token): string[] {
+/** The pitches a note or chord sounds, as `pitchKey`s. */
+export function pitches(t: Pick<Token, 'kind' | 'notes' | 'pitch' | 'text'>): string[] {
   if (t.kind === 'chord') return (t.notes ?? []).map(pitchKey);
   return [pitchKey(t.pitch ?? t.text)];
 }
 
-function samePitch(a: Token, b: Token): boolean {
+/** Whether two notes or chords share a pitch (letter and octave; what a tie must keep). */
+export function samePitch(a: Token, b: Token): boolean {
   const pa = pitches(a);
   return pitches(b).some((p) => pa.includes(p));
 }

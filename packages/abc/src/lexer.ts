@@ -20,7 +20,7 @@ const REST = /([zx])(\d*(?:\/\d*)*)/y;
 const MULTI_REST = /([ZX])(\d*)/y;
 const LENGTH = /\d*(?:\/\d*)*/y;
 /** Every bar line ABC 2.1 knows (`| || |] [| |: :| :: :|: [|:` …) with an optional variant number (`:|2`, `|1`). */
-const BAR = /(?::*(?:\[\||\|\]|\|+)(?:\]|:+)?|:{2,})(\d+(?:[,-]\d+)*)?/y;
+export const BAR = /(?::*(?:\[\||\|\]|\|+)(?:\]|:+)?|:{2,})(\d+(?:[,-]\d+)*)?/y;
 const ENDING = /\[\d+(?:[,-]\d+)*/y;
 const TUPLET = /\((\d+)(?::(\d*)(?::(\d*))?)?/y;
 const INLINE_FIELD = /\[[A-Za-z]:/y;

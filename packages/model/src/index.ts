@@ -17,5 +17,5 @@ export { evaluateLoss } from './evaluate';
 export type { Checkpoint, CheckpointEntry, CheckpointKind, CheckpointMeta } from './checkpoint';
 export { CHECKPOINT_JSON, checkpointDir, deleteCheckpoint, listCheckpoints, loadCheckpoint, loadWeightsInto } from './checkpoint';
 export { fileLoadHandler, fileSaveHandler } from './file-io';
-export type { SampleOptions } from './sample';
+export type { SampleOptions, SampledTune } from './sample';
 export { sample, Sampler } from './sample';

@@ -1,3 +1,4 @@
+import { CONSTRAIN_MODES, SymbolConstraint, type ConstrainMode } from '@tunelab/abc';
 import { InputError } from '@tunelab/config';
 import { createRng, Vocabulary } from '@tunelab/dataset';
 import type { Rng } from '@tunelab/dataset';
@@ -23,6 +24,25 @@ export interface SampleOptions {
   maxLength?: number;
   /** Seed of the sampling RNG. Default 1. */
   seed?: number;
+  /**
+   * What the ABC checker may refuse (see `SymbolConstraint`): `meter` (well-formed tunes whose bars fit the
+   * meter; the default), `syntax` (well-formed, bars not measured), `off` (the model's own distribution).
+   */
+  constrain?: ConstrainMode;
+}
+
+/** One sampled tune and what the checker had to take away from the model to write it. */
+export interface SampledTune {
+  /** The tune, from the prime on, ending with one newline. */
+  text: string;
+  /**
+   * Share of the (temperature-scaled) probability mass the checker removed: the mean over the symbols
+   * drawn, and the worst single step. Both 0 with `constrain: off`.
+   */
+  maskedMassMean: number;
+  maskedMassMax: number;
+  /** Whether the tune ended at a blank line (always, when constrained); false when `maxLength` cut it off. */
+  complete: boolean;
 }
 
 /**
@@ -97,29 +117,69 @@ export class Sampler {
   }
 
   /** Generates `n` tunes; see {@link sample}. */
-  async generate(options: SampleOptions = {}): Promise<string[]> {
+  async generate(options: SampleOptions = {}): Promise<SampledTune[]> {
+    const n = checkOptions(options).n;
+    const tunes: SampledTune[] = [];
+    for await (const tune of this.stream(options)) {
+      tunes.push(tune);
+      if (tunes.length === n) break;
+    }
+    return tunes;
+  }
+
+  /**
+   * Tunes one after another from one seeded random stream, without end (`options.n` is ignored): a caller
+   * that must draw a tune again (a copy of a training tune, say) takes the next one, and the whole sequence
+   * stays reproducible from the seed. The state is reset before each tune and when the stream ends.
+   */
+  async *stream(options: SampleOptions = {}): AsyncGenerator<SampledTune, void, undefined> {
     const o = checkOptions(options);
     const rng = createRng(o.seed);
     const primeIds = this.vocab.encode(o.prime);
     if (primeIds.length === 0) throw new InputError('expected a non-empty prime', 'prime');
-    const tunes: string[] = [];
-    for (let i = 0; i < o.n; i++) {
-      this.reset();
-      let probs = await this.step(primeIds);
-      const ids: number[] = [];
-      let text = o.prime;
-      for (let k = 0; k < o.maxLength; k++) {
-        const id = pick(probs, o.temperature, o.topK, o.topP, rng);
-        ids.push(id);
-        text += this.vocab.decode([id]);
-        // A tune ends at a blank line (tunes are separated by one in the corpus).
-        if (/\n[ \t]*\n$/.test(text)) break;
-        probs = await this.step(Int32Array.of(id));
+    const mask = o.constrain === 'off' ? null : new Uint8Array(this.vocab.size);
+    try {
+      for (;;) {
+        this.reset();
+        const constraint = o.constrain === 'off' ? null : new SymbolConstraint(this.vocab.symbols, o.constrain);
+        if (constraint) {
+          for (const id of primeIds) {
+            if (!constraint.accept(id)) throw new InputError(`the prime cannot start a tune the checker accepts (constrain: ${o.constrain}): ${constraint.reason}`, 'prime');
+          }
+        }
+        let probs = await this.step(primeIds);
+        let text = o.prime;
+        let masked = 0;
+        let maskedMax = 0;
+        let drawn = 0;
+        let complete = false;
+        for (let k = 0; k < o.maxLength; k++) {
+          if (constraint && constraint.allowed(mask!, o.maxLength - k) === 0) {
+            throw new Error(`sampler: the ABC checker allows no symbol after ${JSON.stringify(text.slice(-80))} (${constraint.reason}); this is a bug in tunelab`);
+          }
+          const { id, removed } = draw(probs, o.temperature, o.topK, o.topP, rng, mask);
+          drawn++;
+          masked += removed;
+          if (removed > maskedMax) maskedMax = removed;
+          text += this.vocab.decode([id]);
+          if (constraint) {
+            if (!constraint.accept(id)) throw new Error(`sampler: the ABC checker refused the symbol it allowed (${constraint.reason}); this is a bug in tunelab`);
+            if (constraint.ended) {
+              complete = true;
+              break;
+            }
+          } else if (/\n[ \t]*\n$/.test(text)) {
+            // A tune ends at a blank line (tunes are separated by one in the corpus).
+            complete = true;
+            break;
+          }
+          probs = await this.step(Int32Array.of(id));
+        }
+        yield { text: `${text.replace(/\s+$/, '')}\n`, maskedMassMean: drawn > 0 ? masked / drawn : 0, maskedMassMax: maskedMax, complete };
       }
-      tunes.push(`${text.replace(/\s+$/, '')}\n`);
+    } finally {
+      this.reset();
     }
-    this.reset();
-    return tunes;
   }
 
   /** Zeroes the recurrent state. */
@@ -143,6 +203,7 @@ function checkOptions(o: SampleOptions): Required<SampleOptions> {
     prime: o.prime ?? 'X:',
     maxLength: o.maxLength ?? 1000,
     seed: o.seed ?? 1,
+    constrain: o.constrain ?? 'meter',
   };
   if (!Number.isInteger(r.n) || r.n < 1) throw new InputError(`expected n to be a positive integer, but got ${r.n}`, 'n');
   if (!(r.temperature > 0)) throw new InputError(`expected temperature > 0, but got ${r.temperature}`, 'temperature');
@@ -152,6 +213,9 @@ function checkOptions(o: SampleOptions): Required<SampleOptions> {
     throw new InputError(`expected max-length to be a positive integer, but got ${r.maxLength}`, 'max-length');
   }
   if (!Number.isFinite(r.seed)) throw new InputError(`expected a numeric seed, but got ${r.seed}`, 'seed');
+  if (!CONSTRAIN_MODES.includes(r.constrain)) {
+    throw new InputError(`expected constrain to be one of ${CONSTRAIN_MODES.join(', ')}, but got ${JSON.stringify(r.constrain)}`, 'constrain');
+  }
   return r;
 }
 
@@ -160,6 +224,15 @@ function checkOptions(o: SampleOptions): Required<SampleOptions> {
  * top-p (nucleus) filtering.
  */
 export function pick(probs: Float32Array, temperature: number, topK: number, topP: number, rng: Rng): number {
+  return draw(probs, temperature, topK, topP, rng, null).id;
+}
+
+/**
+ * {@link pick} under a mask `[vocab]` (1 = allowed): after temperature the disallowed symbols get zero
+ * probability and the rest are renormalised, then top-k and top-p choose among them. `removed` is the
+ * temperature-scaled probability mass the mask took away (0 without a mask). The mask must allow a symbol.
+ */
+export function draw(probs: Float32Array, temperature: number, topK: number, topP: number, rng: Rng, mask: Uint8Array | null): { id: number; removed: number } {
   const v = probs.length;
   const w = new Float64Array(v);
   let max = -Infinity;
@@ -169,16 +242,25 @@ export function pick(probs: Float32Array, temperature: number, topK: number, top
   }
   let sum = 0;
   for (let i = 0; i < v; i++) sum += w[i] = Math.exp(w[i] - max);
-  for (let i = 0; i < v; i++) w[i] /= sum;
-  let keep: number[] = Array.from({ length: v }, (_, i) => i);
+  let removed = 0;
+  for (let i = 0; i < v; i++) {
+    w[i] /= sum;
+    if (mask && !mask[i]) {
+      removed += w[i];
+      w[i] = 0;
+    }
+  }
+  let keep: number[] = [];
+  for (let i = 0; i < v; i++) if (!mask || mask[i]) keep.push(i);
   if (topK > 0 || topP < 1) {
+    const allowedMass = 1 - removed;
     keep.sort((a, b) => w[b] - w[a]);
     if (topK > 0) keep = keep.slice(0, topK);
     if (topP < 1) {
       let acc = 0;
       let cut = keep.length;
       for (let j = 0; j < keep.length; j++) {
-        acc += w[keep[j]];
+        acc += w[keep[j]] / allowedMass;
         if (acc >= topP) {
           cut = j + 1;
           break;
@@ -192,9 +274,9 @@ export function pick(probs: Float32Array, temperature: number, topK: number, top
   let r = rng.next() * total;
   for (const i of keep) {
     r -= w[i];
-    if (r < 0) return i;
+    if (r < 0) return { id: i, removed };
   }
-  return keep[keep.length - 1];
+  return { id: keep[keep.length - 1], removed };
 }
 
 /**
@@ -202,7 +284,7 @@ export function pick(probs: Float32Array, temperature: number, topK: number, top
  * (the end of a tune) or after `maxLength` symbols. `source` is a Sampler (reused, not disposed), a
  * loaded Checkpoint or a checkpoint folder.
  */
-export async function sample(source: Sampler | Checkpoint | string, options: SampleOptions = {}): Promise<string[]> {
+export async function sample(source: Sampler | Checkpoint | string, options: SampleOptions = {}): Promise<SampledTune[]> {
   if (source instanceof Sampler) return source.generate(options);
   const ckpt = typeof source === 'string' ? await loadCheckpoint(source) : source;
   const sampler = Sampler.fromCheckpoint(ckpt);

@@ -1,0 +1,926 @@
+import { BarWalk, closeKind, parseEnding, type RawBar } from './bars';
+import { ChordSymbolReader } from './chord-symbols';
+import { BAR } from './lexer';
+import { brokenFactors, chordMultiplier, lengthMultiplier, pitchKey, tupletSpec } from './durations';
+import { allowedInBody, defaultUnitLength, fieldValue, isKnownField, isValidKey, parseMeter, parseUnitLength } from './fields';
+import { ZERO, add, compare, div, equals, frac, mul, sub } from './fraction';
+import type { Fraction, Meter } from './types';
+
+/**
+ * The incremental ABC checker: fed a tune one symbol at a time (any string: a character, or a token of the
+ * token vocabulary), it answers whether the text so far can still become a tune that `tunelab abc check`
+ * accepts, and whether the tune may end here. A sampler asks it about every symbol of its vocabulary at
+ * every step (see constraint.ts), so a step costs a few microseconds: it clones a small state and reads on.
+ *
+ * One definition of the rules: what the finished-tune checker decides, this one decides with the same code —
+ * bar lengths by `BarWalk` (bars.ts: playing order through repeats and endings, anacrusis, bars carried
+ * across section lines), lengths, tuplets and broken rhythm by durations.ts, chord symbols by the automaton in
+ * chord-symbols.ts, fields by fields.ts, bar-line kinds by `closeKind`. Its own part is reading the text as it
+ * grows, mirroring lexer.ts token by token (tested against it on every prefix of the Nottingham tunes).
+ *
+ * What it writes is a subset of what `abc check` accepts; the subset is what folk tunes use:
+ * - the header: `X:<number>` first, then known fields, `M:` (a meter with a bar length) before the `K:` that
+ *   ends it; the warnings `bad-x`, `bad-key`, `missing-meter`, `field-after-key`, `unknown-field` and
+ *   `bad-parts` are refused like errors. `L:` is optional (ABC 2.1's default);
+ * - note lengths `[1-9][0-9]?` and `/`, `/2`, `/4`, `/8`, `/16` (so a length can always be completed);
+ * - no voices (V:), inline fields, overlays `&`, multi-bar rests, user symbols (U:, reserved letters);
+ * - a tune ends at a blank line only when complete: after a closing bar line, with slurs, ties, tuplets and
+ *   broken rhythm finished, and (mode `meter`) every bar accepted by the bar-length rule.
+ * Mode `syntax` is everything but bar lengths.
+ */
+
+export type ConstrainMode = 'meter' | 'syntax' | 'off';
+export const CONSTRAIN_MODES: readonly ConstrainMode[] = ['meter', 'syntax', 'off'];
+
+/** Warnings of `abc check` that the structured sampler refuses as if they were errors. */
+export const REFUSED_WARNINGS: readonly string[] = ['bad-x', 'bad-key', 'missing-meter', 'field-after-key', 'unknown-field', 'bad-parts', 'no-music'];
+
+/** Header fields the sampler may write (known to ABC 2.1, and not ones that change how the body reads). */
+const HEADER_FIELDS = new Set('ABCDFGHILMNOPQRSTWZ'.split(''));
+/** Fields the sampler may write on their own line in the body. */
+const BODY_FIELDS = new Set('KLMPNQRTWI'.split(''));
+const NOTE_LETTERS = 'ABCDEFGabcdefg';
+const SINGLE_DECORATIONS = '~.HLMOPSTuv';
+const KEY_MODES = ['', 'm', 'min', 'minor', 'maj', 'major', 'ion', 'ionian', 'dor', 'dorian', 'phr', 'phrygian', 'lyd', 'lydian', 'mix', 'mixolydian', 'aeo', 'aeolian', 'loc', 'locrian'];
+/** Every bar line the sampler may write (`|||`-style odd bars are read by `abc check` with a warning). */
+const BAR_LINES = ['|', '||', '|]', '[|', '|:', ':|', '::', ':|:', ':||:', '|||:', ':||', '|||', '[|:', ':|]'];
+const ENDING_BARS = ['|', ':|'];
+/** Smallest length a note can still get from a length prefix, as a multiple of its written length (`/16`). */
+const SMALLEST = frac(1, 16);
+
+type LinePhase = 'start' | 'field' | 'comment' | 'music' | 'continued';
+
+/** A symbol being read: its kind and text (a note's length may still grow, a quote may still close …). */
+interface Pending {
+  kind: 'note' | 'rest' | 'bar' | 'bracket' | 'chord' | 'quote' | 'decoration' | 'grace' | 'paren' | 'tuplet' | 'broken' | 'letter' | 'backslash';
+  text: string;
+  /** Chord symbols: the grammar read so far. */
+  reader?: ChordSymbolReader;
+  /** Chords: the notes read so far; the index where the length after `]` starts. */
+  notes?: string[];
+  lengthAt?: number;
+}
+
+/** A tuplet in progress. */
+interface Tuplet {
+  ratio: Fraction;
+  left: number;
+}
+
+/** Shallow-copies the state that changes as symbols arrive; everything else is shared or immutable. */
+export class TuneChecker {
+  /** Why the text can no longer become an accepted tune; null while it can. */
+  reason: string | null = null;
+  /**
+   * How hard to steer toward the end (set by the sampler as its budget runs out): 1 refuses what opens
+   * something new (chord symbols, decorations, slurs, tuplets, chords, comments, fields, music once the tune
+   * could end); 2 also wants each note to complete its bar (meter) or a bar line after each note (syntax).
+   */
+  finishing: 0 | 1 | 2 = 0;
+  /** The tune ended at a blank line (accepted). */
+  ended = false;
+
+  private inHeader = true;
+  private lineNo = 1;
+  private line: LinePhase = 'start';
+  private lineText = '';
+  private fieldLetter = '';
+  private fieldValueText = '';
+  private fieldComment = false;
+  private pending: Pending | null = null;
+  /** The tune so far holds an X: line, an M: with a bar length (header), a finished K: line. */
+  private seenX = false;
+  private seenHeaderMeter = false;
+  private meter: Meter = { text: '', barLength: null };
+  private unit: Fraction = defaultUnitLength(null);
+  private unitSet = false;
+  /** The last music line ended with a backslash (a P: then changes nothing). */
+  private continued = false;
+  // Durations, as DurationPass keeps them.
+  private tuplet: Tuplet | null = null;
+  /** Duration of the last note, rest or chord of this bar (broken rhythm changes it); null after a bar line. */
+  private lastTimed: Fraction | null = null;
+  /** Pitches of the last note or chord, when it is the last timed symbol (a tie may follow). */
+  private lastPitches: string[] | null = null;
+  private brokenNext: Fraction | null = null;
+  private tiePitches: string[] | null = null;
+  private slurs = 0;
+  // Bars, as cutBars and BarWalk keep them.
+  private bar: RawBar;
+  private walk = new BarWalk();
+  private musicBars = 0;
+  /** What playing order leaves for the open bar before its own music: cached per bar. */
+  private roomBase: Fraction | null | undefined = undefined;
+
+  constructor(readonly mode: 'meter' | 'syntax' = 'meter') {
+    this.bar = this.freshBar(null);
+  }
+
+  clone(): TuneChecker {
+    const c = Object.create(TuneChecker.prototype) as TuneChecker;
+    Object.assign(c, this);
+    c.walk = this.walk.clone();
+    c.bar = { ...this.bar };
+    if (this.pending) {
+      c.pending = { ...this.pending };
+      if (this.pending.reader) c.pending.reader = this.pending.reader.clone();
+      if (this.pending.notes) c.pending.notes = [...this.pending.notes];
+    }
+    return c;
+  }
+
+  /** Whether the text so far can still become an accepted tune. */
+  get viable(): boolean {
+    return this.reason === null;
+  }
+
+  /** Reads a symbol (any text). Returns whether the tune is still viable; once not, it stays so. */
+  push(text: string): boolean {
+    for (let i = 0; i < text.length && this.reason === null; i++) this.char(text[i]);
+    return this.reason === null;
+  }
+
+  /** Whether a blank line could end the tune here (at the start of a line). */
+  get canEnd(): boolean {
+    return this.reason === null && !this.ended && this.line === 'start' && this.endProblem() === null;
+  }
+
+  private die(reason: string): false {
+    if (this.reason === null) this.reason = `line ${this.lineNo}: ${reason}`;
+    return false;
+  }
+
+  private freshBar(ending: number[] | null): RawBar {
+    return {
+      start: null,
+      duration: ZERO,
+      timed: false,
+      restBars: 0,
+      expected: this.meter.barLength,
+      unit: this.unit,
+      meterText: this.meter.text,
+      close: null,
+      closeKind: null,
+      ending,
+    };
+  }
+
+  // ---- characters -------------------------------------------------------------------------------------
+
+  private char(c: string): void {
+    if (this.ended) return void this.die('the tune has ended');
+    if (c === '\r') return void this.die('carriage return (lines end with \\n)');
+    if (c === '\n') return this.newline();
+    if (this.finishing > 0 && (c === ' ' || c === '\t' || (c === '%' && this.line === 'start'))) return void this.die('free text while the tune must finish');
+    if (this.line === 'start') {
+      this.lineText = '';
+      if (c === '%') this.line = 'comment';
+      else if (/[A-Za-z+]/.test(c)) {
+        // A letter in column 1 starts a field line if a colon follows, else music (FIELD_LINE in lexer.ts).
+        const problem = this.lineStartProblem(c);
+        if (problem) return void this.die(problem);
+        this.line = 'music';
+        this.pending = { kind: 'letter', text: c };
+      } else if (this.inHeader) return void this.die(`the header holds field lines (X:, T:, M:, K: …), not ${JSON.stringify(c)}`);
+      else {
+        this.line = 'music';
+        this.musicChar(c);
+      }
+      this.lineText = c;
+      return;
+    }
+    this.lineText += c;
+    if (this.finishing > 0 && (this.line === 'comment' || this.line === 'continued' || (this.line === 'field' && (this.fieldComment || c === '%' || !'XMLK'.includes(this.fieldLetter))))) {
+      return void this.die('free text while the tune must finish');
+    }
+    if (this.line === 'comment') return;
+    if (this.line === 'field') return this.fieldChar(c);
+    if (this.line === 'continued') {
+      if (c === '%') this.line = 'comment';
+      else if (c !== ' ' && c !== '\t') this.die('a backslash continues a line only at its end');
+      return;
+    }
+    this.musicChar(c);
+  }
+
+  private newline(): void {
+    if (this.line === 'start') {
+      // A blank line ends the tune.
+      const problem = this.endProblem();
+      if (problem) return void this.die(`the tune cannot end here: ${problem}`);
+      this.finishBarsAtEnd();
+      if (this.reason === null) this.ended = true;
+      return;
+    }
+    if (this.line === 'field') this.endField();
+    else if (this.line === 'music' || this.line === 'continued') {
+      if (this.pending) this.finishPending();
+      if (this.reason !== null) return;
+      if (this.line === 'music' && /^[ \t]*$/.test(this.lineText)) {
+        // A whitespace-only line is blank: it ends the tune.
+        this.line = 'start';
+        return this.newline();
+      }
+      this.continued = this.line === 'continued';
+    }
+    this.line = 'start';
+    this.lineNo++;
+  }
+
+  /** Why a letter cannot start this line (as a field or as music); null when it can. */
+  private lineStartProblem(c: string): string | null {
+    const field = this.fieldProblem(c) === null;
+    if (this.inHeader) return field ? null : this.fieldProblem(c);
+    if (field) return null;
+    // Music: the symbol it starts must be able to come here.
+    const probe = this.clone();
+    probe.line = 'music';
+    probe.startSymbol(c);
+    return probe.reason ?? (this.fieldProblem(c) === null ? null : null);
+  }
+
+  /** Why a field line with this letter cannot come here; null when it can. */
+  private fieldProblem(letter: string): string | null {
+    if (this.finishing > 0 && (!this.inHeader || !'XMK'.includes(letter))) return `${letter}: would add a field while the tune must finish`;
+    if (this.inHeader) {
+      if (!this.seenX && letter !== 'X') return 'a tune starts with its X: line';
+      if (this.seenX && letter === 'X') return 'X: comes once, first';
+      if (letter === 'K' && !this.seenHeaderMeter) return 'M: must come before K: (the body needs a meter)';
+      if (letter !== 'X' && letter !== 'K' && !HEADER_FIELDS.has(letter)) {
+        return isKnownField(letter) ? `${letter}: is not written by the sampler` : `${letter}: is not an ABC 2.1 field`;
+      }
+      return null;
+    }
+    if (!isKnownField(letter)) return `${letter}: is not an ABC 2.1 field`;
+    if (!allowedInBody(letter)) return `${letter}: belongs in the header, before K:`;
+    if (!BODY_FIELDS.has(letter)) return `${letter}: is not written in the body by the sampler`;
+    if (this.tiePitches || this.brokenNext) return 'a field line cannot come while a tie or broken rhythm waits for its note';
+    return null;
+  }
+
+  // ---- fields ----------------------------------------------------------------------------------------
+
+  private startField(letter: string): void {
+    const problem = this.fieldProblem(letter);
+    if (problem) return void this.die(problem);
+    this.line = 'field';
+    this.fieldLetter = letter;
+    this.fieldValueText = '';
+    this.fieldComment = false;
+  }
+
+  /** Which value rules apply: a P: in the body is a free label, in the header an order of parts. */
+  private valueRules(): string {
+    return this.fieldLetter === 'P' && !this.inHeader ? 'N' : this.fieldLetter;
+  }
+
+  private fieldChar(c: string): void {
+    if (this.fieldComment) return;
+    if (c === '%') {
+      if (valuePrefixState(this.valueRules(), this.fieldValueText) !== 'complete') return void this.die(`${this.fieldLetter}:${this.fieldValueText} is not finished`);
+      this.fieldComment = true;
+      return;
+    }
+    this.fieldValueText += c;
+    if (valuePrefixState(this.valueRules(), this.fieldValueText) === 'dead') {
+      this.die(`${this.fieldLetter}:${this.fieldValueText} cannot become a valid ${this.fieldLetter}: value`);
+    }
+  }
+
+  private endField(): void {
+    const letter = this.fieldLetter;
+    const raw = this.fieldValueText;
+    if (valuePrefixState(this.valueRules(), raw) !== 'complete') return void this.die(`${letter}:${raw} is not a valid ${letter}: value`);
+    const value = fieldValue(raw);
+    if (letter === 'X') this.seenX = true;
+    else if (letter === 'M') {
+      const m = parseMeter(value);
+      if (!m || (this.mode === 'meter' && !m.barLength)) return void this.die(`M:${value} is not a meter with a bar length`);
+      this.meter = m;
+      if (this.inHeader) this.seenHeaderMeter = true;
+      if (!this.unitSet && this.inHeader) this.unit = defaultUnitLength(m);
+      this.roomBase = undefined;
+    } else if (letter === 'L') {
+      const l = parseUnitLength(value);
+      if (!l) return void this.die(`L:${value} is not a note length`);
+      this.unit = l;
+      this.unitSet = true;
+    } else if (letter === 'K') {
+      if (!isValidKey(value)) return void this.die(`K:${value} is not a key`);
+      if (this.inHeader) {
+        if (!this.seenHeaderMeter) return void this.die('M: must come before K: (the body needs a meter)');
+        this.inHeader = false;
+      }
+    } else if (letter === 'P' && !this.inHeader && !this.continued && /^[A-Z]\d*$/.test(value)) {
+      // A part label ends a section like `||` (bars.ts).
+      this.closeBar('part', null, null);
+      if (this.reason !== null) return;
+    }
+    if (!this.bar.timed) {
+      this.bar.expected = this.meter.barLength;
+      this.bar.meterText = this.meter.text;
+      this.bar.unit = this.unit;
+      this.roomBase = undefined;
+    }
+  }
+
+  // ---- music -----------------------------------------------------------------------------------------
+
+  private musicChar(c: string): void {
+    if (this.pending) {
+      if (this.extend(c) || this.reason !== null) return;
+      // The pending symbol is finished (or already handed over, as a slur's `(` is).
+      if (this.pending) this.finishPending();
+      if (this.reason !== null) return;
+    }
+    this.startSymbol(c);
+  }
+
+  /** The first character of a symbol. */
+  private startSymbol(c: string): void {
+    if (c === ' ' || c === '\t') return;
+    if (this.finishing > 0 && !this.finishingAllows(c)) return void this.die(`${JSON.stringify(c)} would open something new while the tune must finish`);
+    this.touchContinued(c);
+    if (c === '%') {
+      this.line = 'comment';
+      return;
+    }
+    if (c === '\\') {
+      this.line = 'continued';
+      return;
+    }
+    if (c === '"') return void (this.pending = { kind: 'quote', text: c, reader: new ChordSymbolReader() });
+    if (c === '!' || c === '+') return void (this.pending = { kind: 'decoration', text: c });
+    if (SINGLE_DECORATIONS.includes(c)) return;
+    if (c === '{') return void (this.pending = { kind: 'grace', text: c, notes: [] });
+    if (c === '(') return void (this.pending = { kind: 'paren', text: c });
+    if (c === ')') {
+      if (this.slurs === 0) return void this.die('slur end ) without a slur start (');
+      this.slurs--;
+      return;
+    }
+    if (c === '-') {
+      if (!this.lastPitches) return void this.die('tie - without a note before it');
+      this.tiePitches = this.lastPitches;
+      return;
+    }
+    if (c === '>' || c === '<') return void (this.pending = { kind: 'broken', text: c });
+    if (c === '[') return void (this.pending = { kind: 'bracket', text: c });
+    if (c === '|' || c === ':') {
+      this.pending = { kind: 'bar', text: c };
+      return void this.checkBarViable();
+    }
+    if (c === '^' || c === '_' || c === '=' || NOTE_LETTERS.includes(c)) {
+      this.pending = { kind: 'note', text: c };
+      return void this.checkRoom();
+    }
+    if (c === 'z' || c === 'x') {
+      if (this.tiePitches) return void this.die('a tie ends on a rest; a tie joins two notes of the same pitch');
+      this.pending = { kind: 'rest', text: c };
+      return void this.checkRoom();
+    }
+    if (c === 'y' || c === '`' || c === '$') return;
+    if (/[A-Za-z]/.test(c)) return void this.die(`'${c}' is not music (letters other than notes and rests are reserved for U: symbols)`);
+    if (c === '&') return void this.die('voice overlays & are not written by the sampler');
+    this.die(`unexpected ${JSON.stringify(c)} in the music`);
+  }
+
+  /** Near the end of the budget: only what closes the tune. */
+  private finishingAllows(c: string): boolean {
+    if ('"!+{(<>[%\\~.HLMOPSTuv-y`$'.includes(c)) return false;
+    // A bar line closes music: after an empty bar it only loops.
+    if ((c === '|' || c === ':') && !this.bar.timed) return false;
+    const music = c === '^' || c === '_' || c === '=' || c === 'z' || c === 'x' || NOTE_LETTERS.includes(c);
+    if (!music) return true;
+    // A new bar only when the tune could not end without it (a bar carried across a section line).
+    if (!this.bar.timed && this.musicBars > 0 && this.endProblem() === null) return false;
+    // No bar length to fill (syntax mode, or a variant ending not played yet): a bar line after one note.
+    if (this.finishing === 2 && this.bar.timed && (this.mode === 'syntax' || this.room() === null)) return false;
+    return true;
+  }
+
+  /** `continued` is cleared by any symbol but spaces and comments (as cutBars does). */
+  private touchContinued(c: string): void {
+    if (c !== '%' && c !== '\\') this.continued = false;
+  }
+
+  /** Offers `c` to the pending symbol; true when it belongs to it. */
+  private extend(c: string): boolean {
+    const p = this.pending!;
+    switch (p.kind) {
+      case 'letter':
+        this.pending = null;
+        if (c === ':') {
+          this.startField(p.text);
+          return true;
+        }
+        if (this.inHeader) return this.die(`the header holds field lines (X:, T:, M:, K: …), not music`);
+        // Not a field: the letter is music, and `c` comes after it (maybe as part of it: \`A2\`).
+        this.startSymbol(p.text);
+        return this.pending !== null && this.reason === null && this.extend(c);
+      case 'note':
+      case 'rest': {
+        const next = p.text + c;
+        if (!noteTextViable(next, p.kind)) return false;
+        p.text = next;
+        this.checkRoom();
+        return true;
+      }
+      case 'bar': {
+        // Greedy, as the lexer's BAR pattern reads: `::|` is one bar line, `::` then `|` is not.
+        const next = p.text + c;
+        if (!BAR_READ_PREFIXES.has(next)) return false;
+        p.text = next;
+        if (!barPrefixes.has(next)) return this.die(`${next} is not a bar line the sampler writes`);
+        this.checkBarViable();
+        return true;
+      }
+      case 'bracket':
+        return this.extendBracket(c);
+      case 'chord':
+        return this.extendChord(c);
+      case 'quote':
+        if (c === '"') {
+          if (!p.reader!.complete) return this.die(`chord symbol ${p.text}" is not one ABC 2.1 knows`);
+          if (p.text === '"') return this.die('empty chord symbol ""');
+          this.pending = null;
+          return true;
+        }
+        p.text += c;
+        if (!p.reader!.push(c)) this.die(`${p.text}" cannot become a chord symbol or an annotation`);
+        return true;
+      case 'decoration':
+        if (c === p.text[0]) {
+          if (p.text.length === 1) return this.die(`empty decoration ${c}${c}`);
+          this.pending = null;
+          return true;
+        }
+        if (/[\s|"[\]]/.test(c) || p.text.length > 20) return this.die(`unclosed decoration ${p.text}`);
+        p.text += c;
+        return true;
+      case 'grace':
+        return this.extendGrace(c);
+      case 'paren':
+        if (/[2-9]/.test(c)) {
+          p.kind = 'tuplet';
+          p.text += c;
+          return true;
+        }
+        // A slur opens; `c` is the next symbol.
+        this.pending = null;
+        this.slurs++;
+        return false;
+      case 'tuplet': {
+        // `(p`, `(p:q`, `(p:q:r`: q and r one digit each.
+        const next = p.text + c;
+        if (!/^\([2-9](?::[1-9]?(?::[1-9]?)?)?$/.test(next)) {
+          if (/\d/.test(c)) return this.die(`tuplet ${next} is not one the sampler writes`);
+          return false;
+        }
+        p.text = next;
+        return true;
+      }
+      case 'broken':
+        if (c !== p.text[0]) return false;
+        p.text += c;
+        if (p.text.length > 3) return this.die(`broken rhythm ${p.text} is longer than three marks`);
+        return true;
+      case 'backslash':
+        return false;
+    }
+  }
+
+  /** The pending symbol is complete (the next character is not part of it, or the line ends). */
+  private finishPending(): void {
+    const p = this.pending!;
+    this.pending = null;
+    switch (p.kind) {
+      case 'letter':
+        if (this.inHeader) return void this.die(`the header holds field lines (X:, T:, M:, K: …), not music`);
+        this.startSymbol(p.text);
+        if (this.pending) this.finishPending();
+        return;
+      case 'note':
+      case 'rest': {
+        const m = NOTE_TEXT.exec(p.text);
+        if (!m || (p.kind === 'note' && !m[2])) return void this.die(`${p.text} is not a note`);
+        const length = p.kind === 'rest' ? p.text.slice(1) : m[4];
+        if (!LENGTH_COMPLETE.test(length)) return void this.die(`${p.text}: the length is not finished`);
+        const pitchesOf = p.kind === 'note' ? [pitchKey(p.text)] : null;
+        return this.timed(lengthMultiplier(length), pitchesOf, p.text);
+      }
+      case 'bar':
+        return this.finishBar(p.text);
+      case 'bracket':
+        if (p.text === '[') return void this.die('[ must start a chord, a bar line [| or an ending [1');
+        if (/^\[\d+$/.test(p.text)) return this.ending(p.text);
+        return this.finishBar(p.text);
+      case 'chord':
+        return this.finishChord(p);
+      case 'quote':
+        return void this.die(`unclosed chord symbol ${p.text}: no closing " on this line`);
+      case 'decoration':
+        return void this.die(`unclosed decoration ${p.text}: no closing ${p.text[0]} on this line`);
+      case 'grace':
+        return void this.die('unclosed grace notes: no closing } on this line');
+      case 'paren':
+        this.slurs++;
+        return;
+      case 'tuplet': {
+        const spec = tupletSpec(p.text, this.meter)!;
+        if (!spec.valid) return void this.die(`tuplet ${p.text} is not one ABC defines`);
+        if (this.tuplet) return void this.die(`a new tuplet starts before the last one has its notes`);
+        this.tuplet = { ratio: spec.ratio, left: spec.notes };
+        return;
+      }
+      case 'broken': {
+        const factors = brokenFactors(p.text)!;
+        if (this.lastTimed === null || this.brokenNext) return void this.die(`broken rhythm ${p.text} needs a note before it in the same bar`);
+        const [before, after] = factors;
+        const grown = mul(this.lastTimed, before);
+        this.bar.duration = add(sub(this.bar.duration, this.lastTimed), grown);
+        this.lastTimed = grown;
+        this.brokenNext = after;
+        // Room for the note after it, at the least.
+        if (this.mode === 'meter') {
+          const room = this.room();
+          if (room !== null && compare(room, mul(mul(SMALLEST, this.unit), mul(after, this.tuplet?.ratio ?? frac(1)))) < 0) {
+            return void this.die(`broken rhythm ${p.text} leaves no room in the bar for the note after it`);
+          }
+        }
+        return;
+      }
+      case 'backslash':
+        return;
+    }
+  }
+
+  /** A note, rest or chord of `multiplier` × L: (before tuplet and broken rhythm). */
+  private timed(multiplier: Fraction, pitches: string[] | null, text: string): void {
+    if (multiplier.num === 0) return void this.die(`${text} has length 0`);
+    let d = mul(multiplier, this.unit);
+    const inTuplet = this.tuplet !== null;
+    if (this.brokenNext) {
+      d = mul(d, this.brokenNext);
+      this.brokenNext = null;
+    }
+    if (this.tuplet) {
+      d = mul(d, this.tuplet.ratio);
+      // A new object: clones share the old one.
+      this.tuplet = this.tuplet.left > 1 ? { ratio: this.tuplet.ratio, left: this.tuplet.left - 1 } : null;
+    }
+    if (this.tiePitches) {
+      if (!pitches) return void this.die('a tie ends on a rest');
+      if (!pitches.some((p) => this.tiePitches!.includes(p))) return void this.die(`a tie joins different pitches (${text})`);
+      this.tiePitches = null;
+    }
+    if (this.mode === 'meter') {
+      const room = this.room();
+      if (room !== null && compare(d, room) > 0) return void this.die(`${text} does not fit in the bar`);
+      if (room !== null && this.finishing === 2 && !inTuplet && !text.startsWith('[') && !equals(d, room)) return void this.die(`${text} does not complete the bar`);
+    }
+    if (!this.bar.timed) {
+      this.bar.timed = true;
+      this.bar.expected = this.meter.barLength;
+      this.bar.meterText = this.meter.text;
+      this.bar.unit = this.unit;
+    }
+    this.bar.duration = add(this.bar.duration, d);
+    this.lastTimed = d;
+    this.lastPitches = pitches;
+  }
+
+  /** While a note's length is being written: refuse it once no completion of it fits in the bar. */
+  private checkRoom(): void {
+    const p = this.pending!;
+    if (this.tiePitches && p.kind === 'note') {
+      // A tied note keeps the pitch: its letter now, its octave once its length has begun.
+      const m = NOTE_TEXT.exec(p.text);
+      if (m?.[2]) {
+        const letter = m[2].toUpperCase();
+        const fixed = m[4] !== '';
+        if (!this.tiePitches.some((t) => (fixed ? t === pitchKey(p.text) : t[0] === letter))) return void this.die(`a tie joins different pitches (${p.text})`);
+      }
+    }
+    if (this.mode !== 'meter') return;
+    if (p.kind !== 'note' && p.kind !== 'rest' && p.kind !== 'chord') return;
+    const room = this.room();
+    if (room === null) return;
+    let smallest: Fraction;
+    if (p.kind === 'chord') {
+      const first = p.notes?.[0];
+      const inner = first ? smallestMultiplier(NOTE_TEXT.exec(first)?.[4] ?? '') : SMALLEST;
+      smallest = mul(inner, p.lengthAt !== undefined ? smallestMultiplier(p.text.slice(p.lengthAt)) : SMALLEST);
+    } else {
+      const length = p.kind === 'rest' ? p.text.slice(1) : (NOTE_TEXT.exec(p.text)?.[4] ?? '');
+      smallest = smallestMultiplier(length);
+    }
+    let scale = this.unit;
+    if (this.brokenNext) scale = mul(scale, this.brokenNext);
+    if (this.tuplet) scale = mul(scale, this.tuplet.ratio);
+    if (compare(mul(smallest, scale), room) > 0) return void this.die(`${p.text} cannot fit in what is left of the bar`);
+    if (this.finishing === 2 && !this.tuplet && p.kind !== 'chord') {
+      // The budget is spent: this note must complete the bar.
+      const length = p.kind === 'rest' ? p.text.slice(1) : (NOTE_TEXT.exec(p.text)?.[4] ?? '');
+      const target = div(room, scale);
+      if (!COMPLETE_LENGTHS.some(([text, m]) => text.startsWith(length) && equals(m, target))) this.die(`${p.text} cannot complete the bar`);
+    }
+  }
+
+  /** What is left of the open bar; null when nothing limits it. */
+  private room(): Fraction | null {
+    // The bar's meter is the one in effect where its first note stands (fields update an empty bar's).
+    if (this.roomBase === undefined) this.roomBase = this.walk.room({ ...this.bar, timed: true, duration: ZERO });
+    return this.roomBase === null ? null : sub(this.roomBase, this.bar.duration);
+  }
+
+  // ---- brackets: chords, [| and endings ---------------------------------------------------------------
+
+  private extendBracket(c: string): boolean {
+    const p = this.pending!;
+    if (p.text === '[') {
+      if (c === '|') {
+        p.text += c;
+        p.kind = 'bar';
+        this.checkBarViable();
+        return true;
+      }
+      if (/[1-9]/.test(c)) {
+        p.text += c;
+        return true;
+      }
+      // A chord: `c` is its first character.
+      p.kind = 'chord';
+      p.notes = [];
+      return this.extendChord(c);
+    }
+    // An ending `[1`: one digit.
+    return false;
+  }
+
+  private extendChord(c: string): boolean {
+    const p = this.pending!;
+    const inner = p.text.slice(1);
+    if (p.lengthAt !== undefined) {
+      // After `]`: the chord's length.
+      const next = p.text.slice(p.lengthAt) + c;
+      if (!LENGTH_PREFIX.test(next)) return false;
+      p.text += c;
+      this.checkRoom();
+      return true;
+    }
+    if (c === ']') {
+      const last = lastChordNote(inner);
+      if (last !== null && !LENGTH_COMPLETE.test(NOTE_TEXT.exec(last)![4])) return this.die(`${p.text}]: a note's length is not finished`);
+      if (p.notes!.length === 0) return this.die('empty chord []');
+      p.text += c;
+      p.lengthAt = p.text.length;
+      this.checkRoom();
+      return true;
+    }
+    if (inner === '' && c === ':') return this.die(`inline fields [${p.text.slice(1)}: are not written by the sampler`);
+    // Inside: notes (accidental, letter, octave marks, length), spaces.
+    const last = lastChordNote(inner);
+    const viableNext = last !== null && noteTextViable(last + c, 'note');
+    if (viableNext) {
+      p.text += c;
+      p.notes![p.notes!.length - 1] = last + c;
+      this.checkRoom();
+      return true;
+    }
+    if (last !== null && !LENGTH_COMPLETE.test(NOTE_TEXT.exec(last)?.[4] ?? '')) return this.die(`${p.text}: a note's length is not finished`);
+    if (last !== null && !NOTE_TEXT.exec(last)?.[2]) return this.die(`${p.text}: an accidental without a note`);
+    if (c === '^' || c === '_' || c === '=' || NOTE_LETTERS.includes(c)) {
+      p.text += c;
+      p.notes!.push(c);
+      this.checkRoom();
+      return true;
+    }
+    if (c === ' ' || c === '-') {
+      // A space or tie ends the note before it; the next note starts fresh.
+      p.text += c;
+      return true;
+    }
+    return this.die(`${JSON.stringify(c)} in a chord (only notes belong between [ and ])`);
+  }
+
+  private finishChord(p: Pending): void {
+    if (p.lengthAt === undefined) return void this.die(`unclosed chord ${p.text}`);
+    const length = p.text.slice(p.lengthAt);
+    if (!LENGTH_COMPLETE.test(length)) return void this.die(`${p.text}: the length is not finished`);
+    const notes = p.notes!;
+    this.timed(
+      chordMultiplier(notes, length),
+      notes.map((n) => pitchKey(n)),
+      p.text,
+    );
+  }
+
+  private extendGrace(c: string): boolean {
+    const p = this.pending!;
+    if (c === '}') {
+      const last = lastChordNote(p.text.slice(1));
+      if (last !== null && (!NOTE_TEXT.exec(last)?.[2] || !LENGTH_COMPLETE.test(NOTE_TEXT.exec(last)![4]))) return this.die(`${p.text}}: a grace note is not finished`);
+      if (p.notes!.length === 0) return this.die('empty grace notes {}');
+      this.pending = null;
+      return true;
+    }
+    if (c === '/' && p.text === '{') {
+      p.text += c; // acciaccatura
+      return true;
+    }
+    const inner = p.text.slice(1).replace(/^\//, '');
+    const last = lastChordNote(inner);
+    if (last !== null && noteTextViable(last + c, 'note')) {
+      p.text += c;
+      p.notes![p.notes!.length - 1] = last + c;
+      return true;
+    }
+    if (last !== null && (!NOTE_TEXT.exec(last)?.[2] || !LENGTH_COMPLETE.test(NOTE_TEXT.exec(last)![4]))) return this.die(`${p.text}: a grace note is not finished`);
+    if (c === '^' || c === '_' || c === '=' || NOTE_LETTERS.includes(c)) {
+      p.text += c;
+      p.notes!.push(c);
+      return true;
+    }
+    if (c === ' ' || c === '-') {
+      p.text += c;
+      return true;
+    }
+    return this.die(`${JSON.stringify(c)} in grace notes (only notes belong between { and })`);
+  }
+
+  // ---- bar lines ------------------------------------------------------------------------------------
+
+  /** A variant ending `[1` not attached to a bar line. */
+  private ending(text: string): void {
+    if (this.bar.timed) this.closeBar('split', null, null);
+    if (this.reason !== null) return;
+    this.bar.ending = parseEnding(text.slice(1));
+    this.roomBase = undefined;
+  }
+
+  private finishBar(text: string): void {
+    if (!BAR_SET.has(text)) return void this.die(`${text} is not a bar line the sampler writes`);
+    const { kind, ending } = closeKind(text);
+    this.closeBar(kind, ending, text);
+  }
+
+  /** Closes the open bar as a bar line of `kind` would; `ending` numbers the next bar's variant ending. */
+  private closeBar(kind: RawBar['closeKind'], ending: number[] | null, text: string | null): void {
+    if (this.brokenNext) return void this.die('broken rhythm needs a note after it in the same bar');
+    this.lastTimed = null;
+    this.lastPitches = null;
+    // Every bar line closes a bar, empty ones too: they carry the repeat structure (cutBars does the same).
+    if (this.mode === 'meter') {
+      this.walk.push({ ...this.bar, closeKind: kind });
+      if (this.walk.flagged > 0) return void this.die(`the bar before ${text ?? 'the part label'} has the wrong length for M:${this.meter.text}`);
+    }
+    if (this.bar.timed) this.musicBars++;
+    this.bar = this.freshBar(ending);
+    this.roomBase = undefined;
+  }
+
+  /** A bar line being written is viable when some bar line it can still become accepts the bar. */
+  private checkBarViable(): void {
+    const text = this.pending!.text;
+    if (this.brokenNext) return void this.die('broken rhythm needs a note after it in the same bar');
+    // Empty bars too: a repeat sign replays bars already written.
+    if (this.mode !== 'meter') return;
+    const kinds = new Set(BAR_LINES.filter((b) => b.startsWith(text)).map((b) => closeKind(b).kind));
+    for (const kind of kinds) {
+      const walk = this.walk.clone();
+      walk.push({ ...this.bar, closeKind: kind });
+      if (walk.flagged === 0) return;
+    }
+    this.die(`no bar line can close this bar: it has the wrong length for M:${this.meter.text}`);
+  }
+
+  // ---- the end ------------------------------------------------------------------------------------
+
+  /** Why the tune cannot end here (at the start of a line); null when it can. */
+  private endProblem(): string | null {
+    if (this.inHeader) return 'the header has no K: line yet';
+    if (this.musicBars === 0) return 'the tune has no music yet';
+    if (this.bar.timed) return 'the last bar has no closing bar line';
+    if (this.bar.ending) return 'a variant ending has no music';
+    if (this.slurs > 0) return 'a slur is still open';
+    if (this.tiePitches) return 'a tie has no note after it';
+    if (this.tuplet) return 'a tuplet is missing notes';
+    if (this.continued) return 'the last line ends with a backslash';
+    if (this.mode === 'meter') {
+      const walk = this.walk.clone();
+      walk.finish();
+      if (walk.flagged > 0) return 'a bar carried across a section line is never completed';
+    }
+    return null;
+  }
+
+  private finishBarsAtEnd(): void {
+    if (this.mode === 'meter') this.walk.finish();
+  }
+}
+
+// ---- note text ------------------------------------------------------------------------------------------
+
+/** A note or rest as the sampler writes it: accidental, letter, octave marks, length (lexer.ts's NOTE). */
+const NOTE_TEXT = /^(\^\^|\^|__|_|=)?([A-Ga-gzx])([',]*)([0-9/]*)$/;
+/** A length being written, and a finished one: `3`, `3/2`, `/`, `/4`, `12` (denominators up to 16). */
+const LENGTH_PREFIX = /^(?:[1-9]\d?)?(?:\/(?:1|16|2|4|8)?)?$/;
+const LENGTH_COMPLETE = /^(?:[1-9]\d?)?(?:\/(?:16|2|4|8)?)?$/;
+
+/** Every finished length the sampler writes, with its multiple of L:. */
+const COMPLETE_LENGTHS: [string, Fraction][] = [];
+for (const num of ['', ...Array.from({ length: 99 }, (_, i) => String(i + 1))]) {
+  for (const den of ['', '/', '/2', '/4', '/8', '/16']) COMPLETE_LENGTHS.push([num + den, lengthMultiplier(num + den)]);
+}
+
+/** Whether `text` can still grow into a note (or rest) the sampler writes. */
+function noteTextViable(text: string, kind: 'note' | 'rest'): boolean {
+  if (kind === 'rest') return /^[zx]/.test(text) && LENGTH_PREFIX.test(text.slice(1));
+  const m = /^(\^\^|\^|__|_|=)?([A-Ga-g])?([',]*)([0-9/]*)$/.exec(text);
+  if (!m) return /^(\^|_)$/.test(text);
+  if (!m[2]) return !m[3] && !m[4] && text.length <= 2 && /^(\^\^?|__?|=)$/.test(text);
+  return m[3].length <= 2 && LENGTH_PREFIX.test(m[4]);
+}
+
+/** The smallest multiple of L: a length prefix can still become (`3` → 3/16 via `3/16`; `3/2` → 3/2). */
+function smallestMultiplier(prefix: string): Fraction {
+  const m = /^(\d*)(\/)?(\d*)$/.exec(prefix);
+  if (!m) return SMALLEST;
+  const num = m[1] ? Number(m[1]) : 1;
+  if (m[2] && m[3] && m[3] !== '1') return frac(num, Number(m[3]));
+  return frac(num, 16);
+}
+
+/** The last note being written in a chord or grace group's text, or null after a space or tie. */
+function lastChordNote(inner: string): string | null {
+  const m = /(\^\^|\^|__|_|=)?([A-Ga-g])?([',]*)([0-9/]*)$/.exec(inner);
+  if (!m || m[0] === '') return null;
+  return m[0];
+}
+
+// ---- field values -----------------------------------------------------------------------------------------
+
+/**
+ * Every text the lexer's BAR pattern reads whole, up to four characters, and their prefixes: a bar line being
+ * written grows while the lexer would read it as one symbol.
+ */
+const BAR_READ_PREFIXES = new Set<string>();
+{
+  const alphabet = ['|', ':', ']', '['];
+  let layer = [''];
+  for (let len = 1; len <= 4; len++) {
+    layer = layer.flatMap((s) => alphabet.map((a) => s + a));
+    for (const s of layer) {
+      const m = new RegExp(BAR.source, '').exec(s);
+      if (m && m.index === 0 && m[0] === s) for (let i = 1; i <= s.length; i++) BAR_READ_PREFIXES.add(s.slice(0, i));
+    }
+  }
+  for (const b of ENDING_BARS) for (const d of '123456789') BAR_READ_PREFIXES.add(b + d);
+}
+const barPrefixes = new Set<string>();
+const BAR_SET = new Set<string>();
+for (const b of BAR_LINES) {
+  BAR_SET.add(b);
+  for (let i = 1; i <= b.length; i++) barPrefixes.add(b.slice(0, i));
+}
+for (const b of ENDING_BARS) {
+  for (const d of '12') {
+    BAR_SET.add(b + d);
+    barPrefixes.add(b + d);
+  }
+}
+/** Every key the sampler writes, lower-cased without spaces: tonic, accidental, mode. */
+const KEYS: string[] = [];
+for (const t of 'abcdefg') for (const a of ['', '#', 'b']) for (const m of KEY_MODES) KEYS.push(t + a + m);
+const KEY_PREFIXES = new Set<string>();
+for (const k of KEYS) for (let i = 1; i <= k.length; i++) KEY_PREFIXES.add(k.slice(0, i));
+
+/**
+ * Whether a field value being written (`6/` of `M:6/8`) is finished, may still become a valid value, or
+ * cannot. Values are what the sampler writes: `X:` a number, `M:` C, C| or n/d with d a power of two, `L:`
+ * 1/d, `K:` tonic, accidental and mode, header `P:` an order of parts; other fields free text.
+ */
+export function valuePrefixState(letter: string, raw: string): 'complete' | 'prefix' | 'dead' {
+  const v = raw.replace(/^[ \t]+/, '');
+  const trailing = /[ \t]+$/.test(v);
+  const core = v.replace(/[ \t]+$/, '');
+  const done = (complete: boolean, prefix: boolean) => (complete ? 'complete' : prefix && !trailing ? 'prefix' : 'dead');
+  switch (letter) {
+    case 'X':
+      return done(/^\d{1,6}$/.test(core), core === '');
+    case 'M':
+      return done(/^(?:C\|?|(?:[1-9]|1[0-2])\/(?:2|4|8|16))$/.test(core), /^(?:(?:[1-9]|1[0-2])\/?|(?:[1-9]|1[0-2])\/1)?$/.test(core));
+    case 'L':
+      return done(/^1\/(?:2|4|8|16)$/.test(core), /^(?:1\/?|1\/1)?$/.test(core));
+    case 'K': {
+      const k = core.toLowerCase().replace(/^([a-g][#b]?)\s+/, '$1');
+      if (/\s/.test(k)) return 'dead';
+      return done(KEYS.includes(k) && /^[A-G]/.test(core), k === '' || (KEY_PREFIXES.has(k) && /^[A-G]/.test(core)));
+    }
+    case 'P':
+      return /^[A-Z0-9().\s]*$/.test(v) ? 'complete' : 'dead';
+    default:
+      return 'complete';
+  }
+}
