@@ -61,10 +61,14 @@ interface Pending {
   lengthAt?: number;
 }
 
-/** A tuplet in progress. */
+/**
+ * A tuplet in progress: `(p` plays its p notes at `ratio`. The sampler gives all p notes the length of the
+ * first (`multiplier`, once known), so a group lasts a whole number of sixteenth-units and the bar stays fillable.
+ */
 interface Tuplet {
   ratio: Fraction;
   left: number;
+  multiplier: Fraction | null;
 }
 
 /** Shallow-copies the state that changes as symbols arrive; everything else is shared or immutable. */
@@ -364,8 +368,17 @@ export class TuneChecker {
       this.tiePitches = this.lastPitches;
       return;
     }
-    if (c === '>' || c === '<') return void (this.pending = { kind: 'broken', text: c });
-    if (c === '[') return void (this.pending = { kind: 'bracket', text: c });
+    if (c === '>' || c === '<') {
+      const problem = this.brokenProblem(c);
+      if (problem) return void this.die(problem);
+      return void (this.pending = { kind: 'broken', text: c });
+    }
+    if (c === '[') {
+      // A chord, `[|` or an ending: none may come between broken rhythm and its note, or inside a tuplet.
+      if (this.brokenNext) return void this.die('broken rhythm needs a note after it');
+      if (this.tuplet && this.mode === 'meter') return void this.die('a tuplet is missing notes');
+      return void (this.pending = { kind: 'bracket', text: c });
+    }
     if (c === '|' || c === ':') {
       this.pending = { kind: 'bar', text: c };
       return void this.checkBarViable();
@@ -387,6 +400,8 @@ export class TuneChecker {
 
   /** Near the end of the budget: only what closes the tune. */
   private finishingAllows(c: string): boolean {
+    // Close what is open first: a slur can close anywhere.
+    if (this.finishing === 2 && this.slurs > 0) return c === ')';
     if ('"!+{(<>[%\\~.HLMOPSTuv-y`$'.includes(c)) return false;
     // A bar line closes music: after an empty bar it only loops.
     if ((c === '|' || c === ':') && !this.bar.timed) return false;
@@ -447,7 +462,8 @@ export class TuneChecker {
           return true;
         }
         p.text += c;
-        if (!p.reader!.push(c)) this.die(`${p.text}" cannot become a chord symbol or an annotation`);
+        if (!p.reader!.push(c)) return this.die(`${p.text}" cannot become a chord symbol or an annotation`);
+        if (p.text.length + p.reader!.charsToComplete > MAX_QUOTED) return this.die(`a chord symbol or annotation longer than ${MAX_QUOTED} characters`);
         return true;
       case 'decoration':
         if (c === p.text[0]) {
@@ -462,6 +478,14 @@ export class TuneChecker {
         return this.extendGrace(c);
       case 'paren':
         if (/[2-9]/.test(c)) {
+          if (this.tuplet) return this.die('a new tuplet starts before the last one has its notes');
+          if (this.brokenNext) return this.die('a tuplet cannot follow broken rhythm');
+          if (this.mode === 'meter') {
+            // Room for the group at its shortest: p sixteenth-notes at the tuplet's ratio.
+            const spec = tupletSpec(`(${c}`, this.meter)!;
+            const room = this.room();
+            if (room !== null && compare(mul(mul(mul(SMALLEST, this.unit), spec.ratio), frac(spec.notes)), room) > 0) return this.die(`tuplet (${c} has no room left in the bar`);
+          }
           p.kind = 'tuplet';
           p.text += c;
           return true;
@@ -472,18 +496,17 @@ export class TuneChecker {
         return false;
       case 'tuplet': {
         // `(p`, `(p:q`, `(p:q:r`: q and r one digit each.
-        const next = p.text + c;
-        if (!/^\([2-9](?::[1-9]?(?::[1-9]?)?)?$/.test(next)) {
-          if (/\d/.test(c)) return this.die(`tuplet ${next} is not one the sampler writes`);
-          return false;
-        }
-        p.text = next;
-        return true;
+        // The sampler writes plain `(p` (p notes in the time ABC 2.1 gives them).
+        if (/[\d:]/.test(c)) return this.die(`tuplet ${p.text + c} is not one the sampler writes`);
+        return false;
       }
       case 'broken':
         if (c !== p.text[0]) return false;
         p.text += c;
-        if (p.text.length > 3) return this.die(`broken rhythm ${p.text} is longer than three marks`);
+        {
+          const problem = this.brokenProblem(p.text);
+          if (problem) return this.die(problem);
+        }
         return true;
       case 'backslash':
         return false;
@@ -530,24 +553,18 @@ export class TuneChecker {
         const spec = tupletSpec(p.text, this.meter)!;
         if (!spec.valid) return void this.die(`tuplet ${p.text} is not one ABC defines`);
         if (this.tuplet) return void this.die(`a new tuplet starts before the last one has its notes`);
-        this.tuplet = { ratio: spec.ratio, left: spec.notes };
+        if (this.brokenNext) return void this.die('a tuplet cannot follow broken rhythm');
+        this.tuplet = { ratio: spec.ratio, left: spec.notes, multiplier: null };
         return;
       }
       case 'broken': {
-        const factors = brokenFactors(p.text)!;
-        if (this.lastTimed === null || this.brokenNext) return void this.die(`broken rhythm ${p.text} needs a note before it in the same bar`);
-        const [before, after] = factors;
-        const grown = mul(this.lastTimed, before);
-        this.bar.duration = add(sub(this.bar.duration, this.lastTimed), grown);
+        const problem = this.brokenProblem(p.text);
+        if (problem) return void this.die(problem);
+        const [before, after] = brokenFactors(p.text)!;
+        const grown = mul(this.lastTimed!, before);
+        this.bar.duration = add(sub(this.bar.duration, this.lastTimed!), grown);
         this.lastTimed = grown;
         this.brokenNext = after;
-        // Room for the note after it, at the least.
-        if (this.mode === 'meter') {
-          const room = this.room();
-          if (room !== null && compare(room, mul(mul(SMALLEST, this.unit), mul(after, this.tuplet?.ratio ?? frac(1)))) < 0) {
-            return void this.die(`broken rhythm ${p.text} leaves no room in the bar for the note after it`);
-          }
-        }
         return;
       }
       case 'backslash':
@@ -555,11 +572,31 @@ export class TuneChecker {
     }
   }
 
+  /** Why broken rhythm `text` (`>`, `<<` …) cannot come here; null when it can. */
+  private brokenProblem(text: string): string | null {
+    const factors = brokenFactors(text);
+    if (!factors) return `broken rhythm ${text} is longer than three marks`;
+    if (this.lastTimed === null || this.brokenNext) return `broken rhythm ${text} needs a note before it in the same bar`;
+    if (this.mode !== 'meter') return null;
+    if (this.tuplet) return `broken rhythm ${text} inside a tuplet is not written by the sampler`;
+    const [before, after] = factors;
+    const room = this.room();
+    if (room === null) return null;
+    // The note before it changes length (and must stay on the sixteenth grid); the note after it needs
+    // room: the shortest note on the grid after the factor lasts `after`'s numerator sixteenths.
+    const grown = mul(this.lastTimed, before);
+    if (!this.onGrid(grown)) return `broken rhythm ${text} makes the note before it a length no note can complete`;
+    const left = sub(room, sub(grown, this.lastTimed));
+    if (compare(left, mul(mul(SMALLEST, this.unit), frac(after.num))) < 0) return `broken rhythm ${text} leaves no room in the bar for the note after it`;
+    return null;
+  }
+
   /** A note, rest or chord of `multiplier` × L: (before tuplet and broken rhythm). */
   private timed(multiplier: Fraction, pitches: string[] | null, text: string): void {
     if (multiplier.num === 0) return void this.die(`${text} has length 0`);
+    const problem = this.durationProblem(multiplier);
+    if (problem) return void this.die(`${text} ${problem}`);
     let d = mul(multiplier, this.unit);
-    const inTuplet = this.tuplet !== null;
     if (this.brokenNext) {
       d = mul(d, this.brokenNext);
       this.brokenNext = null;
@@ -567,17 +604,12 @@ export class TuneChecker {
     if (this.tuplet) {
       d = mul(d, this.tuplet.ratio);
       // A new object: clones share the old one.
-      this.tuplet = this.tuplet.left > 1 ? { ratio: this.tuplet.ratio, left: this.tuplet.left - 1 } : null;
+      this.tuplet = this.tuplet.left > 1 ? { ratio: this.tuplet.ratio, left: this.tuplet.left - 1, multiplier } : null;
     }
     if (this.tiePitches) {
       if (!pitches) return void this.die('a tie ends on a rest');
       if (!pitches.some((p) => this.tiePitches!.includes(p))) return void this.die(`a tie joins different pitches (${text})`);
       this.tiePitches = null;
-    }
-    if (this.mode === 'meter') {
-      const room = this.room();
-      if (room !== null && compare(d, room) > 0) return void this.die(`${text} does not fit in the bar`);
-      if (room !== null && this.finishing === 2 && !inTuplet && !text.startsWith('[') && !equals(d, room)) return void this.die(`${text} does not complete the bar`);
     }
     if (!this.bar.timed) {
       this.bar.timed = true;
@@ -590,41 +622,61 @@ export class TuneChecker {
     this.lastPitches = pitches;
   }
 
+  /**
+   * Why a note of `multiplier` × L: cannot come next (meter mode); null when it can. It must fit in what is
+   * left of the bar, and leave a rest that notes can still fill: a whole number of sixteenths of L: (the
+   * smallest length the sampler writes). Tuplet notes follow the first note's length.
+   */
+  private durationProblem(multiplier: Fraction): string | null {
+    if (this.mode !== 'meter') return null;
+    if (this.tuplet?.multiplier && !equals(multiplier, this.tuplet.multiplier)) return 'differs in length from the first note of its tuplet';
+    const room = this.room();
+    if (room === null) return null;
+    let d = mul(multiplier, this.unit);
+    if (this.brokenNext) d = mul(d, this.brokenNext);
+    if (this.tuplet) {
+      if (this.tuplet.multiplier) return null; // the group's first note made room for it
+      d = mul(mul(d, this.tuplet.ratio), frac(this.tuplet.left)); // the whole group
+    }
+    if (compare(d, room) > 0) return 'does not fit in the bar';
+    if (!this.onGrid(d)) return 'leaves a part of the bar no note can fill';
+    if (this.finishing === 2 && !equals(d, room)) return 'does not complete the bar';
+    return null;
+  }
+
+  /** Whether a duration is a whole number of sixteenths of L:. */
+  private onGrid(d: Fraction): boolean {
+    return div(d, mul(this.unit, SMALLEST)).den === 1;
+  }
+
   /** While a note's length is being written: refuse it once no completion of it fits in the bar. */
   private checkRoom(): void {
     const p = this.pending!;
-    if (this.tiePitches && p.kind === 'note') {
-      // A tied note keeps the pitch: its letter now, its octave once its length has begun.
-      const m = NOTE_TEXT.exec(p.text);
-      if (m?.[2]) {
-        const letter = m[2].toUpperCase();
-        const fixed = m[4] !== '';
-        if (!this.tiePitches.some((t) => (fixed ? t === pitchKey(p.text) : t[0] === letter))) return void this.die(`a tie joins different pitches (${p.text})`);
-      }
+    if (this.tiePitches && (p.kind === 'note' || (p.kind === 'chord' && p.notes!.length > 0))) {
+      // A tied note keeps the pitch (a tied chord: its first note does, as the sampler writes them).
+      const first = p.kind === 'note' ? p.text : p.notes![0];
+      const done = p.kind === 'chord' && (p.notes!.length > 1 || !p.text.endsWith(first));
+      if (!tieReachable(first, this.tiePitches, done)) return void this.die(`a tie joins different pitches (${p.text})`);
     }
     if (this.mode !== 'meter') return;
-    if (p.kind !== 'note' && p.kind !== 'rest' && p.kind !== 'chord') return;
-    const room = this.room();
-    if (room === null) return;
-    let smallest: Fraction;
     if (p.kind === 'chord') {
+      // The chord lasts as long as its first note (fixed once another symbol follows it) times the
+      // whole-number length after `]`.
+      const room = this.room();
+      if (room === null) return;
       const first = p.notes?.[0];
-      const inner = first ? smallestMultiplier(NOTE_TEXT.exec(first)?.[4] ?? '') : SMALLEST;
-      smallest = mul(inner, p.lengthAt !== undefined ? smallestMultiplier(p.text.slice(p.lengthAt)) : SMALLEST);
-    } else {
-      const length = p.kind === 'rest' ? p.text.slice(1) : (NOTE_TEXT.exec(p.text)?.[4] ?? '');
-      smallest = smallestMultiplier(length);
+      const firstDone = p.lengthAt !== undefined || (p.notes?.length ?? 0) > 1 || (first !== undefined && !p.text.endsWith(first));
+      const firstLength = first ? (NOTE_TEXT.exec(first)?.[4] ?? '') : '';
+      const inner = !first ? SMALLEST : firstDone ? lengthMultiplier(firstLength) : smallestMultiplier(firstLength);
+      const outer = p.lengthAt !== undefined && p.text.length > p.lengthAt ? lengthMultiplier(p.text.slice(p.lengthAt)) : frac(1);
+      if (compare(mul(mul(inner, outer), this.unit), room) > 0) this.die(`${p.text} cannot fit in what is left of the bar`);
+      return;
     }
-    let scale = this.unit;
-    if (this.brokenNext) scale = mul(scale, this.brokenNext);
-    if (this.tuplet) scale = mul(scale, this.tuplet.ratio);
-    if (compare(mul(smallest, scale), room) > 0) return void this.die(`${p.text} cannot fit in what is left of the bar`);
-    if (this.finishing === 2 && !this.tuplet && p.kind !== 'chord') {
-      // The budget is spent: this note must complete the bar.
-      const length = p.kind === 'rest' ? p.text.slice(1) : (NOTE_TEXT.exec(p.text)?.[4] ?? '');
-      const target = div(room, scale);
-      if (!COMPLETE_LENGTHS.some(([text, m]) => text.startsWith(length) && equals(m, target))) this.die(`${p.text} cannot complete the bar`);
-    }
+    if (p.kind !== 'note' && p.kind !== 'rest') return;
+    // Some way to finish the length must be a duration the bar can take.
+    const length = p.kind === 'rest' ? p.text.slice(1) : (NOTE_TEXT.exec(p.text)?.[4] ?? '');
+    const lengths = LENGTHS_BY_PREFIX.get(length) ?? [];
+    if (!lengths.some((m) => this.durationProblem(m) === null)) this.die(`${p.text} cannot fit in what is left of the bar`);
   }
 
   /** What is left of the open bar; null when nothing limits it. */
@@ -650,6 +702,7 @@ export class TuneChecker {
         return true;
       }
       // A chord: `c` is its first character.
+      if (this.brokenNext || this.tuplet) return this.die('the sampler writes chords outside tuplets and broken rhythm');
       p.kind = 'chord';
       p.notes = [];
       return this.extendChord(c);
@@ -664,15 +717,16 @@ export class TuneChecker {
     if (p.lengthAt !== undefined) {
       // After `]`: the chord's length.
       const next = p.text.slice(p.lengthAt) + c;
-      if (!LENGTH_PREFIX.test(next)) return false;
+      if (!/^[1-9]\d?$/.test(next)) return false; // a whole number: the chord stays on the grid
       p.text += c;
       this.checkRoom();
       return true;
     }
     if (c === ']') {
       const last = lastChordNote(inner);
-      if (last !== null && !LENGTH_COMPLETE.test(NOTE_TEXT.exec(last)![4])) return this.die(`${p.text}]: a note's length is not finished`);
+      if (last !== null && !noteFinished(last)) return this.die(`${p.text}]: a note is not finished`);
       if (p.notes!.length === 0) return this.die('empty chord []');
+      if (this.tiePitches && !p.notes!.some((n) => this.tiePitches!.includes(pitchKey(n)))) return this.die(`a tie joins different pitches (${p.text}])`);
       p.text += c;
       p.lengthAt = p.text.length;
       this.checkRoom();
@@ -688,17 +742,19 @@ export class TuneChecker {
       this.checkRoom();
       return true;
     }
-    if (last !== null && !LENGTH_COMPLETE.test(NOTE_TEXT.exec(last)?.[4] ?? '')) return this.die(`${p.text}: a note's length is not finished`);
-    if (last !== null && !NOTE_TEXT.exec(last)?.[2]) return this.die(`${p.text}: an accidental without a note`);
+    if (last !== null && !noteFinished(last)) return this.die(`${p.text}: a note is not finished`);
     if (c === '^' || c === '_' || c === '=' || NOTE_LETTERS.includes(c)) {
+      if (p.notes!.length >= MAX_CHORD_NOTES) return this.die(`a chord of more than ${MAX_CHORD_NOTES} notes`);
       p.text += c;
       p.notes!.push(c);
       this.checkRoom();
       return true;
     }
     if (c === ' ' || c === '-') {
-      // A space or tie ends the note before it; the next note starts fresh.
+      // A space or tie ends the note before it; the next note starts fresh (one between two notes).
+      if (last === null) return this.die(`${JSON.stringify(c)} in a chord comes after a note`);
       p.text += c;
+      this.checkRoom(); // the first note's length is now fixed
       return true;
     }
     return this.die(`${JSON.stringify(c)} in a chord (only notes belong between [ and ])`);
@@ -720,7 +776,7 @@ export class TuneChecker {
     const p = this.pending!;
     if (c === '}') {
       const last = lastChordNote(p.text.slice(1));
-      if (last !== null && (!NOTE_TEXT.exec(last)?.[2] || !LENGTH_COMPLETE.test(NOTE_TEXT.exec(last)![4]))) return this.die(`${p.text}}: a grace note is not finished`);
+      if (last !== null && !noteFinished(last)) return this.die(`${p.text}}: a grace note is not finished`);
       if (p.notes!.length === 0) return this.die('empty grace notes {}');
       this.pending = null;
       return true;
@@ -736,13 +792,15 @@ export class TuneChecker {
       p.notes![p.notes!.length - 1] = last + c;
       return true;
     }
-    if (last !== null && (!NOTE_TEXT.exec(last)?.[2] || !LENGTH_COMPLETE.test(NOTE_TEXT.exec(last)![4]))) return this.die(`${p.text}: a grace note is not finished`);
+    if (last !== null && !noteFinished(last)) return this.die(`${p.text}: a grace note is not finished`);
     if (c === '^' || c === '_' || c === '=' || NOTE_LETTERS.includes(c)) {
+      if (p.notes!.length >= MAX_CHORD_NOTES) return this.die(`grace notes of more than ${MAX_CHORD_NOTES} notes`);
       p.text += c;
       p.notes!.push(c);
       return true;
     }
     if (c === ' ' || c === '-') {
+      if (last === null) return this.die(`${JSON.stringify(c)} in grace notes comes after a note`);
       p.text += c;
       return true;
     }
@@ -784,6 +842,7 @@ export class TuneChecker {
   private checkBarViable(): void {
     const text = this.pending!.text;
     if (this.brokenNext) return void this.die('broken rhythm needs a note after it in the same bar');
+    if (this.tuplet && this.mode === 'meter') return void this.die('a tuplet ends within its bar');
     // Empty bars too: a repeat sign replays bars already written.
     if (this.mode !== 'meter') return;
     const kinds = new Set(BAR_LINES.filter((b) => b.startsWith(text)).map((b) => closeKind(b).kind));
@@ -828,10 +887,50 @@ const NOTE_TEXT = /^(\^\^|\^|__|_|=)?([A-Ga-gzx])([',]*)([0-9/]*)$/;
 const LENGTH_PREFIX = /^(?:[1-9]\d?)?(?:\/(?:1|16|2|4|8)?)?$/;
 const LENGTH_COMPLETE = /^(?:[1-9]\d?)?(?:\/(?:16|2|4|8)?)?$/;
 
+/** The longest chord `[CEGc]` and chord symbol or annotation (`"Am7/G"`, quotes included) the sampler writes. */
+const MAX_CHORD_NOTES = 4;
+const MAX_QUOTED = 24;
+
+/**
+ * The finished lengths each length prefix can still become, as multiples of L:, shortest text first (the
+ * search for one that fits usually stops at the first).
+ */
+const LENGTHS_BY_PREFIX = new Map<string, Fraction[]>();
+
+/** Octave marks on one note (`c''`, `C,,`): the sampler writes two at most. */
+const MAX_OCTAVE_MARKS = 2;
+
 /** Every finished length the sampler writes, with its multiple of L:. */
 const COMPLETE_LENGTHS: [string, Fraction][] = [];
 for (const num of ['', ...Array.from({ length: 99 }, (_, i) => String(i + 1))]) {
   for (const den of ['', '/', '/2', '/4', '/8', '/16']) COMPLETE_LENGTHS.push([num + den, lengthMultiplier(num + den)]);
+}
+COMPLETE_LENGTHS.sort((a, b) => a[0].length - b[0].length);
+for (const [text, m] of COMPLETE_LENGTHS) {
+  for (let i = 0; i <= text.length; i++) {
+    const prefix = text.slice(0, i);
+    let list = LENGTHS_BY_PREFIX.get(prefix);
+    if (!list) LENGTHS_BY_PREFIX.set(prefix, (list = []));
+    list.push(m);
+  }
+}
+
+/**
+ * Whether a note being written can still sound one of `pitches` (`pitchKey`s): its letter must match; octave
+ * marks may still move it, two at most, until its length begins or (`done`) it is finished.
+ */
+function tieReachable(note: string, pitches: readonly string[], done: boolean): boolean {
+  const m = NOTE_TEXT.exec(note);
+  if (!m || !/[A-Ga-g]/.test(m[2])) return true; // only an accidental so far
+  const key = pitchKey(note);
+  const marksLeft = done || m[4] !== '' ? 0 : MAX_OCTAVE_MARKS - m[3].length;
+  return pitches.some((t) => t[0] === key[0] && Math.abs(Number(t.slice(1)) - Number(key.slice(1))) <= marksLeft);
+}
+
+/** Whether a note's text is whole: a letter, and a finished length. */
+function noteFinished(text: string): boolean {
+  const m = NOTE_TEXT.exec(text);
+  return m !== null && /[A-Ga-g]/.test(m[2]) && LENGTH_COMPLETE.test(m[4]);
 }
 
 /** Whether `text` can still grow into a note (or rest) the sampler writes. */
@@ -840,7 +939,7 @@ function noteTextViable(text: string, kind: 'note' | 'rest'): boolean {
   const m = /^(\^\^|\^|__|_|=)?([A-Ga-g])?([',]*)([0-9/]*)$/.exec(text);
   if (!m) return /^(\^|_)$/.test(text);
   if (!m[2]) return !m[3] && !m[4] && text.length <= 2 && /^(\^\^?|__?|=)$/.test(text);
-  return m[3].length <= 2 && LENGTH_PREFIX.test(m[4]);
+  return m[3].length <= MAX_OCTAVE_MARKS && LENGTH_PREFIX.test(m[4]);
 }
 
 /** The smallest multiple of L: a length prefix can still become (`3` → 3/16 via `3/16`; `3/2` → 3/2). */

@@ -85,6 +85,15 @@ function accepting(p: ChordPosition): boolean {
   return (p.stage >= 2 && p.stage <= 3 && (p.word === '' || p.word === '1')) || p.stage >= 5;
 }
 
+/** The fewest characters from a position to an accepting one. */
+function charsToAccept(p: ChordPosition): number {
+  if (accepting(p)) return 0;
+  if (p.stage === 3 && p.word !== '' && p.word !== '#' && p.word !== 'b') {
+    return Math.min(...TYPE_WORDS.filter((t) => t.startsWith(p.word) && t !== p.word).map((t) => t.length - p.word.length));
+  }
+  return 1; // a root or bass letter, or a digit after # or b
+}
+
 /**
  * Reads the text between the quotes one character at a time; `undefined` once no chord symbol can start
  * with what has been read. Positions are deduplicated, so each step costs a small constant.
@@ -116,6 +125,13 @@ export class ChordSymbolReader {
   /** Whether the text read so far, closed now, is a chord symbol (or several) or an annotation. Empty counts. */
   get complete(): boolean {
     return this.empty || this.annotation || (this.positions?.some(accepting) ?? false);
+  }
+
+  /** The fewest characters that finish the text read so far as a chord symbol (0 when it is one). */
+  get charsToComplete(): number {
+    if (this.empty || this.annotation) return 0;
+    if (!this.positions) return Infinity;
+    return Math.min(...this.positions.map(charsToAccept));
   }
 
   /** Whether the text read so far can still become one. */

@@ -16,6 +16,8 @@ export const FINISH_NOW = 40;
 
 export class SymbolConstraint {
   private checker: TuneChecker;
+  /** How hard the last `allowed` steered toward the end (0 none, 1 closing, 2 completing the bar). */
+  steering: 0 | 1 | 2 = 0;
   private readonly texts: readonly string[];
 
   /** `symbols[i]` is the text of vocabulary id i. */
@@ -43,6 +45,7 @@ export class SymbolConstraint {
     // (a note too long to complete its bar in one more note), steer less rather than stop.
     for (let finishing = remaining <= FINISH_NOW ? 2 : remaining <= FINISH_SOON ? 1 : 0; finishing >= 0; finishing--) {
       const count = this.mask(mask, finishing as 0 | 1 | 2);
+      this.steering = finishing as 0 | 1 | 2;
       if (count > 0 || finishing === 0) return count;
     }
     return 0;
