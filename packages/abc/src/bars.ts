@@ -88,8 +88,8 @@ interface Voice {
   bars: RawBar[];
   bar: RawBar;
   pendingEnding: number[] | null;
-  /** The `|:` waiting for its `:|`. */
-  openRepeat: Token | null;
+  /** Repeat signs and endings as abc2midi reads them. */
+  repeats: RepeatSigns;
 }
 
 /**
@@ -115,7 +115,7 @@ function cutBars(tune: Tune, start: BarStart): RawBar[][] {
   const voices = new Map<string, Voice>();
   const voiceFor = (id: string): Voice => {
     let v = voices.get(id);
-    if (!v) voices.set(id, (v = { bars: [], bar: fresh(null), pendingEnding: null, openRepeat: null }));
+    if (!v) voices.set(id, (v = { bars: [], bar: fresh(null), pendingEnding: null, repeats: new RepeatSigns() }));
     return v;
   };
   // Music before any V: belongs to the first voice, `V:1` (as abc2midi reads it).
@@ -123,6 +123,9 @@ function cutBars(tune: Tune, start: BarStart): RawBar[][] {
   let inBody = false;
   let continued = false; // the last music line ended with a backslash
   let overlay = false; // after `&` in this bar: the music sounds with what came before, and takes no more time
+  const repeatProblem = (message: string | null, at: Token) => {
+    if (message) tune.findings.push({ severity: 'warning', code: 'repeat-structure', message, line: at.line, col: at.col });
+  };
   const closeWith = (kind: CloseKind, token: Token | null, nextEnding: number[] | null = null) => {
     voice.bar.close = token;
     voice.bar.closeKind = kind;
@@ -137,7 +140,10 @@ function cutBars(tune: Tune, start: BarStart): RawBar[][] {
       // A part label in the body (`P:B`) starts a new section: the previous part may end mid-bar, as at `||`.
       // Other P: text (`P:3`, `P:\>`, `P:turn` in the original Nottingham files, often inside a line continued
       // with a backslash) marks a spot in the middle of a bar and changes nothing.
-      if (letter === 'P' && inBody && !continued && /^[A-Z]\d*$/.test(value)) closeWith('part', null);
+      if (letter === 'P' && inBody && !continued && /^[A-Z]\d*$/.test(value)) {
+        voice.repeats.part();
+        closeWith('part', null);
+      }
       if (letter === 'K') inBody = true;
       if (letter === 'V' && inBody) voice = voiceFor(value.split(/\s/)[0] ?? '');
       if (letter === 'M') {
@@ -166,29 +172,14 @@ function cutBars(tune: Tune, start: BarStart): RawBar[][] {
       // `BAG [1 A3 :|`: the notes before a mid-bar ending are common to both passes.
       if (voice.bar.timed) closeWith('split', null);
       voice.bar.ending = parseEnding(t.text.slice(1));
+      repeatProblem(voice.repeats.ending(voice.bar.ending, t.text), t);
       continue;
     }
     if (t.kind === 'overlay') overlay = true;
     if (t.kind === 'bar') {
       overlay = false;
       const { kind, ending } = closeKind(t.text);
-      if (kind === 'rep-start') {
-        if (voice.openRepeat) {
-          const o = voice.openRepeat;
-          tune.findings.push({
-            severity: 'warning',
-            code: 'repeat-structure',
-            message: `${t.text} starts a repeat while the one started by ${o.text} at ${o.line}:${o.col} has no :| yet`,
-            line: t.line,
-            col: t.col,
-          });
-        }
-        voice.openRepeat = t;
-      } else if (kind === 'rep-end') {
-        voice.openRepeat = null;
-      } else if (kind === 'double-rep') {
-        voice.openRepeat = t;
-      }
+      repeatProblem(voice.repeats.bar(t.text), t);
       closeWith(kind, t, ending);
       continue;
     }
@@ -206,12 +197,90 @@ function cutBars(tune: Tune, start: BarStart): RawBar[][] {
       if (t.bars !== undefined) bar.restBars += t.bars;
     }
   }
+  const last = tune.tokens[tune.tokens.length - 1];
+  for (const v of voices.values()) if (last) repeatProblem(v.repeats.finish(), last);
   const out: RawBar[][] = [];
   for (const v of voices.values()) {
     if (v.bar.timed || v.bar.ending) v.bars.push(v.bar);
     if (v.bars.length > 0) out.push(v.bars);
   }
   return out;
+}
+
+/**
+ * Repeat signs and variant endings as abc2midi accepts them (it stops with an error otherwise, and plays the
+ * tune differently from the bar-length rule's playing order): a `|:` or `::` opens a repeat and `:|` closes
+ * it; at the start of the tune, or after a `:|`, a repeat is open from there without a sign, but `::` and
+ * `[1` then need a `|:` first; `[1` and `[2` are the only endings, `[2` right after the `:|` that ends `[1`;
+ * after a part label (`P:B`) or a finished second ending the next `:|` or `::` needs its `|:` (the
+ * bar-length rule repeats from the label, abc2midi from further back); a `|:` has its `:|` by the end.
+ * `abc check` reports each problem as a `repeat-structure` warning; the sampler refuses them. Each method
+ * returns the problem, or null.
+ */
+export class RepeatSigns {
+  /** `explicit`: a |: or :: opened the repeat; `implicit`: the start of the tune; `closed`: just after :|. */
+  private open: 'implicit' | 'explicit' | 'closed' = 'implicit';
+  /** The bar-length rule's repeat start has moved away from abc2midi's (a part label, a finished ending). */
+  private moved = false;
+  /** Inside the first or second ending of the current repeat. */
+  private inEnding: 0 | 1 | 2 = 0;
+
+  clone(): RepeatSigns {
+    const c = new RepeatSigns();
+    c.open = this.open;
+    c.moved = this.moved;
+    c.inEnding = this.inEnding;
+    return c;
+  }
+
+  /** A bar line (with its ending number, `:|2`). */
+  bar(text: string): string | null {
+    const { kind, ending } = closeKind(text);
+    let problem: string | null = null;
+    if (kind === 'rep-start') {
+      if (this.open === 'explicit') problem = `${text} starts a repeat while the one before it has no :| yet`;
+      this.open = 'explicit';
+      this.moved = false;
+      this.inEnding = 0;
+    } else if (kind === 'double-rep' || kind === 'rep-end') {
+      if (kind === 'double-rep' && this.open === 'closed') problem = `${text} ends a repeat that no |: started (after a :|, abc2midi wants |: first)`;
+      else if (this.moved && this.open !== 'explicit') problem = `${text} repeats from the part label or ending before it here, but from further back in abc2midi: write |: where the repeat starts`;
+      this.open = kind === 'rep-end' ? 'closed' : 'explicit';
+      this.moved = false;
+      if (this.inEnding === 2) this.inEnding = 0;
+    } else if (kind === 'double' && this.inEnding === 2) {
+      this.moved = true; // `||` after the second ending finishes the repeat
+      this.inEnding = 0;
+    }
+    return ending ? (problem ?? this.ending(ending, text)) : problem;
+  }
+
+  /** A variant ending (`[1`, or the number of `|1`, `:|2`). */
+  ending(numbers: readonly number[], text: string): string | null {
+    const n = numbers.length === 1 ? numbers[0] : 0;
+    if (n === 1) {
+      if (this.open === 'closed') return `${text} starts a first ending where no repeat is open (abc2midi wants |: first)`;
+      this.inEnding = 1;
+      return null;
+    }
+    if (n === 2) {
+      if (this.open !== 'closed' || this.inEnding !== 1) return `${text} starts a second ending that does not follow the :| of a first ending`;
+      this.inEnding = 2;
+      return null;
+    }
+    return `${text}: the endings abc2midi plays are [1 and [2`;
+  }
+
+  /** A part label in the body (`P:B`) starts a new section. */
+  part(): void {
+    this.moved = true;
+    this.inEnding = 0;
+  }
+
+  /** The end of the tune. */
+  finish(): string | null {
+    return this.open === 'explicit' ? 'a repeat started by |: or :: has no :| by the end of the tune' : null;
+  }
 }
 
 const SECTION_END = new Set<CloseKind>(['double', 'rep-start', 'rep-end', 'double-rep', 'part']);
@@ -303,7 +372,8 @@ export class BarWalk {
   private ended = false;
   /** Bars reported short or long so far. */
   flagged = 0;
-  private readonly seen = new Set<RawBar>();
+  /** Bars already reported (created on the first report: walks are cloned often, and seldom report). */
+  private seen: Set<RawBar> | null = null;
 
   constructor(private readonly onFlag: (bar: RawBar, status: 'short' | 'long', message: string) => void = () => {}) {}
 
@@ -321,7 +391,7 @@ export class BarWalk {
     c.i = this.i;
     c.ended = this.ended;
     c.flagged = this.flagged;
-    for (const b of this.seen) c.seen.add(b);
+    c.seen = this.seen && new Set(this.seen);
     return c;
   }
 
@@ -359,14 +429,14 @@ export class BarWalk {
   private flag(i: number): void {
     const at = this.accFrom >= 0 ? this.accFrom : i;
     const b = this.bars[at];
-    if (this.seen.has(b) || !b.expected) return;
+    if (this.seen?.has(b) || !b.expected) return;
     const long = compare(this.acc, b.expected) > 0;
     const expected = `M:${b.meterText} needs ${describe(b.expected, b.unit)}`;
     const message =
       at === i
         ? `lasts ${describe(this.acc, b.unit)} but ${expected}`
         : `lasts ${describe(b.duration, b.unit)} and ends at a section bar line, but what is played after it does not complete it (${describe(this.acc, b.unit)} in all; ${expected})`;
-    this.seen.add(b);
+    (this.seen ??= new Set()).add(b);
     this.flagged++;
     this.onFlag(b, long ? 'long' : 'short', message);
   }

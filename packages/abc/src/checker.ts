@@ -1,4 +1,4 @@
-import { BarWalk, closeKind, parseEnding, type RawBar } from './bars';
+import { BarWalk, closeKind, parseEnding, RepeatSigns, type RawBar } from './bars';
 import { ChordSymbolReader } from './chord-symbols';
 import { BAR } from './lexer';
 import { brokenFactors, chordMultiplier, lengthMultiplier, pitchKey, tupletSpec } from './durations';
@@ -33,7 +33,7 @@ export type ConstrainMode = 'meter' | 'syntax' | 'off';
 export const CONSTRAIN_MODES: readonly ConstrainMode[] = ['meter', 'syntax', 'off'];
 
 /** Warnings of `abc check` that the structured sampler refuses as if they were errors. */
-export const REFUSED_WARNINGS: readonly string[] = ['bad-x', 'bad-key', 'missing-meter', 'field-after-key', 'unknown-field', 'bad-parts', 'no-music'];
+export const REFUSED_WARNINGS: readonly string[] = ['bad-x', 'bad-key', 'missing-meter', 'field-after-key', 'unknown-field', 'bad-parts', 'no-music', 'repeat-structure'];
 
 /** Header fields the sampler may write (known to ABC 2.1, and not ones that change how the body reads). */
 const HEADER_FIELDS = new Set('ABCDFGHILMNOPQRSTWZ'.split(''));
@@ -87,7 +87,8 @@ export class TuneChecker {
   private inHeader = true;
   private lineNo = 1;
   private line: LinePhase = 'start';
-  private lineText = '';
+  /** The music line so far holds only spaces (a line of only spaces is blank: it ends the tune). */
+  private lineBlank = true;
   private fieldLetter = '';
   private fieldValueText = '';
   private fieldComment = false;
@@ -98,6 +99,8 @@ export class TuneChecker {
   private meter: Meter = { text: '', barLength: null };
   private unit: Fraction = defaultUnitLength(null);
   private unitSet = false;
+  /** A decoration was just written: a note must come right after it. */
+  private decorated = false;
   /** The last music line ended with a backslash (a P: then changes nothing). */
   private continued = false;
   // Durations, as DurationPass keeps them.
@@ -111,25 +114,57 @@ export class TuneChecker {
   private slurs = 0;
   // Bars, as cutBars and BarWalk keep them.
   private bar: RawBar;
-  private walk = new BarWalk();
+  private walk: BarWalk;
+  /** Repeat signs and endings as abc2midi reads them (replaced, never changed: clones share it). */
+  private repeats = new RepeatSigns();
   private musicBars = 0;
   /** What playing order leaves for the open bar before its own music: cached per bar. */
   private roomBase: Fraction | null | undefined = undefined;
 
-  constructor(readonly mode: 'meter' | 'syntax' = 'meter') {
-    this.bar = this.freshBar(null);
+  /** `copying`: the fields are about to be set by `clone`. */
+  constructor(
+    readonly mode: 'meter' | 'syntax' = 'meter',
+    copying = false,
+  ) {
+    this.bar = copying ? (undefined as unknown as RawBar) : this.freshBar(null);
+    this.walk = copying ? (undefined as unknown as BarWalk) : new BarWalk();
   }
 
   clone(): TuneChecker {
-    const c = Object.create(TuneChecker.prototype) as TuneChecker;
-    Object.assign(c, this);
-    c.walk = this.walk.clone();
-    c.bar = { ...this.bar };
-    if (this.pending) {
-      c.pending = { ...this.pending };
-      if (this.pending.reader) c.pending.reader = this.pending.reader.clone();
-      if (this.pending.notes) c.pending.notes = [...this.pending.notes];
-    }
+    // Field by field (an Object.assign copy leaves V8 a slow dictionary object): the sampler clones the
+    // state once per vocabulary symbol per step. The bar and the walk are replaced, never changed, so
+    // they are shared; the pending symbol is changed in place, so it is copied.
+    const c = new TuneChecker(this.mode, true);
+    c.reason = this.reason;
+    c.finishing = this.finishing;
+    c.ended = this.ended;
+    c.inHeader = this.inHeader;
+    c.lineNo = this.lineNo;
+    c.line = this.line;
+    c.lineBlank = this.lineBlank;
+    c.fieldLetter = this.fieldLetter;
+    c.fieldValueText = this.fieldValueText;
+    c.fieldComment = this.fieldComment;
+    const p = this.pending;
+    c.pending = p && { kind: p.kind, text: p.text, reader: p.reader?.clone(), notes: p.notes && [...p.notes], lengthAt: p.lengthAt };
+    c.seenX = this.seenX;
+    c.seenHeaderMeter = this.seenHeaderMeter;
+    c.meter = this.meter;
+    c.unit = this.unit;
+    c.unitSet = this.unitSet;
+    c.continued = this.continued;
+    c.decorated = this.decorated;
+    c.tuplet = this.tuplet;
+    c.lastTimed = this.lastTimed;
+    c.lastPitches = this.lastPitches;
+    c.brokenNext = this.brokenNext;
+    c.tiePitches = this.tiePitches;
+    c.slurs = this.slurs;
+    c.bar = this.bar;
+    c.walk = this.walk;
+    c.repeats = this.repeats;
+    c.musicBars = this.musicBars;
+    c.roomBase = this.roomBase;
     return c;
   }
 
@@ -142,6 +177,69 @@ export class TuneChecker {
   push(text: string): boolean {
     for (let i = 0; i < text.length && this.reason === null; i++) this.char(text[i]);
     return this.reason === null;
+  }
+
+  /**
+   * Short texts that may bring the tune closer to its end from here, most useful first (the search in
+   * constraint.ts tries them through this checker, so a move that does not fit is simply refused): the
+   * rest of the symbol being written, the note a tie, tuplet or decoration waits for, the note or rest that
+   * fills the bar, closing bar lines, the end of the line.
+   */
+  completionMoves(): string[] {
+    return this.moves().filter((m) => m !== '');
+  }
+
+  private moves(): string[] {
+    const moves: string[] = [];
+    const p = this.pending;
+    if (this.line === 'field') {
+      const v = this.fieldValueText.trim();
+      const values = FIELD_COMPLETIONS[this.fieldLetter] ?? [''];
+      for (const full of values) if (full.startsWith(v) && (v !== '' || this.fieldValueText === '')) moves.push(`${full.slice(v.length)}\n`);
+      moves.push('\n');
+      return moves;
+    }
+    if (this.inHeader) return this.line === 'start' ? [this.seenX ? (this.seenHeaderMeter ? 'K:C\n' : 'M:6/8\n') : 'X:1\n'] : ['\n'];
+    if (p?.kind === 'note' || p?.kind === 'rest') {
+      const prefix = p.kind === 'rest' ? p.text.slice(1) : (NOTE_TEXT.exec(p.text)?.[4] ?? '');
+      if (p.kind === 'rest' || NOTE_TEXT.exec(p.text)?.[2]) {
+        for (const length of this.fillLengths()) if (length.startsWith(prefix)) moves.push(length.slice(prefix.length));
+      } else {
+        moves.push('B'); // an accidental waits for its letter
+      }
+    } else if (p?.kind === 'quote') moves.push('"', 'm"', '7"', ')"', 'G"', 'A"', 'B"', 'C"', 'D"', 'E"', 'F"');
+    else if (p?.kind === 'chord') moves.push(']', 'B]', ' B]');
+    else if (p?.kind === 'grace') moves.push('}', 'B}');
+    else if (p?.kind === 'decoration') moves.push(p.text[0], `trill${p.text[0]}`);
+    else if (p?.kind === 'bar') moves.push('|', ':|', ']', ':');
+    // A full bar wants its bar line first; otherwise notes that fill it, then bar lines and the line's end.
+    const full = this.mode === 'meter' && this.bar.timed && this.room()?.num === 0 && !this.tuplet && !this.brokenNext;
+    const bars = [':|', '|', '|]', '||'];
+    if (this.slurs > 0) moves.push(')');
+    if (full) moves.push(...bars);
+    const notes = this.tiePitches ? this.tiePitches.map(pitchText) : ['B'];
+    const lengths = this.fillLengths();
+    for (const note of notes) for (const length of lengths) moves.push(`${note}${length}`);
+    if (!this.tiePitches && !this.decorated) for (const length of lengths) moves.push(`z${length}`);
+    if (!full) moves.push(...bars);
+    moves.push('\n');
+    return moves;
+  }
+
+  /** Lengths to try for the next note: the one that fills the bar, the tuplet's, then the plain ones. */
+  private fillLengths(): string[] {
+    const out: string[] = [];
+    if (this.tuplet?.multiplier) out.push(...lengthTexts(this.tuplet.multiplier));
+    const limit = this.mode === 'meter' ? this.durationLimit() : null;
+    if (limit) out.push(...lengthTexts(limit.largest));
+    // With a repeat open: lengths that leave the bar ready for its `:|`.
+    const repeatEnd = this.mode === 'meter' && this.repeats.finish() !== null ? this.durationLimit(true) : null;
+    if (repeatEnd?.repeatEnd) {
+      let found = 0;
+      for (const [text, m] of COMPLETE_LENGTHS) if (lengthProblem(repeatEnd, m) === null && found++ < 3) out.push(text);
+    }
+    if (out.length === 0) out.push('', '/2', '2');
+    return [...new Set(out)].slice(0, 4);
   }
 
   /** Whether a blank line could end the tune here (at the start of a line). */
@@ -177,7 +275,7 @@ export class TuneChecker {
     if (c === '\n') return this.newline();
     if (this.finishing > 0 && (c === ' ' || c === '\t' || (c === '%' && this.line === 'start'))) return void this.die('free text while the tune must finish');
     if (this.line === 'start') {
-      this.lineText = '';
+      this.lineBlank = true;
       if (c === '%') this.line = 'comment';
       else if (/[A-Za-z+]/.test(c)) {
         // A letter in column 1 starts a field line if a colon follows, else music (FIELD_LINE in lexer.ts).
@@ -190,10 +288,10 @@ export class TuneChecker {
         this.line = 'music';
         this.musicChar(c);
       }
-      this.lineText = c;
+      this.lineBlank = c === ' ' || c === '\t';
       return;
     }
-    this.lineText += c;
+    if (c !== ' ' && c !== '\t') this.lineBlank = false;
     if (this.finishing > 0 && (this.line === 'comment' || this.line === 'continued' || (this.line === 'field' && (this.fieldComment || c === '%' || !'XMLK'.includes(this.fieldLetter))))) {
       return void this.die('free text while the tune must finish');
     }
@@ -220,7 +318,8 @@ export class TuneChecker {
     else if (this.line === 'music' || this.line === 'continued') {
       if (this.pending) this.finishPending();
       if (this.reason !== null) return;
-      if (this.line === 'music' && /^[ \t]*$/.test(this.lineText)) {
+      if (this.decorated) return void this.die('a decoration must come right before a note');
+      if (this.line === 'music' && this.lineBlank) {
         // A whitespace-only line is blank: it ends the tune.
         this.line = 'start';
         return this.newline();
@@ -317,13 +416,13 @@ export class TuneChecker {
       }
     } else if (letter === 'P' && !this.inHeader && !this.continued && /^[A-Z]\d*$/.test(value)) {
       // A part label ends a section like `||` (bars.ts).
+      this.repeats = this.repeats.clone();
+      this.repeats.part();
       this.closeBar('part', null, null);
       if (this.reason !== null) return;
     }
     if (!this.bar.timed) {
-      this.bar.expected = this.meter.barLength;
-      this.bar.meterText = this.meter.text;
-      this.bar.unit = this.unit;
+      this.bar = { ...this.bar, expected: this.meter.barLength, meterText: this.meter.text, unit: this.unit };
       this.roomBase = undefined;
     }
   }
@@ -342,6 +441,13 @@ export class TuneChecker {
 
   /** The first character of a symbol. */
   private startSymbol(c: string): void {
+    if (this.decorated) {
+      // A decoration belongs to the note right after it (DurationPass's `dangling-decoration`).
+      if (c !== '^' && c !== '_' && c !== '=' && !NOTE_LETTERS.includes(c) && c !== '!' && !SINGLE_DECORATIONS.includes(c)) {
+        return void this.die('a decoration must come right before a note');
+      }
+      this.decorated = false;
+    }
     if (c === ' ' || c === '\t') return;
     if (this.finishing > 0 && !this.finishingAllows(c)) return void this.die(`${JSON.stringify(c)} would open something new while the tune must finish`);
     this.touchContinued(c);
@@ -354,8 +460,15 @@ export class TuneChecker {
       return;
     }
     if (c === '"') return void (this.pending = { kind: 'quote', text: c, reader: new ChordSymbolReader() });
-    if (c === '!' || c === '+') return void (this.pending = { kind: 'decoration', text: c });
-    if (SINGLE_DECORATIONS.includes(c)) return;
+    if (c === '!' || c === '+') {
+      if (!this.noteCanStart()) return void this.die(`decoration ${c} with no room for the note it belongs to`);
+      return void (this.pending = { kind: 'decoration', text: c });
+    }
+    if (SINGLE_DECORATIONS.includes(c)) {
+      if (!this.noteCanStart()) return void this.die(`decoration ${c} with no room for the note it belongs to`);
+      this.decorated = true;
+      return;
+    }
     if (c === '{') return void (this.pending = { kind: 'grace', text: c, notes: [] });
     if (c === '(') return void (this.pending = { kind: 'paren', text: c });
     if (c === ')') {
@@ -400,8 +513,9 @@ export class TuneChecker {
 
   /** Near the end of the budget: only what closes the tune. */
   private finishingAllows(c: string): boolean {
-    // Close what is open first: a slur can close anywhere.
+    // Close what is open first: a slur can close anywhere; an open repeat wants its :| rather than a |.
     if (this.finishing === 2 && this.slurs > 0) return c === ')';
+    if (this.finishing === 2 && c === '|' && this.repeats.finish() !== null) return false;
     if ('"!+{(<>[%\\~.HLMOPSTuv-y`$'.includes(c)) return false;
     // A bar line closes music: after an empty bar it only loops.
     if ((c === '|' || c === ':') && !this.bar.timed) return false;
@@ -412,6 +526,14 @@ export class TuneChecker {
     // No bar length to fill (syntax mode, or a variant ending not played yet): a bar line after one note.
     if (this.finishing === 2 && this.bar.timed && (this.mode === 'syntax' || this.room() === null)) return false;
     return true;
+  }
+
+  /** Whether a note could start here (a decoration needs one right after it). */
+  private noteCanStart(): boolean {
+    const probe = this.clone();
+    probe.decorated = false;
+    probe.startSymbol('^');
+    return probe.reason === null;
   }
 
   /** `continued` is cleared by any symbol but spaces and comments (as cutBars does). */
@@ -469,6 +591,7 @@ export class TuneChecker {
         if (c === p.text[0]) {
           if (p.text.length === 1) return this.die(`empty decoration ${c}${c}`);
           this.pending = null;
+          this.decorated = true;
           return true;
         }
         if (/[\s|"[\]]/.test(c) || p.text.length > 20) return this.die(`unclosed decoration ${p.text}`);
@@ -562,7 +685,7 @@ export class TuneChecker {
         if (problem) return void this.die(problem);
         const [before, after] = brokenFactors(p.text)!;
         const grown = mul(this.lastTimed!, before);
-        this.bar.duration = add(sub(this.bar.duration, this.lastTimed!), grown);
+        this.bar = { ...this.bar, duration: add(sub(this.bar.duration, this.lastTimed!), grown) };
         this.lastTimed = grown;
         this.brokenNext = after;
         return;
@@ -611,13 +734,10 @@ export class TuneChecker {
       if (!pitches.some((p) => this.tiePitches!.includes(p))) return void this.die(`a tie joins different pitches (${text})`);
       this.tiePitches = null;
     }
-    if (!this.bar.timed) {
-      this.bar.timed = true;
-      this.bar.expected = this.meter.barLength;
-      this.bar.meterText = this.meter.text;
-      this.bar.unit = this.unit;
-    }
-    this.bar.duration = add(this.bar.duration, d);
+    // Copied, not changed: clones share the bar (the meter is the one where its first note stands).
+    this.bar = this.bar.timed
+      ? { ...this.bar, duration: add(this.bar.duration, d) }
+      : { ...this.bar, timed: true, expected: this.meter.barLength, meterText: this.meter.text, unit: this.unit, duration: add(this.bar.duration, d) };
     this.lastTimed = d;
     this.lastPitches = pitches;
   }
@@ -630,21 +750,31 @@ export class TuneChecker {
   private durationProblem(multiplier: Fraction): string | null {
     if (this.mode !== 'meter') return null;
     if (this.tuplet?.multiplier && !equals(multiplier, this.tuplet.multiplier)) return 'differs in length from the first note of its tuplet';
-    const room = this.room();
-    if (room === null) return null;
-    let d = mul(multiplier, this.unit);
-    if (this.brokenNext) d = mul(d, this.brokenNext);
-    if (this.tuplet) {
-      if (this.tuplet.multiplier) return null; // the group's first note made room for it
-      d = mul(mul(d, this.tuplet.ratio), frac(this.tuplet.left)); // the whole group
-    }
-    if (compare(d, room) > 0) return 'does not fit in the bar';
-    if (!this.onGrid(d)) return 'leaves a part of the bar no note can fill';
-    if (this.finishing === 2 && !equals(d, room)) return 'does not complete the bar';
-    return null;
+    const limit = this.durationLimit();
+    return limit ? lengthProblem(limit, multiplier) : null;
   }
 
-  /** Whether a duration is a whole number of sixteenths of L:. */
+  /**
+   * What limits the next note's length, worked out once for all the lengths a sampler step tries (see
+   * `DurationLimit`). Null when nothing does.
+   */
+  private durationLimit(forRepeatEnd = false): DurationLimit | null {
+    const room = this.room();
+    if (room === null || (this.tuplet && this.tuplet.multiplier)) return null; // a group's first note made room for it
+    let scale = this.unit;
+    if (this.brokenNext) scale = mul(scale, this.brokenNext);
+    if (this.tuplet) scale = mul(mul(scale, this.tuplet.ratio), frac(this.tuplet.left)); // the whole group
+    const limit: DurationLimit = { largest: div(room, scale), scaleInGrid: div(scale, mul(this.unit, SMALLEST)), exact: this.finishing === 2 };
+    if ((limit.exact || forRepeatEnd) && !this.tuplet && this.repeats.finish() !== null) {
+      // The budget is spent and a repeat is open: the note must leave the bar ready for its `:|` (which
+      // replays the repeat: a short bar there completes the anacrusis).
+      limit.exact = false;
+      limit.repeatEnd = { walk: this.walk, bar: this.bar, scale };
+    }
+    return limit;
+  }
+
+  /** Whether a duration is a whole number of sixteenths of L: (the grid notes fill). */
   private onGrid(d: Fraction): boolean {
     return div(d, mul(this.unit, SMALLEST)).den === 1;
   }
@@ -675,8 +805,16 @@ export class TuneChecker {
     if (p.kind !== 'note' && p.kind !== 'rest') return;
     // Some way to finish the length must be a duration the bar can take.
     const length = p.kind === 'rest' ? p.text.slice(1) : (NOTE_TEXT.exec(p.text)?.[4] ?? '');
+    if (this.tuplet?.multiplier) {
+      const m = this.tuplet.multiplier;
+      if (!(LENGTHS_BY_PREFIX.get(length) ?? []).some((x) => equals(x, m))) this.die(`${p.text} differs in length from the first note of its tuplet`);
+      return;
+    }
+    const limit = this.durationLimit();
+    if (!limit) return;
+    if (compare(smallestMultiplier(length), limit.largest) > 0) return void this.die(`${p.text} cannot fit in what is left of the bar`);
     const lengths = LENGTHS_BY_PREFIX.get(length) ?? [];
-    if (!lengths.some((m) => this.durationProblem(m) === null)) this.die(`${p.text} cannot fit in what is left of the bar`);
+    if (!lengths.some((m) => lengthProblem(limit, m) === null)) this.die(`${p.text} cannot fit in what is left of the bar`);
   }
 
   /** What is left of the open bar; null when nothing limits it. */
@@ -698,6 +836,12 @@ export class TuneChecker {
         return true;
       }
       if (/[1-9]/.test(c)) {
+        // One ending per bar; one that starts mid-bar needs room left in the bar for its own music.
+        if (this.bar.ending) return this.die(`[${c} follows another variant ending`);
+        const room = this.bar.timed && this.mode === 'meter' ? this.room() : null;
+        if (room !== null && room.num <= 0) return this.die(`[${c} starts a variant ending in a full bar`);
+        const problem = this.repeats.clone().ending([Number(c)], `[${c}`);
+        if (problem) return this.die(problem);
         p.text += c;
         return true;
       }
@@ -813,13 +957,20 @@ export class TuneChecker {
   private ending(text: string): void {
     if (this.bar.timed) this.closeBar('split', null, null);
     if (this.reason !== null) return;
-    this.bar.ending = parseEnding(text.slice(1));
+    const numbers = parseEnding(text.slice(1));
+    this.repeats = this.repeats.clone();
+    const problem = this.repeats.ending(numbers, text);
+    if (problem) return void this.die(problem);
+    this.bar = { ...this.bar, ending: numbers };
     this.roomBase = undefined;
   }
 
   private finishBar(text: string): void {
     if (!BAR_SET.has(text)) return void this.die(`${text} is not a bar line the sampler writes`);
     const { kind, ending } = closeKind(text);
+    this.repeats = this.repeats.clone();
+    const problem = this.repeats.bar(text);
+    if (problem) return void this.die(problem);
     this.closeBar(kind, ending, text);
   }
 
@@ -830,6 +981,7 @@ export class TuneChecker {
     this.lastPitches = null;
     // Every bar line closes a bar, empty ones too: they carry the repeat structure (cutBars does the same).
     if (this.mode === 'meter') {
+      this.walk = this.walk.clone(); // clones share the walk
       this.walk.push({ ...this.bar, closeKind: kind });
       if (this.walk.flagged > 0) return void this.die(`the bar before ${text ?? 'the part label'} has the wrong length for M:${this.meter.text}`);
     }
@@ -843,10 +995,12 @@ export class TuneChecker {
     const text = this.pending!.text;
     if (this.brokenNext) return void this.die('broken rhythm needs a note after it in the same bar');
     if (this.tuplet && this.mode === 'meter') return void this.die('a tuplet ends within its bar');
-    // Empty bars too: a repeat sign replays bars already written.
+    // Some bar line it can still become must suit the repeats, and (meter) the bar-length rule, which
+    // measures empty bars too: a repeat sign replays bars already written.
+    const candidates = [...BAR_SET].filter((b) => b.startsWith(text) && this.repeats.clone().bar(b) === null && (this.finishing === 0 || !OPENS_REPEAT.has(closeKind(b).kind)));
+    if (candidates.length === 0) return void this.die(`${text}: no bar line that starts so suits the repeats before it`);
     if (this.mode !== 'meter') return;
-    const kinds = new Set(BAR_LINES.filter((b) => b.startsWith(text)).map((b) => closeKind(b).kind));
-    for (const kind of kinds) {
+    for (const kind of new Set(candidates.map((b) => closeKind(b).kind))) {
       const walk = this.walk.clone();
       walk.push({ ...this.bar, closeKind: kind });
       if (walk.flagged === 0) return;
@@ -863,6 +1017,9 @@ export class TuneChecker {
     if (this.bar.timed) return 'the last bar has no closing bar line';
     if (this.bar.ending) return 'a variant ending has no music';
     if (this.slurs > 0) return 'a slur is still open';
+    if (this.decorated) return 'a decoration has no note after it';
+    const repeats = this.repeats.finish();
+    if (repeats) return repeats;
     if (this.tiePitches) return 'a tie has no note after it';
     if (this.tuplet) return 'a tuplet is missing notes';
     if (this.continued) return 'the last line ends with a backslash';
@@ -875,7 +1032,9 @@ export class TuneChecker {
   }
 
   private finishBarsAtEnd(): void {
-    if (this.mode === 'meter') this.walk.finish();
+    if (this.mode !== 'meter') return;
+    this.walk = this.walk.clone();
+    this.walk.finish();
   }
 }
 
@@ -896,6 +1055,31 @@ const MAX_QUOTED = 24;
  * search for one that fits usually stops at the first).
  */
 const LENGTHS_BY_PREFIX = new Map<string, Fraction[]>();
+
+/**
+ * The next note's length, as a multiple m of L:, may be at most `largest`; m × `scaleInGrid` must be a
+ * whole number of grid steps (sixteenths of L:) so what is left can be filled; `exact`: m must fill the bar.
+ */
+interface DurationLimit {
+  largest: Fraction;
+  scaleInGrid: Fraction;
+  exact: boolean;
+  /** The note must make the bar one that `:|` accepts (the walk so far, the bar so far, m's scale). */
+  repeatEnd?: { walk: BarWalk; bar: RawBar; scale: Fraction };
+}
+
+function lengthProblem(limit: DurationLimit, m: Fraction): string | null {
+  if (compare(m, limit.largest) > 0) return 'does not fit in the bar';
+  if (mul(m, limit.scaleInGrid).den !== 1) return 'leaves a part of the bar no note can fill';
+  if (limit.exact && !equals(m, limit.largest)) return 'does not complete the bar';
+  if (limit.repeatEnd) {
+    const { walk, bar, scale } = limit.repeatEnd;
+    const probe = walk.clone();
+    probe.push({ ...bar, timed: true, duration: add(bar.duration, mul(m, scale)), closeKind: 'rep-end' });
+    if (probe.flagged > 0) return 'does not leave the bar ready for the :| the open repeat needs';
+  }
+  return null;
+}
 
 /** Octave marks on one note (`c''`, `C,,`): the sampler writes two at most. */
 const MAX_OCTAVE_MARKS = 2;
@@ -925,6 +1109,26 @@ function tieReachable(note: string, pitches: readonly string[], done: boolean): 
   const key = pitchKey(note);
   const marksLeft = done || m[4] !== '' ? 0 : MAX_OCTAVE_MARKS - m[3].length;
   return pitches.some((t) => t[0] === key[0] && Math.abs(Number(t.slice(1)) - Number(key.slice(1))) <= marksLeft);
+}
+
+/** Values the completion search tries for a field being written. */
+const FIELD_COMPLETIONS: Record<string, string[]> = {
+  X: ['1'],
+  M: ['6/8', '4/4', '3/4', '2/4', '9/8', '12/8', '2/2', 'C', 'C|'],
+  L: ['1/8', '1/4', '1/16', '1/2'],
+  K: ['C', 'G', 'D', 'A', 'E', 'F', 'Am', 'Em', 'Dm', 'Bm', 'Gm'],
+};
+
+/** Length texts the sampler writes for a multiple of L: (`3/2` → `3/2`, `3/`); none when it has none. */
+function lengthTexts(m: Fraction): string[] {
+  return COMPLETE_LENGTHS.filter(([, x]) => equals(x, m)).map(([text]) => text);
+}
+
+/** A `pitchKey` written as a note (`C1` → `c`, `C2` → `c'`, `F0` → `F`, `D-1` → `D,`). */
+function pitchText(key: string): string {
+  const octave = Number(key.slice(1));
+  if (octave >= 1) return key[0].toLowerCase() + "'".repeat(octave - 1);
+  return key[0] + ','.repeat(-octave);
 }
 
 /** Whether a note's text is whole: a letter, and a finished length. */
@@ -977,6 +1181,8 @@ const BAR_READ_PREFIXES = new Set<string>();
   }
   for (const b of ENDING_BARS) for (const d of '123456789') BAR_READ_PREFIXES.add(b + d);
 }
+/** Bar lines that open a repeat: not written while the tune must finish. */
+const OPENS_REPEAT = new Set<RawBar['closeKind']>(['rep-start', 'double-rep']);
 const barPrefixes = new Set<string>();
 const BAR_SET = new Set<string>();
 for (const b of BAR_LINES) {

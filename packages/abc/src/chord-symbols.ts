@@ -9,22 +9,27 @@
  * the input). The checker of finished tunes asks whether a whole text is a chord symbol; the incremental
  * checker a sampler uses asks whether a text written so far can still become one. One definition serves both.
  *
- *   symbols := part (space+ part)* space*        part := "("? root type* ("/" bass)? ")"?
+ *   symbols := part (space+ part)* space*        part := "("? root type? ("/" bass)? ")"?
  *   root    := [A-Ga-g] [#b]?                    bass := [A-Ga-g] [#b]? [,']* "+"?
- *   type    := m | min | maj | M | dim | aug | + | sus | add | o | ° | - | [#b]? digit+
+ *   type    := one of CHORD_TYPES
+ *
+ * ABC 2.1 leaves the chord types open; the ones here are those abc2midi plays (found by asking abc2midi 4.x
+ * about each candidate: `"Gadd9"`, `"G13"`, `"Gmin"`, `"G7b9"` … are "Unrecognized chord name" errors there).
+ * The Nottingham files use '', 7, m, m7, 6, m6 and, three times, 7b9.
  */
 
 const ANNOTATION = /^[\^_<>@]/;
-/** The words of `type`; digits (with an optional # or b before them) are read apart. */
-const TYPE_WORDS = ['m', 'min', 'maj', 'M', 'dim', 'aug', '+', 'sus', 'add', 'o', '°', '-'];
+/** The chord types abc2midi knows (and the empty type, a major triad). */
+export const CHORD_TYPES: readonly string[] = ['m', '7', 'm7', 'm7b5', 'maj7', 'M7', '6', 'm6', 'aug', '+', 'aug7', 'dim', 'dim7', '9', 'm9', 'maj9', 'M9', '11', 'dim9', 'sus', 'sus2', 'sus4', 'sus9', '7sus2', '7sus4', '7sus9', '5'];
+const TYPE_PREFIXES = new Set(CHORD_TYPES.flatMap((t) => Array.from({ length: t.length }, (_, i) => t.slice(0, i + 1))));
 const NOTE_LETTER = /[A-Ga-g]/;
 
 /**
  * Where the automaton can be: a stage of `part` and, inside a type word, the letters read so far.
  * Stages: 0 before a part ("(" allowed), 1 before the root letter, 2 after the root (accidental allowed),
- * 3 in the types, 4 after "/", 5 after the bass letter (accidental allowed), 6 after the bass accidental or
+ * 3 in the type, 4 after "/", 5 after the bass letter (accidental allowed), 6 after the bass accidental or
  * octave marks, 7 after "+", 8 after ")", 9 spaces after a part.
- * In stage 3 `word` is a proper prefix of a type word or `#`/`b` waiting for digits ('' when between types).
+ * In stage 3 `word` is the type read so far (a prefix of one of CHORD_TYPES).
  */
 interface ChordPosition {
   stage: number;
@@ -43,24 +48,9 @@ function stepPosition(p: ChordPosition, c: string, out: ChordPosition[]): void {
   }
   if (stage === 2 && (c === '#' || c === 'b')) out.push({ stage: 3, word: '' });
   if (stage === 2 || stage === 3) {
-    if (word === '#' || word === 'b') {
-      if (/\d/.test(c)) out.push({ stage: 3, word: '1' }); // [#b] digit+
-      return;
-    }
-    if (word === '1') {
-      // In a number: more digits, or whatever may follow a finished type.
-      if (/\d/.test(c)) out.push(p);
-      else stepPosition({ stage: 3, word: '' }, c, out);
-      return;
-    }
     const w = word + c;
-    for (const t of TYPE_WORDS) {
-      if (t === w) out.push({ stage: 3, word: '' });
-      else if (t.startsWith(w)) out.push({ stage: 3, word: w });
-    }
-    if (word === '') {
-      if (c === '#' || c === 'b') out.push({ stage: 3, word: c });
-      if (/\d/.test(c)) out.push({ stage: 3, word: '1' });
+    if (TYPE_PREFIXES.has(w)) out.push({ stage: 3, word: w });
+    if (word === '' || CHORD_TYPES.includes(word)) {
       if (c === '/') out.push({ stage: 4, word: '' });
       if (c === ')') out.push({ stage: 8, word: '' });
       if (c === ' ' || c === '\t') out.push({ stage: 9, word: '' });
@@ -82,16 +72,14 @@ function stepPosition(p: ChordPosition, c: string, out: ChordPosition[]): void {
 
 /** Whether a position ends a whole chord symbol. */
 function accepting(p: ChordPosition): boolean {
-  return (p.stage >= 2 && p.stage <= 3 && (p.word === '' || p.word === '1')) || p.stage >= 5;
+  return (p.stage >= 2 && p.stage <= 3 && (p.word === '' || CHORD_TYPES.includes(p.word))) || p.stage >= 5;
 }
 
 /** The fewest characters from a position to an accepting one. */
 function charsToAccept(p: ChordPosition): number {
   if (accepting(p)) return 0;
-  if (p.stage === 3 && p.word !== '' && p.word !== '#' && p.word !== 'b') {
-    return Math.min(...TYPE_WORDS.filter((t) => t.startsWith(p.word) && t !== p.word).map((t) => t.length - p.word.length));
-  }
-  return 1; // a root or bass letter, or a digit after # or b
+  if (p.stage === 3) return Math.min(...CHORD_TYPES.filter((t) => t.startsWith(p.word)).map((t) => t.length - p.word.length));
+  return 1; // a root or bass letter
 }
 
 /**
@@ -160,5 +148,5 @@ export function chordSymbolProblem(inner: string): string | null {
   for (const c of inner) if (!reader.push(c)) break;
   if (reader.viable && reader.complete) return null;
   if (!/^\(?[A-Ga-g]/.test(inner)) return `"${inner}" does not start with a note A-G or a-g (an annotation would start with ^ _ < > or @)`;
-  return `"${inner}" is not a chord symbol ABC 2.1 knows (note, accidental, type such as m, 7, maj7, dim, sus4, then /bass)`;
+  return `"${inner}" is not a chord symbol abc2midi can play (note, accidental, a type of ${CHORD_TYPES.join(' ')}, then /bass)`;
 }

@@ -102,6 +102,7 @@ export class DurationPass {
   private broken: { next: Fraction; token: Token; prev: Token; prevDuration: Fraction } | null = null;
   private tie: { from: Token; tie: Token } | null = null;
   private slurs: Token[] = [];
+  private decoration: Token | null = null;
   constructor(
     private readonly state: DurationState,
     private readonly findings: Finding[],
@@ -113,6 +114,7 @@ export class DurationPass {
 
   /** Processes one body token. */
   step(t: Token): void {
+    this.decorates(t);
     switch (t.kind) {
       case 'note':
       case 'rest':
@@ -151,6 +153,29 @@ export class DurationPass {
       default:
         break;
     }
+  }
+
+  /**
+   * A decoration (`~`, `.`, `!trill!` …) belongs to the note right after it, with nothing between but more
+   * decorations; abc2midi stops with "Malformed note" otherwise (`~ G`, `~"D"G`, `~|`).
+   */
+  private decorates(t: Token): void {
+    const d = this.decoration;
+    if (!d) {
+      if (t.kind === 'decoration') this.decoration = t;
+      return;
+    }
+    const adjacent = t.line === d.line && t.offset === d.offset + d.text.length;
+    if (adjacent && t.kind === 'decoration') this.decoration = t;
+    else {
+      if (!adjacent || t.kind !== 'note') this.danglingDecoration();
+      this.decoration = null;
+    }
+  }
+
+  private danglingDecoration(): void {
+    this.find('dangling-decoration', `decoration ${this.decoration!.text} must come right before a note`, this.decoration!);
+    this.decoration = null;
   }
 
   private timed(t: Token): void {
@@ -212,6 +237,7 @@ export class DurationPass {
 
   /** Reports what is still open at the end of the tune. */
   finish(): void {
+    if (this.decoration) this.danglingDecoration();
     for (const s of this.slurs) this.find('unclosed-slur', 'slur ( is never closed', s);
     if (this.broken) {
       this.find('dangling-broken-rhythm', `broken rhythm ${this.broken.token.text} needs a note after it`, this.broken.token);

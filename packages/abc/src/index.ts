@@ -16,5 +16,5 @@ export { checkText, checkFile, summarizeChecks, hasErrors } from './check';
 export type { FileCheck, CheckSummary, CheckOptions, TuneProblems } from './check';
 export { TuneChecker, CONSTRAIN_MODES, REFUSED_WARNINGS, valuePrefixState } from './checker';
 export type { ConstrainMode } from './checker';
-export { SymbolConstraint, FINISH_NOW, FINISH_SOON } from './constraint';
+export { SymbolConstraint, completeTune, FINISH_NOW, FINISH_SOON } from './constraint';
 export { ChordSymbolReader } from './chord-symbols';

@@ -9,6 +9,9 @@ import type { ModelSpec } from './spec';
 import { loadCheckpoint, loadWeightsInto } from './checkpoint';
 import { FastLstmStepper } from './fast-step';
 
+/** How far past `maxLength` a constrained tune may run while the checker closes it (symbols). */
+export const MAX_OVERRUN = 256;
+
 export interface SampleOptions {
   /** Tunes to generate. Default 1. */
   n?: number;
@@ -20,7 +23,10 @@ export interface SampleOptions {
   topP?: number;
   /** Text every tune starts from. Default `X:` (the start of a tune header). */
   prime?: string;
-  /** Most symbols generated after the prime, per tune. Default 1000. */
+  /**
+   * Most symbols generated after the prime, per tune. Default 1000. A constrained tune is steered to end
+   * within it and may run a little past it (at most MAX_OVERRUN) while the checker closes it.
+   */
   maxLength?: number;
   /** Seed of the sampling RNG. Default 1. */
   seed?: number;
@@ -153,7 +159,10 @@ export class Sampler {
         let maskedMax = 0;
         let drawn = 0;
         let complete = false;
-        for (let k = 0; k < o.maxLength; k++) {
+        // A constrained tune steers toward its end as the budget runs out and, once it is spent, the checker
+        // writes the end; it may run past maxLength by that much, never by more than MAX_OVERRUN.
+        const limit = constraint ? o.maxLength + MAX_OVERRUN : o.maxLength;
+        for (let k = 0; k < limit; k++) {
           if (constraint && constraint.allowed(mask!, o.maxLength - k) === 0) {
             throw new Error(`sampler: the ABC checker allows no symbol after ${JSON.stringify(text.slice(-80))} (${constraint.reason}); this is a bug in tunelab`);
           }
