@@ -33,7 +33,7 @@ export type ConstrainMode = 'meter' | 'syntax' | 'off';
 export const CONSTRAIN_MODES: readonly ConstrainMode[] = ['meter', 'syntax', 'off'];
 
 /** Warnings of `abc check` that the structured sampler refuses as if they were errors. */
-export const REFUSED_WARNINGS: readonly string[] = ['bad-x', 'bad-key', 'missing-meter', 'field-after-key', 'unknown-field', 'bad-parts', 'no-music', 'repeat-structure'];
+export const REFUSED_WARNINGS: readonly string[] = ['bad-x', 'bad-key', 'missing-meter', 'field-after-key', 'unknown-field', 'bad-parts', 'no-music', 'repeat-structure', 'odd-bar-line'];
 
 /** Header fields the sampler may write (known to ABC 2.1, and not ones that change how the body reads). */
 const HEADER_FIELDS = new Set('ABCDFGHILMNOPQRSTWZ'.split(''));
@@ -43,7 +43,7 @@ const NOTE_LETTERS = 'ABCDEFGabcdefg';
 const SINGLE_DECORATIONS = '~.HLMOPSTuv';
 const KEY_MODES = ['', 'm', 'min', 'minor', 'maj', 'major', 'ion', 'ionian', 'dor', 'dorian', 'phr', 'phrygian', 'lyd', 'lydian', 'mix', 'mixolydian', 'aeo', 'aeolian', 'loc', 'locrian'];
 /** Every bar line the sampler may write (`|||`-style odd bars are read by `abc check` with a warning). */
-const BAR_LINES = ['|', '||', '|]', '[|', '|:', ':|', '::', ':|:', ':||:', '|||:', ':||', '|||', '[|:', ':|]'];
+const BAR_LINES = ['|', '||', '|]', '[|', '|:', ':|', '::', ':|:', ':||:', ':||', '[|:', ':|]'];
 const ENDING_BARS = ['|', ':|'];
 /** Smallest length a note can still get from a length prefix, as a multiple of its written length (`/16`). */
 const SMALLEST = frac(1, 16);
@@ -99,6 +99,13 @@ export class TuneChecker {
   private meter: Meter = { text: '', barLength: null };
   private unit: Fraction = defaultUnitLength(null);
   private unitSet = false;
+  /** The comment after its `%` while it may be a `%%MIDI` directive (null once it cannot be, or is whole). */
+  private commentHead: string | null = '';
+  /** The last symbol was a note or chord (spaces aside): a tie may follow. */
+  private afterNote = false;
+  /** The accidental written on the last note (`^`, `=`, '' …; null for chords and rests), and on the tied one. */
+  private lastAccidental: string | null = null;
+  private tieAccidental: string | null = null;
   /** A decoration was just written: a note must come right after it. */
   private decorated = false;
   /** The last music line ended with a backslash (a P: then changes nothing). */
@@ -154,6 +161,10 @@ export class TuneChecker {
     c.unitSet = this.unitSet;
     c.continued = this.continued;
     c.decorated = this.decorated;
+    c.afterNote = this.afterNote;
+    c.commentHead = this.commentHead;
+    c.lastAccidental = this.lastAccidental;
+    c.tieAccidental = this.tieAccidental;
     c.tuplet = this.tuplet;
     c.lastTimed = this.lastTimed;
     c.lastPitches = this.lastPitches;
@@ -276,7 +287,7 @@ export class TuneChecker {
     if (this.finishing > 0 && (c === ' ' || c === '\t' || (c === '%' && this.line === 'start'))) return void this.die('free text while the tune must finish');
     if (this.line === 'start') {
       this.lineBlank = true;
-      if (c === '%') this.line = 'comment';
+      if (c === '%') this.startComment();
       else if (/[A-Za-z+]/.test(c)) {
         // A letter in column 1 starts a field line if a colon follows, else music (FIELD_LINE in lexer.ts).
         const problem = this.lineStartProblem(c);
@@ -295,10 +306,19 @@ export class TuneChecker {
     if (this.finishing > 0 && (this.line === 'comment' || this.line === 'continued' || (this.line === 'field' && (this.fieldComment || c === '%' || !'XMLK'.includes(this.fieldLetter))))) {
       return void this.die('free text while the tune must finish');
     }
-    if (this.line === 'comment') return;
+    if (this.line === 'comment') {
+      // `%%MIDI …` is a directive abc2midi acts on (and stops at when it does not know the command).
+      if (this.commentHead !== null) {
+        this.commentHead += c;
+        const problem = midiDirectiveProblem(this.commentHead);
+        if (problem === 'done') this.commentHead = null;
+        else if (problem) return void this.die(problem);
+      }
+      return;
+    }
     if (this.line === 'field') return this.fieldChar(c);
     if (this.line === 'continued') {
-      if (c === '%') this.line = 'comment';
+      if (c === '%') this.startComment();
       else if (c !== ' ' && c !== '\t') this.die('a backslash continues a line only at its end');
       return;
     }
@@ -441,6 +461,7 @@ export class TuneChecker {
 
   /** The first character of a symbol. */
   private startSymbol(c: string): void {
+    if (c !== ' ' && c !== '\t' && c !== '-') this.afterNote = false;
     if (this.decorated) {
       // A decoration belongs to the note right after it (DurationPass's `dangling-decoration`).
       if (c !== '^' && c !== '_' && c !== '=' && !NOTE_LETTERS.includes(c) && c !== '!' && !SINGLE_DECORATIONS.includes(c)) {
@@ -452,7 +473,7 @@ export class TuneChecker {
     if (this.finishing > 0 && !this.finishingAllows(c)) return void this.die(`${JSON.stringify(c)} would open something new while the tune must finish`);
     this.touchContinued(c);
     if (c === '%') {
-      this.line = 'comment';
+      this.startComment();
       return;
     }
     if (c === '\\') {
@@ -477,8 +498,10 @@ export class TuneChecker {
       return;
     }
     if (c === '-') {
-      if (!this.lastPitches) return void this.die('tie - without a note before it');
+      if (!this.lastPitches || !this.afterNote) return void this.die('tie - without a note right before it');
       this.tiePitches = this.lastPitches;
+      this.tieAccidental = this.lastAccidental;
+      this.afterNote = false;
       return;
     }
     if (c === '>' || c === '<') {
@@ -528,6 +551,11 @@ export class TuneChecker {
     return true;
   }
 
+  private startComment(): void {
+    this.line = 'comment';
+    this.commentHead = '';
+  }
+
   /** Whether a note could start here (a decoration needs one right after it). */
   private noteCanStart(): boolean {
     const probe = this.clone();
@@ -566,7 +594,7 @@ export class TuneChecker {
       case 'bar': {
         // Greedy, as the lexer's BAR pattern reads: `::|` is one bar line, `::` then `|` is not.
         const next = p.text + c;
-        if (!BAR_READ_PREFIXES.has(next)) return false;
+        if (!BAR_READ_PREFIXES.has(next) && !readsWhole(next)) return false;
         p.text = next;
         if (!barPrefixes.has(next)) return this.die(`${next} is not a bar line the sampler writes`);
         this.checkBarViable();
@@ -732,6 +760,10 @@ export class TuneChecker {
     if (this.tiePitches) {
       if (!pitches) return void this.die('a tie ends on a rest');
       if (!pitches.some((p) => this.tiePitches!.includes(p))) return void this.die(`a tie joins different pitches (${text})`);
+      // No accidental, or the same one again: another accidental makes the same letter another pitch.
+      const accidental = /^(\^\^|\^|__|_|=)?/.exec(text)?.[0] ?? '';
+      const same = accidental === this.tieAccidental || accidental === '';
+      if (this.tieAccidental !== null && !text.startsWith('[') && !same) return void this.die(`a tie joins ${text} to a note with another accidental`);
       this.tiePitches = null;
     }
     // Copied, not changed: clones share the bar (the meter is the one where its first note stands).
@@ -740,6 +772,8 @@ export class TuneChecker {
       : { ...this.bar, timed: true, expected: this.meter.barLength, meterText: this.meter.text, unit: this.unit, duration: add(this.bar.duration, d) };
     this.lastTimed = d;
     this.lastPitches = pitches;
+    this.afterNote = pitches !== null;
+    this.lastAccidental = pitches !== null && !text.startsWith('[') ? (/^(\^\^|\^|__|_|=)?/.exec(text)?.[0] ?? '') : null;
   }
 
   /**
@@ -787,6 +821,12 @@ export class TuneChecker {
       const first = p.kind === 'note' ? p.text : p.notes![0];
       const done = p.kind === 'chord' && (p.notes!.length > 1 || !p.text.endsWith(first));
       if (!tieReachable(first, this.tiePitches, done)) return void this.die(`a tie joins different pitches (${p.text})`);
+      const accidental = /^(\^\^|\^|__|_|=)?/.exec(first)?.[0] ?? '';
+      const letter = /[A-Ga-g]/.test(first);
+      const tied = this.tieAccidental;
+      if (p.kind === 'note' && tied !== null && accidental !== '' && !(letter ? accidental === tied : tied.startsWith(accidental))) {
+        return void this.die(`a tie joins ${p.text} to a note with another accidental`);
+      }
     }
     if (this.mode !== 'meter') return;
     if (p.kind === 'chord') {
@@ -895,7 +935,8 @@ export class TuneChecker {
       return true;
     }
     if (c === ' ' || c === '-') {
-      // A space or tie ends the note before it; the next note starts fresh (one between two notes).
+      // A space or a tie ends the note before it; the next note starts fresh (one between two notes). A tie
+      // inside a chord ties the chord: its next note must share a pitch (and the tune cannot end on it).
       if (last === null) return this.die(`${JSON.stringify(c)} in a chord comes after a note`);
       p.text += c;
       this.checkRoom(); // the first note's length is now fixed
@@ -909,11 +950,12 @@ export class TuneChecker {
     const length = p.text.slice(p.lengthAt);
     if (!LENGTH_COMPLETE.test(length)) return void this.die(`${p.text}: the length is not finished`);
     const notes = p.notes!;
-    this.timed(
-      chordMultiplier(notes, length),
-      notes.map((n) => pitchKey(n)),
-      p.text,
-    );
+    const pitches = notes.map((n) => pitchKey(n));
+    this.timed(chordMultiplier(notes, length), pitches, p.text);
+    if (this.reason === null && p.text.includes('-')) {
+      this.tiePitches = pitches;
+      this.tieAccidental = null;
+    }
   }
 
   private extendGrace(c: string): boolean {
@@ -1107,8 +1149,29 @@ function tieReachable(note: string, pitches: readonly string[], done: boolean): 
   const m = NOTE_TEXT.exec(note);
   if (!m || !/[A-Ga-g]/.test(m[2])) return true; // only an accidental so far
   const key = pitchKey(note);
+  const octave = Number(key.slice(1));
   const marksLeft = done || m[4] !== '' ? 0 : MAX_OCTAVE_MARKS - m[3].length;
-  return pitches.some((t) => t[0] === key[0] && Math.abs(Number(t.slice(1)) - Number(key.slice(1))) <= marksLeft);
+  // Lower case goes up with ', upper case down with , (the other marks are bad-octave).
+  const up = m[2] >= 'a';
+  return pitches.some((t) => {
+    const shift = Number(t.slice(1)) - octave;
+    return t[0] === key[0] && (up ? shift >= 0 : shift <= 0) && Math.abs(shift) <= marksLeft;
+  });
+}
+
+/** The `%%MIDI` commands the sampler writes (those in the Nottingham files). */
+const MIDI_COMMANDS = ['program', 'gchord', 'bassprog', 'bassvol', 'chordprog', 'chordvol'];
+
+/**
+ * A comment being written after its `%`: null while it is fine, 'done' once it is plain text or a directive
+ * with a known command, else why it is refused.
+ */
+function midiDirectiveProblem(head: string): string | null | 'done' {
+  const directive = '%MIDI ';
+  if (head.length <= directive.length) return directive.startsWith(head) ? null : 'done';
+  const m = /^%MIDI (\S*)(\s?)/.exec(head)!;
+  if (m[2]) return MIDI_COMMANDS.includes(m[1]) ? 'done' : `%%MIDI ${m[1]} is not a command the sampler writes`;
+  return MIDI_COMMANDS.some((w) => w.startsWith(m[1])) ? null : `%%MIDI ${m[1]} is not a command the sampler writes`;
 }
 
 /** Values the completion search tries for a field being written. */
@@ -1143,6 +1206,9 @@ function noteTextViable(text: string, kind: 'note' | 'rest'): boolean {
   const m = /^(\^\^|\^|__|_|=)?([A-Ga-g])?([',]*)([0-9/]*)$/.exec(text);
   if (!m) return /^(\^|_)$/.test(text);
   if (!m[2]) return !m[3] && !m[4] && text.length <= 2 && /^(\^\^?|__?|=)$/.test(text);
+  // `c,` and `C'` are read by abc check as bad-octave (abc2midi stops at them).
+  if (m[3].includes(',') && m[2] >= 'a') return false;
+  if (m[3].includes("'") && m[2] <= 'G') return false;
   return m[3].length <= MAX_OCTAVE_MARKS && LENGTH_PREFIX.test(m[4]);
 }
 
@@ -1165,14 +1231,14 @@ function lastChordNote(inner: string): string | null {
 // ---- field values -----------------------------------------------------------------------------------------
 
 /**
- * Every text the lexer's BAR pattern reads whole, up to four characters, and their prefixes: a bar line being
+ * Every text the lexer's BAR pattern reads whole, up to six characters, and their prefixes: a bar line being
  * written grows while the lexer would read it as one symbol.
  */
 const BAR_READ_PREFIXES = new Set<string>();
 {
   const alphabet = ['|', ':', ']', '['];
   let layer = [''];
-  for (let len = 1; len <= 4; len++) {
+  for (let len = 1; len <= 6; len++) {
     layer = layer.flatMap((s) => alphabet.map((a) => s + a));
     for (const s of layer) {
       const m = new RegExp(BAR.source, '').exec(s);
@@ -1183,6 +1249,12 @@ const BAR_READ_PREFIXES = new Set<string>();
 }
 /** Bar lines that open a repeat: not written while the tune must finish. */
 const OPENS_REPEAT = new Set<RawBar['closeKind']>(['rep-start', 'double-rep']);
+/** Whether the lexer's BAR pattern reads all of `text` as one bar line (`:||::`, any run of colons). */
+function readsWhole(text: string): boolean {
+  BAR.lastIndex = 0;
+  return BAR.exec(text)?.[0] === text;
+}
+
 const barPrefixes = new Set<string>();
 const BAR_SET = new Set<string>();
 for (const b of BAR_LINES) {

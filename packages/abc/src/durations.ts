@@ -103,6 +103,8 @@ export class DurationPass {
   private tie: { from: Token; tie: Token } | null = null;
   private slurs: Token[] = [];
   private decoration: Token | null = null;
+  /** The last token that is not a space, line end or comment. */
+  private previous: Token | null = null;
   constructor(
     private readonly state: DurationState,
     private readonly findings: Finding[],
@@ -115,6 +117,11 @@ export class DurationPass {
   /** Processes one body token. */
   step(t: Token): void {
     this.decorates(t);
+    this.stepKind(t);
+    if (t.kind !== 'space' && t.kind !== 'newline' && t.kind !== 'comment' && t.kind !== 'continuation') this.previous = t;
+  }
+
+  private stepKind(t: Token): void {
     switch (t.kind) {
       case 'note':
       case 'rest':
@@ -131,8 +138,10 @@ export class DurationPass {
         this.startBroken(t);
         break;
       case 'tie':
-        if (!this.lastNoteOrChord || this.lastTimed !== this.lastNoteOrChord) {
-          this.find('dangling-tie', 'tie - without a note before it', t);
+        // Right after its note (spaces aside): abc2midi finds no note before a tie after a chord symbol,
+        // a decoration or another tie.
+        if (!this.lastNoteOrChord || this.lastTimed !== this.lastNoteOrChord || this.previous !== this.lastNoteOrChord) {
+          this.find('dangling-tie', 'tie - without a note right before it', t);
         } else {
           this.tie = { from: this.lastNoteOrChord, tie: t };
         }

@@ -157,6 +157,10 @@ function lexMusicLine(ctx: Ctx, s: string): void {
       push(ctx, 'bar', m[0], i);
       i += m[0].length;
     } else if ((m = at(NOTE, s, i))) {
+      // `c,` and `C'` are ABC 2.1, but abc2midi stops at them ("Bad pitch specifier"): write `C` and `c`.
+      if ((m[3].includes(',') && m[2] >= 'a') || (m[3].includes("'") && m[2] <= 'G')) {
+        find(ctx, 'bad-octave', `${m[2]}${m[3]}: write octaves as c' (lower case, up) and C, (upper case, down)`, i);
+      }
       push(ctx, 'note', m[0], i, { pitch: m[0].slice(0, m[0].length - m[4].length) });
       i += m[0].length;
     } else if ((m = at(REST, s, i))) {
