@@ -334,6 +334,9 @@ export class TuneChecker {
       if (this.reason === null) this.ended = true;
       return;
     }
+    if (this.line === 'comment' && this.commentHead !== null && /^%MIDI /.test(this.commentHead)) {
+      return void this.die('a %%MIDI directive needs its command and a value');
+    }
     if (this.line === 'field') this.endField();
     else if (this.line === 'music' || this.line === 'continued') {
       if (this.pending) this.finishPending();
@@ -952,8 +955,10 @@ export class TuneChecker {
     const notes = p.notes!;
     const pitches = notes.map((n) => pitchKey(n));
     this.timed(chordMultiplier(notes, length), pitches, p.text);
-    if (this.reason === null && p.text.includes('-')) {
-      this.tiePitches = pitches;
+    // The notes tied inside the chord (`[c-e]`): the next note or chord must sound one of them.
+    const tied = [...p.text.matchAll(/((?:\^\^|\^|__|_|=)?[A-Ga-g][',]*)[0-9/]*-/g)].map((m) => pitchKey(m[1]));
+    if (this.reason === null && tied.length > 0) {
+      this.tiePitches = tied;
       this.tieAccidental = null;
     }
   }
