@@ -246,11 +246,21 @@ export class TuneChecker {
     // With a repeat open: lengths that leave the bar ready for its `:|`.
     const repeatEnd = this.mode === 'meter' && this.repeats.finish() !== null ? this.durationLimit(true) : null;
     if (repeatEnd?.repeatEnd) {
-      let found = 0;
-      for (const [text, m] of COMPLETE_LENGTHS) if (lengthProblem(repeatEnd, m) === null && found++ < 3) out.push(text);
+      // The short lengths first, a few probes of the walk at most: this runs inside the completion search.
+      let probes = 0;
+      for (const [text, m] of COMPLETE_LENGTHS) {
+        if (compare(m, repeatEnd.largest) > 0 || mul(m, repeatEnd.scaleInGrid).den !== 1) continue;
+        if (++probes > 12) break;
+        if (lengthProblem(repeatEnd, m) === null) out.push(text);
+      }
     }
     if (out.length === 0) out.push('', '/2', '2');
     return [...new Set(out)].slice(0, 4);
+  }
+
+  /** Whether the next `\n` would be a blank line, that is, the end of the tune (refused unless `canEnd`). */
+  get atTuneEnd(): boolean {
+    return this.reason === null && !this.ended && !this.inHeader && this.line === 'start';
   }
 
   /** Whether a blank line could end the tune here (at the start of a line). */

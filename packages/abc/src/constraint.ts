@@ -19,7 +19,10 @@ export class SymbolConstraint {
   /** The rest of the ending the checker is writing once the budget is spent (undefined: not searched yet). */
   private ending: string | null | undefined = undefined;
   private sinceSearch = 0;
-  /** How hard the last `allowed` steered toward the end (0 none, 1 closing, 2 completing the bar). */
+  /** Symbols left once the model asked to end (null: it has not). */
+  private endBudget: number | null = null;
+  private readonly newline: number;
+  /** How hard this step steers toward the end (0 none, 1 closing, 2 completing the bar). */
   steering: 0 | 1 | 2 = 0;
   private readonly texts: readonly string[];
 
@@ -27,6 +30,7 @@ export class SymbolConstraint {
   constructor(symbols: readonly string[], mode: Exclude<ConstrainMode, 'off'>) {
     this.checker = new TuneChecker(mode);
     this.texts = symbols.map((s) => (s === '<unk>' ? '' : s));
+    this.newline = this.texts.indexOf('\n');
   }
 
   /** Why the text so far cannot become an accepted tune (null while it can). */
@@ -39,45 +43,96 @@ export class SymbolConstraint {
     return this.checker.ended;
   }
 
+  /** This step's verdicts: -1 not asked yet, 0 refused, 1 allowed (at the current steering level). */
+  private verdicts: Int8Array = new Int8Array(0);
+  private level: 0 | 1 | 2 = 0;
+
   /**
-   * Sets `mask[i]` to 1 for the symbols that may come next and 0 for the rest; returns how many may.
-   * `remaining` is how many symbols the budget has left (≤ 0 once it is spent).
+   * Starts a sampling step with `remaining` symbols of budget left (≤ 0 once it is spent). Returns the id of
+   * the symbol the checker writes itself once the budget is spent, else -1 (then ask `allows`).
    */
-  allowed(mask: Uint8Array, remaining: number): number {
+  begin(remaining: number): number {
+    if (this.verdicts.length !== this.texts.length) this.verdicts = new Int8Array(this.texts.length);
+    this.verdicts.fill(-1);
+    // Once the model has asked to end, the tune is closed within a short budget of its own.
+    if (this.endBudget !== null) remaining = Math.min(remaining, this.endBudget--);
     if (remaining <= 0) {
-      // The budget is spent: the checker writes the end itself, one vocabulary symbol at a time.
       const id = this.forcedSymbol();
       if (id >= 0) {
-        mask.fill(0);
-        mask[id] = 1;
+        this.level = 2;
         this.steering = 2;
-        return 1;
+        return id;
       }
     }
-    // Steer as hard as the budget asks; where what was written before leaves no way to steer that hard
-    // (a note too long to complete its bar in one more note), steer less rather than stop.
-    for (let finishing = remaining <= FINISH_NOW ? 2 : remaining <= FINISH_SOON ? 1 : 0; finishing >= 0; finishing--) {
-      const count = this.mask(mask, finishing as 0 | 1 | 2);
-      this.steering = finishing as 0 | 1 | 2;
-      if (count > 0 || finishing === 0) return count;
-    }
-    return 0;
+    this.level = remaining <= FINISH_NOW ? 2 : remaining <= FINISH_SOON ? 1 : 0;
+    this.steering = this.level;
+    return -1;
   }
 
-  private mask(mask: Uint8Array, finishing: 0 | 1 | 2): number {
-    let count = 0;
-    for (let i = 0; i < this.texts.length; i++) {
-      const text = this.texts[i];
-      let ok = 0;
+  /** Whether symbol `id` may come next (checked once per step). */
+  allows(id: number): boolean {
+    let v = this.verdicts[id];
+    if (v < 0) {
+      const text = this.texts[id];
+      let ok = false;
       if (text !== '') {
         const next = this.checker.clone();
-        next.finishing = finishing;
-        ok = next.push(text) ? 1 : 0;
+        next.finishing = this.level;
+        ok = next.push(text);
       }
-      mask[i] = ok;
-      count += ok;
+      this.verdicts[id] = v = ok ? 1 : 0;
     }
-    return count;
+    return v === 1;
+  }
+
+  /** The id of the line end when it would end the tune here (a blank line), else -1. */
+  endSymbol(): number {
+    return this.checker.atTuneEnd ? this.newline : -1;
+  }
+
+  /**
+   * The model wanted to end the tune where it could not end (a blank line before the last bar line, with a
+   * slur or repeat open …): from here the tune is steered to its end within FINISH_SOON symbols, rather than
+   * run on to the budget with the model writing past where it meant to stop.
+   */
+  wantsToEnd(): void {
+    if (this.endBudget === null) this.endBudget = FINISH_SOON;
+  }
+
+  /** Whether `allows(id)` has been answered this step: -1 not yet, else 0 or 1. */
+  verdict(id: number): number {
+    return this.verdicts[id];
+  }
+
+  /**
+   * Nothing is allowed at this steering level (what was written before leaves no way to steer that hard,
+   * say a note too long to complete its bar in one more note): steer less. False when already at 0.
+   */
+  relax(): boolean {
+    if (this.level === 0) return false;
+    this.level = (this.level - 1) as 0 | 1;
+    this.steering = this.level;
+    this.verdicts.fill(-1);
+    return true;
+  }
+
+  /**
+   * Sets `mask[i]` to 1 for the symbols that may come next and 0 for the rest; returns how many may.
+   * `remaining` is how many symbols the budget has left (≤ 0 once it is spent). Checks every symbol: a
+   * sampler that draws from the model's distribution asks `allows` only for the likely ones instead.
+   */
+  allowed(mask: Uint8Array, remaining: number): number {
+    const forced = this.begin(remaining);
+    if (forced >= 0) {
+      mask.fill(0);
+      mask[forced] = 1;
+      return 1;
+    }
+    for (;;) {
+      let count = 0;
+      for (let i = 0; i < this.texts.length; i++) count += mask[i] = this.allows(i) ? 1 : 0;
+      if (count > 0 || !this.relax()) return count;
+    }
   }
 
   /**
@@ -111,7 +166,7 @@ export class SymbolConstraint {
 }
 
 /** The most texts the completion search pushes before it gives up, and how many symbols until it tries again. */
-const SEARCH_BUDGET = 6000;
+const SEARCH_BUDGET = 2000;
 const SEARCH_AGAIN_AFTER = 16;
 
 /**

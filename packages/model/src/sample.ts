@@ -143,7 +143,6 @@ export class Sampler {
     const rng = createRng(o.seed);
     const primeIds = this.vocab.encode(o.prime);
     if (primeIds.length === 0) throw new InputError('expected a non-empty prime', 'prime');
-    const mask = o.constrain === 'off' ? null : new Uint8Array(this.vocab.size);
     try {
       for (;;) {
         this.reset();
@@ -163,10 +162,10 @@ export class Sampler {
         // writes the end; it may run past maxLength by that much, never by more than MAX_OVERRUN.
         const limit = constraint ? o.maxLength + MAX_OVERRUN : o.maxLength;
         for (let k = 0; k < limit; k++) {
-          if (constraint && constraint.allowed(mask!, o.maxLength - k) === 0) {
-            throw new Error(`sampler: the ABC checker allows no symbol after ${JSON.stringify(text.slice(-80))} (${constraint.reason}); this is a bug in tunelab`);
-          }
-          const { id, removed } = draw(probs, o.temperature, o.topK, o.topP, rng, mask);
+          const { id, removed } = constraint
+            ? drawConstrained(probs, o.temperature, o.topK, o.topP, rng, constraint, o.maxLength - k)
+            : draw(probs, o.temperature, o.topK, o.topP, rng, null);
+          if (id < 0) break; // the vocabulary cannot continue this tune: it ends unfinished (complete: false)
           drawn++;
           masked += removed;
           if (removed > maskedMax) maskedMax = removed;
@@ -286,6 +285,87 @@ export function draw(probs: Float32Array, temperature: number, topK: number, top
     if (r < 0) return { id: i, removed };
   }
   return { id: keep[keep.length - 1], removed };
+}
+
+/** Below this unchecked probability mass the sampler stops asking the checker (see drawConstrained). */
+const UNCHECKED_TAIL = 1e-4;
+
+/**
+ * {@link draw} under the ABC checker, asking it about as few symbols as possible: the checker's verdicts
+ * are exactly a mask (disallowed symbols get zero probability, the rest are renormalised), but instead of
+ * asking about every symbol of the vocabulary each step it asks in order of probability until the symbols
+ * not asked about hold less than UNCHECKED_TAIL of the mass, and about any of those only if one is drawn.
+ * `removed` is the masked mass, exact but for that tail. With top-k or top-p every symbol is asked about.
+ * Once the budget is spent the checker names the symbol (its mass counts as removed: 1 − p). Id -1: no
+ * symbol of the vocabulary can continue the tune (a small vocabulary may lack the characters a bar needs).
+ */
+export function drawConstrained(
+  probs: Float32Array,
+  temperature: number,
+  topK: number,
+  topP: number,
+  rng: Rng,
+  constraint: SymbolConstraint,
+  remaining: number,
+): { id: number; removed: number } {
+  const forced = constraint.begin(remaining);
+  const w = scaledProbabilities(probs, temperature);
+  if (forced >= 0) return { id: forced, removed: 1 - w[forced] };
+  const v = w.length;
+  // The model would end the tune here (a blank line) but it cannot end yet: close it soon.
+  const end = constraint.endSymbol();
+  if (end >= 0 && w[end] > 0.5 && !constraint.allows(end)) constraint.wantsToEnd();
+  if (topK > 0 || topP < 1) {
+    const mask = new Uint8Array(v);
+    for (;;) {
+      let count = 0;
+      for (let i = 0; i < v; i++) count += mask[i] = constraint.allows(i) ? 1 : 0;
+      if (count > 0) return draw(probs, temperature, topK, topP, rng, mask);
+      if (!constraint.relax()) return { id: -1, removed: 1 };
+    }
+  }
+  const order = Array.from({ length: v }, (_, i) => i).sort((a, b) => w[b] - w[a]);
+  for (;;) {
+    let removed = 0;
+    let asked = 0;
+    for (let j = 0; j < v && 1 - asked > UNCHECKED_TAIL; j++) {
+      asked += w[order[j]];
+      if (!constraint.allows(order[j])) removed += w[order[j]];
+    }
+    // Draw from what is left; a drawn symbol not asked about yet is asked now (and drawn again if refused).
+    while (removed < 1 - 1e-9) {
+      let r = rng.next() * (1 - removed);
+      let drawn = -1;
+      for (const id of order) {
+        if (constraint.verdict(id) === 0) continue;
+        drawn = id;
+        if ((r -= w[id]) < 0) break;
+      }
+      if (drawn < 0) break;
+      if (constraint.allows(drawn)) return { id: drawn, removed };
+      removed += w[drawn];
+    }
+    // Everything the model offers is refused at this steering level (or holds no mass): steer less.
+    let any = -1;
+    for (let i = 0; i < v && any < 0; i++) if (constraint.allows(i)) any = i;
+    if (any >= 0) return { id: any, removed: 1 - w[any] };
+    if (!constraint.relax()) return { id: -1, removed: 1 };
+  }
+}
+
+/** Probabilities `[vocab]` after temperature: p^(1/T), renormalised. */
+function scaledProbabilities(probs: Float32Array, temperature: number): Float64Array {
+  const v = probs.length;
+  const w = new Float64Array(v);
+  let max = -Infinity;
+  for (let i = 0; i < v; i++) {
+    w[i] = Math.log(Math.max(probs[i], 1e-30)) / temperature;
+    if (w[i] > max) max = w[i];
+  }
+  let sum = 0;
+  for (let i = 0; i < v; i++) sum += w[i] = Math.exp(w[i] - max);
+  for (let i = 0; i < v; i++) w[i] /= sum;
+  return w;
 }
 
 /**
