@@ -210,7 +210,11 @@ export class TuneChecker {
       moves.push('\n');
       return moves;
     }
-    if (this.inHeader) return this.line === 'start' ? [this.seenX ? (this.seenHeaderMeter ? 'K:C\n' : 'M:6/8\n') : 'X:1\n'] : ['\n'];
+    if (this.inHeader) {
+      if (this.line !== 'start') return ['\n'];
+      const [letter, values] = !this.seenX ? ['X', FIELD_COMPLETIONS.X] : !this.seenHeaderMeter ? ['M', FIELD_COMPLETIONS.M] : ['K', FIELD_COMPLETIONS.K];
+      return values.map((v) => `${letter}:${v}\n`);
+    }
     if (p?.kind === 'note' || p?.kind === 'rest') {
       const prefix = p.kind === 'rest' ? p.text.slice(1) : (NOTE_TEXT.exec(p.text)?.[4] ?? '');
       if (p.kind === 'rest' || NOTE_TEXT.exec(p.text)?.[2]) {
@@ -256,6 +260,19 @@ export class TuneChecker {
     }
     if (out.length === 0) out.push('', '/2', '2');
     return [...new Set(out)].slice(0, 4);
+  }
+
+  /**
+   * Whether the note or rest being written would be accepted if it ended here, with the length written so
+   * far (true when no note or rest is being written). A token vocabulary writes a note's length in its
+   * own symbol (`A2`, `e3/2`): it has no `/16` to finish an `A1` that only fits as `A1/16`.
+   */
+  get noteFinishesHere(): boolean {
+    const p = this.pending;
+    if (!p || (p.kind !== 'note' && p.kind !== 'rest')) return true;
+    const probe = this.clone();
+    probe.finishPending();
+    return probe.reason === null;
   }
 
   /** Whether the next `\n` would be a blank line, that is, the end of the tune (refused unless `canEnd`). */

@@ -22,13 +22,18 @@ export class SymbolConstraint {
   /** Symbols left once the model asked to end (null: it has not). */
   private endBudget: number | null = null;
   private readonly newline: number;
+  private readonly wholeNotes: boolean;
   /** How hard this step steers toward the end (0 none, 1 closing, 2 completing the bar). */
   steering: 0 | 1 | 2 = 0;
   private readonly texts: readonly string[];
 
-  /** `symbols[i]` is the text of vocabulary id i. */
-  constructor(symbols: readonly string[], mode: Exclude<ConstrainMode, 'off'>) {
+  /**
+   * `symbols[i]` is the text of vocabulary id i. `wholeNotes` (token vocabularies, whose symbols carry a
+   * note with its length): a symbol may not leave a note that only a longer length could make fit.
+   */
+  constructor(symbols: readonly string[], mode: Exclude<ConstrainMode, 'off'>, options: { wholeNotes?: boolean } = {}) {
     this.checker = new TuneChecker(mode);
+    this.wholeNotes = options.wholeNotes ?? false;
     this.texts = symbols.map((s) => (s === '<unk>' ? '' : s));
     this.newline = this.texts.indexOf('\n');
   }
@@ -78,7 +83,7 @@ export class SymbolConstraint {
       if (text !== '') {
         const next = this.checker.clone();
         next.finishing = this.level;
-        ok = next.push(text);
+        ok = next.push(text) && (!this.wholeNotes || next.noteFinishesHere);
       }
       this.verdicts[id] = v = ok ? 1 : 0;
     }
@@ -143,7 +148,7 @@ export class SymbolConstraint {
     // Found once and then followed to the end: searching again after each symbol could wander. When the
     // search finds nothing, the sampler steers on and the search is tried again a few symbols later.
     if (this.ending === undefined || (this.ending === null && ++this.sinceSearch >= SEARCH_AGAIN_AFTER)) {
-      this.ending = completeTune(this.checker);
+      this.ending = completeTune(this.checker, 12, (move) => this.writable(move));
       this.sinceSearch = 0;
     }
     const ending = this.ending;
@@ -155,6 +160,18 @@ export class SymbolConstraint {
       if (t !== '' && ending.startsWith(t) && (best < 0 || t.length > this.texts[best].length) && this.checker.clone().push(t)) best = i;
     }
     return best;
+  }
+
+  /** Whether a text splits into vocabulary symbols (longest first, as a token vocabulary would read it). */
+  private writable(text: string): boolean {
+    let i = 0;
+    while (i < text.length) {
+      let best = 0;
+      for (const t of this.texts) if (t.length > best && text.startsWith(t, i)) best = t.length;
+      if (best === 0) return false;
+      i += best;
+    }
+    return true;
   }
 
   /** Reads symbol `id`; returns whether the tune is still viable. */
@@ -172,15 +189,17 @@ const SEARCH_AGAIN_AFTER = 16;
 /**
  * A text that ends the tune from the checker's state (closing what is open, filling and closing the bar,
  * closing a repeat, then the blank line), found by a depth-first search over `completionMoves` with the
- * checker deciding each step; null when none is found within the search budget.
+ * checker deciding each step; null when none is found within the search budget. `writable` says whether a
+ * move can be written with the vocabulary at hand.
  */
-export function completeTune(start: TuneChecker, maxMoves = 12): string | null {
+export function completeTune(start: TuneChecker, maxMoves = 12, writable: (text: string) => boolean = () => true): string | null {
   if (start.ended) return '';
   let budget = SEARCH_BUDGET;
   const search = (c: TuneChecker, depth: number): string | null => {
     if (c.canEnd) return '\n';
     if (depth === 0) return null;
     for (const move of c.completionMoves()) {
+      if (!writable(move)) continue;
       if (--budget < 0) return null;
       const next = c.clone();
       if (!next.push(move)) continue;

@@ -146,7 +146,7 @@ export class Sampler {
     try {
       for (;;) {
         this.reset();
-        const constraint = o.constrain === 'off' ? null : new SymbolConstraint(this.vocab.symbols, o.constrain);
+        const constraint = o.constrain === 'off' ? null : new SymbolConstraint(this.vocab.symbols, o.constrain, { wholeNotes: this.vocab.kind === 'token' });
         if (constraint) {
           for (const id of primeIds) {
             if (!constraint.accept(id)) throw new InputError(`the prime cannot start a tune the checker accepts (constrain: ${o.constrain}): ${constraint.reason}`, 'prime');
