@@ -79,6 +79,13 @@ describe('checkWithAbc2midi with a stand-in program', () => {
     ]);
   });
 
+  it('keeps going when one tune floods the output of abc2midi: that tune alone is marked not clean', async () => {
+    const binary = fake('flood.sh', 'if grep -q "T:flood" "$1"; then yes "Warning in line-char 1-0 : noise" | head -c 100000; fi');
+    const v = await checkWithAbc2midi(['X:1\nT:ok\nK:C\nC|', 'X:2\nT:flood\nK:C\nC|', 'X:3\nT:ok\nK:C\nC|'], { binary, maxOutputBytes: 10_000 });
+    expect(v!.map((x) => x.clean)).toEqual([true, false, true]);
+    expect(v![1].errors[0]).toMatch(/more than 10000 bytes/);
+  });
+
   it('maps messages to tunes across several batches run at once', async () => {
     // Reports an error on the line of every tune titled "T:bad" (grep -n gives the T: line, inside the tune).
     const binary = fake('bad.sh', 'grep -n "T:bad" "$1" | cut -d: -f1 | while read n; do echo "Error in line-char $n-0 : bad"; done');

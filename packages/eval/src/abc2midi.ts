@@ -29,6 +29,8 @@ export interface Abc2midiOptions {
   batchSize?: number;
   /** abc2midi processes at once (default 4). */
   concurrency?: number;
+  /** Most bytes of messages kept from one process (default 64 MiB): a garbled tune can make it print without end. */
+  maxOutputBytes?: number;
 }
 
 const MESSAGE = /^(Error|Warning) in line-char (\d+)-(\d+) : (.*)$/;
@@ -50,10 +52,14 @@ export async function findAbc2midi(binary = 'abc2midi'): Promise<string | null> 
   return null;
 }
 
-/** Runs a program and resolves with its stdout+stderr, or null when it ran past `timeoutMs`. */
-function run(binary: string, args: string[], cwd: string, timeoutMs: number): Promise<string | null> {
+/**
+ * Runs a program and resolves with its stdout+stderr, null when it ran past `timeoutMs`, or 'overflow' when
+ * it printed more than `maxOutput` bytes.
+ */
+function run(binary: string, args: string[], cwd: string, timeoutMs: number, maxOutput: number): Promise<string | null | 'overflow'> {
   return new Promise((resolve, reject) => {
-    execFile(binary, args, { cwd, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(binary, args, { cwd, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: maxOutput }, (err, stdout, stderr) => {
+      if (err && (err as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return resolve('overflow');
       if (err && (err as { killed?: boolean }).killed) return resolve(null);
       if (err && typeof (err as { code?: unknown }).code === 'string') return reject(err); // ENOENT, EACCES…
       resolve(`${stdout}\n${stderr}`); // a non-zero exit is abc2midi's verdict, not a failure to run
@@ -108,16 +114,24 @@ export function parseAbc2midiOutput(output: string, starts: readonly number[]): 
   return verdicts;
 }
 
-async function checkBatch(binary: string, dir: string, name: string, tunes: readonly string[], timeoutMs: number): Promise<Abc2midiVerdict[]> {
+interface Limits {
+  timeoutMs: number;
+  maxOutput: number;
+}
+
+async function checkBatch(binary: string, dir: string, name: string, tunes: readonly string[], limits: Limits): Promise<Abc2midiVerdict[]> {
   const { text, starts } = batchFile(tunes);
   const file = join(dir, `${name}.abc`);
   await writeFile(file, text);
-  const output = await run(binary, [file, '-c'], dir, timeoutMs);
-  if (output !== null) return parseAbc2midiOutput(output, starts);
-  if (tunes.length === 1) return [{ clean: false, errors: [], barWarnings: [], timedOut: true }];
-  // One tune hung the batch: check them one by one, so only that one pays.
+  const output = await run(binary, [file, '-c'], dir, limits.timeoutMs, limits.maxOutput);
+  if (output !== null && output !== 'overflow') return parseAbc2midiOutput(output, starts);
+  if (tunes.length === 1) {
+    if (output === 'overflow') return [{ clean: false, errors: [`abc2midi printed more than ${limits.maxOutput} bytes of messages`], barWarnings: [], timedOut: false }];
+    return [{ clean: false, errors: [], barWarnings: [], timedOut: true }];
+  }
+  // One tune hung the batch or flooded its output: check them one by one, so only that one pays.
   const out: Abc2midiVerdict[] = [];
-  for (let i = 0; i < tunes.length; i++) out.push(...(await checkBatch(binary, dir, `${name}-${i}`, [tunes[i]], timeoutMs)));
+  for (let i = 0; i < tunes.length; i++) out.push(...(await checkBatch(binary, dir, `${name}-${i}`, [tunes[i]], limits)));
   return out;
 }
 
@@ -129,7 +143,7 @@ async function checkBatch(binary: string, dir: string, name: string, tunes: read
 export async function checkWithAbc2midi(tunes: readonly string[], opts: Abc2midiOptions = {}): Promise<Abc2midiVerdict[] | null> {
   const binary = await findAbc2midi(opts.binary);
   if (binary === null) return null;
-  const timeoutMs = opts.timeoutMs ?? 20_000;
+  const limits: Limits = { timeoutMs: opts.timeoutMs ?? 20_000, maxOutput: opts.maxOutputBytes ?? 64 << 20 };
   const batchSize = Math.max(1, opts.batchSize ?? 100);
   const concurrency = Math.max(1, opts.concurrency ?? 4);
   const dir = await mkdtemp(join(tmpdir(), 'tunelab-abc2midi-'));
@@ -141,7 +155,7 @@ export async function checkWithAbc2midi(tunes: readonly string[], opts: Abc2midi
     const worker = async () => {
       while (next < batches.length) {
         const b = next++;
-        results[b] = await checkBatch(binary, dir, `batch-${b}`, batches[b], timeoutMs);
+        results[b] = await checkBatch(binary, dir, `batch-${b}`, batches[b], limits);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));

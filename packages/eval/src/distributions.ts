@@ -98,3 +98,38 @@ export function compareProfiles(sample: MusicProfile, reference: MusicProfile): 
     },
   };
 }
+
+/** A statistic with its bootstrap interval. */
+export interface Interval {
+  value: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * Total-variation distances of `tunes` to the reference profile, each with a percentile bootstrap interval
+ * (`level`, default 95%): the tunes are resampled with replacement `resamples` times (seeded), the reference
+ * held fixed. Tells whether two sets of samples differ in distance to the human tunes by more than chance.
+ */
+export function distanceIntervals(
+  tunes: readonly Tune[],
+  reference: MusicProfile,
+  options: { resamples?: number; seed?: number; level?: number } = {},
+): Record<keyof DistributionComparison['distance'], Interval> {
+  const resamples = options.resamples ?? 200;
+  const level = options.level ?? 0.95;
+  let s = (options.seed ?? 1) >>> 0;
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const point = compareProfiles(musicProfile(tunes), reference).distance;
+  const keys = Object.keys(point) as (keyof typeof point)[];
+  const draws: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+  for (let r = 0; r < resamples; r++) {
+    const sample = Array.from({ length: tunes.length }, () => tunes[Math.floor(rnd() * tunes.length)]);
+    const d = compareProfiles(musicProfile(sample), reference).distance;
+    for (const k of keys) draws[k].push(d[k]);
+  }
+  const tail = (1 - level) / 2;
+  return Object.fromEntries(
+    keys.map((k) => [k, { value: point[k], low: quantile(draws[k], tail), high: quantile(draws[k], 1 - tail) }]),
+  ) as Record<keyof typeof point, Interval>;
+}
