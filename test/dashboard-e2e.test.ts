@@ -65,11 +65,16 @@ describe('dashboard in Chromium', () => {
     await row.getByRole('button', { name: '♪ generate' }).click();
     await page.getByLabel('temperature').fill('0.9');
     await page.getByLabel('seed').fill('7');
+    expect(await page.getByLabel('constrain').inputValue()).toBe('meter');
+    await page.getByLabel('constrain').selectOption('syntax');
     await page.locator('[data-testid=generate-panel] button[type=submit]').click();
     const notation = page.locator('[data-testid=tune] [data-testid=tune-notation] svg').first();
     await notation.waitFor({ timeout: 20_000 });
     expect(await page.locator('[data-testid=tune] [data-testid=tune-notation] svg path').count()).toBeGreaterThan(20);
     expect(await page.locator('[data-testid=scores]').first().textContent()).toMatch(/valid ABC/);
+    // The model-free generator reports 0.5% masked in syntax mode; the setting is shown with the tune.
+    expect(await page.locator('[data-testid=masked-mass]').first().textContent()).toBe('masked 0.5% per symbol');
+    expect(await page.locator('[data-testid=tune] header').first().textContent()).toMatch(/constrain syntax/);
 
     // Play and stop (abcjs's synth, or plain tones when its sound font cannot be fetched offline).
     const tune = page.locator('[data-testid=tune]').first();

@@ -64,15 +64,24 @@ describe.skipIf(!ready)('generate from a real checkpoint', () => {
     const body = { checkpointId, n: 2, temperature: 1, seed: 3, maxLength: 200 };
     const r = await app.inject({ method: 'POST', url: '/api/generate', payload: body });
     expect(r.statusCode, r.body).toBe(200);
-    const { samples } = r.json() as { samples: { abc: string; eval: { valid: boolean; novelty: unknown } }[] };
+    const { samples } = r.json() as { samples: { abc: string; settings: { constrain?: string }; eval: { valid: boolean; novelty: { copy: boolean } | null; maskedMassMean?: number; redraws?: number } }[] };
     expect(samples).toHaveLength(2);
     for (const s of samples) {
       expect(s.abc.startsWith('X:')).toBe(true);
       expect(typeof s.eval.valid).toBe('boolean');
       expect(s.eval.novelty).not.toBeNull(); // the tiny corpus loads, so novelty is measured
+      // Sampled as tunelab hands tunes out by default: checked against the meter, never a copy.
+      expect(s.settings.constrain).toBe('meter');
+      expect(s.eval.novelty!.copy).toBe(false);
+      expect(s.eval.maskedMassMean).toBeGreaterThanOrEqual(0);
+      expect(s.eval.redraws).toEqual(expect.any(Number));
     }
     const again = (await app.inject({ method: 'POST', url: '/api/generate', payload: body })).json() as { samples: { abc: string }[] };
     expect(again.samples.map((s) => s.abc)).toEqual(samples.map((s) => s.abc));
+
+    const raw = await app.inject({ method: 'POST', url: '/api/generate', payload: { ...body, constrain: 'off', allowCopies: true } });
+    expect(raw.statusCode, raw.body).toBe(200);
+    for (const s of raw.json().samples) expect(s.eval).toMatchObject({ maskedMassMean: 0, maskedMassMax: 0, redraws: 0 });
   }, 60_000);
 
   test('a job past its deadline is stopped (the worker is terminated) and the next one works', async () => {

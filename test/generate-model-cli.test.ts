@@ -39,7 +39,10 @@ test('--model champion samples from the checkpoint the alias points at', async (
   expect(out.model).toBe('champion');
   expect(out.checkpoint).toBe(checkpointDir);
   expect(out.tunes).toHaveLength(2);
-  for (const tune of out.tunes) expect(tune.startsWith('X:')).toBe(true);
+  for (const tune of out.tunes) {
+    expect(tune.text.startsWith('X:')).toBe(true);
+    expect(tune).toMatchObject({ maskedMassMean: expect.any(Number), maskedMassMax: expect.any(Number), redraws: expect.any(Number) });
+  }
 });
 
 test('an alias nobody promoted, or both --model and --checkpoint, exit 1 with a message', async () => {

@@ -3,6 +3,7 @@ export { ConfigError, type ConfigIssue } from './issues';
 export { resolveHome, findWorkspaceRoot } from './home';
 export { defaultRunConfig, loadRunConfig, parseRunConfig, validateRunConfig } from './run-config';
 export { runConfigToYaml } from './run-yaml';
+export { CONSTRAIN_SETTINGS } from './run-schema';
 export { loadSweepConfig, parseSweepConfig } from './sweep-config';
 export { applyParams, gridPoints, paramsKey } from './params';
 export { discreteValues, intBounds, quantizedSteps, quantizedValue, valueAt, valueCount } from './parameter-values';

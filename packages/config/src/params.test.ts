@@ -32,7 +32,7 @@ describe('applyParams', () => {
   });
 
   test('an eval.* parameter on a base without eval creates the block with defaults', () => {
-    expect(applyParams(defaultRunConfig(), { 'eval.temperature': 0.8 }).eval).toEqual({ every: 10, samples: 20, temperature: 0.8 });
+    expect(applyParams(defaultRunConfig(), { 'eval.temperature': 0.8 }).eval).toEqual({ every: 10, samples: 20, temperature: 0.8, constrain: 'meter' });
   });
 
   test('an invalid result throws an InputError naming the path', () => {

@@ -53,9 +53,17 @@ describe('defaults', () => {
   });
 
   test('an eval block fills its unwritten keys; without one there is no eval', () => {
-    expect(parseRunConfig('eval: { every: 2 }\n').eval).toEqual({ every: 2, samples: 20, temperature: 1 });
-    expect(parseRunConfig('eval: {}\n').eval).toEqual({ every: 10, samples: 20, temperature: 1 });
+    expect(parseRunConfig('eval: { every: 2 }\n').eval).toEqual({ every: 2, samples: 20, temperature: 1, constrain: 'meter' });
+    expect(parseRunConfig('eval: {}\n').eval).toEqual({ every: 10, samples: 20, temperature: 1, constrain: 'meter' });
     expect('eval' in parseRunConfig('eval:\n')).toBe(false);
+  });
+
+  test('eval.constrain takes meter, syntax or off (a plain `off` is the string, not false)', () => {
+    expect(parseRunConfig('eval: { constrain: syntax }\n').eval?.constrain).toBe('syntax');
+    expect(parseRunConfig('eval:\n  constrain: off\n').eval?.constrain).toBe('off');
+    expect(errorOf(() => parseRunConfig('eval:\n  every: 2\n  constrain: bars\n', 'run.yaml'))).toBe(
+      'run.yaml: eval.constrain (line 3): expected one of meter, syntax, off, got "bars"',
+    );
   });
 });
 
@@ -147,7 +155,7 @@ describe('runConfigToYaml', () => {
     const c = defaultRunConfig();
     c.data.corpus = './my tunes/*.abc';
     c.data.files = ['yes', 'jigs'];
-    c.eval = { every: 3, samples: 5, temperature: 0.8 };
+    c.eval = { every: 3, samples: 5, temperature: 0.8, constrain: 'off' };
     c.train.optimizer.lr = 3e-7;
     const text = runConfigToYaml(c);
     expect(text).toContain('  layers: [256, 256, 256]\n');

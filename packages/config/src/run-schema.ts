@@ -1,5 +1,5 @@
 import { type IssueList, type PathSegment, unknownKeyMessage } from './issues';
-import type { EvalConfig, RunConfig } from './types';
+import type { ConstrainSetting, EvalConfig, RunConfig } from './types';
 
 /**
  * The run config's shape as data: what each key accepts and how to say it in an error. The same description
@@ -52,7 +52,13 @@ export const block = (fields: Record<string, FieldSpec>, extra: Partial<BlockSpe
   ...extra,
 });
 
-export const DEFAULT_EVAL: EvalConfig = { every: 10, samples: 20, temperature: 1 };
+/**
+ * The values of `eval.constrain`, `--constrain` and the dashboard's `constrain`: `@tunelab/abc`'s
+ * `CONSTRAIN_MODES` (a test in @tunelab/eval keeps the two lists equal).
+ */
+export const CONSTRAIN_SETTINGS: readonly ConstrainSetting[] = ['meter', 'syntax', 'off'];
+
+export const DEFAULT_EVAL: EvalConfig = { every: 10, samples: 20, temperature: 1, constrain: 'meter' };
 
 /** The seed's recipe (DESIGN.md), with a 10% validation split so its held-out loss is measured. */
 export const DEFAULT_RUN_CONFIG: RunConfig = {
@@ -114,7 +120,7 @@ export const RUN_SCHEMA: BlockSpec = block({
     max_minutes: nonNegative(),
   }),
   eval: block(
-    { every: positiveInt(), samples: positiveInt(), temperature: positive() },
+    { every: positiveInt(), samples: positiveInt(), temperature: positive(), constrain: oneOf(...CONSTRAIN_SETTINGS) },
     { optional: true, whenPresent: DEFAULT_EVAL as unknown as Record<string, unknown> },
   ),
 });

@@ -82,7 +82,7 @@ describe('the experiment files', () => {
     const jigs = await loadSweepConfig(join(experiments, 'jigs-lstm-sweep.yaml'));
     expect(jigs.method).toBe('bayes');
     expect(jigs.early_terminate?.type).toBe('asha');
-    expect(jigs.base.eval).toEqual({ every: 5, samples: 20, temperature: 1 });
+    expect(jigs.base.eval).toEqual({ every: 5, samples: 20, temperature: 1, constrain: 'meter' });
     // `min: 0.0` is written as a float, so dropout is searched continuously.
     expect(jigs.parameters['model.dropout']).toEqual({ kind: 'uniform', min: 0, max: 0.5 });
     expect((await loadSweepConfig(join(experiments, 'quickstart.yaml'))).name).toBe('quickstart');

@@ -51,11 +51,24 @@ export interface TrainConfig {
   max_minutes: number;
 }
 
+/**
+ * What the ABC checker may refuse while sampling, as a config, flag or request gives it: `meter` (well-formed
+ * tunes whose bars fit the meter), `syntax` (well-formed, bars not measured), `off` (the model's own
+ * distribution). The same values as `@tunelab/abc`'s `ConstrainMode`, repeated here because config sits
+ * below abc and the CLI checks flags without loading abc.
+ */
+export type ConstrainSetting = 'meter' | 'syntax' | 'off';
+
 /** Periodic music evaluation of samples during training (the eval issue). */
 export interface EvalConfig {
   every: number;
   samples: number;
   temperature: number;
+  /**
+   * The sampling mode of the extra constrained draw (`masked_mass_mean`, `copies_redrawn`); the other
+   * metrics always come from unconstrained samples. `off` skips the extra draw. Default `meter`.
+   */
+  constrain: ConstrainSetting;
 }
 
 export interface RunConfig {

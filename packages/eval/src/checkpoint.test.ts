@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '@tunelab/config';
-import { train } from '@tunelab/model';
+import { sample, train } from '@tunelab/model';
 import { checkpointReference, evaluateCheckpoint } from './checkpoint';
 import { evalMetrics } from './evaluate';
 
@@ -42,5 +42,23 @@ describe('evaluateCheckpoint', () => {
     expect(report.checkpoint).toMatchObject({ epoch: 1, samples: 3, temperature: 1, seed: 5 });
     expect(Object.keys(evalMetrics(report))).toEqual(expect.arrayContaining(['valid_rate', 'copied_tunes', 'novelty_lcs_p95']));
     expect((await evaluateCheckpoint(checkpoint, opts)).texts).toEqual(report.texts);
+  });
+
+  it('samples in meter mode by default, redraws copies, and reports the masked mass and the copies redrawn', async () => {
+    const reference = await checkpointReference(checkpoint);
+    const report = await evaluateCheckpoint(checkpoint, { samples: 3, seed: 5, maxLength: 200, abc2midi: false, reference });
+    expect(report.constrain).toBe('meter');
+    expect(report.copiedTunes).toBe(0);
+    expect(report.copiesRedrawn).toEqual(expect.any(Number));
+    expect(report.maskedMassMean).toBeGreaterThanOrEqual(0);
+    expect(report.maskedMassMax).toBeGreaterThanOrEqual(report.maskedMassMean);
+    expect(report.maskedMassMax).toBeLessThanOrEqual(1);
+  });
+
+  it('constrain off with copies allowed samples exactly what sample() writes, and masks nothing', async () => {
+    const reference = await checkpointReference(checkpoint);
+    const report = await evaluateCheckpoint(checkpoint, { samples: 3, seed: 5, maxLength: 200, abc2midi: false, reference, constrain: 'off', allowCopies: true });
+    expect(report).toMatchObject({ constrain: 'off', maskedMassMean: 0, maskedMassMax: 0, copiesRedrawn: 0 });
+    expect(report.texts).toEqual((await sample(checkpoint, { n: 3, seed: 5, maxLength: 200, constrain: 'off' })).map((t) => t.text));
   });
 });

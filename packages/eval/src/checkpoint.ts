@@ -1,7 +1,10 @@
+import type { ConstrainSetting } from '@tunelab/config';
 import { loadCorpus, splitCorpus, type LoadOptions } from '@tunelab/dataset';
-import { loadCheckpoint, sample, type Checkpoint } from '@tunelab/model';
+import { loadCheckpoint, Sampler, type Checkpoint } from '@tunelab/model';
+import { drawNovelTunes, type DrawnTune } from './draw';
 import { evaluateTunes, type EvalOptions, type EvalReport } from './evaluate';
 import { buildReference, type ReferenceCorpus } from './reference';
+import { mean } from './stats';
 
 /** How to sample from a checkpoint before evaluating: the issue's defaults are 50 tunes at T=1, seed 1, prime `X:`. */
 export interface CheckpointEvalOptions extends EvalOptions {
@@ -15,11 +18,26 @@ export interface CheckpointEvalOptions extends EvalOptions {
   reference?: ReferenceCorpus;
   /** Where the corpus files are found when the reference is rebuilt from the checkpoint's config. */
   dataOptions?: LoadOptions;
+  /** What the ABC checker may refuse while sampling (default `meter`). */
+  constrain?: ConstrainSetting;
+  /**
+   * Keep samples that copy a training tune. Default false: a copy is drawn again (up to 5 times per tune,
+   * then the evaluation fails), so the report measures the tunes tunelab would hand out.
+   */
+  allowCopies?: boolean;
 }
 
 /** An evaluation of a checkpoint's samples: the report, what was sampled, and the samples themselves. */
 export interface CheckpointEvalReport extends EvalReport {
   checkpoint: { dir: string; runId: string; epoch: number; samples: number; temperature: number; seed: number };
+  /** The sampling mode. */
+  constrain: ConstrainSetting;
+  /** Mean over tunes of the share of probability mass the checker removed per symbol (0 with `off`). */
+  maskedMassMean: number;
+  /** The largest mass the checker removed at any one step of any tune. */
+  maskedMassMax: number;
+  /** Samples discarded as copies of training tunes and drawn again (0 with `allowCopies`). */
+  copiesRedrawn: number;
   texts: string[];
 }
 
@@ -35,8 +53,10 @@ export async function checkpointReference(source: Checkpoint | string, dataOptio
 }
 
 /**
- * Samples tunes from a checkpoint (a folder or a loaded Checkpoint) and evaluates them against its
- * training split, or against `opts.reference`. Uses whatever tfjs backend is active: pick one first
+ * Samples tunes from a checkpoint (a folder or a loaded Checkpoint) in `opts.constrain` mode, drawing copies
+ * of training tunes again unless `opts.allowCopies` (see {@link drawNovelTunes}; a `CopiesError` after 5
+ * copies in a row for one tune), and evaluates them against its training split, or against `opts.reference`
+ * (which then also decides what a copy is). Uses whatever tfjs backend is active: pick one first
  * (`selectBackend`) as the CLI and the sweeper's workers do.
  */
 export async function evaluateCheckpoint(source: Checkpoint | string, opts: CheckpointEvalOptions = {}): Promise<CheckpointEvalReport> {
@@ -44,18 +64,33 @@ export async function evaluateCheckpoint(source: Checkpoint | string, opts: Chec
   const samples = opts.samples ?? 50;
   const temperature = opts.temperature ?? 1;
   const seed = opts.seed ?? 1;
+  const constrain = opts.constrain ?? 'meter';
   const reference = opts.reference ?? (await checkpointReference(ckpt, opts.dataOptions));
-  const texts = await sample(ckpt, {
-    n: samples,
-    temperature,
-    seed,
-    prime: opts.prime ?? 'X:',
-    ...(opts.maxLength !== undefined ? { maxLength: opts.maxLength } : {}),
-  });
+  const sampler = Sampler.fromCheckpoint(ckpt);
+  let drawn: DrawnTune[];
+  let copiesRedrawn: number;
+  try {
+    const stream = sampler.stream({
+      temperature,
+      seed,
+      prime: opts.prime ?? 'X:',
+      constrain,
+      ...(opts.maxLength !== undefined ? { maxLength: opts.maxLength } : {}),
+    });
+    ({ tunes: drawn, copiesRedrawn } = await drawNovelTunes(stream, reference, { n: samples, allowCopies: opts.allowCopies === true }));
+  } finally {
+    sampler.dispose();
+  }
+  const texts = drawn.map((t) => t.text);
+  // copiedTunes is measured as for any set of tunes: 0 here unless copies were allowed, which is the point.
   const report = await evaluateTunes(texts, reference, opts);
   return {
     checkpoint: { dir: ckpt.dir, runId: ckpt.meta.runId, epoch: ckpt.meta.epoch, samples, temperature, seed },
     ...report,
+    constrain,
+    maskedMassMean: mean(drawn.map((t) => t.maskedMassMean)),
+    maskedMassMax: Math.max(0, ...drawn.map((t) => t.maskedMassMax)),
+    copiesRedrawn,
     texts,
   };
 }

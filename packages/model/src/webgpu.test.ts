@@ -32,5 +32,5 @@ test.skipIf(!available)('on a GPU: the tiny config trains on webgpu, its loss fa
   const [a, b] = r.history.map((h) => h.metrics.val_loss);
   expect(b).toBeLessThan(a);
   const tunes = await sample(r.checkpoints.at(-1)!.dir, { n: 1, maxLength: 50 });
-  expect(tunes[0].startsWith('X:')).toBe(true);
+  expect(tunes[0].text.startsWith('X:')).toBe(true);
 });

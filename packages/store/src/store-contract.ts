@@ -250,11 +250,12 @@ export function describeStoreContract(label: string, harness: StoreHarness): voi
       expect((await store.listCheckpoints({ trialId: t.id })).map((c) => c.id)).toEqual([c1.id]);
       expect(await store.listCheckpoints({ trialId: t.id, includeDeleted: true })).toHaveLength(2);
 
-      const settings = { temperature: 0.8, topK: null, topP: 0.9, prime: 'X:1', seed: 3, maxLength: 500 };
-      const s1 = await store.addSample({ checkpointId: c1.id, settings, abc: 'X:1\nK:G\nGAB|', eval: { valid: true, novelty: 0.4 } });
+      // constrain and allowCopies ride in the settings JSON (no column of their own), the masked mass in the eval JSON.
+      const settings = { temperature: 0.8, topK: null, topP: 0.9, prime: 'X:1', seed: 3, maxLength: 500, constrain: 'syntax' as const, allowCopies: false };
+      const s1 = await store.addSample({ checkpointId: c1.id, settings, abc: 'X:1\nK:G\nGAB|', eval: { valid: true, novelty: 0.4, maskedMassMean: 0.125 } });
       expect(s1.id).toMatch(/^sa-[0-9a-f]{8}$/);
       expect(await store.getSample(s1.id)).toEqual(s1);
-      expect(s1).toMatchObject({ settings, eval: { valid: true, novelty: 0.4 } });
+      expect(s1).toMatchObject({ settings, eval: { valid: true, novelty: 0.4, maskedMassMean: 0.125 } });
       await store.addSample({ id: 'sa-second', checkpointId: c1.id, settings, abc: 'X:2' });
       expect((await store.listSamples({ checkpointId: c1.id })).map((s) => s.id).sort()).toEqual([s1.id, 'sa-second'].sort());
       expect((await store.getSample('sa-second'))?.eval).toBeNull();

@@ -1,4 +1,4 @@
-import type { ParameterValue, RunConfig, SweepConfig } from '@tunelab/config';
+import type { ConstrainSetting, ParameterValue, RunConfig, SweepConfig } from '@tunelab/config';
 
 /**
  * Where a sweep stands. A sweeper killed mid-sweep leaves it `running` (its trials' heartbeats stop);
@@ -108,6 +108,13 @@ export interface SampleSettings {
   prime?: string | null;
   seed: number;
   maxLength: number;
+  /**
+   * What the ABC checker refused while sampling, and whether copies of training tunes were kept. Stored in
+   * the settings JSON, so no migration: samples stored before these existed lack them (they were sampled
+   * unconstrained, copies kept).
+   */
+  constrain?: ConstrainSetting;
+  allowCopies?: boolean;
 }
 
 export interface SampleRow {

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { DataConfig } from '@tunelab/config';
+import type { ConstrainSetting, DataConfig } from '@tunelab/config';
 import type { CheckpointEvalReport, EvalReport } from '@tunelab/eval';
 import * as lazy from '../lazy';
 import { UsageError, log, printJson, say, table } from '../output';
+import { ALLOW_COPIES_HELP, asCopiesUsageError, constrainOption } from './generate';
 
 interface EvalFlags {
   checkpoint?: string;
@@ -20,6 +21,8 @@ interface EvalFlags {
   splitSeed: string;
   abc2midi: boolean;
   perTune?: boolean;
+  constrain?: ConstrainSetting;
+  allowCopies?: boolean;
   json?: boolean;
 }
 
@@ -31,6 +34,7 @@ export function registerEvalCommands(program: Command): void {
       'Evaluate tunes: validity (tunelab and abc2midi -c), bar lengths, novelty against a reference corpus ' +
         '(longest verbatim span, copies), diversity and distributions.\n' +
         '  tunelab eval --checkpoint <dir> [-n 50] [--temperature 1] [--seed 1]   samples vs the training split\n' +
+        '       [--constrain meter|syntax|off] [--allow-copies]                   sampled as generate does: copies drawn again\n' +
         '  tunelab eval --tunes f.abc --corpus nottingham --files jigs            a file vs those whole files\n' +
         '  tunelab eval --corpus nottingham --files jigs --split val --val 0.1     held-out tunes vs the training split',
     )
@@ -38,6 +42,8 @@ export function registerEvalCommands(program: Command): void {
     .option('-n, --n <count>', 'samples to draw from the checkpoint', '50')
     .option('--temperature <t>', 'sampling temperature', '1')
     .option('--seed <seed>', 'sampling seed', '1')
+    .addOption(constrainOption())
+    .option('--allow-copies', `with --checkpoint: ${ALLOW_COPIES_HELP}`)
     .option('--tunes <file>', 'an ABC file of tunes to evaluate')
     .option('--corpus <corpus>', 'the reference corpus: nottingham, a file, folder or glob')
     .option('--files <names>', 'comma-separated files of the corpus (without .abc)')
@@ -52,6 +58,9 @@ export function registerEvalCommands(program: Command): void {
     .action(async (flags: EvalFlags) => {
       if (flags.checkpoint && (flags.tunes || flags.split || flags.corpus)) {
         throw new UsageError('eval: --checkpoint compares samples with its own training split; drop --tunes, --split and --corpus');
+      }
+      if (!flags.checkpoint && (flags.constrain || flags.allowCopies)) {
+        throw new UsageError(`eval: ${flags.constrain ? '--constrain' : '--allow-copies'} is about sampling, so it needs --checkpoint <dir>`);
       }
       const report = flags.checkpoint ? await evalCheckpoint(flags) : await evalFile(flags);
       if (flags.json) printJson(report);
@@ -110,11 +119,15 @@ async function readTunes(file: string): Promise<string[]> {
   return tunes;
 }
 
-/** `--checkpoint dir`: samples from the model against its training split (rebuilt from the checkpoint's config). */
+/**
+ * `--checkpoint dir`: samples from the model, as `generate` hands them out (`--constrain`, copies drawn again
+ * unless `--allow-copies`), against its training split (rebuilt from the checkpoint's config).
+ */
 async function evalCheckpoint(flags: EvalFlags): Promise<Omit<CheckpointEvalReport, 'texts'> & { texts?: string[] }> {
   const samples = number(flags.n, '-n', true);
   const temperature = number(flags.temperature, '--temperature');
   const seed = number(flags.seed, '--seed', true);
+  const constrain = flags.constrain ?? 'meter';
   if (samples < 1) throw new UsageError(`-n: expected a positive integer, but got ${samples}`);
   if (!(temperature > 0)) throw new UsageError(`--temperature: expected a number > 0, but got ${temperature}`);
   const [{ loadCheckpoint, selectBackend }, { checkpointReference, evaluateCheckpoint }] = await Promise.all([lazy.model(), lazy.evaluation()]);
@@ -122,14 +135,30 @@ async function evalCheckpoint(flags: EvalFlags): Promise<Omit<CheckpointEvalRepo
   await selectBackend('cpu');
   const ckpt = await loadCheckpoint(flags.checkpoint!);
   const reference = await checkpointReference(ckpt, { onProgress: log });
-  log(`checkpoint ${ckpt.meta.runId} epoch ${ckpt.meta.epoch}: ${samples} samples at temperature ${temperature}, seed ${seed}, against ${reference.tunes.length} training tunes`);
+  log(
+    `checkpoint ${ckpt.meta.runId} epoch ${ckpt.meta.epoch}: ${samples} samples at temperature ${temperature}, seed ${seed}, constrain ${constrain}` +
+      `${flags.allowCopies ? ', copies allowed' : ''}, against ${reference.tunes.length} training tunes`,
+  );
   const perTune = flags.perTune === true || !flags.json;
-  const { texts, ...report } = await evaluateCheckpoint(ckpt, { samples, temperature, seed, reference, abc2midi: flags.abc2midi, perTune });
+  const opts = { samples, temperature, seed, reference, constrain, allowCopies: flags.allowCopies === true, abc2midi: flags.abc2midi, perTune };
+  const { texts, ...report } = await evaluateCheckpoint(ckpt, opts).catch(async (err: unknown) => {
+    throw await asCopiesUsageError(err);
+  });
   return perTune ? { ...report, texts } : report;
 }
 
 const round1 = (v: number) => String(Math.round(v * 10) / 10);
 const pct = (v: number | null) => (v === null ? 'n/a (abc2midi not installed)' : `${(100 * v).toFixed(1)}%`);
+
+/** The rows only a checkpoint's samples have: how they were drawn. */
+function samplingRows(report: EvalReport | Partial<CheckpointEvalReport>): (string | number)[][] {
+  if (!('constrain' in report) || report.constrain === undefined) return [];
+  return [
+    ['constrain', report.constrain],
+    ['probability mass masked per symbol: mean / max', `${pct(report.maskedMassMean ?? 0)} / ${pct(report.maskedMassMax ?? 0)}`],
+    ['copies drawn again', report.copiesRedrawn ?? 0],
+  ];
+}
 
 function printReport(report: EvalReport, flags: EvalFlags): void {
   const json = flags.json;
@@ -139,6 +168,7 @@ function printReport(report: EvalReport, flags: EvalFlags): void {
       ['measure', 'value'],
       [
         ['tunes', report.tunes],
+        ...samplingRows(report),
         ['reference tunes', report.referenceTunes],
         ['valid (tunelab)', pct(report.validRate)],
         ['bars ok', pct(report.barOkRate)],

@@ -1,9 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import type { Backend } from '@tunelab/config';
-import { resolveHome } from '@tunelab/config';
+import type { Backend, ConstrainSetting } from '@tunelab/config';
+import { CONSTRAIN_SETTINGS, resolveHome } from '@tunelab/config';
+import type { Checkpoint } from '@tunelab/model';
+import type { DrawResult, ReferenceCorpus } from '@tunelab/eval';
 import * as lazy from '../lazy';
 import { log, printJson, say, UsageError } from '../output';
 import { backendOption, positiveInt } from './model';
@@ -22,6 +24,8 @@ interface GenerateOptions {
   maxLength: number;
   out?: string;
   backend: Backend;
+  constrain: ConstrainSetting;
+  allowCopies?: boolean;
   json?: boolean;
 }
 
@@ -31,6 +35,35 @@ function num(flag: string, ok: (v: number) => boolean, expected: string): (value
     if (value.trim() === '' || !Number.isFinite(v) || !ok(v)) throw new InvalidArgumentError(`${flag}: expected ${expected}, but got "${value}"`);
     return v;
   };
+}
+
+/** `--constrain meter|syntax|off` (shared by generate and eval); a bad value is refused naming the flag. */
+export function constrainOption(defaultValue?: ConstrainSetting): Option {
+  const help = 'what the ABC checker refuses while sampling: meter (bars must fit the meter), syntax (well-formed only), off';
+  const o = new Option('--constrain <mode>', defaultValue ? help : `${help} (default meter)`).choices(CONSTRAIN_SETTINGS);
+  return defaultValue ? o.default(defaultValue) : o;
+}
+
+/** `--allow-copies` (shared by generate and eval). */
+export const ALLOW_COPIES_HELP = 'keep tunes that copy a training tune (by default a copy is drawn again, up to 5 times per tune)';
+
+/**
+ * The training tunes of the checkpoint's own run, which decide what a copy is. Loading them can fail (no data
+ * folder, offline): the error then says how to sample without the check.
+ */
+export async function copyReference(ckpt: Checkpoint): Promise<ReferenceCorpus> {
+  const { checkpointReference } = await lazy.evaluation();
+  try {
+    return await checkpointReference(ckpt, { onProgress: log });
+  } catch (err) {
+    throw new UsageError(`cannot load the training tunes of run ${ckpt.meta.runId} to refuse copies of them: ${(err as Error).message}\n(--allow-copies samples without that check)`);
+  }
+}
+
+/** A `CopiesError` from @tunelab/eval as a user error that names the flag that allows copies. */
+export async function asCopiesUsageError(err: unknown): Promise<unknown> {
+  const { CopiesError } = await lazy.evaluation();
+  return err instanceof CopiesError ? new UsageError(`${err.message}; --allow-copies accepts copies`) : err;
 }
 
 /** `tunelab generate` */
@@ -50,40 +83,73 @@ export function registerGenerateCommands(program: Command): void {
     .option('--seed <n>', 'sampling seed', num('--seed', Number.isInteger, 'an integer'), 1)
     .option('--max-length <n>', 'most characters generated per tune', positiveInt('--max-length'), 1000)
     .option('--out <file.abc>', 'write the tunes to a file instead of stdout')
+    .addOption(constrainOption('meter'))
+    .option('--allow-copies', ALLOW_COPIES_HELP)
     .addOption(backendOption('cpu'))
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: GenerateOptions) => {
       // Batch-1 steps are latency-bound: the cpu backend (with the native fused LSTM when built) is the default.
       if (!opts.checkpoint === !opts.model) throw new UsageError('give exactly one of --checkpoint <dir> and --model <alias>');
       const dir = opts.checkpoint ?? (await aliasCheckpointDir(opts.model!, opts.home, opts.store));
-      const { loadCheckpoint, sample, selectBackend } = await lazy.model();
+      const { loadCheckpoint, selectBackend } = await lazy.model();
       const engine = await selectBackend(opts.backend);
       const ckpt = await loadCheckpoint(dir);
       log(`checkpoint ${ckpt.meta.runId} epoch ${ckpt.meta.epoch} (${ckpt.meta.kinds.join(', ')}); engine: ${engine.reason}`);
+      // Before sampling: a corpus that cannot be loaded should not cost a whole sampling run first.
+      const reference = opts.allowCopies ? null : await copyReference(ckpt);
       const started = Date.now();
-      const tunes = await sample(ckpt, {
-        n: opts.n,
-        temperature: opts.temperature,
-        topK: opts.topK,
-        topP: opts.topP,
-        prime: opts.prime.replace(/\\n/g, '\n'),
-        seed: opts.seed,
-        maxLength: opts.maxLength,
-      });
+      const { tunes, copiesRedrawn } = await drawTunes(ckpt, reference, opts);
       const seconds = (Date.now() - started) / 1000;
-      const chars = tunes.reduce((a, t) => a + t.length, 0);
-      log(`${tunes.length} tunes, ${chars} characters in ${seconds.toFixed(1)} s (${Math.round(chars / seconds)} chars/s)`);
-      const text = tunes.join('\n');
+      const chars = tunes.reduce((a, t) => a + t.text.length, 0);
+      const masked = tunes.reduce((a, t) => a + t.maskedMassMean, 0) / tunes.length;
+      log(
+        `${tunes.length} tunes, ${chars} characters in ${seconds.toFixed(1)} s (${Math.round(chars / seconds)} chars/s); ` +
+          `constrain ${opts.constrain}: ${(100 * masked).toFixed(1)}% of the probability mass masked per symbol on average; ` +
+          (opts.allowCopies ? 'copies allowed' : `${copiesRedrawn} ${copiesRedrawn === 1 ? 'copy' : 'copies'} of training tunes drawn again`),
+      );
+      const text = tunes.map((t) => t.text).join('\n');
       if (opts.out) {
         await writeFile(opts.out, text);
         log(`wrote ${opts.out}`);
       }
       if (opts.json) {
-        printJson({ checkpoint: dir, model: opts.model ?? null, epoch: ckpt.meta.epoch, engine: engine.name, out: opts.out ?? null, tunes });
+        printJson({
+          checkpoint: dir,
+          model: opts.model ?? null,
+          epoch: ckpt.meta.epoch,
+          engine: engine.name,
+          out: opts.out ?? null,
+          constrain: opts.constrain,
+          allowCopies: opts.allowCopies === true,
+          copiesRedrawn,
+          tunes: tunes.map((t) => ({ text: t.text, maskedMassMean: t.maskedMassMean, maskedMassMax: t.maskedMassMax, redraws: t.redraws })),
+        });
       } else if (!opts.out) {
         say(false, text);
       }
     });
+}
+
+/** `opts.n` tunes from one seeded stream, copies of `reference`'s tunes drawn again (none with --allow-copies). */
+async function drawTunes(ckpt: Checkpoint, reference: ReferenceCorpus | null, opts: GenerateOptions): Promise<DrawResult> {
+  const [{ Sampler }, { drawNovelTunes }] = await Promise.all([lazy.model(), lazy.evaluation()]);
+  const sampler = Sampler.fromCheckpoint(ckpt);
+  try {
+    const stream = sampler.stream({
+      temperature: opts.temperature,
+      topK: opts.topK,
+      topP: opts.topP,
+      prime: opts.prime.replace(/\\n/g, '\n'),
+      seed: opts.seed,
+      maxLength: opts.maxLength,
+      constrain: opts.constrain,
+    });
+    return await drawNovelTunes(stream, reference, { n: opts.n, allowCopies: opts.allowCopies === true });
+  } catch (err) {
+    throw await asCopiesUsageError(err);
+  } finally {
+    sampler.dispose();
+  }
 }
 
 /**

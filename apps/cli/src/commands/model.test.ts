@@ -63,20 +63,52 @@ describe('tunelab model / train / generate', () => {
     expect(t.stderr).toMatch(/epoch 2: loss/);
 
     const out = join(dir, 'tunes.abc');
-    const g = await tunelab(['generate', '--checkpoint', join(home, 'checkpoints/cli/epoch-2'), '-n', '3', '--max-length', '200', '--out', out, '--json']);
+    const ckpt = join(home, 'checkpoints/cli/epoch-2');
+    const [g, off, e] = await Promise.all([
+      tunelab(['generate', '--checkpoint', ckpt, '-n', '3', '--max-length', '200', '--out', out, '--json']),
+      tunelab(['generate', '--checkpoint', ckpt, '-n', '2', '--max-length', '200', '--constrain', 'off', '--allow-copies', '--json']),
+      tunelab(['eval', '--checkpoint', ckpt, '-n', '2', '--constrain', 'syntax', '--no-abc2midi', '--json']),
+    ]);
     expect(g.code, g.stderr).toBe(0);
-    const tunes = JSON.parse(g.stdout).tunes as string[];
+    const generated = JSON.parse(g.stdout);
+    expect(generated).toMatchObject({ constrain: 'meter', allowCopies: false, copiesRedrawn: expect.any(Number) });
+    const tunes = generated.tunes as { text: string; maskedMassMean: number; maskedMassMax: number; redraws: number }[];
     expect(tunes).toHaveLength(3);
-    expect(readFileSync(out, 'utf8')).toBe(tunes.join('\n'));
-    for (const tune of tunes) expect(tune.startsWith('X:')).toBe(true);
+    expect(readFileSync(out, 'utf8')).toBe(tunes.map((t) => t.text).join('\n'));
+    for (const tune of tunes) {
+      expect(Object.keys(tune).sort()).toEqual(['maskedMassMax', 'maskedMassMean', 'redraws', 'text']);
+      expect(tune.text.startsWith('X:')).toBe(true);
+      expect(tune.maskedMassMean).toBeGreaterThanOrEqual(0);
+      expect(tune.maskedMassMax).toBeLessThanOrEqual(1);
+    }
+    expect(generated.copiesRedrawn).toBe(tunes.reduce((a, t) => a + t.redraws, 0));
+
+    expect(off.code, off.stderr).toBe(0);
+    const unconstrained = JSON.parse(off.stdout);
+    expect(unconstrained).toMatchObject({ constrain: 'off', allowCopies: true, copiesRedrawn: 0 });
+    for (const tune of unconstrained.tunes) expect(tune).toMatchObject({ maskedMassMean: 0, maskedMassMax: 0, redraws: 0 });
+
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ tunes: 2, constrain: 'syntax', maskedMassMean: expect.any(Number), copiesRedrawn: expect.any(Number), copiedTunes: 0 });
   });
 
   it('bad input exits 1 with a message naming the place', async () => {
     const missing = await tunelab(['generate', '--checkpoint', '/no/such/checkpoint']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/\/no\/such\/checkpoint/);
-    const badFlag = await tunelab(['generate', '--checkpoint', '/x', '--temperature', '0']);
+    const [badFlag, badConstrain, badEvalConstrain, constrainWithoutCheckpoint] = await Promise.all([
+      tunelab(['generate', '--checkpoint', '/x', '--temperature', '0']),
+      tunelab(['generate', '--checkpoint', '/x', '--constrain', 'bars']),
+      tunelab(['eval', '--checkpoint', '/x', '--constrain', 'strict']),
+      tunelab(['eval', '--tunes', 'x.abc', '--corpus', 'nottingham', '--allow-copies']),
+    ]);
     expect(badFlag.code).not.toBe(0);
     expect(badFlag.stderr).toMatch(/--temperature/);
+    expect(badConstrain.code).toBe(1);
+    expect(badConstrain.stderr).toMatch(/'--constrain <mode>' argument 'bars' is invalid\. Allowed choices are meter, syntax, off/);
+    expect(badEvalConstrain.code).toBe(1);
+    expect(badEvalConstrain.stderr).toMatch(/--constrain <mode>' argument 'strict' is invalid/);
+    expect(constrainWithoutCheckpoint.code).toBe(1);
+    expect(constrainWithoutCheckpoint.stderr).toMatch(/eval: --allow-copies is about sampling, so it needs --checkpoint <dir>/);
   });
 });

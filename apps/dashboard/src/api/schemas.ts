@@ -4,6 +4,7 @@
  * browser bundle carries no TypeBox.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { CONSTRAIN_SETTINGS, type ConstrainSetting } from '@tunelab/config';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -169,6 +170,13 @@ export type Checkpoint = Static<typeof Checkpoint>;
 export const CheckpointList = Type.Object({ checkpoints: Type.Array(Checkpoint) });
 export type CheckpointList = Static<typeof CheckpointList>;
 
+/**
+ * What the ABC checker refuses while sampling: `meter`, `syntax` or `off`. A plain string enum rather than a
+ * union of literals, so a bad value gets one error ("must be equal to one of the allowed values") at its field.
+ */
+const Constrain = (options: { default?: ConstrainSetting; description?: string } = {}) =>
+  Type.Unsafe<ConstrainSetting>({ type: 'string', enum: [...CONSTRAIN_SETTINGS], ...options });
+
 /** Bounds that keep one request from holding the generator for long. */
 export const GENERATE_LIMITS = { n: 10, maxLength: 3000, prime: 500 } as const;
 
@@ -182,6 +190,8 @@ export const GenerateRequest = Type.Object(
     prime: Type.Optional(Nullable(Type.String({ maxLength: GENERATE_LIMITS.prime }))),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
     maxLength: Type.Integer({ minimum: 16, maximum: GENERATE_LIMITS.maxLength, default: 600 }),
+    constrain: Type.Optional(Constrain({ default: 'meter', description: 'meter: well-formed tunes whose bars fit the meter; syntax: well-formed; off: the raw model' })),
+    allowCopies: Type.Optional(Type.Boolean({ default: false, description: 'keep tunes that copy a training tune (by default one is drawn again, up to 5 times)' })),
   },
   { additionalProperties: false },
 );
@@ -206,6 +216,14 @@ export const TuneScore = Type.Object({
       barsInReference: Type.Integer(),
     }),
   ),
+  /**
+   * How the sampler shaped the tune (absent on samples stored before these were recorded): the share of
+   * probability mass the ABC checker removed per symbol (mean) and at its worst step, and how many copies of
+   * training tunes were drawn and discarded before this tune.
+   */
+  maskedMassMean: Type.Optional(Type.Number()),
+  maskedMassMax: Type.Optional(Type.Number()),
+  redraws: Type.Optional(Type.Integer()),
 });
 export type TuneScore = Static<typeof TuneScore>;
 
@@ -216,6 +234,9 @@ export const SampleSettings = Type.Object({
   prime: Type.Optional(Nullable(Type.String())),
   seed: Type.Number(),
   maxLength: Type.Number(),
+  /** Absent on samples stored before the sampler was constrained (they were sampled as `off`, copies kept). */
+  constrain: Type.Optional(Constrain()),
+  allowCopies: Type.Optional(Type.Boolean()),
 });
 
 export const Sample = Type.Object({

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { openStore, type Store } from '@tunelab/store';
 import { fakeGenerator, fakeScorer, makeFixture, type Fixture } from '../testing/fixture';
 import { buildApp } from './app';
-import { GenerationUnavailable, type TuneGenerator } from './generation';
+import { GenerationUnavailable, replyError, type TuneGenerator } from './generation';
 import { findAbc2midi } from '@tunelab/eval';
 
 let f: Fixture;
@@ -153,10 +153,18 @@ describe('bad input is a 400 that names the field; unknown things are 404', () =
     [{ checkpointId: 'c', topP: 1.5 }, 'body.topP'],
     [{ checkpointId: 'c', maxLength: 100000 }, 'body.maxLength'],
     [{ checkpointId: '/etc/passwd' }, 'body.checkpointId'],
+    [{ checkpointId: 'c', constrain: 'bars' }, 'body.constrain'],
+    [{ checkpointId: 'c', constrain: null }, 'body.constrain'],
+    [{ checkpointId: 'c', allowCopies: 'yes' }, 'body.allowCopies'],
   ])('POST /api/generate %j → 400 at %s', async (payload, where) => {
     const { status, body } = await post('/api/generate', payload);
     expect(status).toBe(400);
     expect(body.where).toBe(where);
+  });
+
+  test('a bad constrain value is named with the values it may take', async () => {
+    const { body } = await post('/api/generate', { checkpointId: 'c', constrain: 'bars' });
+    expect(body.error).toBe('body.constrain must be equal to one of the allowed values: meter, syntax, off');
   });
 
   test('a checkpoint that does not exist → 404 naming body.checkpointId', async () => {
@@ -173,9 +181,9 @@ describe('generate and samples', () => {
     expect(status).toBe(200);
     expect(generator.calls).toBe(before + 1);
     expect(body.samples).toHaveLength(2);
-    expect(body.samples[0].settings).toMatchObject({ temperature: 0.8, seed: 5, maxLength: 600 });
+    expect(body.samples[0].settings).toMatchObject({ temperature: 0.8, seed: 5, maxLength: 600, constrain: 'meter', allowCopies: false });
     expect(body.samples[1].settings.seed).toBe(6);
-    expect(body.samples[0].eval.valid).toBe(true);
+    expect(body.samples[0].eval).toMatchObject({ valid: true, maskedMassMean: 0.01, maskedMassMax: 0.04, redraws: 0 });
     const id = body.samples[0].id;
 
     const abc = await app.inject(`/api/samples/${id}.abc`);
@@ -196,6 +204,37 @@ describe('generate and samples', () => {
     }
     expect((await app.inject(`/api/samples/${id}.wav`)).statusCode).toBe(400);
     expect((await app.inject('/api/samples/sa-missing.abc')).statusCode).toBe(404);
+  });
+
+  test('constrain and allowCopies reach the generator and are stored with each sample, with its masked mass', async () => {
+    const { status, body } = await post('/api/generate', { checkpointId: f.checkpointIds[0], n: 1, seed: 9, constrain: 'off', allowCopies: true });
+    expect(status).toBe(200);
+    expect(body.samples[0].settings).toMatchObject({ constrain: 'off', allowCopies: true });
+    expect(body.samples[0].eval).toMatchObject({ maskedMassMean: 0, redraws: 0 });
+    const listed = (await get(`/api/samples?checkpointId=${f.checkpointIds[0]}`)).body.samples as { id: string; settings: object; eval: object }[];
+    expect(listed.find((s) => s.id === body.samples[0].id)).toMatchObject({ settings: { constrain: 'off', allowCopies: true }, eval: { maskedMassMean: 0 } });
+  });
+
+  test("the sampling worker's failures: only copies → 422 at body.allowCopies; no training tunes → 501", async () => {
+    // What modelGenerator rejects with when the worker replies with these errors.
+    const failing = (reply: Parameters<typeof replyError>[0]): TuneGenerator => ({
+      generate: async () => {
+        throw replyError(reply);
+      },
+    });
+    const copies = 'tune 1 of 1: 5 draws in a row were copies of training tunes (≥80% of the body as one span of jigs.abc#3); refusing to hand out a copy';
+    const a = await buildApp({ reader, writer: async () => f.store, generator: failing({ id: 1, error: copies, userError: false, kind: 'copies' }), scorer: fakeScorer(), uiDir: null });
+    const r = await a.inject({ method: 'POST', url: '/api/generate', payload: { checkpointId: f.checkpointIds[0] } });
+    expect(r.statusCode).toBe(422);
+    expect(r.json()).toEqual({ where: 'body.allowCopies', error: `${copies}; tick "allow copies" (allowCopies: true) to accept them` });
+    await a.close();
+
+    const noData = 'cannot refuse copies: the training tunes of this checkpoint\'s run cannot be loaded (no data)';
+    const b = await buildApp({ reader, writer: async () => f.store, generator: failing({ id: 1, error: noData, userError: false, kind: 'no-reference' }), scorer: fakeScorer(), uiDir: null });
+    const r2 = await b.inject({ method: 'POST', url: '/api/generate', payload: { checkpointId: f.checkpointIds[0] } });
+    expect(r2.statusCode).toBe(501);
+    expect(r2.json().error).toMatch(/cannot be loaded \(no data\); tick "allow copies"/);
+    await b.close();
   });
 
   test('a build without a sampler answers 501 with a plain message', async () => {
@@ -230,7 +269,7 @@ describe('generate and samples', () => {
     const slow: TuneGenerator = {
       generate: async (job) => {
         await Promise.race([gate, new Promise((r) => job.signal.addEventListener('abort', r))]);
-        return ['X:1\nT:slow\nM:6/8\nL:1/8\nK:D\nABc def|\n'];
+        return [{ text: 'X:1\nT:slow\nM:6/8\nL:1/8\nK:D\nABc def|\n', maskedMassMean: 0, maskedMassMax: 0, redraws: 0 }];
       },
     };
     const a = await buildApp({ reader, writer: async () => f.store, generator: slow, scorer: fakeScorer(), uiDir: null, queue: { concurrency: 1, maxWaiting: 1, timeoutMs: 30_000 } });

@@ -17,8 +17,15 @@ export const notFound = (what: string, id: string, where = 'params.id'): HttpErr
 
 interface ValidationItem {
   instancePath?: string;
-  params?: { missingProperty?: string; additionalProperty?: string };
+  params?: { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] };
   message?: string;
+}
+
+/** Ajv's message, with the allowed values when it is an enum (`must be equal to one of the allowed values: meter, syntax, off`). */
+function messageOf(item: ValidationItem | undefined): string {
+  const message = item?.message ?? 'is invalid';
+  const allowed = item?.params?.allowedValues;
+  return Array.isArray(allowed) ? `${message}: ${allowed.map(String).join(', ')}` : message;
 }
 
 /** `body.temperature` from Ajv's `/temperature` in the body, or the property a `required` rule misses. */
@@ -39,7 +46,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err.validation) {
       const item = err.validation[0] as ValidationItem | undefined;
       const where = fieldOf(err.validationContext, item);
-      return reply.code(400).send({ error: `${where} ${item?.message ?? 'is invalid'}`, where });
+      return reply.code(400).send({ error: `${where} ${messageOf(item)}`, where });
     }
     if (err instanceof HttpError) {
       if (err.statusCode >= 500) request.log.warn({ err }, 'request failed');

@@ -1,8 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import type { RunConfig } from '@tunelab/config';
+import type { ConstrainSetting, RunConfig } from '@tunelab/config';
 import type { CheckpointRow, TrialRow } from '@tunelab/store';
 import type { TuneScore } from '../api/schemas';
-import type { SampleJob, SampleReply } from './sampler-worker';
+import { HttpError } from './errors';
+import type { GeneratedTune, SampleJob, SampleReply } from './sampler-worker';
+
+export type { GeneratedTune } from './sampler-worker';
 
 /** What one generate request asks of a checkpoint (validated and bounded by the route). */
 export interface GenerateSettings {
@@ -13,6 +16,10 @@ export interface GenerateSettings {
   prime: string | null;
   seed: number;
   maxLength: number;
+  /** What the ABC checker refuses while sampling. */
+  constrain: ConstrainSetting;
+  /** Keep copies of training tunes; by default each is drawn again (up to 5 times per tune, then the request fails). */
+  allowCopies: boolean;
 }
 
 export interface GenerateJob {
@@ -24,9 +31,12 @@ export interface GenerateJob {
   signal: AbortSignal;
 }
 
-/** Samples tunes from a checkpoint. The dashboard never hands out a checkpoint's path, only its id. */
+/**
+ * Samples tunes from a checkpoint, never handing out a copy of a training tune unless the settings allow
+ * copies. The dashboard never hands out a checkpoint's path, only its id.
+ */
 export interface TuneGenerator {
-  generate(job: GenerateJob): Promise<string[]>;
+  generate(job: GenerateJob): Promise<GeneratedTune[]>;
   /** Frees what it holds (a worker thread); called when the server closes. */
   close?(): Promise<void>;
 }
@@ -68,7 +78,7 @@ export async function modelCanSample(): Promise<boolean> {
 export function modelGenerator(): TuneGenerator & { close(): Promise<void> } {
   let worker: Worker | null = null;
   let nextId = 1;
-  const pending = new Map<number, { resolve: (t: string[]) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (t: GeneratedTune[]) => void; reject: (e: Error) => void }>();
   const failAll = (err: Error) => {
     for (const p of pending.values()) p.reject(err);
     pending.clear();
@@ -85,8 +95,7 @@ export function modelGenerator(): TuneGenerator & { close(): Promise<void> } {
       if (!p) return;
       pending.delete(reply.id);
       if ('tunes' in reply) p.resolve(reply.tunes);
-      else if (reply.userError) p.reject(Object.assign(new Error(reply.error), { userError: true, where: reply.where ? `body.${reply.where}` : undefined }));
-      else p.reject(new Error(reply.error));
+      else p.reject(replyError(reply));
     });
     w.on('error', (err) => {
       failAll(err instanceof Error ? err : new Error(`the sampling worker failed: ${JSON.stringify(err)}`));
@@ -117,8 +126,10 @@ export function modelGenerator(): TuneGenerator & { close(): Promise<void> } {
         ...(s.prime !== null ? { prime: s.prime } : {}),
         seed: s.seed,
         maxLength: s.maxLength,
+        constrain: s.constrain,
+        allowCopies: s.allowCopies,
       };
-      return new Promise<string[]>((resolve, reject) => {
+      return new Promise<GeneratedTune[]>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         job.signal.addEventListener(
           'abort',
@@ -137,6 +148,17 @@ export function modelGenerator(): TuneGenerator & { close(): Promise<void> } {
       if (w) await w.terminate();
     },
   };
+}
+
+/**
+ * A failed job's error as the routes need it: the request's fault (400 at its field), only copies of
+ * training tunes (422 at body.allowCopies), no training tunes to check against (501), or a bug (500).
+ */
+export function replyError(reply: Extract<SampleReply, { error: string }>): Error {
+  if (reply.kind === 'copies') return new HttpError(422, `${reply.error}; tick "allow copies" (allowCopies: true) to accept them`, 'body.allowCopies');
+  if (reply.kind === 'no-reference') return new GenerationUnavailable(`${reply.error}; tick "allow copies" (allowCopies: true) to sample without that check`);
+  if (reply.userError) return Object.assign(new Error(reply.error), { userError: true, where: reply.where ? `body.${reply.where}` : undefined });
+  return new Error(reply.error);
 }
 
 /** The test-split loss through @tunelab/model's `evaluateLoss(dir, config)`, when the package has one. */

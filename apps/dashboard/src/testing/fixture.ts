@@ -146,18 +146,21 @@ const JIG_LINES = ['|:A2B c2d|e2f g2a|', '|bag e2d|cBA B2G|', '|A2B c2e|d2B A3:|
 
 /**
  * A generator that writes small, valid jigs from the seed (no model needed); the settings it was given
- * appear in the title so tests can see them arrive.
+ * appear in the title so tests can see them arrive. The masked mass is made up: 0 with `constrain: off`,
+ * else 1% (meter) or 0.5% (syntax) per tune; no tune is ever a redraw.
  */
 export function fakeGenerator(): TuneGenerator & { calls: number } {
   const gen = {
     calls: 0,
     async generate(job: Parameters<TuneGenerator['generate']>[0]) {
       gen.calls++;
-      const { n, seed, temperature } = job.settings;
+      const { n, seed, temperature, constrain } = job.settings;
+      const mass = { meter: 0.01, syntax: 0.005, off: 0 }[constrain];
       return Array.from({ length: n }, (_, i) => {
         const s = seed + i;
         const body = Array.from({ length: 4 }, (_, k) => JIG_LINES[(s + k) % JIG_LINES.length]).join('\n');
-        return `X:${i + 1}\nT:Sample ${s} at T=${temperature}\nM:6/8\nL:1/8\nK:D\n${job.settings.prime ?? ''}${body}\n`;
+        const text = `X:${i + 1}\nT:Sample ${s} at T=${temperature}\nM:6/8\nL:1/8\nK:D\n${job.settings.prime ?? ''}${body}\n`;
+        return { text, maskedMassMean: mass, maskedMassMax: 4 * mass, redraws: 0 };
       });
     },
   };

@@ -93,9 +93,19 @@ export function fakeApi(opts: { running?: boolean } = {}): DashboardApi & { call
         id: `sa-${++sampleNo}`,
         checkpointId: req.checkpointId,
         createdAt: 0,
-        settings: { temperature: req.temperature, seed: req.seed ?? 0, maxLength: req.maxLength },
+        settings: { temperature: req.temperature, seed: req.seed ?? 0, maxLength: req.maxLength, constrain: req.constrain ?? 'meter', allowCopies: req.allowCopies ?? false },
         abc: `X:1\nT:Fake jig ${sampleNo}\nM:6/8\nL:1/8\nK:D\nABc def|\n`,
-        eval: { valid: true, barsOk: true, headerOk: true, errorCodes: [], abc2midiClean: null, novelty: { lcs: 8, lcsShare: 0.25, copy: false, nearest: 'jigs#1', bars: 4, barsInReference: 1 } },
+        eval: {
+          valid: true,
+          barsOk: true,
+          headerOk: true,
+          errorCodes: [],
+          abc2midiClean: null,
+          novelty: { lcs: 8, lcsShare: 0.25, copy: false, nearest: 'jigs#1', bars: 4, barsInReference: 1 },
+          maskedMassMean: req.constrain === 'off' ? 0 : 0.034,
+          maskedMassMax: req.constrain === 'off' ? 0 : 0.5,
+          redraws: 1,
+        },
       }));
       return { samples, ms: 1 };
     },

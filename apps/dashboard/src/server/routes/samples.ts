@@ -12,7 +12,7 @@ import {
 } from '../../api/schemas';
 import { HttpError } from '../errors';
 import type { DashboardContext } from '../context';
-import { GenerationUnavailable, type GenerateSettings } from '../generation';
+import { GenerationUnavailable, type GeneratedTune, type GenerateSettings } from '../generation';
 import { abcToMidi } from '../midi';
 import { sampleView } from '../views';
 import { localCheckpoint } from '../../checkpoint-files';
@@ -51,27 +51,33 @@ export async function sampleRoutes(app: FastifyInstance, ctx: DashboardContext):
         prime: body.prime ? body.prime : null,
         seed: body.seed ?? randomInt(0, 2 ** 31 - 1),
         maxLength: body.maxLength,
+        constrain: body.constrain ?? 'meter',
+        allowCopies: body.allowCopies ?? false,
       };
       const started = performance.now();
       const { tunes, scores } = await ctx.queue.run(async (signal) => {
-        let tunes: string[];
+        let tunes: GeneratedTune[];
         try {
           tunes = (await ctx.generator.generate({ checkpoint: await localCheckpoint(ctx.reader, checkpoint), trial, settings, signal })).slice(0, settings.n);
         } catch (err) {
           if (err instanceof GenerationUnavailable) throw new HttpError(501, err.message);
           throw err;
         }
-        const scores: TuneScore[] = await ctx.scorer.score(tunes, trial?.config ?? null);
+        const scores: TuneScore[] = await ctx.scorer.score(tunes.map((t) => t.text), trial?.config ?? null);
         return { tunes, scores };
       });
       const writer = await ctx.writer();
       const samples = [];
       for (let i = 0; i < tunes.length; i++) {
+        const { text, maskedMassMean, maskedMassMax, redraws } = tunes[i];
+        // The settings (constrain, allowCopies included) go in the settings JSON; what the sampler did to this
+        // tune goes with its scores.
+        const score: TuneScore = { ...scores[i], maskedMassMean, maskedMassMax, redraws };
         const row = await writer.addSample({
           checkpointId: checkpoint.id,
           settings: { ...settings, seed: settings.seed + i },
-          abc: tunes[i],
-          eval: scores[i] as unknown as Record<string, unknown>,
+          abc: text,
+          eval: score as unknown as Record<string, unknown>,
         });
         samples.push(sampleView(row));
       }

@@ -4,10 +4,18 @@ import { useDashboard } from '../context';
 import { ErrorNote } from './marks';
 import { TuneCard } from './TuneCard';
 
+/** The values of the request's `constrain` (what the ABC checker refuses while sampling), with what each means. */
+const CONSTRAIN_CHOICES: { value: NonNullable<GenerateRequest['constrain']>; title: string }[] = [
+  { value: 'meter', title: 'well-formed ABC whose bars fit the meter' },
+  { value: 'syntax', title: 'well-formed ABC; bar lengths not checked' },
+  { value: 'off', title: "the model's own distribution, unchecked" },
+];
+
 /** Sampling settings for one checkpoint, and the tunes it wrote (newest first; earlier samples load too). */
 export function GeneratePanel({ checkpointId }: { checkpointId: string }) {
   const { api } = useDashboard();
-  const [form, setForm] = useState({ temperature: '1', topK: '', topP: '', prime: '', seed: '', n: '1', maxLength: '600' });
+  const [form, setForm] = useState({ temperature: '1', topK: '', topP: '', prime: '', seed: '', n: '1', maxLength: '600', constrain: 'meter' });
+  const [allowCopies, setAllowCopies] = useState(false);
   const [samples, setSamples] = useState<Sample[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -20,6 +28,8 @@ export function GeneratePanel({ checkpointId }: { checkpointId: string }) {
   }, [api, checkpointId]);
 
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const choice = CONSTRAIN_CHOICES.find((c) => c.value === form.constrain) ?? CONSTRAIN_CHOICES[0];
+  const constrain = choice.value;
   const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
 
   async function submit(e: FormEvent) {
@@ -33,6 +43,8 @@ export function GeneratePanel({ checkpointId }: { checkpointId: string }) {
       topP: num(form.topP) ?? null,
       prime: form.prime || null,
       ...(num(form.seed) !== undefined ? { seed: num(form.seed) } : {}),
+      constrain,
+      allowCopies,
     };
     setBusy(true);
     setError(null);
@@ -61,6 +73,19 @@ export function GeneratePanel({ checkpointId }: { checkpointId: string }) {
         {field('n', 'count', { type: 'number', min: '1', max: '10', size: 3 })}
         {field('maxLength', 'max length', { type: 'number', min: '16', max: '3000', size: 5 })}
         {field('prime', 'prime', { placeholder: 'X:1\\nM:6/8…', size: 16 })}
+        <label title={choice.title}>
+          constrain{' '}
+          <select aria-label="constrain" value={constrain} onChange={set('constrain')}>
+            {CONSTRAIN_CHOICES.map((c) => (
+              <option key={c.value} value={c.value} title={c.title}>
+                {c.value}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label title="keep tunes that copy a training tune (by default a copy is drawn again, up to 5 times)">
+          <input type="checkbox" aria-label="allow copies" checked={allowCopies} onChange={(e) => setAllowCopies(e.target.checked)} /> allow copies
+        </label>
         <button type="submit" disabled={busy}>
           {busy ? 'generating…' : '♪ generate'}
         </button>

@@ -5,7 +5,21 @@ import { MidiLink } from './MidiLink';
 
 const yesNo = (v: boolean | null | undefined, yes: string, no: string) => (v === null || v === undefined ? null : v ? yes : no);
 
-/** A sampled tune: notation, player, downloads, and how valid and how new it is. */
+const percent = (v: number) => `${(100 * v).toFixed(v > 0 && v < 0.001 ? 2 : 1)}%`;
+
+/** What the sampler did to the tune: the mass the ABC checker masked, copies drawn again. Absent on older samples. */
+function sampling(e: NonNullable<Sample['eval']>) {
+  if (e.maskedMassMean === undefined) return null;
+  const redraws = e.redraws ?? 0;
+  return (
+    <span className="muted" data-testid="masked-mass" title={`the ABC checker removed this share of the model's probability per symbol on average (at most ${percent(e.maskedMassMax ?? 0)} at one step)`}>
+      masked {percent(e.maskedMassMean)} per symbol
+      {redraws > 0 ? `, drawn again after ${redraws} ${redraws === 1 ? 'copy' : 'copies'}` : ''}
+    </span>
+  );
+}
+
+/** A sampled tune: notation, player, downloads, how valid and how new it is, and how much the checker steered it. */
 export function TuneCard({ sample }: { sample: Sample }) {
   const { api } = useDashboard();
   const e = sample.eval;
@@ -13,7 +27,11 @@ export function TuneCard({ sample }: { sample: Sample }) {
   return (
     <article className="tune" data-testid="tune" data-sample={sample.id}>
       <header>
-        <strong>{title}</strong> <span className="muted">seed {sample.settings.seed}, T={sample.settings.temperature}</span>
+        <strong>{title}</strong>{' '}
+        <span className="muted">
+          seed {sample.settings.seed}, T={sample.settings.temperature}
+          {sample.settings.constrain ? `, constrain ${sample.settings.constrain}` : ''}
+        </span>
       </header>
       {e && (
         <p className="scores" data-testid="scores">
@@ -28,6 +46,7 @@ export function TuneCard({ sample }: { sample: Sample }) {
           ) : (
             <span className="muted">novelty unknown (training corpus not found)</span>
           )}
+          {sampling(e)}
         </p>
       )}
       <AbcNotation abc={sample.abc} />
