@@ -260,6 +260,7 @@ export class RepeatSigns {
     const n = numbers.length === 1 ? numbers[0] : 0;
     if (n === 1) {
       if (this.open === 'closed') return `${text} starts a first ending where no repeat is open (abc2midi wants |: first)`;
+      if (this.inEnding === 1) return `${text} starts a first ending while the last one has no :| yet`;
       this.inEnding = 1;
       return null;
     }

@@ -33,10 +33,22 @@ export type ConstrainMode = 'meter' | 'syntax' | 'off';
 export const CONSTRAIN_MODES: readonly ConstrainMode[] = ['meter', 'syntax', 'off'];
 
 /** Warnings of `abc check` that the structured sampler refuses as if they were errors. */
-export const REFUSED_WARNINGS: readonly string[] = ['bad-x', 'bad-key', 'missing-meter', 'field-after-key', 'unknown-field', 'bad-parts', 'no-music', 'repeat-structure', 'odd-bar-line'];
+export const REFUSED_WARNINGS: readonly string[] = [
+  'bad-x',
+  'bad-key',
+  'missing-meter',
+  'field-after-key',
+  'unknown-field',
+  'bad-parts',
+  'no-music',
+  'repeat-structure',
+  'odd-bar-line',
+  'header-parts',
+  'chord-tie',
+];
 
 /** Header fields the sampler may write (known to ABC 2.1, and not ones that change how the body reads). */
-const HEADER_FIELDS = new Set('ABCDFGHILMNOPQRSTWZ'.split(''));
+const HEADER_FIELDS = new Set('ABCDFGHILMNOQRSTWZ'.split(''));
 /** Fields the sampler may write on their own line in the body. */
 const BODY_FIELDS = new Set('KLMPNQRTWI'.split(''));
 const NOTE_LETTERS = 'ABCDEFGabcdefg';
@@ -964,9 +976,9 @@ export class TuneChecker {
       this.checkRoom();
       return true;
     }
-    if (c === ' ' || c === '-') {
-      // A space or a tie ends the note before it; the next note starts fresh (one between two notes). A tie
-      // inside a chord ties the chord: its next note must share a pitch (and the tune cannot end on it).
+    if (c === ' ') {
+      // A space ends the note before it; the next note starts fresh (one between two notes). Ties inside a
+      // chord are not written (check's chord-tie): tie the chord after its `]`.
       if (last === null) return this.die(`${JSON.stringify(c)} in a chord comes after a note`);
       p.text += c;
       this.checkRoom(); // the first note's length is now fixed

@@ -274,7 +274,11 @@ function lexBracket(ctx: Ctx, s: string, i: number): number {
       k += nm[0].length;
     } else if (s[k] === '[' || s[k] === '|' || s[k] === '"' || s[k] === '%') {
       break;
-    } else if (s[k] === '-' || s[k] === ' ' || SINGLE_DECORATIONS.includes(s[k])) {
+    } else if (s[k] === '-') {
+      // ABC 2.1 ties a chord's note this way; abc2midi often loses such ties ("Time mismatch at tie").
+      find(ctx, 'chord-tie', 'a tie inside a chord: abc2midi may not find its note (tie the chord after its ] instead)', k, 'warning');
+      k++;
+    } else if (s[k] === ' ' || SINGLE_DECORATIONS.includes(s[k])) {
       k++;
     } else if (s[k] === '!') {
       const e = s.indexOf('!', k + 1);

@@ -42,8 +42,8 @@ describe('parseTune: headers', () => {
   });
 
   it('warns about a header P: that is not an order of parts', () => {
-    expect(codes('X:1\nT:t\nP:A(AB)2C\nM:6/8\nK:G\nP:A\nGAB GAB|\n')).toEqual([]);
-    expect(codes('X:1\nT:t\nP:AABA last time\nM:6/8\nK:G\nGAB GAB|\n')).toEqual(['warning bad-parts 3:1']);
+    expect(codes('X:1\nT:t\nP:A(AB)2C\nM:6/8\nK:G\nP:A\nGAB GAB|\n')).toEqual(['warning header-parts 3:1']);
+    expect(codes('X:1\nT:t\nP:AABA last time\nM:6/8\nK:G\nGAB GAB|\n')).toEqual(['warning header-parts 3:1', 'warning bad-parts 3:1']);
   });
 
   it('reports bad M:, L: and K: values', () => {

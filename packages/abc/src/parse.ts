@@ -111,6 +111,11 @@ function parse(source: SourceTune, start: BarStart): Tune {
         state.unitLength = l;
         unitLengthSet = true;
       }
+    } else if (f.field === 'P' && f.place === 'header' && inHeader) {
+      // abc2midi stops at a header P: unless the body labels every part it lists ("Part not defined", "P: field
+      // in header should go after K: field"); the sampler does not write one.
+      find('header-parts', `P:${v} in the header: abc2midi plays it only when P: labels in the body define every part it lists`, f.line, f.col, 'warning');
+      if (!/^[A-Z0-9().\s]*$/.test(v)) find('bad-parts', `P:${v} is not an order of parts (letters A-Z, repeat counts, parentheses, dots)`, f.line, f.col, 'warning');
     } else if (f.field === 'P' && f.place === 'header' && !/^[A-Z0-9().\s]*$/.test(v)) {
       // In the header P: gives the order of parts (ABC 2.1 §3.1.9); free text there cannot be played.
       find('bad-parts', `P:${v} is not an order of parts (letters A-Z, repeat counts, parentheses, dots)`, f.line, f.col, 'warning');
