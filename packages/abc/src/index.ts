@@ -13,6 +13,7 @@ export type { LexResult } from './lexer';
 export { frac, add, sub, mul, div, compare, equals, formatFraction, parseFraction, ZERO, ONE } from './fraction';
 export { parseMeter, parseUnitLength, defaultUnitLength } from './fields';
 export { checkText, checkFile, summarizeChecks, hasErrors } from './check';
+export { headerProblems } from './header';
 export type { FileCheck, CheckSummary, CheckOptions, TuneProblems } from './check';
 export { TuneChecker, CONSTRAIN_MODES, REFUSED_WARNINGS, valuePrefixState } from './checker';
 export type { ConstrainMode } from './checker';
