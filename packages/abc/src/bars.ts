@@ -261,6 +261,7 @@ export class RepeatSigns {
     if (n === 1) {
       if (this.open === 'closed') return `${text} starts a first ending where no repeat is open (abc2midi wants |: first)`;
       if (this.inEnding === 1) return `${text} starts a first ending while the last one has no :| yet`;
+      if (this.moved && this.open !== 'explicit') return `${text} starts a first ending after a part label: abc2midi wants |: first`;
       this.inEnding = 1;
       return null;
     }
@@ -280,6 +281,7 @@ export class RepeatSigns {
 
   /** The end of the tune. */
   finish(): string | null {
+    if (this.inEnding === 1) return 'a first ending has no :| by the end of the tune';
     return this.open === 'explicit' ? 'a repeat started by |: or :: has no :| by the end of the tune' : null;
   }
 }

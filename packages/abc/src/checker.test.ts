@@ -212,7 +212,7 @@ describe('SymbolConstraint', () => {
     for (const t of tunes) {
       expect(t.complete).toBe(true);
       expect(refusedFindings(parseTune(t.text)), t.text).toEqual([]);
-      expect(t.text.length).toBeLessThan(50 + 2 + 120);
+      expect(t.text.length).toBeLessThanOrEqual(50 + 2 + 256); // the sampler lets a tune run MAX_OVERRUN (256) past its budget
     }
   });
 });

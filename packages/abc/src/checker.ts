@@ -920,6 +920,7 @@ export class TuneChecker {
       if (/[1-9]/.test(c)) {
         // One ending per bar; one that starts mid-bar needs room left in the bar for its own music.
         if (this.bar.ending) return this.die(`[${c} follows another variant ending`);
+        if (this.finishing > 0 && c === '1') return this.die('a first ending would open something new while the tune must finish');
         const room = this.bar.timed && this.mode === 'meter' ? this.room() : null;
         if (room !== null && room.num <= 0) return this.die(`[${c} starts a variant ending in a full bar`);
         const problem = this.repeats.clone().ending([Number(c)], `[${c}`);
@@ -1083,7 +1084,8 @@ export class TuneChecker {
     if (this.tuplet && this.mode === 'meter') return void this.die('a tuplet ends within its bar');
     // Some bar line it can still become must suit the repeats, and (meter) the bar-length rule, which
     // measures empty bars too: a repeat sign replays bars already written.
-    const candidates = [...BAR_SET].filter((b) => b.startsWith(text) && this.repeats.clone().bar(b) === null && (this.finishing === 0 || !OPENS_REPEAT.has(closeKind(b).kind)));
+    const opens = (b: string) => OPENS_REPEAT.has(closeKind(b).kind) || /[|:]1$/.test(b);
+    const candidates = [...BAR_SET].filter((b) => b.startsWith(text) && this.repeats.clone().bar(b) === null && (this.finishing === 0 || !opens(b)));
     if (candidates.length === 0) return void this.die(`${text}: no bar line that starts so suits the repeats before it`);
     if (this.mode !== 'meter') return;
     for (const kind of new Set(candidates.map((b) => closeKind(b).kind))) {
