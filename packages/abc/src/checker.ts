@@ -242,7 +242,7 @@ export class TuneChecker {
     // A full bar wants its bar line first; otherwise notes that fill it, then bar lines and the line's end.
     const full = this.mode === 'meter' && this.bar.timed && this.room()?.num === 0 && !this.tuplet && !this.brokenNext;
     const bars = [':|', '|', '|]', '||'];
-    if (this.slurs > 0) moves.push(')');
+    if (this.slurs > 0) moves.push(')'.repeat(this.slurs)); // every open slur at once
     if (full) moves.push(...bars);
     const notes = this.tiePitches ? this.tiePitches.map(pitchText) : ['B'];
     const lengths = this.fillLengths();
@@ -262,12 +262,17 @@ export class TuneChecker {
     // With a repeat open: lengths that leave the bar ready for its `:|`.
     const repeatEnd = this.mode === 'meter' && this.repeats.finish() !== null ? this.durationLimit(true) : null;
     if (repeatEnd?.repeatEnd) {
-      // The short lengths first, a few probes of the walk at most: this runs inside the completion search.
+      // Each length the bar could still take, longest first, by its shortest text; a bounded number of
+      // probes of the walk (this runs inside the completion search).
       let probes = 0;
-      for (const [text, m] of COMPLETE_LENGTHS) {
+      let found = 0;
+      for (const [m, text] of DISTINCT_LENGTHS) {
         if (compare(m, repeatEnd.largest) > 0 || mul(m, repeatEnd.scaleInGrid).den !== 1) continue;
-        if (++probes > 12) break;
-        if (lengthProblem(repeatEnd, m) === null) out.push(text);
+        if (++probes > 64 || found >= 2) break;
+        if (lengthProblem(repeatEnd, m) === null) {
+          out.push(text);
+          found++;
+        }
       }
     }
     if (out.length === 0) out.push('', '/2', '2');
@@ -1186,6 +1191,17 @@ for (const [text, m] of COMPLETE_LENGTHS) {
     list.push(m);
   }
 }
+
+/** Every multiple of L: the sampler writes, longest first, with its shortest text. */
+const DISTINCT_LENGTHS: [Fraction, string][] = (() => {
+  const byValue = new Map<string, [Fraction, string]>();
+  for (const [text, m] of COMPLETE_LENGTHS) {
+    const key = `${m.num}/${m.den}`;
+    if (!byValue.has(key)) byValue.set(key, [m, text]);
+  }
+  return [...byValue.values()].sort((a, b) => compare(b[0], a[0]));
+})();
+
 
 /**
  * Whether a note being written can still sound one of `pitches` (`pitchKey`s): its letter must match; octave
