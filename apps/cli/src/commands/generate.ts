@@ -107,6 +107,8 @@ export function registerGenerateCommands(program: Command): void {
           `constrain ${opts.constrain}: ${(100 * masked).toFixed(1)}% of the probability mass masked per symbol on average; ` +
           (opts.allowCopies ? 'copies allowed' : `${copiesRedrawn} ${copiesRedrawn === 1 ? 'copy' : 'copies'} of training tunes drawn again`),
       );
+      const unfinished = tunes.filter((t) => !t.complete).length;
+      if (unfinished > 0) log(`${unfinished} of ${tunes.length} tunes did not end within --max-length ${opts.maxLength} (and what the checker may add): they are unfinished`);
       const text = tunes.map((t) => t.text).join('\n');
       if (opts.out) {
         await writeFile(opts.out, text);
@@ -122,7 +124,7 @@ export function registerGenerateCommands(program: Command): void {
           constrain: opts.constrain,
           allowCopies: opts.allowCopies === true,
           copiesRedrawn,
-          tunes: tunes.map((t) => ({ text: t.text, maskedMassMean: t.maskedMassMean, maskedMassMax: t.maskedMassMax, redraws: t.redraws })),
+          tunes: tunes.map((t) => ({ text: t.text, maskedMassMean: t.maskedMassMean, maskedMassMax: t.maskedMassMax, redraws: t.redraws, complete: t.complete })),
         });
       } else if (!opts.out) {
         say(false, text);

@@ -76,7 +76,7 @@ describe('tunelab model / train / generate', () => {
     expect(tunes).toHaveLength(3);
     expect(readFileSync(out, 'utf8')).toBe(tunes.map((t) => t.text).join('\n'));
     for (const tune of tunes) {
-      expect(Object.keys(tune).sort()).toEqual(['maskedMassMax', 'maskedMassMean', 'redraws', 'text']);
+      expect(Object.keys(tune).sort()).toEqual(['complete', 'maskedMassMax', 'maskedMassMean', 'redraws', 'text']);
       expect(tune.text.startsWith('X:')).toBe(true);
       expect(tune.maskedMassMean).toBeGreaterThanOrEqual(0);
       expect(tune.maskedMassMax).toBeLessThanOrEqual(1);
