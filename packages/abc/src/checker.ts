@@ -47,8 +47,8 @@ export const REFUSED_WARNINGS: readonly string[] = [
   'chord-tie',
 ];
 
-/** Header fields the sampler may write (known to ABC 2.1, and not ones that change how the body reads). */
-const HEADER_FIELDS = new Set('ABCDFGHILMNOQRSTWZ'.split(''));
+/** Header fields the sampler writes: those the Nottingham tunes use (others, `F:` say, only invite music in a field line). */
+const HEADER_FIELDS = new Set('LMNQRST'.split(''));
 /** Fields the sampler may write on their own line in the body. */
 const BODY_FIELDS = new Set('KLMPNQRTWI'.split(''));
 const NOTE_LETTERS = 'ABCDEFGabcdefg';
@@ -451,6 +451,8 @@ export class TuneChecker {
       this.fieldComment = true;
       return;
     }
+    // `T:|…` reads to abc2midi as a repeat sign as much as a field ("potentially ambiguous line").
+    if (this.fieldValueText === '' && (c === '|' || c === ':')) return void this.die(`${this.fieldLetter}:${c} reads as a bar line, not a field value`);
     this.fieldValueText += c;
     if (valuePrefixState(this.valueRules(), this.fieldValueText) === 'dead') {
       this.die(`${this.fieldLetter}:${this.fieldValueText} cannot become a valid ${this.fieldLetter}: value`);
