@@ -64,7 +64,7 @@ type LinePhase = 'start' | 'field' | 'comment' | 'music' | 'continued';
 
 /** A symbol being read: its kind and text (a note's length may still grow, a quote may still close …). */
 interface Pending {
-  kind: 'note' | 'rest' | 'bar' | 'bracket' | 'chord' | 'quote' | 'decoration' | 'grace' | 'paren' | 'tuplet' | 'broken' | 'letter' | 'backslash';
+  kind: 'note' | 'rest' | 'bar' | 'bracket' | 'chord' | 'quote' | 'decoration' | 'grace' | 'paren' | 'tuplet' | 'broken' | 'letter';
   text: string;
   /** Chord symbols: the grammar read so far. */
   reader?: ChordSymbolReader;
@@ -83,7 +83,10 @@ interface Tuplet {
   multiplier: Fraction | null;
 }
 
-/** Shallow-copies the state that changes as symbols arrive; everything else is shared or immutable. */
+/**
+ * The checker's state after the text read so far (see the file comment). `clone` copies it cheaply: what
+ * changes in place is copied, the bar, the walk and the repeat signs are replaced when they change, so shared.
+ */
 export class TuneChecker {
   /** Why the text can no longer become an accepted tune; null while it can. */
   reason: string | null = null;
@@ -406,7 +409,7 @@ export class TuneChecker {
     const probe = this.clone();
     probe.line = 'music';
     probe.startSymbol(c);
-    return probe.reason ?? (this.fieldProblem(c) === null ? null : null);
+    return probe.reason;
   }
 
   /** Why a field line with this letter cannot come here; null when it can. */
@@ -708,8 +711,6 @@ export class TuneChecker {
           if (problem) return this.die(problem);
         }
         return true;
-      case 'backslash':
-        return false;
     }
   }
 
@@ -767,8 +768,6 @@ export class TuneChecker {
         this.brokenNext = after;
         return;
       }
-      case 'backslash':
-        return;
     }
   }
 
@@ -1342,7 +1341,7 @@ for (const k of KEYS) for (let i = 1; i <= k.length; i++) KEY_PREFIXES.add(k.sli
  * cannot. Values are what the sampler writes: `X:` a number, `M:` C, C| or n/d with d a power of two, `L:`
  * 1/d, `K:` tonic, accidental and mode, header `P:` an order of parts; other fields free text.
  */
-export function valuePrefixState(letter: string, raw: string): 'complete' | 'prefix' | 'dead' {
+function valuePrefixState(letter: string, raw: string): 'complete' | 'prefix' | 'dead' {
   const v = raw.replace(/^[ \t]+/, '');
   const trailing = /[ \t]+$/.test(v);
   const core = v.replace(/[ \t]+$/, '');

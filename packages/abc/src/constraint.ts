@@ -8,8 +8,9 @@ import { TuneChecker, type ConstrainMode } from './checker';
  *
  * Near the end of the budget the constraint closes the tune: with fewer than `FINISH_SOON` symbols left it
  * refuses symbols that open something new (chord symbols, decorations, slurs, tuplets, a new bar once the
- * tune could end), and with fewer than `FINISH_NOW` left a note must complete its bar. A constrained tune
- * may run a bar or so past the budget rather than end unfinished.
+ * tune could end), and with fewer than `FINISH_NOW` left a note must complete its bar; once the budget is
+ * spent the checker writes the ending itself (`completeTune`). A model that asks to end where the tune cannot
+ * end yet gets the same steering, within FINISH_SOON symbols.
  */
 export const FINISH_SOON = 64;
 export const FINISH_NOW = 40;
@@ -23,8 +24,6 @@ export class SymbolConstraint {
   private endBudget: number | null = null;
   private readonly newline: number;
   private readonly wholeNotes: boolean;
-  /** How hard this step steers toward the end (0 none, 1 closing, 2 completing the bar). */
-  steering: 0 | 1 | 2 = 0;
   private readonly texts: readonly string[];
 
   /**
@@ -50,6 +49,7 @@ export class SymbolConstraint {
 
   /** This step's verdicts: -1 not asked yet, 0 refused, 1 allowed (at the current steering level). */
   private verdicts: Int8Array = new Int8Array(0);
+  /** How hard this step steers toward the end: 0 not, 1 closing what is open, 2 each note completing its bar. */
   private level: 0 | 1 | 2 = 0;
 
   /**
@@ -65,12 +65,10 @@ export class SymbolConstraint {
       const id = this.forcedSymbol();
       if (id >= 0) {
         this.level = 2;
-        this.steering = 2;
         return id;
       }
     }
     this.level = remaining <= FINISH_NOW ? 2 : remaining <= FINISH_SOON ? 1 : 0;
-    this.steering = this.level;
     return -1;
   }
 
@@ -116,7 +114,6 @@ export class SymbolConstraint {
   relax(): boolean {
     if (this.level === 0) return false;
     this.level = (this.level - 1) as 0 | 1;
-    this.steering = this.level;
     this.verdicts.fill(-1);
     return true;
   }

@@ -242,17 +242,9 @@ export function pick(probs: Float32Array, temperature: number, topK: number, top
  */
 export function draw(probs: Float32Array, temperature: number, topK: number, topP: number, rng: Rng, mask: Uint8Array | null): { id: number; removed: number } {
   const v = probs.length;
-  const w = new Float64Array(v);
-  let max = -Infinity;
-  for (let i = 0; i < v; i++) {
-    w[i] = Math.log(Math.max(probs[i], 1e-30)) / temperature;
-    if (w[i] > max) max = w[i];
-  }
-  let sum = 0;
-  for (let i = 0; i < v; i++) sum += w[i] = Math.exp(w[i] - max);
+  const w = scaledProbabilities(probs, temperature);
   let removed = 0;
   for (let i = 0; i < v; i++) {
-    w[i] /= sum;
     if (mask && !mask[i]) {
       removed += w[i];
       w[i] = 0;
