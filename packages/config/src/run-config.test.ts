@@ -148,6 +148,12 @@ describe('validateRunConfig (plain data)', () => {
     ]);
     expect(errorOf(() => validateRunConfig(null))).toBe('expected a mapping, got null');
   });
+
+  test('data.files is a list of names or all', () => {
+    expect(validateRunConfig({ data: { files: 'all' } }).data.files).toBe('all');
+    expect(validateRunConfig({ data: { files: ['jigs', 'waltzes'] } }).data.files).toEqual(['jigs', 'waltzes']);
+    expect(errorOf(() => validateRunConfig({ data: { files: 'some' } }))).toBe('data.files: expected a list of file names, or all, got "some"');
+  });
 });
 
 describe('runConfigToYaml', () => {

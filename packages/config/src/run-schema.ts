@@ -88,8 +88,8 @@ export const RUN_SCHEMA: BlockSpec = block({
   data: block({
     corpus: nonEmptyString(),
     files: leaf(
-      'a list of file names',
-      (v) => Array.isArray(v) && v.every((f) => typeof f === 'string' && f.trim() !== ''),
+      'a list of file names, or all',
+      (v) => v === 'all' || (Array.isArray(v) && v.every((f) => typeof f === 'string' && f.trim() !== '')),
       { list: true },
     ),
     preprocessing: oneOf('raw', 'normalized'),

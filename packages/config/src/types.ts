@@ -8,8 +8,8 @@ export type Backend = 'auto' | 'webgpu' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm'
 export interface DataConfig {
   /** A named corpus (`nottingham`), or a path to a file, folder or glob of .abc files. */
   corpus: string;
-  /** For a named corpus: which files (without .abc), e.g. `[jigs]`. Empty = all of them. */
-  files: string[];
+  /** For a named corpus: which files (without .abc), e.g. `[jigs]`; `all` (or an empty list) = all of them. */
+  files: string[] | 'all';
   /** `raw` = the text exactly as the seed used it; `normalized` = rebuilt from parsed tunes. */
   preprocessing: 'raw' | 'normalized';
   /** `char` = one symbol per character (the seed); `token` = one symbol per ABC token (folk-rnn style). */

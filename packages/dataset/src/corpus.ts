@@ -8,6 +8,7 @@ import { splitTunes } from '@tunelab/abc';
 import type { Corpus, CorpusTune } from './types';
 import { readCorpusSource, type SourceOptions } from './sources';
 import { normalizeTune } from './normalize';
+import { bodyStart } from './yardstick';
 
 /** Options of `loadCorpus` / `prepareData`: where files come from (see sources.ts). */
 export type LoadOptions = SourceOptions;
@@ -36,14 +37,15 @@ export async function loadCorpus(data: DataConfig, opts: LoadOptions = {}): Prom
   if (data.preprocessing !== 'raw' && data.preprocessing !== 'normalized') {
     throw new InputError(`expected preprocessing raw or normalized, but got ${JSON.stringify(data.preprocessing)}`, 'data.preprocessing');
   }
-  const source = await readCorpusSource(data.corpus, data.files ?? [], opts);
+  const source = await readCorpusSource(data.corpus, data.files === 'all' ? [] : (data.files ?? []), opts);
   const tunes: CorpusTune[] = [];
   const files: NonNullable<Corpus['files']> = [];
   for (const file of source.files) {
     const before = tunes.length;
     for (const t of splitTunes(file.text, file.name)) {
-      const text = data.preprocessing === 'raw' ? withNewline(t.text) : normalizeTune(t);
-      if (text.trim().length > 0) tunes.push({ file: t.file, line: t.line, index: t.index, text });
+      const raw = withNewline(t.text);
+      const text = data.preprocessing === 'raw' ? raw : normalizeTune(t);
+      if (text.trim().length > 0) tunes.push({ file: t.file, line: t.line, index: t.index, text, bodyChars: raw.length - bodyStart(raw) });
     }
     files.push({ name: file.name, from: file.from, chars: file.text.length, tunes: tunes.length - before });
   }

@@ -17,6 +17,7 @@ export {
 export { loadCorpus, joinTunes, TUNE_SEPARATOR, type LoadOptions } from './corpus';
 export { normalizeTune } from './normalize';
 export { splitCorpus, type SplitSpec } from './split';
+export { bodyStart, yardstickTunes, YARDSTICK_FILE, type YardstickTune } from './yardstick';
 export { abcSymbols } from './tokens';
 export { Vocabulary, UNK, type OovPolicy } from './vocabulary';
 export { StatefulBatcher } from './stateful-batcher';

@@ -49,3 +49,32 @@ describe.skipIf(!NOTTINGHAM_DIR)(`prepareData on the real jigs ${NO_DATA}`, () =
     expect(p.stats.symbols).toBeLessThan(p.stats.chars);
   });
 });
+
+describe.skipIf(!NOTTINGHAM_DIR)(`the yardstick: held-out jigs that compare across runs ${NO_DATA}`, () => {
+  const split = { val: 0.1, test: 0.1, seed: 1 };
+  const bodies = (p: Awaited<ReturnType<typeof prepareData>>, part: 'val' | 'test') =>
+    p.yardstick[part].map((t) => p.vocab.decode(t.ids.subarray(t.bodyFrom)));
+
+  it('a jigs-only run and an all-files run hold out the same 34 test jigs and score the same characters', async () => {
+    const jigsOnly = await prepareData(jigs({ split }), opts);
+    const all = await prepareData(jigs({ files: 'all', split }), opts);
+    expect(all.stats.files).toHaveLength(14);
+    expect(jigsOnly.yardstick.test).toHaveLength(34);
+    expect(jigsOnly.yardstick.val).toHaveLength(34);
+    expect(bodies(all, 'test')).toEqual(bodies(jigsOnly, 'test'));
+    expect(bodies(all, 'val')).toEqual(bodies(jigsOnly, 'val'));
+    expect(all.yardstick.test.map((t) => t.bodyChars)).toEqual(jigsOnly.yardstick.test.map((t) => t.bodyChars));
+    // Other files hold out their own tunes too, but only jigs are the yardstick.
+    expect(all.split.test.length).toBeGreaterThan(100);
+  });
+
+  it("counts the body's characters as jigs.abc writes them, whatever the preprocessing and vocabulary", async () => {
+    const raw = await prepareData(jigs({ split }), opts);
+    const normalized = await prepareData(jigs({ split, preprocessing: 'normalized', vocabulary: 'token' }), opts);
+    expect(normalized.yardstick.test.map((t) => t.bodyChars)).toEqual(raw.yardstick.test.map((t) => t.bodyChars));
+    // Raw char: the body's symbols are its characters.
+    for (const t of raw.yardstick.test) expect(t.ids.length - t.bodyFrom).toBe(t.bodyChars);
+    const header = raw.vocab.decode(raw.yardstick.test[0].ids.subarray(0, raw.yardstick.test[0].bodyFrom));
+    expect(header).toMatch(/^X:[^]*\nK:[^\n]*\n$/);
+  });
+});

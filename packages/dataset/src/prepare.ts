@@ -7,6 +7,7 @@ import type { Corpus, CorpusSplit, CorpusTune } from './types';
 import { joinTunes, loadCorpus, type LoadOptions } from './corpus';
 import { splitCorpus } from './split';
 import { Vocabulary } from './vocabulary';
+import { yardstickTunes, type YardstickTune } from './yardstick';
 import { StatefulBatcher } from './stateful-batcher';
 import { ShuffledBatcher } from './shuffled-batcher';
 
@@ -52,6 +53,8 @@ export interface PreparedData {
   texts: { train: string; val: string; test: string };
   /** Each part's text encoded, shape `[symbols]`. */
   ids: { train: Int32Array; val: Int32Array; test: Int32Array };
+  /** The held-out jigs of the val and test parts, ready to score (`val_bpc_jigs`, `test_bpc_jigs`); empty without jigs. */
+  yardstick: { val: YardstickTune[]; test: YardstickTune[] };
   stats: DataStats;
 }
 
@@ -71,8 +74,9 @@ export async function prepareData(data: DataConfig, opts: LoadOptions = {}): Pro
     test: joinTunes(split.test),
   };
   const ids = { train: vocab.encode(texts.train), val: vocab.encode(texts.val), test: vocab.encode(texts.test) };
+  const yardstick = { val: yardstickTunes(split.val, vocab), test: yardstickTunes(split.test, vocab) };
   const stats = dataStats(data, corpus, split, vocab, texts, ids);
-  return { corpus, split, vocab, texts, ids, stats };
+  return { corpus, split, vocab, texts, ids, yardstick, stats };
 }
 
 function dataStats(

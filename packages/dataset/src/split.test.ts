@@ -47,3 +47,31 @@ describe('splitCorpus', () => {
     expect(() => splitCorpus(corpus(10), { val: 0.1, test: 0, seed: 1.5 })).toThrow(/integer seed/);
   });
 });
+
+describe('splitCorpus per file', () => {
+  const two = (a: number, b: number): Corpus => ({
+    name: 'two',
+    preprocessing: 'raw',
+    text: '',
+    tunes: [
+      ...Array.from({ length: a }, (_, i) => ({ file: 'jigs.abc', line: i, index: i, text: `X:${i}\n` })),
+      ...Array.from({ length: b }, (_, i) => ({ file: 'reels.abc', line: i, index: i, text: `X:${i}\n` })),
+    ],
+  });
+  const only = (c: Corpus, file: string): Corpus => ({ ...c, tunes: c.tunes.filter((t) => t.file === file) });
+  const key = (ts: { file: string; index: number }[], file: string) => ts.filter((t) => t.file === file).map((t) => t.index);
+
+  it("holds out the same tunes of a file whatever other files the corpus adds", () => {
+    const both = splitCorpus(two(340, 120), { val: 0.1, test: 0.1, seed: 1 });
+    const jigs = splitCorpus(only(two(340, 120), 'jigs.abc'), { val: 0.1, test: 0.1, seed: 1 });
+    expect(key(both.val, 'jigs.abc')).toEqual(ids(jigs.val));
+    expect(key(both.test, 'jigs.abc')).toEqual(ids(jigs.test));
+    expect(jigs.test).toHaveLength(34);
+    // Each file gives its own share.
+    expect(key(both.val, 'reels.abc')).toHaveLength(12);
+  });
+
+  it('names the file that is too small to split', () => {
+    expect(() => splitCorpus(two(100, 1), { val: 0.1, test: 0, seed: 1 })).toThrow(/hold out 1 of 1 tunes of reels\.abc/);
+  });
+});

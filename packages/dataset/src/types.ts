@@ -11,6 +11,12 @@ export interface CorpusTune {
   index: number;
   /** The tune's text after preprocessing, ending with its newline; `joinTunes` puts two blank lines between tunes, as the seed's file did. */
   text: string;
+  /**
+   * Characters of the tune's body (everything after its first `K:` line, final newline included) as its file
+   * writes it, whatever the preprocessing: the denominator of the yardstick bits per character. Set by
+   * `loadCorpus`; a tune made by hand without it counts its own text's body.
+   */
+  bodyChars?: number;
 }
 
 /** A corpus read and preprocessed, before any split. */

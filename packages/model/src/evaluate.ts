@@ -7,6 +7,7 @@ import { fusedActive } from './cells';
 import { loadCheckpoint, loadWeightsInto } from './checkpoint';
 import { stepModels } from './step';
 import { validate } from './train';
+import { tuneBodyBits } from './yardstick';
 
 export interface EvaluateOptions {
   /** The run config whose data to read; default the checkpoint's own. */
@@ -21,12 +22,14 @@ export interface EvaluateOptions {
 /**
  * Loss (nats), accuracy and bits per character of a checkpoint on one part of its data, as one stateful pass
  * with the training batch size (state reset first, no dropout) — the same measure as the training loop's
- * validation. Null when that part is empty. Runs on the active backend (selectBackend first to choose).
+ * validation — and `bpcJigs`, the yardstick (`val_bpc_jigs` / `test_bpc_jigs`: that part's held-out jigs,
+ * each from a zero state, bits per body character; null when the part holds no jigs). Null when that part
+ * is empty. Runs on the active backend (selectBackend first to choose).
  */
 export async function evaluateLoss(
   dir: string,
   options: EvaluateOptions = {},
-): Promise<{ loss: number; accuracy: number; bpc: number; symbols: number } | null> {
+): Promise<{ loss: number; accuracy: number; bpc: number; symbols: number; bpcJigs: number | null; jigs: number } | null> {
   const ckpt = await loadCheckpoint(dir);
   const config = options.config ?? ckpt.meta.config;
   const split = options.split ?? 'val';
@@ -40,8 +43,12 @@ export async function evaluateLoss(
   const model = buildModel(ckpt.meta.spec, ckpt.meta.vocabulary.symbols.length, { batchSize, seqLen: null, seed: ckpt.meta.seed });
   try {
     loadWeightsInto(model, ckpt);
-    const r = await validate(stepModels(model, fusedActive()), ids, batchSize, seqLen);
-    return r ? { ...r, symbols: ids.length } : null;
+    const sm = stepModels(model, fusedActive());
+    const r = await validate(sm, ids, batchSize, seqLen);
+    if (!r) return null;
+    const tunes = split === 'train' ? [] : data.yardstick[split];
+    const jigs = await tuneBodyBits(sm, tunes, batchSize, seqLen);
+    return { ...r, symbols: ids.length, bpcJigs: jigs?.bpc ?? null, jigs: jigs?.tunes ?? 0 };
   } finally {
     disposeModel(model);
   }

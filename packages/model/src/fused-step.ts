@@ -28,6 +28,11 @@ export interface FusedTrainStep {
   train(x: Int32Array, y: Int32Array, batchSize: number, seqLen: number): { loss: number; correct: number };
   /** Loss and correct predictions of a batch without dropout or updates (the recurrent state still advances). */
   evaluate(x: Int32Array, y: Int32Array, batchSize: number, seqLen: number): { loss: number; correct: number };
+  /**
+   * Cross-entropy (nats) of each position of a batch, without dropout or updates, row-major `[batch, time]`
+   * (the recurrent state still advances). A new array each call.
+   */
+  positionLosses(x: Int32Array, y: Int32Array, batchSize: number, seqLen: number): Float32Array;
 }
 
 interface LstmStage {
@@ -331,5 +336,13 @@ export function fusedTrainStep(sm: StepModels, opt: TrainOptimizer): FusedTrainS
   return {
     train: (x, y, B, T) => run(x, y, B, T, true),
     evaluate: (x, y, B, T) => run(x, y, B, T, false),
+    positionLosses: (x, y, B, T) => {
+      run(x, y, B, T, false);
+      const { probs } = buffers(B, T);
+      const out = new Float32Array(B * T);
+      // The smallest float32 keeps a probability that underflowed to 0 finite (~103 nats).
+      for (let i = 0; i < out.length; i++) out[i] = -Math.log(Math.max(probs[i * plan.vocab + y[i]], 1.4e-45));
+      return out;
+    },
   };
 }

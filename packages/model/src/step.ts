@@ -125,3 +125,20 @@ export async function evalStep(sm: StepModels, x: Int32Array, y: Int32Array, bat
   const [l, c] = await Promise.all([readScalar(loss), readScalar(correct)]);
   return { loss: l, correct: c };
 }
+
+/**
+ * Cross-entropy (nats) of each position of a batch without dropout or updates, row-major `[batch, time]`
+ * (the recurrent state still advances). The tfjs twin of `FusedTrainStep.positionLosses`.
+ */
+export async function positionLossesStep(sm: StepModels, x: Int32Array, y: Int32Array, batchSize: number, seqLen: number): Promise<Float32Array> {
+  const losses = tf.tidy(() => {
+    const xs = tf.tensor2d(x, [batchSize, seqLen], 'int32');
+    const logits3 = sm.logits.apply(xs, { training: false }) as tf.Tensor3D;
+    const vocab = logits3.shape[2];
+    const logp = tf.logSoftmax(tf.reshape(logits3, [-1, vocab]) as tf.Tensor2D);
+    return tf.neg(tf.sum(tf.mul(logp, tf.oneHot(tf.tensor1d(y, 'int32'), vocab)), 1));
+  });
+  const out = (await losses.data()) as Float32Array;
+  losses.dispose();
+  return out;
+}

@@ -14,6 +14,7 @@ import { specFromConfig } from './spec';
 import type { StepModels } from './step';
 import { evalStep, stepModels, trainStep } from './step';
 import { fusedTrainStep, type FusedTrainStep } from './fused-step';
+import { tuneBodyBits } from './yardstick';
 
 /** Plain, structured-cloneable progress events (they cross a worker's MessagePort unchanged). */
 export type TrainEvent =
@@ -228,6 +229,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const val = data.ids.val.length > 0 ? await validate(sm, data.ids.val, t.batch_size, t.seq_len, direct) : null;
       if (val) Object.assign(metrics, { val_loss: val.loss, val_accuracy: val.accuracy, val_bpc: val.bpc });
       const last = epoch === t.epochs || timeUp;
+      // The yardstick (held-out jigs from a zero state), comparable across files, vocabularies and preprocessing;
+      // the test jigs only once, at the end, so no choice is ever made on them.
+      const jigs = await tuneBodyBits(sm, data.yardstick.val, t.batch_size, t.seq_len, direct);
+      if (jigs) metrics.val_bpc_jigs = jigs.bpc;
+      const testJigs = last ? await tuneBodyBits(sm, data.yardstick.test, t.batch_size, t.seq_len, direct) : null;
+      if (testJigs) metrics.test_bpc_jigs = testJigs.bpc;
       if (options.evaluateSamples && config.eval && (epoch % config.eval.every === 0 || last)) {
         const sampler = Sampler.fromModel(model, spec, data.vocab, t.seed);
         try {
