@@ -76,7 +76,8 @@ export function registerTrainCommands(program: Command): void {
           const m = e.metrics;
           log(
             `epoch ${e.epoch}: loss ${fmt(m.loss)} acc ${fmt(m.accuracy, 3)} | val_loss ${fmt(m.val_loss)} val_acc ${fmt(m.val_accuracy, 3)} ` +
-              `val_bpc ${fmt(m.val_bpc, 3)} | ${Math.round(m.chars_per_sec)} chars/s, ${m.seconds.toFixed(1)} s`,
+              `val_bpc ${fmt(m.val_bpc, 3)}${m.val_bpc_jigs === undefined ? '' : ` val_bpc_jigs ${fmt(m.val_bpc_jigs, 3)}`}` +
+              `${m.test_bpc_jigs === undefined ? '' : ` test_bpc_jigs ${fmt(m.test_bpc_jigs, 3)}`} | ${Math.round(m.chars_per_sec)} chars/s, ${m.seconds.toFixed(1)} s`,
           );
         } else if (e.type === 'checkpoint') {
           log(`checkpoint (${e.kinds.join(', ')}): ${e.dir}`);
