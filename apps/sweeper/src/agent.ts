@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { InputError } from '@tunelab/config';
 import { openStore, parseStoreUrl, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
-import type { PruneTrial } from '@tunelab/sweep';
+import { CHARACTERS_METRIC, intermediateValues, type PruneTrial } from '@tunelab/sweep';
 import { coordinate, sweepTimeUp } from './coordinator';
 import { createProgressView, type ProgressView } from './progress';
 import { TrialExecutor, type ActiveTrial } from './trial-execution';
@@ -187,14 +187,15 @@ class Agent {
   /** The early-termination rule's view of the sweep: every agent's reports, from the shared store. */
   private async pruneHistory(trial: ActiveTrial): Promise<PruneTrial[]> {
     const sweepId = trial.sweep.id;
-    const [series, trials] = await Promise.all([
+    const [series, characters, trials] = await Promise.all([
       this.store.getMetricSeries({ name: trial.sweep.config.metric.name, sweepId }),
+      this.store.getMetricSeries({ name: CHARACTERS_METRIC, sweepId }),
       this.store.listTrials(sweepId),
     ]);
     return trials.map((t) =>
       t.id === trial.row.id
         ? { id: t.id, status: 'running', intermediate: trial.intermediate }
-        : { id: t.id, status: t.status, intermediate: (series[t.id] ?? []).map((p) => ({ step: p.step, value: p.value })) },
+        : { id: t.id, status: t.status, intermediate: intermediateValues(series[t.id] ?? [], characters[t.id]) },
     );
   }
 

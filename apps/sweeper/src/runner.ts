@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { applyParams, type SweepConfig } from '@tunelab/config';
 import type { Store, SweepRow, TrialRow } from '@tunelab/store';
-import { proposeNext, type IntermediateValue, type PruneTrial, type TrialRecord } from '@tunelab/sweep';
+import { CHARACTERS_METRIC, improves, intermediateValues, proposeNext, type IntermediateValue, type PruneTrial, type TrialRecord } from '@tunelab/sweep';
 import { createProgressView, type ProgressView } from './progress';
 import { TrialExecutor } from './trial-execution';
 
@@ -130,10 +130,11 @@ export class SweepRunner {
   }
 
   private async loadIntermediate(): Promise<void> {
-    const series = await this.store.getMetricSeries({ name: this.config.metric.name, sweepId: this.sweep.id });
-    for (const [trialId, points] of Object.entries(series)) {
-      this.intermediate.set(trialId, points.map((p) => ({ step: p.step, value: p.value })));
-    }
+    const [series, characters] = await Promise.all([
+      this.store.getMetricSeries({ name: this.config.metric.name, sweepId: this.sweep.id }),
+      this.store.getMetricSeries({ name: CHARACTERS_METRIC, sweepId: this.sweep.id }),
+    ]);
+    for (const [trialId, points] of Object.entries(series)) this.intermediate.set(trialId, intermediateValues(points, characters[trialId]));
   }
 
   private history(trials: TrialRow[]): TrialRecord[] {

@@ -3,7 +3,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { checkpointDir, type TrainEvent } from '@tunelab/model';
 import { materializeCheckpoint, uploadCheckpointDir, type CheckpointKind, type CheckpointRow, type Store, type SweepRow, type TrialRow, type TrialStatus } from '@tunelab/store';
-import { shouldPrune, type IntermediateValue, type PruneTrial } from '@tunelab/sweep';
+import { CHARACTERS_METRIC, improves, intermediateValues, shouldPrune, type IntermediateValue, type PruneTrial } from '@tunelab/sweep';
 import { MetricWriter } from './metric-writer';
 import type { ProgressView, TrialProgress } from './progress';
 import { applyRetention } from './retention';
@@ -164,11 +164,12 @@ export class TrialExecutor {
     let chain = Promise.resolve();
     const launch = async (): Promise<void> => {
       const metric = sweep.config.metric.name;
-      const earlier = await this.store.getMetrics(row.id, { names: [metric] });
-      trial.intermediate = (earlier[metric] ?? []).map((p) => ({ step: p.step, value: p.value }));
+      const earlier = await this.store.getMetrics(row.id, { names: [metric, CHARACTERS_METRIC] });
+      trial.intermediate = intermediateValues(earlier[metric] ?? [], earlier[CHARACTERS_METRIC]);
       const resumeFrom = await this.resumePoint(row.id);
       if (resumeFrom) await this.store.updateTrial(row.id, { appendLog: `attempt ${row.attempt}: resuming from ${resumeFrom}` });
-      const task: TrialTask = { trialId: row.id, runId: row.id, config: row.config, home: this.opts.home, resumeFrom, port: port2 };
+      const { name, goal } = sweep.config.metric;
+      const task: TrialTask = { trialId: row.id, runId: row.id, config: row.config, objective: { name, goal }, home: this.opts.home, resumeFrom, port: port2 };
       const pool = await this.workers();
       const ended = new Promise<void>((resolve) => {
         port1.on('message', (message: TrainEvent | TrialOutcome) => {
@@ -313,10 +314,12 @@ export class TrialExecutor {
     trial.logBuffer.push(`epoch ${epoch}: ${Object.entries(metrics).map(([k, v]) => `${k} ${round(v)}`).join(', ')}`);
     if (value === undefined) return;
     p.metric = value;
-    trial.intermediate = [...trial.intermediate.filter((iv) => iv.step !== epoch), { step: epoch, value }];
+    trial.intermediate = [
+      ...trial.intermediate.filter((iv) => iv.step !== epoch),
+      ...intermediateValues([{ step: epoch, value }], metrics[CHARACTERS_METRIC] === undefined ? [] : [{ step: epoch, value: metrics[CHARACTERS_METRIC] }]),
+    ];
     this.opts.hooks.reported?.(trial);
-    const better = trial.bestValue === null || !Number.isFinite(trial.bestValue) || (goal === 'minimize' ? value < trial.bestValue : value > trial.bestValue);
-    if (better && Number.isFinite(value)) {
+    if (improves(value, trial.bestValue, goal)) {
       trial.bestValue = value;
       trial.bestStep = epoch;
       await this.store.updateTrial(trial.row.id, { bestValue: value, bestStep: epoch });

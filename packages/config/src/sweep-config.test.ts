@@ -137,6 +137,27 @@ describe('sweep keys', () => {
     );
   });
 
+  test('early_terminate: asha on characters trained on', () => {
+    expect(parseSweepConfig(`early_terminate: { type: asha, resource: characters, min_resource: 2e6, eta: 3 }\n${sweep()}`).early_terminate).toEqual({
+      type: 'asha',
+      resource: 'characters',
+      min_resource: 2e6,
+      eta: 3,
+    });
+    expect(errorOf(() => parseSweepConfig(`early_terminate: { type: asha, resource: characters }\n${sweep()}`))).toBe(
+      'early_terminate.min_resource (line 1): required with resource: characters (the first rung, in characters trained on, e.g. 2e6)',
+    );
+    expect(errorOf(() => parseSweepConfig(`early_terminate: { type: asha, resource: characters, min_resource: 1e6, min_iter: 2 }\n${sweep()}`))).toBe(
+      'early_terminate.min_iter (line 1): belongs to resource: epochs; with resource: characters write min_resource',
+    );
+    expect(errorOf(() => parseSweepConfig(`early_terminate: { type: asha, min_resource: 1e6 }\n${sweep()}`))).toBe(
+      'early_terminate.min_resource (line 1): belongs to resource: characters; with resource: epochs write min_iter',
+    );
+    expect(errorOf(() => parseSweepConfig(`early_terminate: { type: asha, resource: pages, min_resource: 1 }\n${sweep()}`))).toMatch(
+      /early_terminate\.resource \(line 1\): expected one of epochs, characters, got "pages"/,
+    );
+  });
+
   test('keep_checkpoints, retries, max_minutes', () => {
     const c = parseSweepConfig(`keep_checkpoints: { best: 3 }\nretries: 2\nmax_minutes: 90\n${sweep()}`);
     expect(c).toMatchObject({ keep_checkpoints: { best: 3, last: 1 }, retries: 2, max_minutes: 90 });

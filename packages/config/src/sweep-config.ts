@@ -13,6 +13,7 @@ import {
   nonNegative,
   nonNegativeInt,
   oneOf,
+  positive,
   positiveInt,
 } from './run-schema';
 import type { EarlyTerminate, SweepConfig } from './sweep-types';
@@ -51,6 +52,9 @@ const EARLY_TERMINATE = {
     min_iter: positiveInt(),
     eta: leaf('a number > 1', (v) => typeof v === 'number' && Number.isFinite(v) && v > 1),
     max_iter: positiveInt(),
+    resource: oneOf('epochs', 'characters'),
+    min_resource: positive(),
+    max_resource: positive(),
   }),
   median: block({ type: oneOf('asha', 'median'), min_iter: positiveInt(), warmup_trials: nonNegativeInt() }),
 };
@@ -169,6 +173,26 @@ function checkEarlyTerminate(value: unknown, issues: IssueList): EarlyTerminate 
     issues.expected([...path, 'max_iter'], `an integer > min_iter (${checked.min_iter})`, checked.max_iter);
     return undefined;
   }
-  if (checked.max_iter === undefined) delete checked.max_iter;
+  if (type === 'asha') {
+    // Rungs count epochs (min_iter, max_iter) or characters trained on (min_resource, max_resource): when
+    // trials train on different files an epoch is not the same amount of work, a character is.
+    const onCharacters = checked.resource === 'characters';
+    const own = onCharacters ? ['min_resource', 'max_resource'] : ['min_iter', 'max_iter'];
+    const other = onCharacters ? ['min_iter', 'max_iter'] : ['min_resource', 'max_resource'];
+    for (const key of other) {
+      if (Object.hasOwn(value, key)) {
+        issues.add([...path, key], `belongs to resource: ${onCharacters ? 'epochs' : 'characters'}; with resource: ${checked.resource ?? 'epochs'} write ${own[other.indexOf(key)]}`);
+      }
+    }
+    if (onCharacters && checked.min_resource === undefined) {
+      issues.add([...path, 'min_resource'], 'required with resource: characters (the first rung, in characters trained on, e.g. 2e6)');
+    }
+    if (onCharacters && checked.max_resource !== undefined && (checked.max_resource as number) <= (checked.min_resource as number)) {
+      issues.expected([...path, 'max_resource'], `a number > min_resource (${checked.min_resource})`, checked.max_resource);
+    }
+    if (issues.size > before) return undefined;
+    if (onCharacters) delete checked.min_iter;
+  }
+  for (const key of ['resource', 'max_iter', 'min_resource', 'max_resource']) if (checked[key] === undefined) delete checked[key];
   return checked as unknown as EarlyTerminate;
 }

@@ -23,7 +23,9 @@ export interface MetricGoal {
 }
 
 export type EarlyTerminate =
-  | { type: 'asha'; min_iter: number; eta: number; max_iter?: number }
+  | { type: 'asha'; resource?: 'epochs'; min_iter: number; eta: number; max_iter?: number }
+  /** ASHA whose rungs are characters trained on (the `characters` metric), not epochs. */
+  | { type: 'asha'; resource: 'characters'; min_resource: number; eta: number; max_resource?: number }
   | { type: 'median'; min_iter: number; warmup_trials: number };
 
 export interface SweepConfig {

@@ -225,6 +225,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         bpc: lossSum / batches / Math.LN2,
         chars_per_sec: chars / seconds,
         seconds,
+        // Characters trained on since the run began (resumed epochs included): ASHA's resource when trials
+        // train on different files and an epoch is not the same amount of work.
+        characters: (epoch - 1) * batchesPerEpoch * t.batch_size * t.seq_len + chars,
       };
       const val = data.ids.val.length > 0 ? await validate(sm, data.ids.val, t.batch_size, t.seq_len, direct) : null;
       if (val) Object.assign(metrics, { val_loss: val.loss, val_accuracy: val.accuracy, val_bpc: val.bpc });

@@ -112,3 +112,35 @@ describe('median stopping', () => {
     expect(shouldPrune(undefined, 'minimize', 'x', 5, [])).toEqual({ prune: false, rule: 'none', reason: 'no early_terminate rule' });
   });
 });
+
+describe('ASHA on characters trained on', () => {
+  const rule = { type: 'asha' as const, resource: 'characters' as const, min_resource: 1000, eta: 2 };
+  /** A trial whose epochs train on `perEpoch` characters, with these values per epoch. */
+  const run = (id: string, status: PruneTrial['status'], perEpoch: number, values: number[]): PruneTrial => ({
+    id,
+    status,
+    intermediate: values.map((value, i) => ({ step: i + 1, value, resource: (i + 1) * perEpoch })),
+  });
+
+  it('judges a trial where its characters first reach a rung, against others at that rung, whatever their epoch', () => {
+    // a and b train on 4× the characters per epoch of x: their rung-0 value (1000 chars) is at epoch 1,
+    // x's at epoch 4.
+    const history = [run('a', 'completed', 1000, [1.0, 0.9]), run('b', 'running', 1000, [1.5]), run('x', 'running', 250, [3, 2.5, 2.2, 2.0])];
+    expect(shouldPrune(rule, 'minimize', 'x', 3, history)).toMatchObject({ prune: false, reason: 'asha: step 3 (750 characters) reaches no new rung' });
+    expect(shouldPrune(rule, 'minimize', 'x', 4, history)).toEqual({
+      prune: true,
+      rule: 'asha',
+      rung: 0,
+      threshold: 1.0,
+      reason: 'asha: rung 0 (1000 characters): 2 not in top 1/2 of 3 (cutoff 1)',
+    });
+    // An epoch that passes two rungs is judged at each; rung 1 (2000 characters) has a's 0.9 and b's nothing.
+    expect(shouldPrune(rule, 'minimize', 'a', 2, history)).toMatchObject({ prune: false, rung: 1 });
+  });
+
+  it('keeps early trials going until eta values share a rung, and skips steps without a character count', () => {
+    expect(shouldPrune(rule, 'minimize', 'x', 1, [run('x', 'running', 1000, [9])])).toMatchObject({ prune: false, reason: 'asha: rung 0 (1000 characters): 1 of 2 values needed to compare; continue' });
+    const bare: PruneTrial = { id: 'y', status: 'running', intermediate: [{ step: 1, value: 2 }] };
+    expect(shouldPrune(rule, 'minimize', 'y', 1, [bare]).prune).toBe(false);
+  });
+});

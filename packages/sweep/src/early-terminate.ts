@@ -116,6 +116,58 @@ function asha(rule: { min_iter: number; eta: number; max_iter?: number }, sign: 
   };
 }
 
+type AshaOnCharacters = { min_resource: number; eta: number; max_resource?: number };
+
+/**
+ * The value a trial had on reaching `rung` characters: its report at the first step whose resource is at
+ * least the rung (steps in order; a step without a resource is skipped).
+ */
+function valueAtResource(trial: PruneTrial, rung: number): number | undefined {
+  const byStep = new Map<number, IntermediateValue>();
+  for (const iv of trial.intermediate ?? []) if (Number.isFinite(iv.value) && iv.resource !== undefined) byStep.set(iv.step, iv);
+  const reached = [...byStep.values()].filter((iv) => iv.resource! >= rung).sort((a, b) => a.step - b.step)[0];
+  return reached?.value;
+}
+
+/**
+ * ASHA with characters trained on as the resource: rung k is min_resource · eta^k characters (below
+ * max_resource). A trial is judged at the step where its characters first reach a rung (one long epoch may
+ * pass several: each is judged), against every trial's value on reaching that rung, as {@link asha} does
+ * with epochs.
+ */
+function ashaOnCharacters(rule: AshaOnCharacters, sign: number, trialId: PruneTrial['id'], step: number, history: readonly PruneTrial[]): PruneDecision {
+  checkAsha({ min_iter: 1, eta: rule.eta });
+  if (!(rule.min_resource > 0)) throw new Error(`Expected asha min_resource to be > 0, but got ${rule.min_resource}`);
+  const self = history.find((t) => t.id === trialId);
+  const reports = (self?.intermediate ?? []).filter((iv) => iv.resource !== undefined && Number.isFinite(iv.value));
+  const now = reports.filter((iv) => iv.step === step).pop();
+  if (!now) return { prune: false, rule: 'asha', reason: `asha: step ${step}: trial ${trialId} has no value with characters recorded at this step` };
+  const before = Math.max(0, ...reports.filter((iv) => iv.step < step).map((iv) => iv.resource!));
+  const end = rule.max_resource ?? Infinity;
+  let last: PruneDecision | null = null;
+  for (let k = 0, r = rule.min_resource; r < end && r <= now.resource!; k++, r *= rule.eta) {
+    if (r <= before) continue; // reached at an earlier step, judged then
+    const values = history.map((t) => valueAtResource(t, r)).filter((v): v is number => v !== undefined);
+    const where = `asha: rung ${k} (${fmt(r)} characters)`;
+    if (values.length < rule.eta) {
+      last = { prune: false, rule: 'asha', rung: k, reason: `${where}: ${values.length} of ${rule.eta} values needed to compare; continue` };
+      continue;
+    }
+    const top = Math.floor(values.length / rule.eta);
+    const cutoff = [...values].sort((a, b) => sign * a - sign * b)[top - 1];
+    const inTop = sign * now.value <= sign * cutoff;
+    last = {
+      prune: !inTop,
+      rule: 'asha',
+      rung: k,
+      threshold: cutoff,
+      reason: `${where}: ${fmt(now.value)} ${inTop ? 'in' : 'not in'} top 1/${rule.eta} of ${values.length} (cutoff ${fmt(cutoff)})`,
+    };
+    if (last.prune) return last;
+  }
+  return last ?? { prune: false, rule: 'asha', reason: `asha: step ${step} (${fmt(now.resource!)} characters) reaches no new rung` };
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -183,7 +235,7 @@ export function shouldPrune(
   if (rule === undefined) return { prune: false, rule: 'none', reason: 'no early_terminate rule' };
   switch (rule.type) {
     case 'asha':
-      return asha(rule, sign, trialId, step, history);
+      return rule.resource === 'characters' ? ashaOnCharacters(rule, sign, trialId, step, history) : asha(rule, sign, trialId, step, history);
     case 'median':
       return medianRule(rule, sign, trialId, step, history, options.medianStatistic ?? 'running_average');
     default:

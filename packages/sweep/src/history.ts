@@ -13,6 +13,8 @@ export type TrialStatus = 'queued' | 'running' | 'completed' | 'pruned' | 'faile
 export interface IntermediateValue {
   step: number;
   value: number;
+  /** Characters trained on by the end of this step (the `characters` metric), for ASHA on characters. */
+  resource?: number;
 }
 
 export interface TrialRecord {
@@ -22,6 +24,21 @@ export interface TrialRecord {
   value?: number;
   /** The metric as reported during training, in step order. */
   intermediate?: IntermediateValue[];
+}
+
+/** The metric a trainer reports as characters trained on so far (ASHA's resource on characters). */
+export const CHARACTERS_METRIC = 'characters';
+
+/**
+ * A trial's reports of the sweep metric as intermediate values, each with the characters trained on by that
+ * step when the `characters` series is given (ASHA on characters needs them).
+ */
+export function intermediateValues(
+  metric: readonly { step: number; value: number }[],
+  characters: readonly { step: number; value: number }[] = [],
+): IntermediateValue[] {
+  const chars = new Map(characters.map((p) => [p.step, p.value]));
+  return metric.map((p) => (chars.has(p.step) ? { step: p.step, value: p.value, resource: chars.get(p.step)! } : { step: p.step, value: p.value }));
 }
 
 /** +1 for minimize, −1 for maximize: multiply a value by it and "smaller is better" always holds. */

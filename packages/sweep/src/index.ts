@@ -1,7 +1,7 @@
 export { createRng, type Rng } from './rng';
 // Grid order and paramsKey are @tunelab/config's (gridPoints, paramsKey); the search uses the same.
 export { type TrialParams, gridPointAt, sampleParameter, sampleParams, spaceSize } from './space';
-export { type TrialStatus, type IntermediateValue, type TrialRecord, goalSign } from './history';
+export { type TrialStatus, type IntermediateValue, type TrialRecord, goalSign, intermediateValues, CHARACTERS_METRIC } from './history';
 export { proposeRandom } from './random-search';
 export {
   type TpeOptions,
