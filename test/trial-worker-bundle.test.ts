@@ -74,7 +74,7 @@ data: { corpus: ${JSON.stringify(corpus)}, split: { val: 0.2, seed: 1 } }
 train: { epochs: 1, batch_size: 4, seq_len: 16, checkpoint_every: 0, backend: auto }
 model: { cell: lstm, embedding_dim: 8, layers: [16], dropout: 0 }
 `);
-  return { trialId: runId, runId, config, home: join(dir, 'home'), resumeFrom };
+  return { trialId: runId, runId, config, objective: { name: 'val_accuracy', goal: 'maximize' }, home: join(dir, 'home'), resumeFrom };
 }
 
 describe('the prebuilt trial worker', () => {
@@ -86,6 +86,8 @@ describe('the prebuilt trial worker', () => {
     expect(engine.includes('with the native fused LSTM kernels'), engine).toBe(fusedStatus().native);
     const epoch = ran.events.find((e) => e.type === 'epoch');
     expect(Number.isFinite(epoch?.metrics?.val_loss)).toBe(true);
+    // The task's objective reaches the trainer.
+    expect(ran.events.some((e) => e.type === 'log' && e.line === 'the best checkpoint is chosen by val_accuracy (maximize)')).toBe(true);
   });
 
   test('where no bundle can be written, trials run through tsx and the reason names the place', async () => {

@@ -1,5 +1,6 @@
 import { InputError, type RunConfig } from '@tunelab/config';
 import type { AliasRow, CheckpointRow, Store } from '@tunelab/store';
+import { bestCheckpoint, bestTrial } from '@tunelab/sweep';
 import type { TestLossEvaluator } from './server/generation';
 import { localCheckpoint } from './checkpoint-files';
 
@@ -50,20 +51,27 @@ export async function promoteCheckpoint(store: Store, input: PromoteInput, opts:
 }
 
 /**
- * The checkpoint `promote --sweep <id> --best` means: the best trial's best checkpoint by the sweep's
- * metric, else that trial's newest checkpoint still on disk.
+ * The checkpoint `promote --sweep <id> --best` means: the sweep's best trial (@tunelab/sweep's bestTrial, as
+ * `sweep status` reports it) and its best checkpoint by the sweep's metric (the one at its best step, else
+ * the best of its remaining checkpoints by that metric), else that trial's newest checkpoint still on disk.
  */
 export async function bestCheckpointOf(store: Store, sweepId: string): Promise<CheckpointRow> {
   const sweep = await store.getSweep(sweepId);
   if (!sweep) throw new InputError(`No sweep ${sweepId}`, '--sweep');
-  const [best] = await store.listTrials(sweepId, { sort: 'best', limit: 1 });
-  if (!best || best.bestValue === null) throw new InputError(`Sweep ${sweepId} has no trial with a ${sweep.metricName} yet`, '--sweep');
+  const metric = sweep.config.metric;
+  const trials = await store.listTrials(sweepId);
+  const winner = bestTrial(
+    trials.map((t) => ({ id: t.id, status: t.status, value: t.bestValue ?? undefined })),
+    metric,
+  );
+  const best = winner && trials.find((t) => t.id === winner.trialId);
+  if (!best) throw new InputError(`Sweep ${sweepId} has no trial with a ${sweep.metricName} yet`, '--sweep');
   if (best.bestCheckpointId) {
     const c = await store.getCheckpoint(best.bestCheckpointId);
     if (c && c.deletedAt === null) return c;
   }
   const kept = (await store.listCheckpoints({ trialId: best.id })).filter((c) => c.deletedAt === null);
-  const pick = kept.find((c) => c.kind === 'best') ?? kept.sort((a, b) => b.epoch - a.epoch)[0];
+  const pick = bestCheckpoint(kept, metric) ?? kept.sort((a, b) => b.epoch - a.epoch)[0];
   if (!pick) throw new InputError(`Trial ${best.id}, the best of ${sweepId}, has no checkpoint left`, '--sweep');
   return pick;
 }

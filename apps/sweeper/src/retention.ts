@@ -1,10 +1,12 @@
 import { rm } from 'node:fs/promises';
 import type { CheckpointRow, Store } from '@tunelab/store';
+import { rankCheckpoints } from '@tunelab/sweep';
 
 /**
  * `keep_checkpoints: { best: B, last: L }`: after each new checkpoint of a trial, keep its B best (by the
- * sweep metric, falling back to val_loss) and its L latest, delete the other directories (and their files in
- * the store) and mark their rows deleted. Rows stay, so history and aliases keep their meaning; a checkpoint
+ * sweep metric, as @tunelab/sweep's rankCheckpoints orders them: a checkpoint without the metric is no
+ * candidate) and its L latest, delete the other directories (and their files in the store) and mark their
+ * rows deleted. Rows stay, so history and aliases keep their meaning; a checkpoint
  * an alias points at is never deleted.
  */
 export async function applyRetention(
@@ -20,13 +22,7 @@ export async function applyRetention(
   const keepIds = new Set<string>(protectedIds);
   const byEpoch = [...rows].sort((a, b) => b.epoch - a.epoch);
   for (const c of byEpoch.slice(0, keep.last)) keepIds.add(c.id);
-  const score = (c: CheckpointRow): number => {
-    const v = c.metrics[metric.name] ?? c.metrics.val_loss;
-    if (v === undefined || !Number.isFinite(v)) return Infinity;
-    return metric.goal === 'maximize' && c.metrics[metric.name] !== undefined ? -v : v;
-  };
-  const byScore = [...rows].sort((a, b) => score(a) - score(b));
-  for (const c of byScore.slice(0, keep.best)) keepIds.add(c.id);
+  for (const c of rankCheckpoints(rows, metric).slice(0, keep.best)) keepIds.add(c.id);
   const deleted: CheckpointRow[] = [];
   for (const c of rows) {
     if (keepIds.has(c.id)) continue;

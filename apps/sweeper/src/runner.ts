@@ -223,9 +223,7 @@ export class SweepRunner {
   private render(): void {
     const { goal } = this.config.metric;
     for (const t of this.executor.active.values()) {
-      if (t.bestValue === null || !Number.isFinite(t.bestValue)) continue;
-      const b = this.bestSoFar;
-      if (!b || (goal === 'minimize' ? t.bestValue < b.value : t.bestValue > b.value)) this.bestSoFar = { trialId: t.row.id, value: t.bestValue };
+      if (t.bestValue !== null && improves(t.bestValue, this.bestSoFar?.value, goal)) this.bestSoFar = { trialId: t.row.id, value: t.bestValue };
     }
     this.view.update({
       name: this.sweep.name,

@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { RunConfig } from '@tunelab/config';
+import type { MetricGoal, RunConfig } from '@tunelab/config';
 
 /**
  * What the main thread hands a worker: plain, cloneable data plus the port its events come back on.
@@ -10,6 +10,8 @@ export interface TrialTask {
   /** Checkpoints go to `<home>/checkpoints/<runId>/epoch-<n>/`; the run id is the trial id. */
   runId: string;
   config: RunConfig;
+  /** The sweep's metric and goal: the trainer keeps its `best` checkpoint by it. */
+  objective: MetricGoal;
   home: string;
   /** A checkpoint directory to continue from (a resumed or stale trial), or null for a fresh start. */
   resumeFrom: string | null;

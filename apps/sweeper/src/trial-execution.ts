@@ -333,14 +333,17 @@ export class TrialExecutor {
     // The metrics of every epoch up to this one must be durable before the checkpoint is: a process killed
     // right after would resume from this checkpoint and never report those epochs again.
     await this.metrics.flush();
-    // One row per directory; its kind says the most important reason it was written.
+    // One row per directory; its kind says the most important reason it was written. The trainer writes
+    // `best` on each epoch where the sweep metric improves, as onEpoch moves the trial's best step.
     const kind: CheckpointKind = kinds.includes('best') ? 'best' : kinds.includes('last') ? 'last' : 'periodic';
     // A store without a checkpoint folder (PostgreSQL) keeps the files itself: the row has no path, and any
     // machine (another agent, the dashboard) materializes the folder from the store.
     const inStore = this.store.info.checkpointDir === null;
     const row = await this.store.addCheckpoint({ trialId: trial.row.id, epoch, kind, path: inStore ? null : dir, metrics });
     if (inStore) await uploadCheckpointDir(this.store, row.id, dir);
-    if (kind === 'best') {
+    // The trial's best checkpoint is the one at its best step (the same epoch the trainer marked best, except
+    // after resuming a checkpoint that chose its best by another metric).
+    if (epoch === trial.bestStep) {
       trial.bestCheckpointId = row.id;
       await this.store.updateTrial(trial.row.id, { bestCheckpointId: row.id });
     }

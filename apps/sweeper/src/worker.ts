@@ -35,6 +35,7 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome['o
       home: task.home,
       signal: controller.signal,
       resumeFrom: task.resumeFrom ?? undefined,
+      objective: task.objective,
       prepared,
       onEvent: throttleBatchEvents((event) => port.postMessage(event)),
       evaluateSamples,

@@ -19,3 +19,5 @@ export { TuneChecker, CONSTRAIN_MODES, REFUSED_WARNINGS } from './checker';
 export type { ConstrainMode } from './checker';
 export { SymbolConstraint, completeTune } from './constraint';
 export { ChordSymbolReader } from './chord-symbols';
+export { transposeTune, transposeFile, readKey, soundingPitches } from './transpose';
+export type { KeyInfo, KeyMode, TransposeOptions } from './transpose';

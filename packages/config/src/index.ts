@@ -6,6 +6,7 @@ export { runConfigToYaml } from './run-yaml';
 export { CONSTRAIN_SETTINGS } from './run-schema';
 export { loadSweepConfig, parseSweepConfig } from './sweep-config';
 export { applyParams, gridPoints, paramsKey } from './params';
+export { improves } from './objective';
 export { discreteValues, intBounds, quantizedSteps, quantizedValue, valueAt, valueCount } from './parameter-values';
 export type * from './types';
 export type * from './sweep-types';

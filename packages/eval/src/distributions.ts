@@ -1,4 +1,4 @@
-import type { Fraction, Tune } from '@tunelab/abc';
+import { readKey, type Fraction, type Tune } from '@tunelab/abc';
 import { normalize, quantile, totalVariation } from './stats';
 
 /**
@@ -13,6 +13,11 @@ export interface MusicProfile {
   noteLength: Record<string, number>;
   /** Shares of tunes by K: (spaces removed) and by M:. */
   key: Record<string, number>;
+  /**
+   * Shares of tunes by the mode of their K:, the tonic dropped (`K:G`, `K:D` → `major`; `K:Em`, `K:Aaeo` →
+   * `minor`; `K:Ador` → `dorian`): the key distribution of tunes that training transposes into any key.
+   */
+  keyFoldedToMode: Record<string, number>;
   meter: Record<string, number>;
   /** Medians over tunes of the lowest and highest written pitch and of their distance in semitones. */
   pitchRange: { low: number; high: number; span: number };
@@ -23,7 +28,7 @@ export interface DistributionComparison {
   sample: MusicProfile;
   reference: MusicProfile;
   /** 0 = same distribution, 1 = nothing in common. */
-  distance: { pitch: number; noteLength: number; key: number; meter: number };
+  distance: { pitch: number; noteLength: number; key: number; keyFoldedToMode: number; meter: number };
 }
 
 const STEP: Record<string, number> = { C: 0, D: 2, E: 4, F: 5, G: 7, A: 9, B: 11 };
@@ -42,6 +47,15 @@ function bump(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
+/**
+ * The mode a K: value is in, its tonic dropped: `major`, `minor` (also `aeolian`), `dorian`, `mixolydian` …;
+ * `(none)` without a K:, `(other)` for keys without a tonic or mode tunelab reads (`K:none`, `K:HP`).
+ */
+function keyMode(key: string | null): string {
+  if (key === null) return '(none)';
+  return readKey(key)?.mode ?? '(other)';
+}
+
 const fractionText = (f: Fraction) => (f.den === 1 ? String(f.num) : `${f.num}/${f.den}`);
 
 /** The profile of a set of parsed tunes. */
@@ -49,12 +63,14 @@ export function musicProfile(tunes: readonly Tune[]): MusicProfile {
   const pitch = new Map<string, number>();
   const noteLength = new Map<string, number>();
   const key = new Map<string, number>();
+  const keyFolded = new Map<string, number>();
   const meter = new Map<string, number>();
   const lows: number[] = [];
   const highs: number[] = [];
   const spans: number[] = [];
   for (const tune of tunes) {
     bump(key, tune.key === null ? '(none)' : tune.key.replace(/\s+/g, ''));
+    bump(keyFolded, keyMode(tune.key));
     bump(meter, tune.meter.text || '(none)');
     let low = Infinity;
     let high = -Infinity;
@@ -80,6 +96,7 @@ export function musicProfile(tunes: readonly Tune[]): MusicProfile {
     pitch: normalize(pitch),
     noteLength: normalize(noteLength),
     key: normalize(key),
+    keyFoldedToMode: normalize(keyFolded),
     meter: normalize(meter),
     pitchRange: { low: quantile(lows, 0.5), high: quantile(highs, 0.5), span: quantile(spans, 0.5) },
   };
@@ -94,6 +111,7 @@ export function compareProfiles(sample: MusicProfile, reference: MusicProfile): 
       pitch: totalVariation(sample.pitch, reference.pitch),
       noteLength: totalVariation(sample.noteLength, reference.noteLength),
       key: totalVariation(sample.key, reference.key),
+      keyFoldedToMode: totalVariation(sample.keyFoldedToMode, reference.keyFoldedToMode),
       meter: totalVariation(sample.meter, reference.meter),
     },
   };

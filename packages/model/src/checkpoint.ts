@@ -37,8 +37,20 @@ export interface CheckpointMeta {
   engine: EngineInfo;
   /** ISO 8601. */
   created: string;
-  /** What resuming needs beyond weights and optimizer state. */
-  state: { step: number; bestLoss: number | null; bestEpoch: number | null; bestMetric: 'val_loss' | 'loss' };
+  /**
+   * What resuming needs beyond weights and optimizer state: the best so far by the run's objective
+   * (metric and goal). Checkpoints written before objectives had only `bestLoss` (val_loss or loss, minimize).
+   */
+  state: {
+    step: number;
+    bestValue?: number | null;
+    /** Older checkpoints: the best value when the metric was val_loss or loss. */
+    bestLoss?: number | null;
+    bestEpoch: number | null;
+    bestMetric: string;
+    /** Absent in older checkpoints: minimize. */
+    bestGoal?: 'minimize' | 'maximize';
+  };
 }
 
 /** A checkpoint read from disk: its metadata and its weights (not yet tensors). */

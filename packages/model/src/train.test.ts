@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { prepareData } from '@tunelab/dataset';
 import type { PreparedData } from '@tunelab/dataset';
 import { train } from './train';
 import { evaluateLoss } from './evaluate';
-import type { TrainEvent } from './train';
+import type { SampleEvaluator, TrainEvent } from './train';
+import type { RunConfig } from '@tunelab/config';
 import { deleteCheckpoint, listCheckpoints, loadCheckpoint, loadWeightsInto, saveCheckpoint } from './checkpoint';
 import type { CheckpointMeta } from './checkpoint';
 import { buildModel, disposeModel } from './build';
@@ -63,7 +64,8 @@ describe('train', () => {
     expect(meta.config).toEqual(config);
     expect(meta.engine.name).toBe('cpu');
     expect(meta.gitCommit === null || /^[0-9a-f]{40}$/.test(meta.gitCommit)).toBe(true);
-    expect(result.best).toMatchObject({ epoch: 3, dir, metric: 'val_loss' });
+    expect(result.best).toMatchObject({ epoch: 3, dir, metric: 'val_loss', goal: 'minimize' });
+    expect(meta.state).toMatchObject({ bestValue: m[2].val_loss, bestEpoch: 3, bestMetric: 'val_loss', bestGoal: 'minimize' });
     // Evaluating the checkpoint again measures what the loop reported for that epoch.
     const again = await evaluateLoss(dir, { prepared });
     expect(again!.loss).toBeCloseTo(m[2].val_loss, 5);
@@ -147,6 +149,66 @@ describe('train', () => {
     expect(r.stoppedBy).toBe('max_minutes');
     expect(r.epochs).toBe(1);
     expect(r.checkpoints.at(-1)?.kinds).toContain('last');
+  });
+
+  describe('the best checkpoint by an objective', () => {
+    // A metric only the eval block computes (every 2 epochs and at the last), maximized, from a script: it
+    // peaks at epoch 2 while the validation loss keeps falling to epoch 4.
+    const script: Record<number, number> = { 2: 0.8, 3: 0.9, 4: 0.5 };
+    const scripted: SampleEvaluator = async ({ epoch }): Promise<Record<string, number>> => (script[epoch] === undefined ? {} : { bar_ok_rate: script[epoch] });
+    const objective = { name: 'bar_ok_rate', goal: 'maximize' as const };
+    const evalConfig = (epochs: number): RunConfig => ({
+      ...tinyConfig(corpus, { epochs, checkpoint_every: 1 }),
+      eval: { every: 2, samples: 1, temperature: 1, constrain: 'off' },
+    });
+    const metaOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'tunelab.json'), 'utf8')) as CheckpointMeta;
+
+    test('keeps a best checkpoint on each epoch where a maximize metric improves, and only where it was computed', async () => {
+      const h = home();
+      const r = await train({ config: evalConfig(4), runId: 'obj', home: h, prepared, objective, evaluateSamples: scripted, maxBatchesPerEpoch: 6 });
+      const valLoss = r.history.map((x) => x.metrics.val_loss);
+      // The scenario: by val_loss the last epoch would be best.
+      expect(valLoss.indexOf(Math.min(...valLoss)) + 1).toBe(4);
+      expect(r.history.map((x) => x.metrics.bar_ok_rate)).toEqual([undefined, 0.8, undefined, 0.5]);
+      // Epoch 3 has no bar_ok_rate (script[3] is never asked for: 3 is no eval epoch), so it is no candidate.
+      expect(r.checkpoints.map((c) => [c.epoch, c.kinds])).toEqual([
+        [1, ['periodic']],
+        [2, ['periodic', 'best']],
+        [3, ['periodic']],
+        [4, ['periodic', 'last']],
+      ]);
+      expect(r.best).toEqual({ epoch: 2, dir: join(h, 'checkpoints', 'obj', 'epoch-2'), metric: 'bar_ok_rate', goal: 'maximize', value: 0.8 });
+      expect(metaOf(join(h, 'checkpoints', 'obj', 'epoch-4')).state).toMatchObject({ bestValue: 0.8, bestEpoch: 2, bestMetric: 'bar_ok_rate', bestGoal: 'maximize' });
+
+      // The same run minimizing the metric: epoch 4's 0.5 beats epoch 2's 0.8.
+      const min = await train({ config: evalConfig(4), runId: 'objmin', home: h, prepared, objective: { ...objective, goal: 'minimize' }, evaluateSamples: scripted, maxBatchesPerEpoch: 6 });
+      expect(min.checkpoints.filter((c) => c.kinds.includes('best')).map((c) => c.epoch)).toEqual([2, 4]);
+    });
+
+    test('resuming keeps the best so far by the objective; an older checkpoint (bestLoss, by val_loss) still resumes', async () => {
+      const h = home();
+      await train({ config: evalConfig(2), runId: 'res', home: h, prepared, objective, evaluateSamples: scripted, maxBatchesPerEpoch: 6 });
+      const from = join(h, 'checkpoints', 'res', 'epoch-2');
+      expect(metaOf(from).state).toMatchObject({ bestValue: 0.8, bestEpoch: 2 });
+      const r = await train({ config: evalConfig(4), runId: 'res', home: h, prepared, objective, evaluateSamples: scripted, maxBatchesPerEpoch: 6, resumeFrom: from });
+      // Epoch 4's 0.5 is no improvement on the restored 0.8 (a fresh best would have taken it).
+      expect(r.checkpoints.map((c) => [c.epoch, c.kinds])).toEqual([
+        [3, ['periodic']],
+        [4, ['periodic', 'last']],
+      ]);
+      expect(r.best).toMatchObject({ epoch: 2, dir: null, metric: 'bar_ok_rate', value: 0.8 });
+
+      // A checkpoint written before objectives: state { step, bestLoss, bestEpoch, bestMetric: 'val_loss' }.
+      const meta = metaOf(from);
+      const { step } = meta.state;
+      meta.state = { step, bestLoss: 1e-6, bestEpoch: 2, bestMetric: 'val_loss' };
+      writeFileSync(join(from, 'tunelab.json'), JSON.stringify(meta));
+      const plain = await train({ config: tinyConfig(corpus, { epochs: 3 }), runId: 'res-old', home: h, prepared, maxBatchesPerEpoch: 6, resumeFrom: from });
+      expect(plain.best).toMatchObject({ epoch: 2, metric: 'val_loss', goal: 'minimize', value: 1e-6 });
+      // The same checkpoint under another objective: its val_loss best does not count, the next eval epoch is best.
+      const other = await train({ config: evalConfig(4), runId: 'res-other', home: h, prepared, objective, evaluateSamples: scripted, maxBatchesPerEpoch: 6, resumeFrom: from });
+      expect(other.best).toMatchObject({ epoch: 4, metric: 'bar_ok_rate', value: 0.5 });
+    });
   });
 
   test('no tensor leaks: numTensors is the same before and after training and after sampling', async () => {

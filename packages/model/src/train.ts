@@ -1,5 +1,5 @@
-import type { EvalConfig, RunConfig } from '@tunelab/config';
-import { InputError } from '@tunelab/config';
+import type { EvalConfig, MetricGoal, RunConfig } from '@tunelab/config';
+import { improves, InputError } from '@tunelab/config';
 import { prepareData, ShuffledBatcher, StatefulBatcher } from '@tunelab/dataset';
 import type { LoadOptions, PreparedData } from '@tunelab/dataset';
 import { buildModel, disposeModel, dropoutLayers, resetStates } from './build';
@@ -42,6 +42,12 @@ export interface TrainOptions {
   /** At most this many batches per epoch (benchmarks, smoke tests); default all. */
   maxBatchesPerEpoch?: number;
   /**
+   * The metric that chooses the `best` checkpoint, and its goal (a sweep passes its own metric). Default
+   * val_loss, minimize (training loss when nothing is held out). An epoch that did not compute the metric
+   * (an eval-block metric between `eval.every` epochs) is no candidate.
+   */
+  objective?: MetricGoal;
+  /**
    * Scores tunes sampled from the model every `config.eval.every` epochs and at the last epoch, when the
    * config has an `eval` block; the metrics it returns join that epoch's (so a sweep can optimise or prune on
    * them, and its checkpoints record them). @tunelab/eval's `createSampleEvaluator()` is the usual one.
@@ -80,8 +86,8 @@ export interface TrainResult {
   stoppedBy: 'epochs' | 'max_minutes';
   history: EpochRecord[];
   checkpoints: { epoch: number; dir: string; kinds: CheckpointKind[] }[];
-  /** The best epoch by validation loss (training loss when nothing is held out). */
-  best: { epoch: number; dir: string | null; metric: 'val_loss' | 'loss'; value: number } | null;
+  /** The best epoch by the objective (default validation loss, training loss when nothing is held out). */
+  best: { epoch: number; dir: string | null; metric: string; goal: MetricGoal['goal']; value: number } | null;
   /** Training throughput over this call, characters (symbols) per second. */
   charsPerSec: number;
 }
@@ -129,9 +135,9 @@ export async function validate(
  * Trains one run config: a custom loop (not model.fit) over the configured batcher, with a stateful state
  * reset at each epoch start, seeded initialisation and dropout, optional global-norm clipping, per-epoch
  * training and validation metrics, and checkpoints under `<home>/checkpoints/<runId>/epoch-<n>/` every
- * `checkpoint_every` epochs, at each new best validation loss and at the end (one folder per epoch, with
- * every kind that applies). Metrics: loss, accuracy (training, with dropout), val_loss, val_accuracy, val_bpc,
- * chars_per_sec, seconds. Selects the backend itself (config.train.backend).
+ * `checkpoint_every` epochs, at each new best of `options.objective` (default validation loss) and at the end
+ * (one folder per epoch, with every kind that applies). Metrics: loss, accuracy (training, with dropout),
+ * val_loss, val_accuracy, val_bpc, chars_per_sec, seconds. Selects the backend itself (config.train.backend).
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { config, runId, home, signal } = options;
@@ -156,7 +162,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const direct = options.fusedStep === false ? null : fusedTrainStep(sm, opt);
   const dropouts = dropoutLayers(model);
   const params = model.countParams();
-  const bestMetric: 'val_loss' | 'loss' = data.ids.val.length > 0 ? 'val_loss' : 'loss';
+  const objective: MetricGoal = options.objective ?? { name: data.ids.val.length > 0 ? 'val_loss' : 'loss', goal: 'minimize' };
 
   let startEpoch = 0;
   let step = 0;
@@ -178,12 +184,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       await restoreOptimizerState(opt.optimizer, trainableNames(model), options.resumeFrom);
       startEpoch = ckpt.meta.epoch;
       step = ckpt.meta.state.step;
-      if (ckpt.meta.state.bestLoss !== null && ckpt.meta.state.bestEpoch !== null) {
-        best = { epoch: ckpt.meta.state.bestEpoch, value: ckpt.meta.state.bestLoss, dir: null };
+      // The best so far carries over only when it was chosen by this objective (checkpoints before
+      // format state.bestValue chose by val_loss or loss, minimize, and recorded the value as bestLoss).
+      const st = ckpt.meta.state;
+      const bestValue = st.bestValue ?? st.bestLoss ?? null;
+      const sameObjective = st.bestMetric === objective.name && (st.bestGoal ?? 'minimize') === objective.goal;
+      if (sameObjective && bestValue !== null && st.bestEpoch !== null) {
+        best = { epoch: st.bestEpoch, value: bestValue, dir: null };
+      } else if (bestValue !== null && !sameObjective) {
+        emit({ type: 'log', line: `the checkpoint's best was by ${st.bestMetric} (${st.bestGoal ?? 'minimize'}); the best by ${objective.name} (${objective.goal}) starts afresh` });
       }
       emit({ type: 'log', line: `resumed from ${options.resumeFrom} at epoch ${startEpoch}` });
     }
-    if (bestMetric === 'loss') emit({ type: 'log', line: 'no validation split: the best checkpoint is chosen by training loss' });
+    if (!options.objective && objective.name === 'loss') emit({ type: 'log', line: 'no validation split: the best checkpoint is chosen by training loss' });
+    if (options.objective) emit({ type: 'log', line: `the best checkpoint is chosen by ${objective.name} (${objective.goal})` });
     emit({ type: 'log', line: `training step: ${direct ? 'fused forward, backward and Adam on the native kernels' : 'tfjs autograd'}` });
     emit({ type: 'start', engine, params, batchesPerEpoch, startEpoch, epochs: t.epochs });
 
@@ -250,13 +264,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       history.push({ epoch, metrics });
       emit({ type: 'epoch', epoch, metrics });
 
-      const score = metrics[bestMetric];
+      const score = metrics[objective.name];
       const kinds: CheckpointKind[] = [];
       if (t.checkpoint_every > 0 && epoch % t.checkpoint_every === 0) kinds.push('periodic');
-      const isBest = score !== undefined && (best === null || score < best.value);
+      const isBest = improves(score, best?.value, objective.goal);
       if (isBest) kinds.push('best');
       if (last) kinds.push('last');
-      if (isBest) best = { epoch, value: score, dir: null };
+      if (isBest) best = { epoch, value: score as number, dir: null };
       if (kinds.length > 0) {
         const dir = checkpointDir(home, runId, epoch);
         const meta: CheckpointMeta = {
@@ -274,7 +288,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           gitCommit: gitCommit(),
           engine,
           created: new Date().toISOString(),
-          state: { step, bestLoss: best?.value ?? null, bestEpoch: best?.epoch ?? null, bestMetric },
+          state: { step, bestValue: best?.value ?? null, bestEpoch: best?.epoch ?? null, bestMetric: objective.name, bestGoal: objective.goal },
         };
         await saveCheckpoint(dir, model, opt.optimizer, meta);
         if (isBest && best) best.dir = dir;
@@ -300,7 +314,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     stoppedBy,
     history,
     checkpoints,
-    best: best ? { epoch: best.epoch, dir: best.dir, metric: bestMetric, value: best.value } : null,
+    best: best ? { epoch: best.epoch, dir: best.dir, metric: objective.name, goal: objective.goal, value: best.value } : null,
     charsPerSec: trainSeconds > 0 ? trainChars / trainSeconds : 0,
   };
 }

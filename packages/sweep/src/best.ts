@@ -1,7 +1,13 @@
-import type { MetricGoal } from '@tunelab/config';
-import { goalSign, type IntermediateValue, type TrialStatus } from './history';
+import { improves, type MetricGoal } from '@tunelab/config';
+import type { IntermediateValue, TrialStatus } from './history';
 
-/** The best point of a trial's metric curve, and which trial is best overall. */
+/**
+ * "Best" by the sweep's metric and goal, in one place: a trial's best step, the best trial, and a trial's
+ * checkpoints ranked for retention and promotion. Every rule is built on @tunelab/config's `improves` (strictly
+ * better, finite values only), which the trainer also uses to choose its `best` checkpoint, so the trainer,
+ * the trial's best value, the summary, retention, `promote --best` and the dashboard agree.
+ */
+export { improves };
 
 export interface ScoredTrial {
   id: string | number;
@@ -13,15 +19,16 @@ export interface ScoredTrial {
 
 /** The best reported value of a curve (earliest step on ties), or null if nothing finite was reported. */
 export function bestStep(intermediate: readonly IntermediateValue[] | undefined, goal: MetricGoal['goal']): IntermediateValue | null {
-  const sign = goalSign(goal);
   let best: IntermediateValue | null = null;
   for (const iv of intermediate ?? []) {
-    if (!Number.isFinite(iv.value)) continue;
-    const better = best === null || sign * iv.value < sign * best.value || (iv.value === best.value && iv.step < best.step);
+    const better = improves(iv.value, best?.value, goal) || (best !== null && iv.value === best.value && iv.step < best.step);
     if (better) best = iv;
   }
   return best;
 }
+
+/** Trial statuses whose results count towards the best trial. */
+const SCORED_STATUSES: ReadonlySet<TrialStatus> = new Set(['completed', 'pruned', 'running']);
 
 /**
  * The best trial by the sweep metric among completed, pruned and running trials (a pruned trial's best
@@ -29,13 +36,38 @@ export function bestStep(intermediate: readonly IntermediateValue[] | undefined,
  * are left out. Ties go to the trial listed first.
  */
 export function bestTrial(trials: readonly ScoredTrial[], metric: MetricGoal): { trialId: string | number; value: number } | null {
-  const sign = goalSign(metric.goal);
   let best: { trialId: string | number; value: number } | null = null;
   for (const t of trials) {
-    if (t.status !== 'completed' && t.status !== 'pruned' && t.status !== 'running') continue;
+    if (!SCORED_STATUSES.has(t.status)) continue;
     const v = Number.isFinite(t.value) ? (t.value as number) : bestStep(t.intermediate, metric.goal)?.value;
-    if (v === undefined) continue;
-    if (best === null || sign * v < sign * best.value) best = { trialId: t.id, value: v };
+    if (improves(v, best?.value, metric.goal)) best = { trialId: t.id, value: v as number };
   }
   return best;
+}
+
+/** A checkpoint as ranking needs it: its epoch and the metrics of that epoch. */
+export interface ScoredCheckpoint {
+  epoch: number;
+  metrics: Readonly<Record<string, number>>;
+}
+
+/**
+ * A trial's checkpoints that recorded the sweep metric, best first (earlier epoch on ties). A checkpoint of
+ * an epoch that did not compute the metric (an eval-block metric between `eval.every` epochs) is no
+ * candidate and is left out. Retention keeps the head of this list.
+ */
+export function rankCheckpoints<T extends ScoredCheckpoint>(checkpoints: readonly T[], metric: MetricGoal): T[] {
+  const scored = checkpoints.filter((c) => improves(c.metrics[metric.name], null, metric.goal));
+  return scored.sort((a, b) => {
+    const va = a.metrics[metric.name];
+    const vb = b.metrics[metric.name];
+    if (improves(va, vb, metric.goal)) return -1;
+    if (improves(vb, va, metric.goal)) return 1;
+    return a.epoch - b.epoch;
+  });
+}
+
+/** The best of a trial's checkpoints by the sweep metric (see rankCheckpoints), or null when none recorded it. */
+export function bestCheckpoint<T extends ScoredCheckpoint>(checkpoints: readonly T[], metric: MetricGoal): T | null {
+  return rankCheckpoints(checkpoints, metric)[0] ?? null;
 }

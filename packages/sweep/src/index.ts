@@ -40,7 +40,7 @@ export {
   sweepStatus,
   nextActions,
 } from './scheduler';
-export { type ScoredTrial, bestStep, bestTrial } from './best';
+export { type ScoredTrial, type ScoredCheckpoint, improves, bestStep, bestTrial, rankCheckpoints, bestCheckpoint } from './best';
 export {
   type SummaryTrialRow,
   type SweepSummaryInput,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestStep, bestTrial } from './best';
+import { bestCheckpoint, bestStep, bestTrial, improves, rankCheckpoints } from './best';
 import { summarize } from './summary';
 
 const curve = (...values: number[]) => values.map((value, i) => ({ step: i + 1, value }));
@@ -22,6 +22,36 @@ describe('bestTrial', () => {
   it('bestStep takes the earliest step on ties', () => {
     expect(bestStep(curve(3, 1, 2, 1), 'minimize')).toEqual({ step: 2, value: 1 });
     expect(bestStep([{ step: 1, value: NaN }], 'minimize')).toBeNull();
+  });
+});
+
+describe('improves, rankCheckpoints and bestCheckpoint', () => {
+  it('improves is strict, by the goal, and only for finite values', () => {
+    expect(improves(1, 2, 'minimize')).toBe(true);
+    expect(improves(2, 1, 'minimize')).toBe(false);
+    expect(improves(2, 1, 'maximize')).toBe(true);
+    expect(improves(1, 1, 'maximize')).toBe(false);
+    expect(improves(0.5, null, 'maximize')).toBe(true);
+    expect(improves(0.5, NaN, 'minimize')).toBe(true);
+    expect(improves(undefined, null, 'minimize')).toBe(false);
+    expect(improves(NaN, null, 'minimize')).toBe(false);
+  });
+  // Epoch 1 and 3 checkpoints were written between eval epochs: they have val_loss but no bar_ok_rate.
+  const ckpts: { id: string; epoch: number; metrics: Record<string, number> }[] = [
+    { id: 'e1', epoch: 1, metrics: { val_loss: 1.4 } },
+    { id: 'e2', epoch: 2, metrics: { val_loss: 1.3, bar_ok_rate: 0.6 } },
+    { id: 'e3', epoch: 3, metrics: { val_loss: 1.2 } },
+    { id: 'e4', epoch: 4, metrics: { val_loss: 1.1, bar_ok_rate: 0.4 } },
+    { id: 'e6', epoch: 6, metrics: { val_loss: 1.0, bar_ok_rate: 0.6 } },
+  ];
+  it('ranks only checkpoints that recorded the metric, best first, earlier epoch on ties', () => {
+    const bar = { name: 'bar_ok_rate', goal: 'maximize' } as const;
+    expect(rankCheckpoints(ckpts, bar).map((c) => c.id)).toEqual(['e2', 'e6', 'e4']);
+    expect(rankCheckpoints([...ckpts].reverse(), bar).map((c) => c.id)).toEqual(['e2', 'e6', 'e4']);
+    expect(bestCheckpoint(ckpts, bar)?.id).toBe('e2');
+    expect(bestCheckpoint(ckpts, { name: 'bar_ok_rate', goal: 'minimize' })?.id).toBe('e4');
+    expect(bestCheckpoint(ckpts, { name: 'val_loss', goal: 'minimize' })?.id).toBe('e6');
+    expect(bestCheckpoint(ckpts, { name: 'valid_rate', goal: 'maximize' })).toBeNull();
   });
 });
 

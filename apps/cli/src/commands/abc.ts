@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { FileCheck } from '@tunelab/abc';
 import * as lazy from '../lazy';
@@ -56,6 +57,31 @@ export function registerAbcCommands(program: Command): void {
       }
       if (opts.strict && summary.tunesWithErrors > 0) process.exitCode = 1;
     });
+  abc
+    .command('transpose')
+    .description(
+      'Move every tune of an ABC file by N semitones and print the file on stdout: notes, accidentals, K: keys ' +
+        '(the spelling with the fewest sharps or flats for the mode) and chord symbols; everything else is kept. ' +
+        'A key that cannot be moved (K:none, an unknown mode) is an error naming file:line:col.',
+    )
+    .argument('<file>', 'an ABC file (several tunes: X: starts a tune, a blank line ends it)')
+    .requiredOption('--semitones <n>', 'semitones to move by, e.g. 2 or -5 (a whole number)', parseSemitones)
+    .action(async (file: string, opts: { semitones: number }) => {
+      const { transposeFile } = await lazy.abc();
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        throw new UsageError(`${file}: cannot read ABC file: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+      }
+      process.stdout.write(transposeFile(text, opts.semitones, file));
+    });
+}
+
+function parseSemitones(value: string): number {
+  if (!/^[+-]?\d+$/.test(value.trim())) throw new UsageError(`--semitones ${value}: expected a whole number of semitones, e.g. 2 or -5`);
+  return Number(value);
 }
 
 function plural(n: number, what: string): string {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { CheckpointRow, Store, SweepRow, TrialRow, TrialStatus as StoreTrialStatus } from '@tunelab/store';
+import { bestTrial } from '@tunelab/sweep';
 import {
   ErrorBody,
   IdParams,
@@ -18,10 +19,14 @@ import { finiteOrNull, seriesView, sweepBase, trialView } from '../views';
 
 const errors = { '4xx': ErrorBody, '5xx': ErrorBody };
 
+/** A sweep with its trial counts and best trial (@tunelab/sweep's bestTrial, as `sweep status` and `promote --best` pick it). */
 async function sweepSummary(store: Store, s: SweepRow): Promise<Sweep> {
-  const [counts, [best]] = await Promise.all([store.countTrials(s.id), store.listTrials(s.id, { sort: 'best', limit: 1 })]);
-  const value = finiteOrNull(best?.bestValue);
-  return { ...sweepBase(s), counts, best: best && value !== null ? { trialId: best.id, value } : null };
+  const [counts, trials] = await Promise.all([store.countTrials(s.id), store.listTrials(s.id)]);
+  const best = bestTrial(
+    trials.map((t) => ({ id: t.id, status: t.status, value: finiteOrNull(t.bestValue) ?? undefined })),
+    s.config.metric,
+  );
+  return { ...sweepBase(s), counts, best: best ? { trialId: String(best.trialId), value: best.value } : null };
 }
 
 async function requireSweep(store: Store, id: string): Promise<SweepRow> {
