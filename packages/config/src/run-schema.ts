@@ -95,6 +95,16 @@ export const RUN_SCHEMA: BlockSpec = block({
     preprocessing: oneOf('raw', 'normalized'),
     vocabulary: oneOf('char', 'token'),
     split: block({ val: share(), test: share(), seed: anyInt() }),
+    augment: block(
+      {
+        transpose: leaf(
+          'a range [min, max] of whole semitones with -11 <= min <= max <= 11',
+          (v) => Array.isArray(v) && v.length === 2 && v.every((s) => isInt(s) && Math.abs(s) <= 11) && v[0] <= v[1],
+          { list: true },
+        ),
+      },
+      { optional: true, whenPresent: { transpose: [0, 0] } },
+    ),
   }),
   model: block({
     cell: oneOf('lstm', 'gru', 'lstm-fused', 'lstm-layers'),

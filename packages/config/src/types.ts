@@ -16,6 +16,16 @@ export interface DataConfig {
   vocabulary: 'char' | 'token';
   /** Tune-level split shares; `val: 0` keeps every tune for training, as the seed did. */
   split: { val: number; test: number; seed: number };
+  /** Data augmentation of the training tunes (validation and test are never augmented). Absent: none. */
+  augment?: AugmentConfig;
+}
+
+export interface AugmentConfig {
+  /**
+   * `[min, max]` semitones: each training tune is moved by a shift drawn uniformly from this range, anew
+   * each epoch (seeded by the run seed, the epoch and the tune, so a resumed run draws the same). `[0, 0]`: none.
+   */
+  transpose: [number, number];
 }
 
 export interface ModelConfig {

@@ -22,8 +22,10 @@ export { abcSymbols } from './tokens';
 export { Vocabulary, UNK, type OovPolicy } from './vocabulary';
 export { StatefulBatcher } from './stateful-batcher';
 export { ShuffledBatcher } from './shuffled-batcher';
+export { TransposedTunes } from './augment';
 export {
   prepareData,
+  trainIds,
   SEED_BATCH,
   type DataStats,
   type PartStats,

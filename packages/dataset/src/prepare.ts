@@ -8,6 +8,7 @@ import { joinTunes, loadCorpus, type LoadOptions } from './corpus';
 import { splitCorpus } from './split';
 import { Vocabulary } from './vocabulary';
 import { yardstickTunes, type YardstickTune } from './yardstick';
+import { TransposedTunes } from './augment';
 import { StatefulBatcher } from './stateful-batcher';
 import { ShuffledBatcher } from './shuffled-batcher';
 
@@ -55,7 +56,20 @@ export interface PreparedData {
   ids: { train: Int32Array; val: Int32Array; test: Int32Array };
   /** The held-out jigs of the val and test parts, ready to score (`val_bpc_jigs`, `test_bpc_jigs`); empty without jigs. */
   yardstick: { val: YardstickTune[]; test: YardstickTune[] };
+  /**
+   * With `data.augment.transpose`, the training tunes in every key of the range: `trainIds(epoch, seed)` then
+   * gives each epoch's text. Null without augmentation (every epoch trains on `ids.train`).
+   */
+  transposed: TransposedTunes | null;
   stats: DataStats;
+}
+
+/**
+ * The training ids of one epoch (1-based): `ids.train`, or with transposition each tune in the key drawn for
+ * this epoch from `seed` (the run seed).
+ */
+export function trainIds(data: PreparedData, epoch: number, seed: number): Int32Array {
+  return data.transposed ? data.vocab.encode(data.transposed.text(epoch, seed)) : data.ids.train;
 }
 
 /**
@@ -66,7 +80,9 @@ export interface PreparedData {
 export async function prepareData(data: DataConfig, opts: LoadOptions = {}): Promise<PreparedData> {
   const corpus = await loadCorpus(data, opts);
   const split = splitCorpus(corpus, data.split);
-  const vocab = Vocabulary.build(corpus, data.vocabulary);
+  const transposed = TransposedTunes.of(split.train, data.augment);
+  // With transposition the vocabulary must cover every key a training tune is moved to.
+  const vocab = Vocabulary.build(transposed ? corpus.text + transposed.allTexts() : corpus, data.vocabulary);
   const whole = split.val.length === 0 && split.test.length === 0;
   const texts = {
     train: whole ? corpus.text : joinTunes(split.train),
@@ -76,7 +92,7 @@ export async function prepareData(data: DataConfig, opts: LoadOptions = {}): Pro
   const ids = { train: vocab.encode(texts.train), val: vocab.encode(texts.val), test: vocab.encode(texts.test) };
   const yardstick = { val: yardstickTunes(split.val, vocab), test: yardstickTunes(split.test, vocab) };
   const stats = dataStats(data, corpus, split, vocab, texts, ids);
-  return { corpus, split, vocab, texts, ids, yardstick, stats };
+  return { corpus, split, vocab, texts, ids, yardstick, transposed, stats };
 }
 
 function dataStats(

@@ -124,6 +124,28 @@ describe('train', () => {
     expect(weightsOf(join(h, 'checkpoints/resumed/epoch-1'))).not.toEqual(b);
   });
 
+  test('with transposition each epoch trains on its own keys, and a resumed run draws the same ones', async () => {
+    const augmented = (epochs: number) => {
+      const c = tinyConfig(corpus, { epochs });
+      c.data.augment = { transpose: [-3, 3] };
+      return c;
+    };
+    const data = await prepareData(augmented(1).data);
+    const h = home();
+    const events: TrainEvent[] = [];
+    const straight = await train({ config: augmented(2), runId: 'moved', home: h, prepared: data, onEvent: (e) => events.push(e) });
+    expect(events.some((e) => e.type === 'log' && /transposing training tunes by -3…3 semitones/.test(e.line))).toBe(true);
+    const [one, two] = straight.history.map((r) => r.metrics);
+    expect(two.characters).toBeGreaterThan(one.characters);
+    await train({ config: augmented(1), runId: 'moved-resumed', home: h, prepared: data });
+    const resumed = await train({ config: augmented(2), runId: 'moved-resumed', home: h, prepared: data, resumeFrom: join(h, 'checkpoints/moved-resumed/epoch-1') });
+    expect(resumed.history[0].metrics.loss).toBeCloseTo(two.loss, 5);
+    expect(resumed.history[0].metrics.characters).toBe(two.characters);
+    // Unmoved, the second epoch's text (and so its loss) differs.
+    const plain = await train({ config: tinyConfig(corpus, { epochs: 2 }), runId: 'unmoved', home: h, prepared });
+    expect(plain.history[1].metrics.loss).not.toBeCloseTo(two.loss, 5);
+  });
+
   test('an AbortSignal stops between batches with an AbortError and leaves no checkpoint behind', async () => {
     const h = home();
     const ac = new AbortController();

@@ -1,6 +1,6 @@
 import type { EvalConfig, MetricGoal, RunConfig } from '@tunelab/config';
 import { improves, InputError } from '@tunelab/config';
-import { prepareData, ShuffledBatcher, StatefulBatcher } from '@tunelab/dataset';
+import { prepareData, ShuffledBatcher, StatefulBatcher, trainIds } from '@tunelab/dataset';
 import type { LoadOptions, PreparedData } from '@tunelab/dataset';
 import { buildModel, disposeModel, dropoutLayers, resetStates } from './build';
 import { fusedActive } from './cells';
@@ -148,9 +148,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   emit({ type: 'log', line: `engine: ${engine.reason}` });
   const data = options.prepared ?? (await prepareData(config.data, options.dataOptions));
   const spec = specFromConfig(config.model, t.batching);
-  const batcher = spec.stateful
-    ? new StatefulBatcher(data.ids.train, t.batch_size, t.seq_len)
-    : new ShuffledBatcher(data.ids.train, t.batch_size, t.seq_len, t.seed);
+  const batcherOf = (ids: Int32Array) =>
+    spec.stateful ? new StatefulBatcher(ids, t.batch_size, t.seq_len) : new ShuffledBatcher(ids, t.batch_size, t.seq_len, t.seed);
+  // With transposition each epoch has its own text (every tune in the key drawn for it), hence its own batcher.
+  const batcher = batcherOf(trainIds(data, 1, t.seed));
   const batchesPerEpoch = Math.min(batcher.batchesPerEpoch, options.maxBatchesPerEpoch ?? Infinity);
 
   const model = buildModel(spec, data.vocab.size, { batchSize: t.batch_size, seqLen: null, seed: t.seed });
@@ -166,6 +167,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   let startEpoch = 0;
   let step = 0;
+  /** Characters trained on since the run began, resumed epochs included. */
+  let characters = 0;
   let best: { epoch: number; value: number; dir: string | null } | null = null;
   const history: EpochRecord[] = [];
   const checkpoints: TrainResult['checkpoints'] = [];
@@ -184,6 +187,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       await restoreOptimizerState(opt.optimizer, trainableNames(model), options.resumeFrom);
       startEpoch = ckpt.meta.epoch;
       step = ckpt.meta.state.step;
+      characters = ckpt.meta.metrics.characters ?? startEpoch * batchesPerEpoch * t.batch_size * t.seq_len;
       // The best so far carries over only when it was chosen by this objective (checkpoints before
       // format state.bestValue chose by val_loss or loss, minimize, and recorded the value as bestLoss).
       const st = ckpt.meta.state;
@@ -208,8 +212,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       let correct = 0;
       let batches = 0;
       let timeUp = false;
-      for (const batch of batcher.batches(epoch - 1)) {
-        if (batch.index >= batchesPerEpoch) break;
+      const epochBatcher = data.transposed && epoch > 1 ? batcherOf(trainIds(data, epoch, t.seed)) : batcher;
+      if (data.transposed && epoch === startEpoch + 1) emit({ type: 'log', line: `transposing training tunes by ${data.transposed.min}…${data.transposed.max} semitones${data.transposed.fixed ? ` (${data.transposed.fixed} tunes whose key cannot move stay as written)` : ''}` });
+      for (const batch of epochBatcher.batches(epoch - 1)) {
+        if (batch.index >= (options.maxBatchesPerEpoch ?? Infinity)) break;
         if (signal?.aborted) throw abortError(signal);
         for (const d of dropouts) d.setStep(step);
         const r = direct
@@ -232,6 +238,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const seconds = (Date.now() - epochStart) / 1000;
       const chars = batches * t.batch_size * t.seq_len;
       trainChars += chars;
+      characters += chars;
       trainSeconds += seconds;
       const metrics: Record<string, number> = {
         loss: lossSum / batches,
@@ -241,7 +248,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         seconds,
         // Characters trained on since the run began (resumed epochs included): ASHA's resource when trials
         // train on different files and an epoch is not the same amount of work.
-        characters: (epoch - 1) * batchesPerEpoch * t.batch_size * t.seq_len + chars,
+        characters,
       };
       const val = data.ids.val.length > 0 ? await validate(sm, data.ids.val, t.batch_size, t.seq_len, direct) : null;
       if (val) Object.assign(metrics, { val_loss: val.loss, val_accuracy: val.accuracy, val_bpc: val.bpc });
