@@ -67,6 +67,11 @@ describe('dashboard in Chromium', () => {
     await page.getByLabel('seed').fill('7');
     expect(await page.getByLabel('constrain').inputValue()).toBe('meter');
     await page.getByLabel('constrain').selectOption('syntax');
+    // The kind of tune: the meters of the checkpoint's corpus (jigs: 6/8 first, a few in 4/4), 6/8 chosen.
+    await page.locator('select[aria-label=meter] option[value="4/4"]').waitFor({ state: 'attached' });
+    expect(await page.getByLabel('meter').inputValue()).toBe('6/8');
+    expect(await page.locator('select[aria-label=meter] option').first().textContent()).toMatch(/^6\/8 jigs/);
+    await page.getByLabel('meter').selectOption('4/4');
     await page.locator('[data-testid=generate-panel] button[type=submit]').click();
     const notation = page.locator('[data-testid=tune] [data-testid=tune-notation] svg').first();
     await notation.waitFor({ timeout: 20_000 });
@@ -74,7 +79,7 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('[data-testid=scores]').first().textContent()).toMatch(/valid ABC/);
     // The model-free generator reports 0.5% masked in syntax mode; the setting is shown with the tune.
     expect(await page.locator('[data-testid=masked-mass]').first().textContent()).toBe('masked 0.5% per symbol');
-    expect(await page.locator('[data-testid=tune] header').first().textContent()).toMatch(/constrain syntax/);
+    expect(await page.locator('[data-testid=tune] header').first().textContent()).toMatch(/constrain syntax, meter 4\/4/);
 
     // Play and stop (abcjs's synth, or plain tones when its sound font cannot be fetched offline).
     const tune = page.locator('[data-testid=tune]').first();
@@ -86,7 +91,7 @@ describe('dashboard in Chromium', () => {
     // The sample downloads as ABC from the server.
     const abcHref = await page.locator('[data-testid=tune] a', { hasText: '.abc' }).first().getAttribute('href');
     const abc = await page.evaluate(async (href) => (await fetch(href!)).text(), abcHref);
-    expect(abc).toMatch(/^X:1\nT:Sample 7 at T=0.9/);
+    expect(abc).toMatch(/^X:1\nT:Sample 7 at T=0.9\nM:4\/4\n/);
 
     // Promote it: the champion mark appears on the checkpoint and in the header.
     await row.getByRole('button', { name: '★ promote' }).click();

@@ -4,6 +4,7 @@ import { BAR } from './lexer';
 import { brokenFactors, chordMultiplier, lengthMultiplier, pitchKey, tupletSpec } from './durations';
 import { allowedInBody, defaultUnitLength, fieldValue, isKnownField, isValidKey, parseMeter, parseUnitLength } from './fields';
 import { ZERO, add, compare, div, equals, frac, mul, sub } from './fraction';
+import { meterChoice } from './meter-choice';
 import type { Fraction, Meter } from './types';
 
 /**
@@ -143,11 +144,27 @@ export class TuneChecker {
   /** What playing order leaves for the open bar before its own music: cached per bar. */
   private roomBase: Fraction | null | undefined = undefined;
 
-  /** `copying`: the fields are about to be set by `clone`. */
+  /**
+   * The meter chosen for the tune (`6/8`; null: the model's choice). Every `M:` line must then carry it: the
+   * value is checked character by character, so a sampler asking this checker writes the chosen meter
+   * wherever the model starts an `M:` line, and since `K:` cannot come before an `M:` the header always has it.
+   */
+  readonly fixedMeter: string | null;
+
+  /**
+   * `options.meter`: see `fixedMeter` (a meter with a bar length, e.g. `6/8`, `C`; spaces are ignored).
+   * `copying`: the fields are about to be set by `clone`.
+   */
   constructor(
     readonly mode: 'meter' | 'syntax' = 'meter',
+    options: { meter?: string | null } = {},
     copying = false,
   ) {
+    if (copying || options.meter === undefined || options.meter === null) this.fixedMeter = options.meter ?? null;
+    else {
+      this.fixedMeter = meterChoice(options.meter);
+      if (this.fixedMeter === null) throw new Error(`TuneChecker: expected a meter like 6/8, but got ${JSON.stringify(options.meter)}`);
+    }
     this.bar = copying ? (undefined as unknown as RawBar) : this.freshBar(null);
     this.walk = copying ? (undefined as unknown as BarWalk) : new BarWalk();
   }
@@ -156,7 +173,7 @@ export class TuneChecker {
     // Field by field (an Object.assign copy leaves V8 a slow dictionary object): the sampler clones the
     // state once per vocabulary symbol per step. The bar and the walk are replaced, never changed, so
     // they are shared; the pending symbol is changed in place, so it is copied.
-    const c = new TuneChecker(this.mode, true);
+    const c = new TuneChecker(this.mode, { meter: this.fixedMeter }, true);
     c.reason = this.reason;
     c.finishing = this.finishing;
     c.ended = this.ended;
@@ -220,14 +237,15 @@ export class TuneChecker {
     const p = this.pending;
     if (this.line === 'field') {
       const v = this.fieldValueText.trim();
-      const values = FIELD_COMPLETIONS[this.fieldLetter] ?? [''];
+      const values = this.fieldLetter === 'M' && this.fixedMeter ? [this.fixedMeter] : (FIELD_COMPLETIONS[this.fieldLetter] ?? ['']);
       for (const full of values) if (full.startsWith(v) && (v !== '' || this.fieldValueText === '')) moves.push(`${full.slice(v.length)}\n`);
       moves.push('\n');
       return moves;
     }
     if (this.inHeader) {
       if (this.line !== 'start') return ['\n'];
-      const [letter, values] = !this.seenX ? ['X', FIELD_COMPLETIONS.X] : !this.seenHeaderMeter ? ['M', FIELD_COMPLETIONS.M] : ['K', FIELD_COMPLETIONS.K];
+      const meters = this.fixedMeter ? [this.fixedMeter] : FIELD_COMPLETIONS.M;
+      const [letter, values] = !this.seenX ? ['X', FIELD_COMPLETIONS.X] : !this.seenHeaderMeter ? ['M', meters] : ['K', FIELD_COMPLETIONS.K];
       return values.map((v) => `${letter}:${v}\n`);
     }
     if (p?.kind === 'note' || p?.kind === 'rest') {
@@ -458,7 +476,15 @@ export class TuneChecker {
     if (this.fieldValueText === '' && (c === '|' || c === ':')) return void this.die(`${this.fieldLetter}:${c} reads as a bar line, not a field value`);
     this.fieldValueText += c;
     if (valuePrefixState(this.valueRules(), this.fieldValueText) === 'dead') {
-      this.die(`${this.fieldLetter}:${this.fieldValueText} cannot become a valid ${this.fieldLetter}: value`);
+      return void this.die(`${this.fieldLetter}:${this.fieldValueText} cannot become a valid ${this.fieldLetter}: value`);
+    }
+    if (this.fieldLetter === 'M' && this.fixedMeter !== null) {
+      // The chosen meter as written (spaces only before it and after all of it): `M:6/8`, `M: 6/8 `.
+      const v = this.fieldValueText.trimStart();
+      const written = v.trimEnd();
+      if (written === v ? !this.fixedMeter.startsWith(v) : written !== this.fixedMeter) {
+        this.die(`M:${written} is not the meter chosen for this tune (M:${this.fixedMeter})`);
+      }
     }
   }
 
@@ -471,6 +497,7 @@ export class TuneChecker {
     else if (letter === 'M') {
       const m = parseMeter(value);
       if (!m || (this.mode === 'meter' && !m.barLength)) return void this.die(`M:${value} is not a meter with a bar length`);
+      if (this.fixedMeter !== null && value.replace(/\s+/g, '') !== this.fixedMeter) return void this.die(`M:${value} is not the meter chosen for this tune (M:${this.fixedMeter})`);
       this.meter = m;
       if (this.inHeader) this.seenHeaderMeter = true;
       if (!this.unitSet && this.inHeader) this.unit = defaultUnitLength(m);

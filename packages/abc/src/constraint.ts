@@ -29,9 +29,10 @@ export class SymbolConstraint {
   /**
    * `symbols[i]` is the text of vocabulary id i. `wholeNotes` (token vocabularies, whose symbols carry a
    * note with its length): a symbol may not leave a note that only a longer length could make fit.
+   * `meter`: the tune's meter is chosen (`6/8`): every `M:` line must carry it (see `TuneChecker.fixedMeter`).
    */
-  constructor(symbols: readonly string[], mode: Exclude<ConstrainMode, 'off'>, options: { wholeNotes?: boolean } = {}) {
-    this.checker = new TuneChecker(mode);
+  constructor(symbols: readonly string[], mode: Exclude<ConstrainMode, 'off'>, options: { wholeNotes?: boolean; meter?: string | null } = {}) {
+    this.checker = new TuneChecker(mode, { meter: options.meter ?? null });
     this.wholeNotes = options.wholeNotes ?? false;
     this.texts = symbols.map((s) => (s === '<unk>' ? '' : s));
     this.newline = this.texts.indexOf('\n');

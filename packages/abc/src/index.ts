@@ -19,5 +19,6 @@ export { TuneChecker, CONSTRAIN_MODES, REFUSED_WARNINGS } from './checker';
 export type { ConstrainMode } from './checker';
 export { SymbolConstraint, completeTune } from './constraint';
 export { ChordSymbolReader } from './chord-symbols';
+export { NOTTINGHAM_METERS, meterChoice, meterLabel, meterLines } from './meter-choice';
 export { transposeTune, transposeFile, readKey, soundingPitches } from './transpose';
 export type { KeyInfo, KeyMode, TransposeOptions } from './transpose';

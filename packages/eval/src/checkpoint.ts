@@ -3,7 +3,7 @@ import { loadCorpus, splitCorpus, type LoadOptions } from '@tunelab/dataset';
 import { loadCheckpoint, Sampler, type Checkpoint } from '@tunelab/model';
 import { drawNovelTunes, type DrawnTune } from './draw';
 import { evaluateTunes, type EvalOptions, type EvalReport } from './evaluate';
-import { buildReference, type ReferenceCorpus } from './reference';
+import { buildReference, referenceOfMeter, type ReferenceCorpus } from './reference';
 import { mean } from './stats';
 
 /** How to sample from a checkpoint before evaluating: the issue's defaults are 50 tunes at T=1, seed 1, prime `X:`. */
@@ -12,6 +12,12 @@ export interface CheckpointEvalOptions extends EvalOptions {
   temperature?: number;
   seed?: number;
   prime?: string;
+  /**
+   * The meter of the sampled tunes (see the Sampler's `meter`). The distributions are then compared with the
+   * reference tunes of that meter (novelty and copies with the whole reference); with none in that meter,
+   * with the whole reference (`meterReference` says which).
+   */
+  meter?: string;
   /** Most symbols per sampled tune (the model's default when absent). */
   maxLength?: number;
   /** Compare with this reference (built once per trial); default: the checkpoint's training split. */
@@ -32,6 +38,13 @@ export interface CheckpointEvalReport extends EvalReport {
   checkpoint: { dir: string; runId: string; epoch: number; samples: number; temperature: number; seed: number };
   /** The sampling mode. */
   constrain: ConstrainSetting;
+  /** The meter the tunes were sampled in (null: the model chose). */
+  meter: string | null;
+  /**
+   * With a meter: the reference tunes of that meter the distributions were compared with (`tunes: 0` when the
+   * reference has none, and the distributions were compared with the whole reference). Null without a meter.
+   */
+  meterReference: { meter: string; tunes: number } | null;
   /** Mean over tunes of the share of probability mass the checker removed per symbol (0 with `off`). */
   maskedMassMean: number;
   /** The largest mass the checker removed at any one step of any tune. */
@@ -73,7 +86,8 @@ export async function evaluateCheckpoint(source: Checkpoint | string, opts: Chec
     const stream = sampler.stream({
       temperature,
       seed,
-      prime: opts.prime ?? 'X:',
+      ...(opts.prime !== undefined ? { prime: opts.prime } : {}),
+      ...(opts.meter !== undefined ? { meter: opts.meter } : {}),
       constrain,
       ...(opts.maxLength !== undefined ? { maxLength: opts.maxLength } : {}),
     });
@@ -83,11 +97,15 @@ export async function evaluateCheckpoint(source: Checkpoint | string, opts: Chec
   }
   const texts = drawn.map((t) => t.text);
   // copiedTunes is measured as for any set of tunes: 0 here unless copies were allowed, which is the point.
-  const report = await evaluateTunes(texts, reference, opts);
+  const byMeter = opts.meter !== undefined ? referenceOfMeter(reference, opts.meter) : null;
+  const distributionReference = byMeter && byMeter.tunes.length > 0 ? byMeter : undefined;
+  const report = await evaluateTunes(texts, reference, { ...opts, ...(distributionReference ? { distributionReference } : {}) });
   return {
     checkpoint: { dir: ckpt.dir, runId: ckpt.meta.runId, epoch: ckpt.meta.epoch, samples, temperature, seed },
     ...report,
     constrain,
+    meter: opts.meter !== undefined ? opts.meter.replace(/\s+/g, '') : null,
+    meterReference: byMeter ? { meter: opts.meter!.replace(/\s+/g, ''), tunes: byMeter.tunes.length } : null,
     maskedMassMean: mean(drawn.map((t) => t.maskedMassMean)),
     maskedMassMax: Math.max(0, ...drawn.map((t) => t.maskedMassMax)),
     copiesRedrawn,

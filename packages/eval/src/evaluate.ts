@@ -12,6 +12,11 @@ export interface EvalOptions {
   abc2midi?: boolean | Abc2midiOptions;
   /** Keep one entry per tune in the report (default true). Sweeps that log only metrics can skip them. */
   perTune?: boolean;
+  /**
+   * Compare the distributions with these tunes instead of `reference` (novelty and copies still use
+   * `reference`): samples of one meter against the reference tunes of that meter (see `referenceOfMeter`).
+   */
+  distributionReference?: ReferenceCorpus;
 }
 
 /** Everything measured about one tune. */
@@ -99,7 +104,7 @@ export async function evaluateTunes(tunes: readonly string[], reference: Referen
     copiedTunes: perTune.filter((t) => t.novelty.copy).length,
     duplicateTunes: div.duplicateTunes,
     distinctNgrams: div.distinctNgrams,
-    distributions: compareProfiles(musicProfile(parsed), referenceProfile(reference)),
+    distributions: compareProfiles(musicProfile(parsed), referenceProfile(opts.distributionReference ?? reference)),
     ...(opts.perTune === false ? {} : { perTune }),
   };
 }

@@ -3,7 +3,7 @@
  * and `abc2midi -c`), bar lengths, header sanity, novelty (longest verbatim span shared with one reference
  * tune, copies), diversity and distributions.
  */
-export { buildReference } from './reference';
+export { buildReference, referenceOfMeter } from './reference';
 export type { ReferenceCorpus, ReferenceTune, ReferenceTuneInput } from './reference';
 export { evaluateTunes, evalMetrics } from './evaluate';
 export type { EvalOptions, EvalReport, TuneEval } from './evaluate';

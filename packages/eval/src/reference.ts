@@ -1,3 +1,4 @@
+import { parseTune } from '@tunelab/abc';
 import { bodyBars, tuneBody } from './body';
 import { SuffixAutomaton } from './suffix-automaton';
 
@@ -49,4 +50,21 @@ export function buildReference(tunes: readonly ReferenceTuneInput[]): ReferenceC
     automaton: new SuffixAutomaton(refs.map((r) => r.body)),
     bars,
   };
+}
+
+/**
+ * The tunes of a reference in one meter (`6/8`: the jigs of a corpus of every kind), as a reference of their
+ * own. A tune's meter is the one in effect at the end of its header, as the distributions count it (spaces
+ * ignored); an `M:` change in the body does not move a tune. Costs a parse of every tune and a new index.
+ */
+export function referenceOfMeter(reference: ReferenceCorpus, meter: string): ReferenceCorpus {
+  const want = meter.replace(/\s+/g, '');
+  const kept: ReferenceTuneInput[] = [];
+  reference.texts.forEach((text, i) => {
+    const tune = parseTune({ file: '<reference>', line: 1, index: i, text });
+    if (tune.meter.text.replace(/\s+/g, '') !== want) return;
+    const ref = reference.tunes[i];
+    kept.push({ text, ...(ref.file !== null ? { file: ref.file } : {}), index: ref.index });
+  });
+  return buildReference(kept);
 }

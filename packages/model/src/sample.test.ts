@@ -91,6 +91,62 @@ describe('sample', () => {
     }
   });
 
+  describe('a chosen meter', () => {
+    // The tiny model learned only 6/8 tunes: asking for 4/4 or 3/4 goes against everything it knows.
+    const metersOf = (text: string) => [...text.matchAll(/^M:(.*)$/gm)].map((m) => m[1].replace(/\s+/g, ''));
+
+    test.each(['meter', 'syntax'] as const)('constrain %s: the checker writes it on every M: line of every tune', async (constrain) => {
+      const tunes = await sample(dir, { n: 4, seed: 3, maxLength: 300, meter: '4/4', constrain });
+      for (const t of tunes) {
+        // (Not every tune of this tiny model completes: its 27 characters cannot finish every key the checker
+        // allows, `K:Cd…` wanting `Cdor`. That is the vocabulary, with or without a meter.)
+        expect(t.text.startsWith('X:')).toBe(true);
+        const meters = metersOf(t.text);
+        expect(meters.length).toBeGreaterThan(0);
+        expect(new Set(meters)).toEqual(new Set(['4/4']));
+        // The header's M: came before its K: (the checker refuses K: first).
+        if (t.text.includes('\nK:')) expect(t.text.indexOf('\nM:')).toBeLessThan(t.text.indexOf('\nK:'));
+        // Forcing a meter the model does not expect takes mass away from it.
+        expect(t.maskedMassMax).toBeGreaterThan(0.5);
+      }
+    });
+
+    test('constrain off: the header is primed with X:1 and the meter', async () => {
+      const tunes = await sample(dir, { n: 3, seed: 4, maxLength: 200, meter: ' 3 / 4 ', constrain: 'off' });
+      for (const t of tunes) {
+        expect(t.text.startsWith('X:1\nM:3/4\n')).toBe(true);
+        expect(metersOf(t.text)[0]).toBe('3/4');
+      }
+      // A prime of header lines gets the M: line added; one that holds it is kept as it is.
+      const [titled] = await sample(dir, { n: 1, maxLength: 50, meter: '3/4', constrain: 'off', prime: 'X:7\nT:Tune\n' });
+      expect(titled.text.startsWith('X:7\nT:Tune\nM:3/4\n')).toBe(true);
+      const [given] = await sample(dir, { n: 1, maxLength: 50, meter: '3/4', constrain: 'off', prime: 'X:7\nM:3/4\nK:G\n' });
+      expect(given.text.startsWith('X:7\nM:3/4\nK:G\n')).toBe(true);
+    });
+
+    test('a prime that disagrees with the meter, or that the checker refuses, is an InputError naming where', async () => {
+      await expect(sample(dir, { meter: '6/8', prime: 'X:1\nM:4/4\n' })).rejects.toThrow(
+        /^prime: the prime cannot start a tune the checker accepts \(constrain: meter, meter 6\/8\): line 2: M:4 is not the meter chosen for this tune \(M:6\/8\), at character 7 \(after "X:1\\nM:4"\)/,
+      );
+      await expect(sample(dir, { prime: 'X:1\nK:G\n' })).rejects.toThrow(/^prime: .*line 2: M: must come before K:.*at character 5 \(after "X:1\\nK"\)/);
+      await expect(sample(dir, { meter: '6/8', constrain: 'off', prime: 'X:1\nM:4/4\n' })).rejects.toThrow(/^prime: the prime writes M:4\/4, but the meter asked for is 6\/8/);
+      await expect(sample(dir, { meter: '6/8', constrain: 'off', prime: 'X:1\nK:G\nGAB' })).rejects.toThrow(/^prime: with constrain off the meter is primed/);
+      // The same primes are fine where they agree.
+      await expect(sample(dir, { meter: '6/8', prime: 'X:1\nM:6/8\n', maxLength: 30 })).resolves.toHaveLength(1);
+    });
+
+    test('a meter that is not one, or that the vocabulary cannot write, is an InputError at meter', async () => {
+      await expect(sample(dir, { meter: 'jig' })).rejects.toThrow(/^meter: expected a meter like 6\/8, but got "jig"/);
+      await expect(sample(dir, { meter: 'none', constrain: 'off' })).rejects.toThrow(InputError);
+      // The tiny corpus's 27 characters hold every digit (X: runs to 40) but no '+'.
+      await expect(sample(dir, { meter: '2+3/8', maxLength: 20 })).rejects.toThrow(/^meter: this model's vocabulary cannot write M:2\+3\/8/);
+      // C| is writable: the checker writes it whole (no spaces inside) and the tune goes on to its K: line.
+      const [cut] = await sample(dir, { meter: 'C|', maxLength: 120, seed: 2 });
+      expect(cut.text).toMatch(/^M: *C\| *$/m);
+      expect(cut.text).toMatch(/^K:/m);
+    });
+  });
+
   test('bad options throw InputError', async () => {
     await expect(sample(dir, { temperature: 0 })).rejects.toThrow(InputError);
     await expect(sample(dir, { topP: 1.5 })).rejects.toThrow(/top-p/);

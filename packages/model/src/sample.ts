@@ -1,4 +1,4 @@
-import { CONSTRAIN_MODES, SymbolConstraint, type ConstrainMode } from '@tunelab/abc';
+import { CONSTRAIN_MODES, meterChoice, meterLines, SymbolConstraint, type ConstrainMode } from '@tunelab/abc';
 import { InputError } from '@tunelab/config';
 import { createRng, Vocabulary } from '@tunelab/dataset';
 import type { Rng } from '@tunelab/dataset';
@@ -21,8 +21,21 @@ export interface SampleOptions {
   topK?: number;
   /** Keep the smallest set of symbols whose probability reaches p (1 = all). Default 1. */
   topP?: number;
-  /** Text every tune starts from. Default `X:` (the start of a tune header). */
+  /**
+   * Text every tune starts from. Default `X:` (the start of a tune header); with a `meter` and `constrain:
+   * off`, `X:1\nM:<meter>\n`. Constrained, the checker must accept it (else an InputError naming where it fails).
+   */
   prime?: string;
+  /**
+   * The tune's meter (`6/8`, `4/4`, `3/4`, `C` …; spaces ignored): the kind of tune, as the corpus's files
+   * are kinds (jigs 6/8, reels 4/4, waltzes 3/4). Constrained (`meter`, `syntax`), the checker holds every
+   * `M:` line to it, so the model writes its own header and the checker writes this meter when the model
+   * writes `M:` (see `TuneChecker.fixedMeter`). With `constrain: off` nothing checks the model, so the header
+   * is primed instead: the default prime becomes `X:1\nM:<meter>\n`, and a given prime must either hold that
+   * `M:` line or end at the start of a header line (before `K:`), where it is appended. A prime that writes
+   * another meter is an InputError in every mode. Default: none (the model chooses).
+   */
+  meter?: string;
   /**
    * Most symbols generated after the prime, per tune. Default 1000. A constrained tune is steered to end
    * within it and may run a little past it (at most MAX_OVERRUN) while the checker closes it.
@@ -141,15 +154,31 @@ export class Sampler {
   async *stream(options: SampleOptions = {}): AsyncGenerator<SampledTune, void, undefined> {
     const o = checkOptions(options);
     const rng = createRng(o.seed);
+    if (o.meter !== null) {
+      try {
+        this.vocab.encode(`M:${o.meter}\n`, { oov: 'error' });
+      } catch (err) {
+        throw new InputError(`this model's vocabulary cannot write M:${o.meter}: ${(err as Error).message}`, 'meter');
+      }
+    }
     const primeIds = this.vocab.encode(o.prime);
     if (primeIds.length === 0) throw new InputError('expected a non-empty prime', 'prime');
     try {
       for (;;) {
         this.reset();
-        const constraint = o.constrain === 'off' ? null : new SymbolConstraint(this.vocab.symbols, o.constrain, { wholeNotes: this.vocab.kind === 'token' });
+        const constraint =
+          o.constrain === 'off' ? null : new SymbolConstraint(this.vocab.symbols, o.constrain, { wholeNotes: this.vocab.kind === 'token', meter: o.meter });
         if (constraint) {
+          let read = '';
           for (const id of primeIds) {
-            if (!constraint.accept(id)) throw new InputError(`the prime cannot start a tune the checker accepts (constrain: ${o.constrain}): ${constraint.reason}`, 'prime');
+            read += this.vocab.decode([id]);
+            if (!constraint.accept(id)) {
+              throw new InputError(
+                `the prime cannot start a tune the checker accepts (constrain: ${o.constrain}${o.meter !== null ? `, meter ${o.meter}` : ''}): ` +
+                  `${constraint.reason}, at character ${read.length} (after ${JSON.stringify(read)})`,
+                'prime',
+              );
+            }
           }
         }
         let probs = await this.step(primeIds);
@@ -202,16 +231,22 @@ export class Sampler {
   }
 }
 
-function checkOptions(o: SampleOptions): Required<SampleOptions> {
+type CheckedOptions = Required<Omit<SampleOptions, 'meter'>> & { meter: string | null };
+
+function checkOptions(o: SampleOptions): CheckedOptions {
+  const constrain = o.constrain ?? 'meter';
+  const meter = o.meter === undefined ? null : meterChoice(o.meter);
+  if (o.meter !== undefined && meter === null) throw new InputError(`expected a meter like 6/8, but got ${JSON.stringify(o.meter)}`, 'meter');
   const r = {
     n: o.n ?? 1,
     temperature: o.temperature ?? 1,
     topK: o.topK ?? 0,
     topP: o.topP ?? 1,
-    prime: o.prime ?? 'X:',
+    prime: meter !== null && constrain === 'off' ? primeWithMeter(o.prime, meter) : (o.prime ?? 'X:'),
     maxLength: o.maxLength ?? 1000,
     seed: o.seed ?? 1,
-    constrain: o.constrain ?? 'meter',
+    constrain,
+    meter,
   };
   if (!Number.isInteger(r.n) || r.n < 1) throw new InputError(`expected n to be a positive integer, but got ${r.n}`, 'n');
   if (!(r.temperature > 0)) throw new InputError(`expected temperature > 0, but got ${r.temperature}`, 'temperature');
@@ -225,6 +260,26 @@ function checkOptions(o: SampleOptions): Required<SampleOptions> {
     throw new InputError(`expected constrain to be one of ${CONSTRAIN_MODES.join(', ')}, but got ${JSON.stringify(r.constrain)}`, 'constrain');
   }
   return r;
+}
+
+/**
+ * The prime of an unconstrained tune of a chosen meter (nothing checks the model, so the header is primed):
+ * `X:1\nM:<meter>\n` by default; a given prime that holds `M:` lines must hold only this meter, and one that
+ * holds none gets `M:<meter>\n` appended where it ends at the start of a header line, before `K:`.
+ * Constrained tunes are not primed: the checker holds their `M:` lines to the meter (see SampleOptions.meter).
+ */
+function primeWithMeter(prime: string | undefined, meter: string): string {
+  if (prime === undefined) return `X:1\nM:${meter}\n`;
+  const meters = meterLines(prime);
+  const other = meters.find((m) => m !== meter);
+  if (other !== undefined) throw new InputError(`the prime writes M:${other}, but the meter asked for is ${meter}`, 'prime');
+  if (meters.length > 0) return prime;
+  if (/^X:[^\n]*\n/.test(prime) && prime.endsWith('\n') && !/^K:/m.test(prime)) return `${prime}M:${meter}\n`;
+  throw new InputError(
+    `with constrain off the meter is primed: a prime given with meter ${meter} must hold its M:${meter} line, ` +
+      `or be header lines (X: first, no K: yet) ending with a newline, to which M:${meter} is added`,
+    'prime',
+  );
 }
 
 /**

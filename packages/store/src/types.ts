@@ -106,6 +106,8 @@ export interface SampleSettings {
   topK?: number | null;
   topP?: number | null;
   prime?: string | null;
+  /** The meter chosen for the tunes (absent on samples stored before it could be; null: the model's choice). */
+  meter?: string | null;
   seed: number;
   maxLength: number;
   /**

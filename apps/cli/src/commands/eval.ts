@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ConstrainSetting, DataConfig } from '@tunelab/config';
-import type { CheckpointEvalReport, EvalReport } from '@tunelab/eval';
+import type { CheckpointEvalReport, EvalReport, ReferenceCorpus } from '@tunelab/eval';
 import * as lazy from '../lazy';
 import { UsageError, log, printJson, say, table } from '../output';
-import { ALLOW_COPIES_HELP, asCopiesUsageError, constrainOption } from './generate';
+import { ALLOW_COPIES_HELP, asCopiesUsageError, asFlagUsageError, constrainOption, METER_HELP, meterFlag, PRIME_HELP, primeFlag } from './generate';
 
 interface EvalFlags {
   checkpoint?: string;
@@ -23,6 +23,8 @@ interface EvalFlags {
   perTune?: boolean;
   constrain?: ConstrainSetting;
   allowCopies?: boolean;
+  meter?: string;
+  prime?: string;
   json?: boolean;
 }
 
@@ -35,6 +37,7 @@ export function registerEvalCommands(program: Command): void {
         '(longest verbatim span, copies), diversity and distributions.\n' +
         '  tunelab eval --checkpoint <dir> [-n 50] [--temperature 1] [--seed 1]   samples vs the training split\n' +
         '       [--constrain meter|syntax|off] [--allow-copies]                   sampled as generate does: copies drawn again\n' +
+        '       [--meter 6/8] [--prime TEXT]                                      one kind of tune; distributions vs the training tunes of that meter\n' +
         '  tunelab eval --tunes f.abc --corpus nottingham --files jigs            a file vs those whole files\n' +
         '  tunelab eval --corpus nottingham --files jigs --split val --val 0.1     held-out tunes vs the training split',
     )
@@ -44,6 +47,8 @@ export function registerEvalCommands(program: Command): void {
     .option('--seed <seed>', 'sampling seed', '1')
     .addOption(constrainOption())
     .option('--allow-copies', `with --checkpoint: ${ALLOW_COPIES_HELP}`)
+    .option('--meter <meter>', `${METER_HELP}; the distributions are compared with the reference tunes of that meter (novelty with all of them)`)
+    .option('--prime <text>', `with --checkpoint: ${PRIME_HELP}`)
     .option('--tunes <file>', 'an ABC file of tunes to evaluate')
     .option('--corpus <corpus>', 'the reference corpus: nottingham, a file, folder or glob')
     .option('--files <names>', 'comma-separated files of the corpus (without .abc)')
@@ -59,9 +64,11 @@ export function registerEvalCommands(program: Command): void {
       if (flags.checkpoint && (flags.tunes || flags.split || flags.corpus)) {
         throw new UsageError('eval: --checkpoint compares samples with its own training split; drop --tunes, --split and --corpus');
       }
-      if (!flags.checkpoint && (flags.constrain || flags.allowCopies)) {
-        throw new UsageError(`eval: ${flags.constrain ? '--constrain' : '--allow-copies'} is about sampling, so it needs --checkpoint <dir>`);
+      if (!flags.checkpoint && (flags.constrain || flags.allowCopies || flags.prime !== undefined)) {
+        const flag = flags.constrain ? '--constrain' : flags.allowCopies ? '--allow-copies' : '--prime';
+        throw new UsageError(`eval: ${flag} is about sampling, so it needs --checkpoint <dir>`);
       }
+      flags.meter = await meterFlag(flags.meter);
       const report = flags.checkpoint ? await evalCheckpoint(flags) : await evalFile(flags);
       if (flags.json) printJson(report);
       else printReport(report, flags);
@@ -103,7 +110,20 @@ async function evalFile(flags: EvalFlags): Promise<EvalReport> {
   const tunes = given ?? split![flags.split as 'train' | 'val' | 'test'].map((t) => t.text);
   if (tunes.length === 0) throw new UsageError(`--split ${flags.split}: that part is empty (set --${flags.split} above 0)`);
   log(`eval: ${tunes.length} tunes against ${reference.tunes.length} reference tunes of ${corpus.name}${which === 'train' ? ' (training split)' : ''}`);
-  return evaluateTunes(tunes, reference, { abc2midi: flags.abc2midi, perTune: flags.perTune === true || !flags.json });
+  const distributionReference = flags.meter !== undefined ? await meterReference(reference, flags.meter) : undefined;
+  return evaluateTunes(tunes, reference, { abc2midi: flags.abc2midi, perTune: flags.perTune === true || !flags.json, ...(distributionReference ? { distributionReference } : {}) });
+}
+
+/** `--meter` without --checkpoint: the reference tunes of that meter, for the distributions (undefined, logged, when there are none). */
+async function meterReference(reference: ReferenceCorpus, meter: string): Promise<ReferenceCorpus | undefined> {
+  const { referenceOfMeter } = await lazy.evaluation();
+  const byMeter = referenceOfMeter(reference, meter);
+  log(
+    byMeter.tunes.length > 0
+      ? `eval: distributions compared with the ${byMeter.tunes.length} reference tunes in ${meter} (novelty with all ${reference.tunes.length})`
+      : `eval: no reference tune is in ${meter}: distributions compared with all ${reference.tunes.length}`,
+  );
+  return byMeter.tunes.length > 0 ? byMeter : undefined;
 }
 
 async function readTunes(file: string): Promise<string[]> {
@@ -140,10 +160,26 @@ async function evalCheckpoint(flags: EvalFlags): Promise<Omit<CheckpointEvalRepo
       `${flags.allowCopies ? ', copies allowed' : ''}, against ${reference.tunes.length} training tunes`,
   );
   const perTune = flags.perTune === true || !flags.json;
-  const opts = { samples, temperature, seed, reference, constrain, allowCopies: flags.allowCopies === true, abc2midi: flags.abc2midi, perTune };
+  const prime = primeFlag(flags.prime);
+  const opts = {
+    samples,
+    temperature,
+    seed,
+    reference,
+    constrain,
+    allowCopies: flags.allowCopies === true,
+    abc2midi: flags.abc2midi,
+    perTune,
+    ...(flags.meter !== undefined ? { meter: flags.meter } : {}),
+    ...(prime !== undefined ? { prime } : {}),
+  };
   const { texts, ...report } = await evaluateCheckpoint(ckpt, opts).catch(async (err: unknown) => {
-    throw await asCopiesUsageError(err);
+    throw asFlagUsageError(await asCopiesUsageError(err));
   });
+  if (report.meterReference) {
+    const { meter, tunes } = report.meterReference;
+    log(tunes > 0 ? `eval: distributions compared with the ${tunes} training tunes in ${meter}` : `eval: no training tune is in ${meter}: distributions compared with all of them`);
+  }
   return perTune ? { ...report, texts } : report;
 }
 
@@ -155,6 +191,7 @@ function samplingRows(report: EvalReport | Partial<CheckpointEvalReport>): (stri
   if (!('constrain' in report) || report.constrain === undefined) return [];
   return [
     ['constrain', report.constrain],
+    ...(report.meter ? [['meter', report.meter], ['reference tunes in that meter (distributions)', report.meterReference?.tunes ?? 0]] : []),
     ['probability mass masked per symbol: mean / max', `${pct(report.maskedMassMean ?? 0)} / ${pct(report.maskedMassMax ?? 0)}`],
     ['copies drawn again', report.copiesRedrawn ?? 0],
   ];

@@ -19,7 +19,8 @@ interface GenerateOptions {
   temperature: number;
   topK: number;
   topP: number;
-  prime: string;
+  prime?: string;
+  meter?: string;
   seed: number;
   maxLength: number;
   out?: string;
@@ -42,6 +43,37 @@ export function constrainOption(defaultValue?: ConstrainSetting): Option {
   const help = 'what the ABC checker refuses while sampling: meter (bars must fit the meter), syntax (well-formed only), off';
   const o = new Option('--constrain <mode>', defaultValue ? help : `${help} (default meter)`).choices(CONSTRAIN_SETTINGS);
   return defaultValue ? o.default(defaultValue) : o;
+}
+
+/** `--meter` and `--prime` help (shared by generate and eval). */
+export const METER_HELP =
+  "the tunes' meter, that is the kind of tune: 6/8 jigs, 4/4 reels & hornpipes, 3/4 waltzes, 2/4, 9/8 slip jigs, C … " +
+  '(constrained, the ABC checker holds every M: line to it; with --constrain off the header is primed with X:1\\nM:<meter>\\n)';
+export const PRIME_HELP =
+  'text every tune starts from, \\n for a newline (default X:); constrained, the checker must accept it; with --meter ' +
+  'any M: line in it must be that meter (with --constrain off it must hold that M: line or end after header lines, before K:, where M: is added)';
+
+/** `--meter`: a meter with a bar length, spaces removed (`6/8`); a usage error naming the flag otherwise. */
+export async function meterFlag(value: string | undefined): Promise<string | undefined> {
+  if (value === undefined) return undefined;
+  const { meterChoice } = await lazy.abc();
+  const meter = meterChoice(value);
+  if (meter === null) throw new UsageError(`--meter: expected a meter like 6/8, but got ${JSON.stringify(value)}`);
+  return meter;
+}
+
+/** `--prime` as typed: `\n` stands for a newline. */
+export function primeFlag(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : value.replace(/\\n/g, '\n');
+}
+
+/** The sampler's refusal of `--prime` or `--meter` (an InputError at `prime`/`meter`) as a usage error naming the flag. */
+export function asFlagUsageError(err: unknown): unknown {
+  const e = err as { userError?: unknown; where?: unknown; message?: unknown } | null;
+  if (e && e.userError === true && (e.where === 'prime' || e.where === 'meter') && typeof e.message === 'string') {
+    return new UsageError(`--${e.where}: ${e.message.replace(/^(prime|meter): /, '')}`);
+  }
+  return err;
 }
 
 /** `--allow-copies` (shared by generate and eval). */
@@ -79,7 +111,8 @@ export function registerGenerateCommands(program: Command): void {
     .option('--temperature <t>', 'softmax temperature', num('--temperature', (v) => v > 0, 'a number > 0'), 1)
     .option('--top-k <k>', 'keep the k most probable symbols (0 = all)', num('--top-k', (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'), 0)
     .option('--top-p <p>', 'nucleus sampling: keep symbols up to probability p (1 = all)', num('--top-p', (v) => v > 0 && v <= 1, 'a number in (0, 1]'), 1)
-    .option('--prime <text>', 'text every tune starts from', 'X:')
+    .option('--prime <text>', PRIME_HELP)
+    .option('--meter <meter>', METER_HELP)
     .option('--seed <n>', 'sampling seed', num('--seed', Number.isInteger, 'an integer'), 1)
     .option('--max-length <n>', 'most characters generated per tune', positiveInt('--max-length'), 1000)
     .option('--out <file.abc>', 'write the tunes to a file instead of stdout')
@@ -90,6 +123,7 @@ export function registerGenerateCommands(program: Command): void {
     .action(async (opts: GenerateOptions) => {
       // Batch-1 steps are latency-bound: the cpu backend (with the native fused LSTM when built) is the default.
       if (!opts.checkpoint === !opts.model) throw new UsageError('give exactly one of --checkpoint <dir> and --model <alias>');
+      opts.meter = await meterFlag(opts.meter);
       const dir = opts.checkpoint ?? (await aliasCheckpointDir(opts.model!, opts.home, opts.store));
       const { loadCheckpoint, selectBackend } = await lazy.model();
       const engine = await selectBackend(opts.backend);
@@ -122,6 +156,7 @@ export function registerGenerateCommands(program: Command): void {
           engine: engine.name,
           out: opts.out ?? null,
           constrain: opts.constrain,
+          meter: opts.meter ?? null,
           allowCopies: opts.allowCopies === true,
           copiesRedrawn,
           tunes: tunes.map((t) => ({ text: t.text, maskedMassMean: t.maskedMassMean, maskedMassMax: t.maskedMassMax, redraws: t.redraws, complete: t.complete })),
@@ -141,14 +176,15 @@ async function drawTunes(ckpt: Checkpoint, reference: ReferenceCorpus | null, op
       temperature: opts.temperature,
       topK: opts.topK,
       topP: opts.topP,
-      prime: opts.prime.replace(/\\n/g, '\n'),
+      ...(opts.prime !== undefined ? { prime: primeFlag(opts.prime) } : {}),
+      ...(opts.meter !== undefined ? { meter: opts.meter } : {}),
       seed: opts.seed,
       maxLength: opts.maxLength,
       constrain: opts.constrain,
     });
     return await drawNovelTunes(stream, reference, { n: opts.n, allowCopies: opts.allowCopies === true });
   } catch (err) {
-    throw await asCopiesUsageError(err);
+    throw asFlagUsageError(await asCopiesUsageError(err));
   } finally {
     sampler.dispose();
   }

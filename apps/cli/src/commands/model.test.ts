@@ -90,6 +90,31 @@ describe('tunelab model / train / generate', () => {
 
     expect(e.code, e.stderr).toBe(0);
     expect(JSON.parse(e.stdout)).toMatchObject({ tunes: 2, constrain: 'syntax', maskedMassMean: expect.any(Number), copiesRedrawn: expect.any(Number), copiedTunes: 0 });
+
+    // --meter and --prime: the model learned only 6/8 jigs.
+    const metersOf = (text: string) => [...text.matchAll(/^M:(.*)$/gm)].map((m) => m[1].trim());
+    const [reel, waltzOff, disagree, em] = await Promise.all([
+      tunelab(['generate', '--checkpoint', ckpt, '-n', '2', '--max-length', '120', '--meter', '4/4', '--allow-copies', '--json']),
+      tunelab(['generate', '--checkpoint', ckpt, '-n', '2', '--max-length', '60', '--meter', '3/4', '--constrain', 'off', '--prime', 'X:5\\nT:T1\\n', '--allow-copies', '--json']),
+      tunelab(['generate', '--checkpoint', ckpt, '--meter', '6/8', '--prime', 'X:1\\nM:4/4\\n', '--allow-copies']),
+      tunelab(['eval', '--checkpoint', ckpt, '-n', '2', '--meter', '6/8', '--no-abc2midi', '--json']),
+    ]);
+    expect(reel.code, reel.stderr).toBe(0);
+    const reels = JSON.parse(reel.stdout);
+    expect(reels.meter).toBe('4/4');
+    for (const t of reels.tunes) {
+      expect(metersOf(t.text).length).toBeGreaterThan(0);
+      expect(new Set(metersOf(t.text))).toEqual(new Set(['4/4']));
+    }
+    expect(waltzOff.code, waltzOff.stderr).toBe(0);
+    for (const t of JSON.parse(waltzOff.stdout).tunes) expect(t.text.startsWith('X:5\nT:T1\nM:3/4\n')).toBe(true);
+    expect(disagree.code).toBe(1);
+    expect(disagree.stderr).toMatch(/--prime: the prime cannot start a tune the checker accepts \(constrain: meter, meter 6\/8\): line 2: M:4 is not the meter chosen for this tune/);
+    expect(em.code, em.stderr).toBe(0);
+    const evaluated = JSON.parse(em.stdout);
+    expect(evaluated).toMatchObject({ tunes: 2, meter: '6/8', meterReference: { meter: '6/8', tunes: evaluated.referenceTunes } });
+    expect(evaluated.referenceTunes).toBeGreaterThan(0);
+    expect(em.stderr).toMatch(/distributions compared with the \d+ training tunes in 6\/8/);
   });
 
   it('bad input exits 1 with a message naming the place', async () => {
@@ -110,5 +135,16 @@ describe('tunelab model / train / generate', () => {
     expect(badEvalConstrain.stderr).toMatch(/--constrain <mode>' argument 'strict' is invalid/);
     expect(constrainWithoutCheckpoint.code).toBe(1);
     expect(constrainWithoutCheckpoint.stderr).toMatch(/eval: --allow-copies is about sampling, so it needs --checkpoint <dir>/);
+    const [badMeter, badEvalMeter, primeWithoutCheckpoint] = await Promise.all([
+      tunelab(['generate', '--checkpoint', '/x', '--meter', 'jig']),
+      tunelab(['eval', '--checkpoint', '/x', '--meter', '7']),
+      tunelab(['eval', '--tunes', 'x.abc', '--corpus', 'nottingham', '--prime', 'X:']),
+    ]);
+    expect(badMeter.code).toBe(1);
+    expect(badMeter.stderr).toMatch(/--meter: expected a meter like 6\/8, but got "jig"/);
+    expect(badEvalMeter.code).toBe(1);
+    expect(badEvalMeter.stderr).toMatch(/--meter: expected a meter like 6\/8, but got "7"/);
+    expect(primeWithoutCheckpoint.code).toBe(1);
+    expect(primeWithoutCheckpoint.stderr).toMatch(/eval: --prime is about sampling, so it needs --checkpoint <dir>/);
   });
 });

@@ -177,6 +177,12 @@ export type CheckpointList = Static<typeof CheckpointList>;
 const Constrain = (options: { default?: ConstrainSetting; description?: string } = {}) =>
   Type.Unsafe<ConstrainSetting>({ type: 'string', enum: [...CONSTRAIN_SETTINGS], ...options });
 
+/**
+ * A meter with a bar length as the sampler takes it (`6/8`, `4/4`, `C`, `C|`, `2+3/8`): a pattern, so a bad
+ * value is a 400 at its field before any work (the route then reads it with @tunelab/abc's `meterChoice`).
+ */
+export const METER_PATTERN = '^\\s*(C\\|?|\\(?\\s*[1-9][0-9]?(\\s*\\+\\s*[1-9][0-9]?)*\\s*\\)?\\s*/\\s*[1-9][0-9]?)\\s*$';
+
 /** Bounds that keep one request from holding the generator for long. */
 export const GENERATE_LIMITS = { n: 10, maxLength: 3000, prime: 500 } as const;
 
@@ -188,6 +194,17 @@ export const GenerateRequest = Type.Object(
     topK: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10000 }))),
     topP: Type.Optional(Nullable(Type.Number({ exclusiveMinimum: 0, maximum: 1 }))),
     prime: Type.Optional(Nullable(Type.String({ maxLength: GENERATE_LIMITS.prime }))),
+    meter: Type.Optional(
+      Nullable(
+        Type.String({
+          maxLength: 16,
+          pattern: METER_PATTERN,
+          description:
+            "the tunes' meter (6/8 jigs, 4/4 reels, 3/4 waltzes …; null: the model's choice). Constrained, the ABC checker holds every M: line to it; " +
+            'with constrain off the header is primed (X:1 M:<meter>), and a prime must then hold that M: line or end after header lines',
+        }),
+      ),
+    ),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
     maxLength: Type.Integer({ minimum: 16, maximum: GENERATE_LIMITS.maxLength, default: 600 }),
     constrain: Type.Optional(Constrain({ default: 'meter', description: 'meter: well-formed tunes whose bars fit the meter; syntax: well-formed; off: the raw model' })),
@@ -232,6 +249,8 @@ export const SampleSettings = Type.Object({
   topK: Type.Optional(Nullable(Type.Number())),
   topP: Type.Optional(Nullable(Type.Number())),
   prime: Type.Optional(Nullable(Type.String())),
+  /** Absent on samples stored before a meter could be chosen. */
+  meter: Type.Optional(Nullable(Type.String())),
   seed: Type.Number(),
   maxLength: Type.Number(),
   /** Absent on samples stored before the sampler was constrained (they were sampled as `off`, copies kept). */
@@ -251,6 +270,25 @@ export type Sample = Static<typeof Sample>;
 
 export const GenerateResponse = Type.Object({ samples: Type.Array(Sample), ms: Type.Number() });
 export type GenerateResponse = Static<typeof GenerateResponse>;
+
+/** A meter the generate form offers: its text, the kinds of tune in it, and how many of the run's tunes use it. */
+export const MeterChoice = Type.Object({
+  meter: Type.String(),
+  label: Type.String(),
+  /** Tunes of the run's corpus in this meter; null when the list is the fixed Nottingham one. */
+  tunes: Nullable(Type.Integer()),
+});
+export type MeterChoice = Static<typeof MeterChoice>;
+
+export const MeterList = Type.Object({
+  /** Most tunes first. */
+  meters: Type.Array(MeterChoice),
+  /** The meter the form starts on: 6/8 (jigs) when offered, else the most common. */
+  default: Type.String(),
+  /** `corpus`: counted in the checkpoint's training corpus; `nottingham`: that corpus could not be read, the fixed list. */
+  source: Type.Union([Type.Literal('corpus'), Type.Literal('nottingham')]),
+});
+export type MeterList = Static<typeof MeterList>;
 
 export const SampleListQuery = Type.Object({
   checkpointId: Id,

@@ -5,6 +5,9 @@ import { fakeGenerator, fakeScorer, makeFixture, type Fixture } from '../testing
 import { buildApp } from './app';
 import { GenerationUnavailable, replyError, type TuneGenerator } from './generation';
 import { findAbc2midi } from '@tunelab/eval';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { evalScorer } from './scoring';
 
 let f: Fixture;
 let reader: Store;
@@ -156,6 +159,10 @@ describe('bad input is a 400 that names the field; unknown things are 404', () =
     [{ checkpointId: 'c', constrain: 'bars' }, 'body.constrain'],
     [{ checkpointId: 'c', constrain: null }, 'body.constrain'],
     [{ checkpointId: 'c', allowCopies: 'yes' }, 'body.allowCopies'],
+    [{ checkpointId: 'c', meter: 'jig' }, 'body.meter'],
+    [{ checkpointId: 'c', meter: '6/0' }, 'body.meter'],
+    [{ checkpointId: 'c', meter: 68 }, 'body.meter'],
+    [{ checkpointId: 'c', meter: 'none' }, 'body.meter'],
   ])('POST /api/generate %j → 400 at %s', async (payload, where) => {
     const { status, body } = await post('/api/generate', payload);
     expect(status).toBe(400);
@@ -213,6 +220,76 @@ describe('generate and samples', () => {
     expect(body.samples[0].eval).toMatchObject({ maskedMassMean: 0, redraws: 0 });
     const listed = (await get(`/api/samples?checkpointId=${f.checkpointIds[0]}`)).body.samples as { id: string; settings: object; eval: object }[];
     expect(listed.find((s) => s.id === body.samples[0].id)).toMatchObject({ settings: { constrain: 'off', allowCopies: true }, eval: { maskedMassMean: 0 } });
+  });
+
+  test('meter and prime reach the generator and are stored with each sample; the prime the sampler refuses is a 400 at body.prime', async () => {
+    const calls: { meter: string | null; prime: string | null }[] = [];
+    const recording: TuneGenerator = {
+      generate: async (job) => {
+        calls.push({ meter: job.settings.meter, prime: job.settings.prime });
+        return generator.generate(job);
+      },
+    };
+    const a = await buildApp({ reader, writer: async () => f.store, generator: recording, scorer: fakeScorer(), uiDir: null });
+    const r = await a.inject({ method: 'POST', url: '/api/generate', payload: { checkpointId: f.checkpointIds[0], n: 1, seed: 3, meter: ' 3 / 4', prime: 'X:1\nT:Waltz\n' } });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(calls).toEqual([{ meter: '3/4', prime: 'X:1\nT:Waltz\n' }]);
+    const [s] = r.json().samples;
+    expect(s.settings).toMatchObject({ meter: '3/4', prime: 'X:1\nT:Waltz\n' });
+    expect(s.abc).toMatch(/^M:3\/4$/m);
+    // No meter: the model's choice, stored as null.
+    const free = await a.inject({ method: 'POST', url: '/api/generate', payload: { checkpointId: f.checkpointIds[0], n: 1, seed: 3, meter: null } });
+    expect(free.json().samples[0].settings.meter).toBeNull();
+    expect(calls[1].meter).toBeNull();
+    await a.close();
+
+    // What the worker replies when the sampler refuses a prime (an InputError at `prime`).
+    const refused = 'prime: the prime cannot start a tune the checker accepts (constrain: meter, meter 6/8): line 2: M:4 is not the meter chosen for this tune (M:6/8), at character 7';
+    const failing: TuneGenerator = {
+      generate: async () => {
+        throw replyError({ id: 1, error: refused, userError: true, where: 'prime' });
+      },
+    };
+    const b = await buildApp({ reader, writer: async () => f.store, generator: failing, scorer: fakeScorer(), uiDir: null });
+    const r2 = await b.inject({ method: 'POST', url: '/api/generate', payload: { checkpointId: f.checkpointIds[0], meter: '6/8', prime: 'X:1\nM:4/4\n' } });
+    expect(r2.statusCode).toBe(400);
+    expect(r2.json()).toEqual({ error: refused, where: 'body.prime' });
+    await b.close();
+  });
+
+  test('GET /api/checkpoints/:id/meters: the fixed Nottingham list (6/8 jigs first) when the run’s corpus cannot be counted', async () => {
+    const { status, body } = await get(`/api/checkpoints/${f.checkpointIds[0]}/meters`);
+    expect(status).toBe(200);
+    expect(body.source).toBe('nottingham');
+    expect(body.default).toBe('6/8');
+    expect(body.meters.slice(0, 3)).toEqual([
+      { meter: '6/8', label: 'jigs', tunes: null },
+      { meter: '4/4', label: 'reels & hornpipes', tunes: null },
+      { meter: '3/4', label: 'waltzes', tunes: null },
+    ]);
+    expect((await get('/api/checkpoints/sw-x-t000-e001/meters')).status).toBe(404);
+  });
+
+  // Tests only: CI sets TUNELAB_DATA_DIR; the shared copy is the fallback on the development machine.
+  const dataDir = [process.env.TUNELAB_DATA_DIR, '/work/shared/data/nottingham'].find((d): d is string => !!d && existsSync(join(d, 'jigs.abc')));
+  test.skipIf(!dataDir)('GET /api/checkpoints/:id/meters counts the meters of the run’s training tunes (the fixture trained on jigs; needs the Nottingham data)', async () => {
+    const saved = process.env.TUNELAB_DATA_DIR;
+    process.env.TUNELAB_DATA_DIR = dataDir;
+    const a = await buildApp({ reader, writer: async () => f.store, generator, scorer: evalScorer({ abc2midi: false }), uiDir: null });
+    try {
+      const body = (await a.inject(`/api/checkpoints/${f.checkpointIds[0]}/meters`)).json();
+      expect(body.source).toBe('corpus');
+      expect(body.default).toBe('6/8');
+      expect(body.meters[0]).toMatchObject({ meter: '6/8', label: 'jigs' });
+      // jigs.abc holds 341 tunes in 6/8 and a few others (4/4 among them); the split keeps most for training.
+      expect(body.meters[0].tunes).toBeGreaterThan(250);
+      expect(body.meters[0].tunes).toBeLessThan(341);
+      expect(body.meters.map((m: { meter: string }) => m.meter)).toContain('4/4');
+    } finally {
+      await a.close();
+      if (saved === undefined) delete process.env.TUNELAB_DATA_DIR;
+      else process.env.TUNELAB_DATA_DIR = saved;
+    }
   });
 
   test("the sampling worker's failures: only copies → 422 at body.allowCopies; no training tunes → 501", async () => {
@@ -336,6 +413,7 @@ describe('OpenAPI', () => {
       '/api/trials/{id}/checkpoints',
       '/api/generate',
       '/api/samples/{id}',
+      '/api/checkpoints/{id}/meters',
       '/api/promote',
       '/api/aliases',
       '/api/aliases/{alias}',
@@ -343,6 +421,7 @@ describe('OpenAPI', () => {
       expect(doc.paths, path).toHaveProperty([path]);
     }
     expect(doc.paths['/api/generate'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('temperature');
+    expect(doc.paths['/api/generate'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('meter');
     expect((await app.inject('/docs')).statusCode).toBeLessThan(400);
   });
 });

@@ -14,6 +14,8 @@ export interface GenerateSettings {
   topK: number | null;
   topP: number | null;
   prime: string | null;
+  /** The tunes' meter (`6/8`), null for the model's choice. */
+  meter: string | null;
   seed: number;
   maxLength: number;
   /** What the ABC checker refuses while sampling. */
@@ -41,9 +43,18 @@ export interface TuneGenerator {
   close?(): Promise<void>;
 }
 
+/** A meter of a run's training tunes: its text, the kinds of tune in it (`jigs`, may be ''), how many tunes. */
+export interface CorpusMeter {
+  meter: string;
+  label: string;
+  tunes: number;
+}
+
 /** Scores tunes: validity and novelty against the run's training tunes. */
 export interface TuneScorer {
   score(tunes: readonly string[], config: RunConfig | null): Promise<TuneScore[]>;
+  /** The meters of the run's training tunes, most tunes first; null when its corpus cannot be read. */
+  meters?(config: RunConfig | null): Promise<CorpusMeter[] | null>;
 }
 
 /** Mean loss of a checkpoint on its run's test split (nats per symbol), or null when it cannot be measured. */
@@ -124,6 +135,7 @@ export function modelGenerator(): TuneGenerator & { close(): Promise<void> } {
         ...(s.topK !== null ? { topK: s.topK } : {}),
         ...(s.topP !== null ? { topP: s.topP } : {}),
         ...(s.prime !== null ? { prime: s.prime } : {}),
+        ...(s.meter !== null ? { meter: s.meter } : {}),
         seed: s.seed,
         maxLength: s.maxLength,
         constrain: s.constrain,

@@ -18,6 +18,7 @@ export interface SampleJob {
     topK?: number;
     topP?: number;
     prime?: string;
+    meter?: string;
     seed: number;
     maxLength: number;
     constrain: ConstrainSetting;

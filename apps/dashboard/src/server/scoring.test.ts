@@ -32,6 +32,23 @@ describe('evalScorer', () => {
     expect(copy.abc2midiClean).toBeNull();
   });
 
+  test('meters: those of the run’s training tunes, most first, labelled with their kinds; null without a corpus', async () => {
+    const corpus = join(dir, 'kinds.abc');
+    const reel = 'X:4\nT:Reel\nM:4/4\nL:1/8\nK:D\n|:DFAF dFAF|GBdB AFD2:|\n';
+    const waltz = 'X:5\nT:Waltz\nM:3/4\nL:1/8\nK:G\n|:G2B2d2|g4d2|c2B2A2|G6:|\n';
+    writeFileSync(corpus, [...TUNES, reel, reel.replace('X:4', 'X:6'), waltz].join('\n'));
+    const config = { data: { corpus, files: [], preprocessing: 'raw', vocabulary: 'char', split: { val: 0, test: 0, seed: 1 } } } as unknown as RunConfig;
+    const scorer = evalScorer({ abc2midi: false });
+    expect(await scorer.meters(config)).toEqual([
+      { meter: '6/8', label: 'jigs', tunes: 3 },
+      { meter: '4/4', label: 'reels & hornpipes', tunes: 2 },
+      { meter: '3/4', label: 'waltzes', tunes: 1 },
+    ]);
+    const missing = { data: { ...config.data, corpus: join(dir, 'missing.abc') } } as unknown as RunConfig;
+    expect(await scorer.meters(missing)).toBeNull();
+    expect(await scorer.meters(null)).toBeNull();
+  });
+
   test('without a corpus, novelty is null rather than an error', async () => {
     const config = { data: { corpus: join(dir, 'missing.abc'), files: [], preprocessing: 'raw', vocabulary: 'char', split: { val: 0, test: 0, seed: 1 } } } as unknown as RunConfig;
     const [s] = await evalScorer({ abc2midi: false }).score([TUNES[1]], config);

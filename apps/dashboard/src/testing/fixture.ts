@@ -144,8 +144,18 @@ export async function makeFixture(opts: FixtureOptions = {}): Promise<Fixture> {
 
 const JIG_LINES = ['|:A2B c2d|e2f g2a|', '|bag e2d|cBA B2G|', '|A2B c2e|d2B A3:|', '|:e2f g2e|d2B G2B|', '|c2A B2G|A3 A3:|'];
 
+/** Four lines of music in `meter` (quavers, L:1/8), different per seed: the jig lines for 6/8 or no meter. */
+function fakeBody(meter: string | null, s: number): string {
+  const m = meter === 'C' ? [4, 4] : meter === 'C|' ? [2, 2] : /^(\d+)\/(\d+)$/.exec(meter ?? '')?.slice(1).map(Number);
+  const units = m ? (8 * m[0]) / m[1] : NaN;
+  if (!m || meter === '6/8' || !Number.isInteger(units)) return Array.from({ length: 4 }, (_, k) => JIG_LINES[(s + k) % JIG_LINES.length]).join('\n');
+  const notes = 'DEFGABcdefg';
+  const bar = (b: number) => Array.from({ length: units }, (_, k) => notes[(s + 3 * b + k) % notes.length]).join('');
+  return Array.from({ length: 4 }, (_, l) => `${bar(2 * l)}|${bar(2 * l + 1)}${l === 3 ? '|]' : '|'}`).join('\n');
+}
+
 /**
- * A generator that writes small, valid jigs from the seed (no model needed); the settings it was given
+ * A generator that writes small, valid jigs from the seed (no model needed; tunes in the meter asked for); the settings it was given
  * appear in the title so tests can see them arrive. The masked mass is made up: 0 with `constrain: off`,
  * else 1% (meter) or 0.5% (syntax) per tune; no tune is ever a redraw.
  */
@@ -158,8 +168,8 @@ export function fakeGenerator(): TuneGenerator & { calls: number } {
       const mass = { meter: 0.01, syntax: 0.005, off: 0 }[constrain];
       return Array.from({ length: n }, (_, i) => {
         const s = seed + i;
-        const body = Array.from({ length: 4 }, (_, k) => JIG_LINES[(s + k) % JIG_LINES.length]).join('\n');
-        const text = `X:${i + 1}\nT:Sample ${s} at T=${temperature}\nM:6/8\nL:1/8\nK:D\n${job.settings.prime ?? ''}${body}\n`;
+        const body = fakeBody(job.settings.meter ?? null, s);
+        const text = `X:${i + 1}\nT:Sample ${s} at T=${temperature}\nM:${job.settings.meter ?? '6/8'}\nL:1/8\nK:D\n${job.settings.prime ?? ''}${body}\n`;
         return { text, maskedMassMean: mass, maskedMassMax: 4 * mass, redraws: 0 };
       });
     },

@@ -82,13 +82,19 @@ describe('trial page', () => {
     fireEvent.change(within(panel).getByLabelText('top-k'), { target: { value: '20' } });
     expect((within(panel).getByLabelText('constrain') as HTMLSelectElement).value).toBe('meter');
     fireEvent.change(within(panel).getByLabelText('constrain'), { target: { value: 'syntax' } });
+    // The meters of the checkpoint's corpus, most tunes first; 6/8 (jigs) until the user picks another.
+    await waitFor(() => expect(within(panel).getAllByRole('option', { name: /^3\/4 waltzes/ })).toHaveLength(1));
+    const meter = within(panel).getByLabelText('meter') as HTMLSelectElement;
+    expect(meter.value).toBe('6/8');
+    expect([...meter.options].map((o) => o.value)).toEqual(['4/4', '6/8', '3/4', '']);
+    fireEvent.change(meter, { target: { value: '3/4' } });
     fireEvent.click(within(panel).getByLabelText('allow copies'));
     fireEvent.click(within(panel).getByRole('button', { name: '♪ generate' }));
     const tunes = await screen.findAllByTestId('tune');
     expect(tunes).toHaveLength(2);
     const sent = JSON.parse(api.calls.find((c) => c.startsWith('generate '))!.slice('generate '.length));
-    expect(sent).toEqual({ checkpointId: 'sw-test01-t001-e003', n: 2, temperature: 0.7, maxLength: 600, topK: 20, topP: null, prime: null, seed: 42, constrain: 'syntax', allowCopies: true });
-    expect(within(tunes[0]).getByText(/constrain syntax/)).toBeTruthy();
+    expect(sent).toEqual({ checkpointId: 'sw-test01-t001-e003', n: 2, temperature: 0.7, maxLength: 600, topK: 20, topP: null, prime: null, meter: '3/4', seed: 42, constrain: 'syntax', allowCopies: true });
+    expect(within(tunes[0]).getByText(/constrain syntax, meter 3\/4/)).toBeTruthy();
     expect(within(tunes[0]).getByTestId('masked-mass').textContent).toBe('masked 3.4% per symbol, drawn again after 1 copy');
     expect(within(tunes[0]).getByText('✓ valid ABC')).toBeTruthy();
     expect(within(tunes[0]).getByText(/longest shared span 8 chars \(25%\)/)).toBeTruthy();

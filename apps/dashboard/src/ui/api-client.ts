@@ -4,6 +4,7 @@ import type {
   ErrorBody,
   GenerateRequest,
   GenerateResponse,
+  MeterList,
   MetricsQuery,
   MetricsResponse,
   PromoteRequest,
@@ -29,6 +30,8 @@ export interface DashboardApi {
   listCheckpoints(trialId: string): Promise<CheckpointList>;
   generate(request: GenerateRequest): Promise<GenerateResponse>;
   listSamples(checkpointId: string): Promise<SampleList>;
+  /** The meters the generate form offers for a checkpoint (its run's training tunes'). */
+  listMeters(checkpointId: string): Promise<MeterList>;
   promote(request: PromoteRequest): Promise<PromoteResponse>;
   listAliases(): Promise<AliasList>;
   /** A link to download a sample. */
@@ -93,6 +96,7 @@ export function createFetchApi(
     listCheckpoints: (id) => call(`/api/trials/${enc(id)}/checkpoints`),
     generate: (body) => call('/api/generate', { method: 'POST', body }),
     listSamples: (checkpointId) => call(`/api/samples${queryString({ checkpointId })}`),
+    listMeters: (checkpointId) => call(`/api/checkpoints/${enc(checkpointId)}/meters`),
     promote: (body) => call('/api/promote', { method: 'POST', body }),
     listAliases: () => call('/api/aliases'),
     sampleUrl: (id, ext) => `${base}/api/samples/${enc(id)}.${ext}`,

@@ -93,8 +93,8 @@ export function fakeApi(opts: { running?: boolean } = {}): DashboardApi & { call
         id: `sa-${++sampleNo}`,
         checkpointId: req.checkpointId,
         createdAt: 0,
-        settings: { temperature: req.temperature, seed: req.seed ?? 0, maxLength: req.maxLength, constrain: req.constrain ?? 'meter', allowCopies: req.allowCopies ?? false },
-        abc: `X:1\nT:Fake jig ${sampleNo}\nM:6/8\nL:1/8\nK:D\nABc def|\n`,
+        settings: { temperature: req.temperature, seed: req.seed ?? 0, maxLength: req.maxLength, constrain: req.constrain ?? 'meter', allowCopies: req.allowCopies ?? false, meter: req.meter ?? null },
+        abc: `X:1\nT:Fake jig ${sampleNo}\nM:${req.meter ?? '6/8'}\nL:1/8\nK:D\nABc def|\n`,
         eval: {
           valid: true,
           barsOk: true,
@@ -111,6 +111,17 @@ export function fakeApi(opts: { running?: boolean } = {}): DashboardApi & { call
     },
     async listSamples() {
       return { samples: [] };
+    },
+    async listMeters() {
+      return {
+        meters: [
+          { meter: '6/8', label: 'jigs', tunes: 300 },
+          { meter: '4/4', label: 'reels & hornpipes', tunes: 450 },
+          { meter: '3/4', label: 'waltzes', tunes: 50 },
+        ].sort((a, b) => b.tunes - a.tunes),
+        default: '6/8',
+        source: 'corpus' as const,
+      };
     },
     async promote(req: { checkpointId: string; alias?: string; note?: string | null }) {
       api.calls.push(`promote ${JSON.stringify(req)}`);

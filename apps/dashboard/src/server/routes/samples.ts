@@ -1,10 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { meterChoice, NOTTINGHAM_METERS } from '@tunelab/abc';
 import {
   ErrorBody,
   GenerateRequest,
   GenerateResponse,
+  IdParams,
+  MeterList,
   SampleFileParams,
   SampleList,
   SampleListQuery,
@@ -43,12 +46,15 @@ export async function sampleRoutes(app: FastifyInstance, ctx: DashboardContext):
       if (!checkpoint) throw new HttpError(404, `No checkpoint ${body.checkpointId}`, 'body.checkpointId');
       if (checkpoint.deletedAt !== null) throw new HttpError(400, `Checkpoint ${checkpoint.id} was deleted by retention`, 'body.checkpointId');
       const trial = await ctx.reader.getTrial(checkpoint.trialId);
+      const meter = body.meter ? meterChoice(body.meter) : null;
+      if (body.meter && meter === null) throw new HttpError(400, `body.meter: expected a meter like 6/8, but got ${JSON.stringify(body.meter)}`, 'body.meter');
       const settings: GenerateSettings = {
         n: body.n,
         temperature: body.temperature,
         topK: body.topK ?? null,
         topP: body.topP ?? null,
         prime: body.prime ? body.prime : null,
+        meter,
         seed: body.seed ?? randomInt(0, 2 ** 31 - 1),
         maxLength: body.maxLength,
         constrain: body.constrain ?? 'meter',
@@ -82,6 +88,27 @@ export async function sampleRoutes(app: FastifyInstance, ctx: DashboardContext):
         samples.push(sampleView(row));
       }
       return { samples, ms: Math.round(performance.now() - started) };
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/api/checkpoints/:id/meters',
+    {
+      schema: {
+        tags: ['samples'],
+        summary: "The meters the generate form offers for a checkpoint: those of its run's training tunes (the fixed Nottingham list when that corpus cannot be read)",
+        params: IdParams,
+        response: { 200: MeterList, ...errors },
+      },
+    },
+    async (req) => {
+      const checkpoint = await ctx.reader.getCheckpoint(req.params.id);
+      if (!checkpoint) throw new HttpError(404, `No checkpoint ${req.params.id}`, 'params.id');
+      const trial = await ctx.reader.getTrial(checkpoint.trialId);
+      const counted = ctx.scorer.meters ? await ctx.scorer.meters(trial?.config ?? null).catch(() => null) : null;
+      const meters = counted && counted.length > 0 ? counted : NOTTINGHAM_METERS.map((m) => ({ ...m, tunes: null }));
+      const preferred = meters.find((m) => m.meter === '6/8') ?? meters[0];
+      return { meters, default: preferred.meter, source: counted && counted.length > 0 ? ('corpus' as const) : ('nottingham' as const) };
     },
   );
 

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { GenerateRequest, Sample } from '../../api/schemas';
+import type { GenerateRequest, MeterChoice, Sample } from '../../api/schemas';
 import { useDashboard } from '../context';
 import { ErrorNote } from './marks';
 import { TuneCard } from './TuneCard';
@@ -14,7 +14,9 @@ const CONSTRAIN_CHOICES: { value: NonNullable<GenerateRequest['constrain']>; tit
 /** Sampling settings for one checkpoint, and the tunes it wrote (newest first; earlier samples load too). */
 export function GeneratePanel({ checkpointId }: { checkpointId: string }) {
   const { api } = useDashboard();
-  const [form, setForm] = useState({ temperature: '1', topK: '', topP: '', prime: '', seed: '', n: '1', maxLength: '600', constrain: 'meter' });
+  const [form, setForm] = useState({ temperature: '1', topK: '', topP: '', prime: '', seed: '', n: '1', maxLength: '600', constrain: 'meter', meter: '6/8' });
+  /** The meters of the checkpoint's training tunes (the kinds of tune it learned), from the server. */
+  const [meters, setMeters] = useState<MeterChoice[]>([]);
   const [allowCopies, setAllowCopies] = useState(false);
   const [samples, setSamples] = useState<Sample[]>([]);
   const [busy, setBusy] = useState(false);
@@ -24,6 +26,15 @@ export function GeneratePanel({ checkpointId }: { checkpointId: string }) {
     api
       .listSamples(checkpointId)
       .then((r) => setSamples(r.samples))
+      .catch(() => {});
+    api
+      .listMeters(checkpointId)
+      .then((r) => {
+        setMeters(r.meters);
+        // The form starts on 6/8 (jigs); a corpus without it starts on its own default. A meter the user
+        // already chose is kept.
+        if (!r.meters.some((m) => m.meter === '6/8')) setForm((f) => (f.meter === '6/8' ? { ...f, meter: r.default } : f));
+      })
       .catch(() => {});
   }, [api, checkpointId]);
 
@@ -42,6 +53,7 @@ export function GeneratePanel({ checkpointId }: { checkpointId: string }) {
       topK: num(form.topK) ?? null,
       topP: num(form.topP) ?? null,
       prime: form.prime || null,
+      meter: form.meter || null,
       ...(num(form.seed) !== undefined ? { seed: num(form.seed) } : {}),
       constrain,
       allowCopies,
@@ -72,7 +84,21 @@ export function GeneratePanel({ checkpointId }: { checkpointId: string }) {
         {field('seed', 'seed', { type: 'number', min: '0', size: 8, placeholder: 'random' })}
         {field('n', 'count', { type: 'number', min: '1', max: '10', size: 3 })}
         {field('maxLength', 'max length', { type: 'number', min: '16', max: '3000', size: 5 })}
-        {field('prime', 'prime', { placeholder: 'X:1\\nM:6/8…', size: 16 })}
+        <label title="the kind of tune: the sampler writes this M: field (the ABC checker holds it; with constrain off the header is primed)">
+          meter{' '}
+          <select aria-label="meter" value={form.meter} onChange={set('meter')}>
+            {!meters.some((m) => m.meter === form.meter) && form.meter !== '' && <option value={form.meter}>{form.meter}</option>}
+            {meters.map((m) => (
+              <option key={m.meter} value={m.meter}>
+                {m.meter}
+                {m.label ? ` ${m.label}` : ''}
+                {m.tunes !== null ? ` (${m.tunes} tunes)` : ''}
+              </option>
+            ))}
+            <option value="">any (the model chooses)</option>
+          </select>
+        </label>
+        {field('prime', 'prime', { placeholder: 'X:1\\nT:…', size: 16 })}
         <label title={choice.title}>
           constrain{' '}
           <select aria-label="constrain" value={constrain} onChange={set('constrain')}>

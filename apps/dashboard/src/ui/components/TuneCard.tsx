@@ -31,6 +31,7 @@ export function TuneCard({ sample }: { sample: Sample }) {
         <span className="muted">
           seed {sample.settings.seed}, T={sample.settings.temperature}
           {sample.settings.constrain ? `, constrain ${sample.settings.constrain}` : ''}
+          {sample.settings.meter ? `, meter ${sample.settings.meter}` : ''}
         </span>
       </header>
       {e && (
