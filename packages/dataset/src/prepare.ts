@@ -75,14 +75,15 @@ export function trainIds(data: PreparedData, epoch: number, seed: number): Int32
 /**
  * Loads, splits, builds the vocabulary over the whole corpus and encodes each part. With `val: 0, test: 0`
  * the training text is the corpus text itself (raw jigs: the file, so the stateful batcher gives the seed's
- * 126 batches of 16 × 64).
+ * 126 batches of 16 × 64). `vocabulary` replaces the one built from the data (a checkpoint's own, to score
+ * its held-out tunes without rebuilding what it trained on).
  */
-export async function prepareData(data: DataConfig, opts: LoadOptions = {}): Promise<PreparedData> {
+export async function prepareData(data: DataConfig, opts: LoadOptions = {}, vocabulary?: Vocabulary): Promise<PreparedData> {
   const corpus = await loadCorpus(data, opts);
   const split = splitCorpus(corpus, data.split);
   const transposed = TransposedTunes.of(split.train, data.augment);
   // With transposition the vocabulary must cover every key a training tune is moved to.
-  const vocab = Vocabulary.build(transposed ? corpus.text + transposed.allTexts() : corpus, data.vocabulary);
+  const vocab = vocabulary ?? Vocabulary.build(transposed ? corpus.text + transposed.allTexts() : corpus, data.vocabulary);
   const whole = split.val.length === 0 && split.test.length === 0;
   const texts = {
     train: whole ? corpus.text : joinTunes(split.train),

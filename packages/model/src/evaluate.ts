@@ -1,6 +1,6 @@
 import type { RunConfig } from '@tunelab/config';
 import { InputError } from '@tunelab/config';
-import { prepareData } from '@tunelab/dataset';
+import { prepareData, Vocabulary } from '@tunelab/dataset';
 import type { LoadOptions, PreparedData } from '@tunelab/dataset';
 import { buildModel, disposeModel } from './build';
 import { fusedActive } from './cells';
@@ -49,6 +49,38 @@ export async function evaluateLoss(
     const tunes = split === 'train' ? [] : data.yardstick[split];
     const jigs = await tuneBodyBits(sm, tunes, batchSize, seqLen);
     return { ...r, symbols: ids.length, bpcJigs: jigs?.bpc ?? null, jigs: jigs?.tunes ?? 0 };
+  } finally {
+    disposeModel(model);
+  }
+}
+
+/** The yardstick of a checkpoint: `val_bpc_jigs` and `test_bpc_jigs` (null where that part holds no jigs). */
+export interface YardstickScores {
+  val_bpc_jigs: number | null;
+  test_bpc_jigs: number | null;
+  /** How many held-out jigs each figure is over. */
+  tunes: { val: number; test: number };
+}
+
+/**
+ * Scores a checkpoint by the yardstick: its run's held-out jigs (val and test), each from a zero state, bits
+ * per body character (see @tunelab/dataset's yardstick.ts). The data is read from the checkpoint's config
+ * with its own vocabulary and without augmentation (held-out tunes are never augmented), so an all-files,
+ * transposed run costs a corpus read, not its transposition. Runs on the active backend.
+ */
+export async function evaluateYardstick(dir: string, options: { dataOptions?: LoadOptions; prepared?: PreparedData } = {}): Promise<YardstickScores> {
+  const ckpt = await loadCheckpoint(dir);
+  const config = ckpt.meta.config;
+  const data =
+    options.prepared ?? (await prepareData({ ...config.data, augment: undefined }, options.dataOptions, Vocabulary.fromData(ckpt.meta.vocabulary)));
+  const { batch_size: batchSize, seq_len: seqLen } = config.train;
+  const model = buildModel(ckpt.meta.spec, ckpt.meta.vocabulary.symbols.length, { batchSize, seqLen: null, seed: ckpt.meta.seed });
+  try {
+    loadWeightsInto(model, ckpt);
+    const sm = stepModels(model, fusedActive());
+    const val = await tuneBodyBits(sm, data.yardstick.val, batchSize, seqLen);
+    const test = await tuneBodyBits(sm, data.yardstick.test, batchSize, seqLen);
+    return { val_bpc_jigs: val?.bpc ?? null, test_bpc_jigs: test?.bpc ?? null, tunes: { val: val?.tunes ?? 0, test: test?.tunes ?? 0 } };
   } finally {
     disposeModel(model);
   }

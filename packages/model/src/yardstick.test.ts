@@ -12,7 +12,7 @@ import { tfl } from './tf';
 import { tinyConfig, writeTinyCorpus } from './testing';
 import { tuneBodyBits } from './yardstick';
 import { train } from './train';
-import { evaluateLoss } from './evaluate';
+import { evaluateLoss, evaluateYardstick } from './evaluate';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,5 +105,21 @@ describe('train reports the yardstick', () => {
     const dir = r.checkpoints[r.checkpoints.length - 1].dir;
     expect((await evaluateLoss(dir, { prepared: labelled }))!.bpcJigs).toBeCloseTo(last.val_bpc_jigs, 4);
     expect((await evaluateLoss(dir, { prepared: labelled, split: 'test' }))!.bpcJigs).toBeCloseTo(last.test_bpc_jigs, 4);
+  });
+});
+
+const DATA = process.env.TUNELAB_DATA_DIR;
+
+describe.skipIf(!DATA)('evaluateYardstick on the real jigs (needs TUNELAB_DATA_DIR)', () => {
+  test("re-scores a transposed run's checkpoint to its training figures, without its transposition", async () => {
+    const c = tinyConfig(writeTinyCorpus(), { epochs: 1 });
+    c.data = { corpus: 'nottingham', files: ['jigs'], preprocessing: 'raw', vocabulary: 'char', split: { val: 0.1, test: 0.1, seed: 1 }, augment: { transpose: [-1, 1] } };
+    const home = mkdtempSync(join(tmpdir(), 'tunelab-yardstick-jigs-'));
+    const r = await train({ config: c, runId: 'jigs', home, dataOptions: { dataDir: DATA, env: {} }, maxBatchesPerEpoch: 3 });
+    const m = r.history[0].metrics;
+    const scores = await evaluateYardstick(r.checkpoints[0].dir, { dataOptions: { dataDir: DATA, env: {} } });
+    expect(scores.tunes).toEqual({ val: 34, test: 34 });
+    expect(scores.val_bpc_jigs).toBeCloseTo(m.val_bpc_jigs, 4);
+    expect(scores.test_bpc_jigs).toBeCloseTo(m.test_bpc_jigs, 4);
   });
 });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ConstrainSetting, DataConfig } from '@tunelab/config';
 import type { CheckpointEvalReport, EvalReport, ReferenceCorpus } from '@tunelab/eval';
+import type { YardstickScores } from '@tunelab/model';
 import * as lazy from '../lazy';
 import { UsageError, log, printJson, say, table } from '../output';
 import { ALLOW_COPIES_HELP, asCopiesUsageError, asFlagUsageError, constrainOption, METER_HELP, meterFlag, PRIME_HELP, primeFlag } from './generate';
@@ -143,14 +144,14 @@ async function readTunes(file: string): Promise<string[]> {
  * `--checkpoint dir`: samples from the model, as `generate` hands them out (`--constrain`, copies drawn again
  * unless `--allow-copies`), against its training split (rebuilt from the checkpoint's config).
  */
-async function evalCheckpoint(flags: EvalFlags): Promise<Omit<CheckpointEvalReport, 'texts'> & { texts?: string[] }> {
+async function evalCheckpoint(flags: EvalFlags): Promise<Omit<CheckpointEvalReport, 'texts'> & { texts?: string[]; yardstick: YardstickScores }> {
   const samples = number(flags.n, '-n', true);
   const temperature = number(flags.temperature, '--temperature');
   const seed = number(flags.seed, '--seed', true);
   const constrain = flags.constrain ?? 'meter';
   if (samples < 1) throw new UsageError(`-n: expected a positive integer, but got ${samples}`);
   if (!(temperature > 0)) throw new UsageError(`--temperature: expected a number > 0, but got ${temperature}`);
-  const [{ loadCheckpoint, selectBackend }, { checkpointReference, evaluateCheckpoint }] = await Promise.all([lazy.model(), lazy.evaluation()]);
+  const [{ evaluateYardstick, loadCheckpoint, selectBackend }, { checkpointReference, evaluateCheckpoint }] = await Promise.all([lazy.model(), lazy.evaluation()]);
   // Batch-1 sampling is latency-bound: the cpu backend (with the native fused LSTM when built), as generate uses.
   await selectBackend('cpu');
   const ckpt = await loadCheckpoint(flags.checkpoint!);
@@ -180,7 +181,9 @@ async function evalCheckpoint(flags: EvalFlags): Promise<Omit<CheckpointEvalRepo
     const { meter, tunes } = report.meterReference;
     log(tunes > 0 ? `eval: distributions compared with the ${tunes} training tunes in ${meter}` : `eval: no training tune is in ${meter}: distributions compared with all of them`);
   }
-  return perTune ? { ...report, texts } : report;
+  // The one yardstick (issue 19): the run's held-out jigs, bits per body character, comparable across runs.
+  const yardstick = await evaluateYardstick(flags.checkpoint!, { dataOptions: { onProgress: log } });
+  return perTune ? { ...report, yardstick, texts } : { ...report, yardstick };
 }
 
 const round1 = (v: number) => String(Math.round(v * 10) / 10);
@@ -197,6 +200,17 @@ function samplingRows(report: EvalReport | Partial<CheckpointEvalReport>): (stri
   ];
 }
 
+/** val_bpc_jigs / test_bpc_jigs of a checkpoint (the held-out jigs, bits per body character). */
+function yardstickRows(report: EvalReport | { yardstick?: YardstickScores }): (string | number)[][] {
+  const y = 'yardstick' in report ? report.yardstick : undefined;
+  if (!y) return [];
+  const bits = (v: number | null, n: number) => (v === null ? 'n/a (no held-out jigs)' : `${v.toFixed(4)} (${n} jigs)`);
+  return [
+    ['val_bpc_jigs (bits per body character)', bits(y.val_bpc_jigs, y.tunes.val)],
+    ['test_bpc_jigs', bits(y.test_bpc_jigs, y.tunes.test)],
+  ];
+}
+
 function printReport(report: EvalReport, flags: EvalFlags): void {
   const json = flags.json;
   say(
@@ -204,6 +218,7 @@ function printReport(report: EvalReport, flags: EvalFlags): void {
     table(
       ['measure', 'value'],
       [
+        ...yardstickRows(report),
         ['tunes', report.tunes],
         ...samplingRows(report),
         ['reference tunes', report.referenceTunes],

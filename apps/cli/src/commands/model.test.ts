@@ -90,6 +90,8 @@ describe('tunelab model / train / generate', () => {
 
     expect(e.code, e.stderr).toBe(0);
     expect(JSON.parse(e.stdout)).toMatchObject({ tunes: 2, constrain: 'syntax', maskedMassMean: expect.any(Number), copiesRedrawn: expect.any(Number), copiedTunes: 0 });
+    // A corpus without jigs.abc has no yardstick, and says so rather than inventing one.
+    expect(JSON.parse(e.stdout).yardstick).toEqual({ val_bpc_jigs: null, test_bpc_jigs: null, tunes: { val: 0, test: 0 } });
 
     // --meter and --prime: the model learned only 6/8 jigs.
     const metersOf = (text: string) => [...text.matchAll(/^M:(.*)$/gm)].map((m) => m[1].trim());
