@@ -14,7 +14,7 @@ describe('applyParams', () => {
     });
     expect(trial.train.optimizer).toEqual({ name: 'adam', lr: 0.003 });
     expect(trial.model.layers).toEqual([128, 128]);
-    expect(trial.data.split).toEqual({ val: 0.2, test: 0, seed: 1 });
+    expect(trial.data.split).toEqual({ val: 0.2, test: 0.1, seed: 1 });
     expect(trial.data.files).toEqual(['jigs', 'reelsa-c']);
     expect(base).toEqual(defaultRunConfig());
     // The trial owns its arrays: changing one does not change the params it came from.

@@ -19,9 +19,9 @@ function errorOf(fn: () => unknown): string {
 }
 
 describe('defaults', () => {
-  test('are the seed recipe with a 10% validation split', () => {
+  test('are the seed recipe with 10% of the tunes held out for validation and 10% for test', () => {
     expect(defaultRunConfig()).toEqual({
-      data: { corpus: 'nottingham', files: ['jigs'], preprocessing: 'raw', vocabulary: 'char', split: { val: 0.1, test: 0, seed: 1 } },
+      data: { corpus: 'nottingham', files: ['jigs'], preprocessing: 'raw', vocabulary: 'char', split: { val: 0.1, test: 0.1, seed: 1 } },
       model: { cell: 'lstm', embedding_dim: 512, layers: [256, 256, 256], dropout: 0.2 },
       train: {
         epochs: 100,

@@ -5,13 +5,18 @@
 
 export type Backend = 'auto' | 'webgpu' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 
+export type Preprocessing = 'raw' | 'normalized' | 'unnumbered';
+
 export interface DataConfig {
   /** A named corpus (`nottingham`), or a path to a file, folder or glob of .abc files. */
   corpus: string;
   /** For a named corpus: which files (without .abc), e.g. `[jigs]`; `all` (or an empty list) = all of them. */
   files: string[] | 'all';
-  /** `raw` = the text exactly as the seed used it; `normalized` = rebuilt from parsed tunes. */
-  preprocessing: 'raw' | 'normalized';
+  /**
+   * `raw` = the text exactly as the seed used it; `normalized` = rebuilt from parsed tunes (comments and free-text
+   * fields dropped); `unnumbered` = normalized with every `X:` number written 1, so no capacity goes to numbers.
+   */
+  preprocessing: Preprocessing;
   /** `char` = one symbol per character (the seed); `token` = one symbol per ABC token (folk-rnn style). */
   vocabulary: 'char' | 'token';
   /** Tune-level split shares; `val: 0` keeps every tune for training, as the seed did. */

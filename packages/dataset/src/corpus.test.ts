@@ -64,6 +64,14 @@ describe('loadCorpus', () => {
     expect(c.text).toBe(joinTunes(c.tunes));
   });
 
+  it('unnumbered: normalized with every X: written 1; the body characters are counted from the raw text', async () => {
+    const c = await loadCorpus(config({ preprocessing: 'unnumbered' }));
+    expect(c.tunes.map((t) => t.text.split('\n')[0])).toEqual(['X:1', 'X:1']);
+    expect(c.tunes[1].text).toBe('X:1\nT:Second\nM:6/8\nK:D\n"D"DFA d2A|"A"c3 "D"d3\n');
+    const raw = await loadCorpus(config());
+    expect(c.tunes.map((t) => t.bodyChars)).toEqual(raw.tunes.map((t) => t.bodyChars));
+  });
+
   it('joinTunes separates tunes by two blank lines, as the seed’s file', async () => {
     const c = await loadCorpus(config());
     expect(joinTunes(c.tunes)).toBe(`${c.tunes[0].text}\n\n${c.tunes[1].text}`);
@@ -87,7 +95,7 @@ describe('loadCorpus', () => {
     const empty = join(dir, 'empty.txt');
     writeFileSync(empty, 'no tunes here\n');
     await expect(loadCorpus(config({ corpus: empty }))).rejects.toThrow(/holds no tunes/);
-    await expect(loadCorpus(config({ preprocessing: 'cooked' as never }))).rejects.toThrow(/expected preprocessing raw or normalized, but got "cooked"/);
+    await expect(loadCorpus(config({ preprocessing: 'cooked' as never }))).rejects.toThrow(/expected preprocessing raw, normalized or unnumbered, but got "cooked"/);
   });
 
   it.skipIf(!NOTTINGHAM_DIR)(`seed facts: jigs has 340 tunes and 129,665 characters ${NO_DATA}`, async () => {

@@ -34,8 +34,8 @@ export function joinTunes(tunes: CorpusTune[]): string {
  * @throws InputError when the corpus or a file is missing, a download fails or a hash differs, or no tune is found.
  */
 export async function loadCorpus(data: DataConfig, opts: LoadOptions = {}): Promise<Corpus> {
-  if (data.preprocessing !== 'raw' && data.preprocessing !== 'normalized') {
-    throw new InputError(`expected preprocessing raw or normalized, but got ${JSON.stringify(data.preprocessing)}`, 'data.preprocessing');
+  if (data.preprocessing !== 'raw' && data.preprocessing !== 'normalized' && data.preprocessing !== 'unnumbered') {
+    throw new InputError(`expected preprocessing raw, normalized or unnumbered, but got ${JSON.stringify(data.preprocessing)}`, 'data.preprocessing');
   }
   const source = await readCorpusSource(data.corpus, data.files === 'all' ? [] : (data.files ?? []), opts);
   const tunes: CorpusTune[] = [];
@@ -44,7 +44,7 @@ export async function loadCorpus(data: DataConfig, opts: LoadOptions = {}): Prom
     const before = tunes.length;
     for (const t of splitTunes(file.text, file.name)) {
       const raw = withNewline(t.text);
-      const text = data.preprocessing === 'raw' ? raw : normalizeTune(t);
+      const text = data.preprocessing === 'raw' ? raw : normalizeTune(t, { numbered: data.preprocessing === 'normalized' });
       if (text.trim().length > 0) tunes.push({ file: t.file, line: t.line, index: t.index, text, bodyChars: raw.length - bodyStart(raw) });
     }
     files.push({ name: file.name, from: file.from, chars: file.text.length, tunes: tunes.length - before });

@@ -10,8 +10,11 @@ import { parseTune, type SourceTune, type Token } from '@tunelab/abc';
 
 const DROPPED_FIELDS = new Set(['S', 'Z', 'N', 'H']);
 
-/** The normalized text of one tune, ending with its newline (empty when nothing is left). */
-export function normalizeTune(tune: SourceTune): string {
+/**
+ * The normalized text of one tune, ending with its newline (empty when nothing is left). `numbered: false`
+ * writes its `X:` as `X:1` (preprocessing `unnumbered`): the numbers are the file's bookkeeping, not music.
+ */
+export function normalizeTune(tune: SourceTune, options: { numbered?: boolean } = {}): string {
   const lines: Token[][] = [[]];
   for (const t of parseTune(tune).tokens) {
     if (t.kind === 'newline') lines.push([]);
@@ -24,7 +27,7 @@ export function normalizeTune(tune: SourceTune): string {
     if (field) {
       const m = /^([A-Za-z+]):([^%]*)/.exec(field.text);
       if (!m || DROPPED_FIELDS.has(m[1])) continue;
-      text = `${m[1]}:${m[2].trim()}`;
+      text = m[1] === 'X' && options.numbered === false ? 'X:1' : `${m[1]}:${m[2].trim()}`;
     } else {
       text = line
         .filter((t) => t.kind !== 'comment')

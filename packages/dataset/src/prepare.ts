@@ -2,7 +2,7 @@
  * Everything a run needs from its data block: corpus → tune-level split → vocabulary (over the whole corpus)
  * → one encoded training text per split, plus the figures `tunelab data stats` prints.
  */
-import type { DataConfig } from '@tunelab/config';
+import type { DataConfig, Preprocessing } from '@tunelab/config';
 import type { Corpus, CorpusSplit, CorpusTune } from './types';
 import { joinTunes, loadCorpus, type LoadOptions } from './corpus';
 import { splitCorpus } from './split';
@@ -25,7 +25,7 @@ export interface PartStats {
 
 export interface DataStats {
   corpus: string;
-  preprocessing: 'raw' | 'normalized';
+  preprocessing: Preprocessing;
   vocabulary: 'char' | 'token';
   files: { name: string; from: string; chars: number; tunes: number }[];
   tunes: number;

@@ -2,6 +2,7 @@
  * The shapes @tunelab/dataset hands to the model. Everything here is plain data: it crosses worker-thread
  * boundaries by structured clone.
  */
+import type { Preprocessing } from '@tunelab/config';
 
 /** One tune of a corpus, as it will be trained on (after preprocessing). */
 export interface CorpusTune {
@@ -26,7 +27,7 @@ export interface Corpus {
   tunes: CorpusTune[];
   /** The training text as the seed used it: the files' contents (raw) or the rebuilt tunes (normalized). */
   text: string;
-  preprocessing: 'raw' | 'normalized';
+  preprocessing: Preprocessing;
   /** The files it was read from: display name, where it came from (path or URL), characters, tunes kept. */
   files?: { name: string; from: string; chars: number; tunes: number }[];
 }

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { DataConfig } from '@tunelab/config';
+import type { DataConfig, Preprocessing } from '@tunelab/config';
 import type { DataStats } from '@tunelab/dataset';
 import { NOTTINGHAM, SEED_BATCH } from '../defaults';
 import * as lazy from '../lazy';
@@ -9,7 +9,7 @@ interface StatsOptions {
   corpus: string;
   files?: string[];
   dataDir?: string;
-  preprocessing: 'raw' | 'normalized';
+  preprocessing: Preprocessing;
   vocabulary: 'char' | 'token';
   val: number;
   test: number;
@@ -28,7 +28,7 @@ export function registerDataCommands(program: Command): void {
     .option('--corpus <corpus>', `"${NOTTINGHAM}", or a path to an .abc file, a folder or a glob`, NOTTINGHAM)
     .option('--files <names...>', `files of the ${NOTTINGHAM} corpus, without .abc (comma or space separated; default: all)`, splitList)
     .option('--data-dir <dir>', 'folder holding the named corpus files (else TUNELAB_DATA_DIR, the cache, a download)')
-    .addOption(new Option('--preprocessing <kind>', 'raw text or tunes rebuilt from their parse').choices(['raw', 'normalized']).default('raw'))
+    .addOption(new Option('--preprocessing <kind>', 'raw text, tunes rebuilt from their parse, or rebuilt with every X: written 1').choices(['raw', 'normalized', 'unnumbered']).default('raw'))
     .addOption(new Option('--vocabulary <kind>', 'one symbol per character or per ABC token').choices(['char', 'token']).default('char'))
     .option('--val <share>', 'share of tunes held out for validation', share('--val'), 0.1)
     .option('--test <share>', 'share of tunes held out for testing', share('--test'), 0)
