@@ -18,3 +18,12 @@ export function formatTune(tune: Tune): string {
 export function formatFile(file: ParsedFile): string {
   return joinFile({ gaps: file.gaps, tunes: file.tunes.map((t) => ({ text: formatTune(t) })) });
 }
+
+/**
+ * The tune with its reference number set to `n`: its first `X:` line becomes `X:<n>` (a tune without one is
+ * given back unchanged). Files of generated tunes are numbered 1, 2, … this way, whatever numbers the model
+ * wrote (a model trained on `unnumbered` text writes `X:1` for every tune).
+ */
+export function numberTune(text: string, n: number): string {
+  return text.replace(/^X:[^\n]*/m, `X:${n}`);
+}

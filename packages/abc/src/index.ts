@@ -6,7 +6,7 @@ export type * from './types';
 export type { ParsedFile, ParseOptions } from './parse';
 export { splitFile, splitTunes, joinFile, splitLines } from './split';
 export { parseTune, parseFile, parseTunes } from './parse';
-export { formatTune, formatFile } from './format';
+export { formatTune, formatFile, numberTune } from './format';
 export { abcTokens } from './vocab';
 export { lexTune } from './lexer';
 export type { LexResult } from './lexer';

@@ -132,7 +132,11 @@ export function registerGenerateCommands(program: Command): void {
       // Before sampling: a corpus that cannot be loaded should not cost a whole sampling run first.
       const reference = opts.allowCopies ? null : await copyReference(ckpt);
       const started = Date.now();
-      const { tunes, copiesRedrawn } = await drawTunes(ckpt, reference, opts);
+      const drawn = await drawTunes(ckpt, reference, opts);
+      const { copiesRedrawn } = drawn;
+      // One file of tunes numbered 1, 2, … whatever numbers the model wrote.
+      const { numberTune } = await lazy.abc();
+      const tunes = drawn.tunes.map((t, i) => ({ ...t, text: numberTune(t.text, i + 1) }));
       const seconds = (Date.now() - started) / 1000;
       const chars = tunes.reduce((a, t) => a + t.text.length, 0);
       const masked = tunes.reduce((a, t) => a + t.maskedMassMean, 0) / tunes.length;

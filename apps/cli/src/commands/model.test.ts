@@ -75,6 +75,7 @@ describe('tunelab model / train / generate', () => {
     const tunes = generated.tunes as { text: string; maskedMassMean: number; maskedMassMax: number; redraws: number }[];
     expect(tunes).toHaveLength(3);
     expect(readFileSync(out, 'utf8')).toBe(tunes.map((t) => t.text).join('\n'));
+    expect(tunes.map((t) => t.text.split('\n')[0])).toEqual(['X:1', 'X:2', 'X:3']); // numbered in order, whatever the model wrote
     for (const tune of tunes) {
       expect(Object.keys(tune).sort()).toEqual(['complete', 'maskedMassMax', 'maskedMassMean', 'redraws', 'text']);
       expect(tune.text.startsWith('X:')).toBe(true);
@@ -109,7 +110,8 @@ describe('tunelab model / train / generate', () => {
       expect(new Set(metersOf(t.text))).toEqual(new Set(['4/4']));
     }
     expect(waltzOff.code, waltzOff.stderr).toBe(0);
-    for (const t of JSON.parse(waltzOff.stdout).tunes) expect(t.text.startsWith('X:5\nT:T1\nM:3/4\n')).toBe(true);
+    // The prime's header is kept; the file's tunes are numbered 1, 2, … as always.
+    JSON.parse(waltzOff.stdout).tunes.forEach((t: { text: string }, i: number) => expect(t.text.startsWith(`X:${i + 1}\nT:T1\nM:3/4\n`)).toBe(true));
     expect(disagree.code).toBe(1);
     expect(disagree.stderr).toMatch(/--prime: the prime cannot start a tune the checker accepts \(constrain: meter, meter 6\/8\): line 2: M:4 is not the meter chosen for this tune/);
     expect(em.code, em.stderr).toBe(0);
