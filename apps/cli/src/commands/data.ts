@@ -31,7 +31,7 @@ export function registerDataCommands(program: Command): void {
     .addOption(new Option('--preprocessing <kind>', 'raw text, tunes rebuilt from their parse, or rebuilt with every X: written 1').choices(['raw', 'normalized', 'unnumbered']).default('raw'))
     .addOption(new Option('--vocabulary <kind>', 'one symbol per character or per ABC token').choices(['char', 'token']).default('char'))
     .option('--val <share>', 'share of tunes held out for validation', share('--val'), 0.1)
-    .option('--test <share>', 'share of tunes held out for testing', share('--test'), 0)
+    .option('--test <share>', 'share of tunes held out for testing', share('--test'), 0.1)
     .option('--seed <n>', 'seed of the tune-level split', integer('--seed', Number.MIN_SAFE_INTEGER), 1)
     .option('--batch-size <n>', 'batch rows for the batches-per-epoch figure', integer('--batch-size', 1), SEED_BATCH.batchSize)
     .option('--seq-len <n>', 'batch length for the batches-per-epoch figure', integer('--seq-len', 1), SEED_BATCH.seqLen)

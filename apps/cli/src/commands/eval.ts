@@ -56,7 +56,7 @@ export function registerEvalCommands(program: Command): void {
     .option('--split <part>', 'evaluate this part of the corpus (train, val or test) instead of --tunes')
     .option('--reference <which>', 'all = every corpus tune, train = the training split (default: train with --split, else all)')
     .option('--val <share>', 'validation share when splitting the corpus', '0.1')
-    .option('--test <share>', 'test share when splitting the corpus', '0')
+    .option('--test <share>', 'test share when splitting the corpus', '0.1')
     .option('--split-seed <seed>', 'seed of the tune-level split', '1')
     .option('--no-abc2midi', 'skip the abc2midi -c cross-check')
     .option('--per-tune', 'include one entry per tune in the JSON report')
