@@ -28,13 +28,38 @@ export function createOptimizer(cfg: OptimizerConfig, clipNorm: number, fused: b
       if (fused) return { optimizer: new FusedAdamOptimizer(cfg.lr, 0.9, 0.999, 1e-7, clipNorm > 0 ? clipNorm : undefined), clipsInternally: true };
       // On webgpu: two GPU programs per variable instead of tfjs Adam's ~12 ops, clipping on the GPU too.
       if (webgpuActive()) return { optimizer: new WebGpuAdamOptimizer(cfg.lr, 0.9, 0.999, 1e-7, clipNorm > 0 ? clipNorm : undefined), clipsInternally: true };
-      return { optimizer: tf.train.adam(cfg.lr, 0.9, 0.999, 1e-7), clipsInternally: false };
+      return { optimizer: new ResumableAdam(cfg.lr, 0.9, 0.999, 1e-7), clipsInternally: false };
     case 'sgd':
       return { optimizer: tf.train.sgd(cfg.lr), clipsInternally: false };
     case 'rmsprop':
       return { optimizer: tf.train.rmsprop(cfg.lr, 0.9, 0, 1e-7), clipsInternally: false };
     default:
       throw new InputError(`expected optimizer adam, sgd or rmsprop, but got ${JSON.stringify((cfg as { name: unknown }).name)}`, 'train.optimizer.name');
+  }
+}
+
+/**
+ * tf.AdamOptimizer, except that restored state gives the beta powers the saved optimizer had: tfjs sets them to
+ * beta^(iter+1) computed at once, but while training they are a running float32 product (accBeta · beta each
+ * step), which differs in the last bits for most step counts, so a resumed run drifted from the uninterrupted
+ * one. Same class name and state layout as tf.AdamOptimizer.
+ */
+class ResumableAdam extends tf.AdamOptimizer {
+  override async setWeights(weightValues: Parameters<tf.AdamOptimizer['setWeights']>[0]): Promise<void> {
+    await super.setWeights(weightValues);
+    const self = this as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
+    // What `iterations` steps of `accBeta.assign(mul(accBeta, beta))` leave, from scalar(beta): float32 products
+    // (the product of two float32 values is exact in a double, so fround gives the backend's rounding).
+    const power = (beta: number) => {
+      const b = Math.fround(beta);
+      let acc = b;
+      for (let t = 0; t < this.iterations; t++) acc = Math.fround(acc * b);
+      return acc;
+    };
+    tf.tidy(() => {
+      self.accBeta1.assign(tf.scalar(power(this.beta1)));
+      self.accBeta2.assign(tf.scalar(power(this.beta2)));
+    });
   }
 }
 

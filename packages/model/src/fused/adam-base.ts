@@ -48,8 +48,15 @@ export abstract class AdamBase extends tf.Optimizer {
    */
   protected async restoreState(weightValues: NamedTensor[]): Promise<{ name: string; m: tf.Tensor; v: tf.Tensor }[]> {
     const rest = await this.extractIterations(weightValues);
-    this.accBeta1 = Math.fround(Math.pow(this.beta1, this.iterations + 1));
-    this.accBeta2 = Math.fround(Math.pow(this.beta2, this.iterations + 1));
+    // The powers exactly as `iterations` calls of finishStep left them: the running product rounded to float32
+    // at every step. fround(beta^(t+1)) differs from it in the last bits for most t (t = 24: beta2^25), which
+    // made a resumed run drift from the uninterrupted one from its first step on.
+    this.accBeta1 = this.beta1;
+    this.accBeta2 = this.beta2;
+    for (let t = 0; t < this.iterations; t++) {
+      this.accBeta1 = Math.fround(this.accBeta1 * this.beta1);
+      this.accBeta2 = Math.fround(this.accBeta2 * this.beta2);
+    }
     const half = rest.length / 2;
     return rest.slice(0, half).map((w, i) => ({ name: w.name.replace(/\/m$/, ''), m: w.tensor, v: rest[half + i].tensor }));
   }
