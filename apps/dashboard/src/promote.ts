@@ -28,7 +28,7 @@ export interface PromoteResult {
  * out a test split, its loss on it is measured first and written into the alias note, so the promotion
  * records how good the champion is on tunes no selection ever saw.
  */
-export async function promoteCheckpoint(store: Store, input: PromoteInput, opts: { testLoss?: TestLossEvaluator } = {}): Promise<PromoteResult> {
+export async function promoteCheckpoint(store: Store, input: PromoteInput, opts: { testLoss?: TestLossEvaluator; checkpointCache?: string } = {}): Promise<PromoteResult> {
   const alias = input.alias ?? DEFAULT_ALIAS;
   const checkpoint = await store.getCheckpoint(input.checkpointId);
   if (!checkpoint) throw new InputError(`No checkpoint ${input.checkpointId}`, 'checkpointId');
@@ -42,7 +42,7 @@ export async function promoteCheckpoint(store: Store, input: PromoteInput, opts:
   } else if (!opts.testLoss) {
     testLossNote = 'not measured: no test-loss evaluator';
   } else {
-    testLoss = await opts.testLoss(await localCheckpoint(store, checkpoint), config);
+    testLoss = await opts.testLoss(await localCheckpoint(store, checkpoint, opts.checkpointCache), config);
     testLossNote = testLoss === null ? 'not measured: @tunelab/model has no evaluateLoss for this checkpoint' : 'measured on the test split';
   }
   const parts = [input.note?.trim() || null, testLoss !== null ? `test loss ${testLoss.toFixed(4)} nats/symbol` : null].filter(Boolean);

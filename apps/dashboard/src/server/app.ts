@@ -8,6 +8,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Store } from '@tunelab/store';
 import type { DashboardContext } from './context';
 import { installErrorHandler } from './errors';
+import { installGuards } from './guard';
+import { MidiRenderer, type MidiOptions } from './midi';
 import { modelGenerator, modelTestLoss, type TestLossEvaluator, type TuneGenerator, type TuneScorer } from './generation';
 import { GenerationQueue, type QueueOptions } from './queue';
 import { evalScorer } from './scoring';
@@ -30,6 +32,14 @@ export interface DashboardOptions {
   queue?: QueueOptions;
   /** The built UI; null serves the API only. Default: apps/dashboard/dist when it holds index.html. */
   uiDir?: string | null;
+  /** The address the server listens on (one of the names a request's Host may give). */
+  listenHost?: string;
+  /** More names a request's Host may give (`--allowed-hosts`): `name` or `name:port`. */
+  allowedHosts?: readonly string[];
+  /** Where checkpoints stored in the database are written to be loaded; default `<TUNELAB_HOME>/cache/checkpoints`. */
+  checkpointCache?: string;
+  /** `.mid` rendering: abc2midi processes at once and requests that may wait. */
+  midi?: MidiOptions;
 }
 
 /**
@@ -44,7 +54,12 @@ export async function dashboardPlugin(app: FastifyInstance, opts: DashboardOptio
     scorer: opts.scorer ?? evalScorer(),
     testLoss: opts.testLoss ?? modelTestLoss,
     queue: new GenerationQueue(opts.queue),
+    midi: new MidiRenderer(opts.midi),
+    checkpointCache: opts.checkpointCache,
   };
+  const uiDir = opts.uiDir === undefined ? (existsSync(`${UI_DIST}/index.html`) ? UI_DIST : null) : opts.uiDir;
+  // First: Host and Origin are checked before anything else runs, and every answer forbids framing.
+  installGuards(app, { listenHost: opts.listenHost, allowedHosts: opts.allowedHosts, uiDir });
   app.addHook('onClose', async () => {
     await ctx.generator.close?.();
   });
@@ -61,7 +76,6 @@ export async function dashboardPlugin(app: FastifyInstance, opts: DashboardOptio
   await aliasRoutes(app, ctx);
   app.get('/api/health', { schema: { summary: 'The server answers', tags: ['meta'], response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
 
-  const uiDir = opts.uiDir === undefined ? (existsSync(`${UI_DIST}/index.html`) ? UI_DIST : null) : opts.uiDir;
   if (uiDir) {
     await app.register(fastifyStatic, { root: uiDir, prefix: '/', index: ['index.html'], wildcard: true });
   } else {

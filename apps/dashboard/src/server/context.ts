@@ -1,5 +1,6 @@
 import type { Store } from '@tunelab/store';
 import type { GenerationQueue } from './queue';
+import type { MidiRenderer } from './midi';
 import type { TestLossEvaluator, TuneGenerator, TuneScorer } from './generation';
 
 /** What every route reads: the stores, the generator and its queue. */
@@ -12,4 +13,8 @@ export interface DashboardContext {
   scorer: TuneScorer;
   testLoss: TestLossEvaluator;
   queue: GenerationQueue;
+  /** `.mid` rendering through abc2midi, a few processes at once. */
+  midi: MidiRenderer;
+  /** Where database-stored checkpoints are written to be loaded (default under the tunelab home). */
+  checkpointCache?: string;
 }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { ConstrainSetting, RunConfig } from '@tunelab/config';
 import type { CheckpointRow, TrialRow } from '@tunelab/store';
 import type { TuneScore } from '../api/schemas';
-import { HttpError } from './errors';
+import { hideCheckpointDir, HttpError } from './errors';
 import type { GeneratedTune, SampleJob, SampleReply } from './sampler-worker';
 
 export type { GeneratedTune } from './sampler-worker';
@@ -142,7 +142,8 @@ export function modelGenerator(): TuneGenerator & { close(): Promise<void> } {
         allowCopies: s.allowCopies,
       };
       return new Promise<GeneratedTune[]>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        // Errors name the checkpoint by id, never its folder on this machine (they reach 4xx bodies).
+        pending.set(id, { resolve, reject: (err) => reject(hideCheckpointDir(err, dir, job.checkpoint.id)) });
         job.signal.addEventListener(
           'abort',
           () => {
@@ -179,7 +180,10 @@ export const modelTestLoss: TestLossEvaluator = async (checkpoint, config) => {
   const mod = await modelModule();
   const evaluate = mod.evaluateLoss as ((dir: string, opts: Record<string, unknown>) => Promise<unknown>) | undefined;
   if (typeof evaluate !== 'function') return null;
-  const result = await evaluate(checkpoint.path, { config, split: 'test' });
+  const dir = checkpoint.path;
+  const result = await evaluate(dir, { config, split: 'test' }).catch((err: unknown) => {
+    throw err instanceof Error ? hideCheckpointDir(err, dir, checkpoint.id, 'checkpointId') : err;
+  });
   const value = typeof result === 'number' ? result : (result as { loss?: unknown } | null)?.loss;
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 };

@@ -36,7 +36,7 @@ export class GenerationQueue {
 
   async run<T>(job: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency && this.waiting.length >= this.maxWaiting) {
-      throw new HttpError(503, 'The generator is busy; try again in a moment');
+      throw new HttpError(503, 'The generator is busy; try again in a moment', undefined, { 'retry-after': '5' });
     }
     const controller = new AbortController();
     const aborted = new Promise<never>((_, reject) =>

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { resolveHome } from '@tunelab/config';
 import { openStore, type Store } from '@tunelab/store';
 import { buildApp, type DashboardOptions } from './app';
+import { checkpointCacheOf } from '../checkpoint-files';
+import { beyondLoopback, parseAllowedHosts } from './guard';
 
 export interface ServeOptions {
   /** Default 127.0.0.1: the dashboard can write samples and promote, so it is not exposed unless asked. */
@@ -12,8 +14,16 @@ export interface ServeOptions {
   home?: string;
   /** A store URL; default `<home>/tunelab.db`. */
   store?: string;
+  /**
+   * More names a request's Host may give (`--allowed-hosts`: `name` for any port, `name:port`), e.g. the
+   * name of a reverse proxy. Without them only the bound names answer: the listen address, localhost,
+   * 127.0.0.1 and [::1] with the port; every other Host gets 421.
+   */
+  allowedHosts?: readonly string[];
   /** Log requests to stderr. */
   log?: boolean;
+  /** Where the warning about a non-loopback --host goes (default stderr). */
+  warn?: (line: string) => void;
   uiDir?: string | null;
   /** Tests and benches swap the generator or scorer. */
   overrides?: Partial<Omit<DashboardOptions, 'reader' | 'writer'>>;
@@ -33,7 +43,10 @@ export const DEFAULT_PORT = 4300;
  * whose short transactions wait on SQLite's busy timeout instead of failing) and serves the dashboard.
  */
 export async function startDashboard(opts: ServeOptions = {}): Promise<RunningDashboard> {
-  const url = opts.store ?? { home: resolveHome(opts.home) };
+  const host = opts.host ?? DEFAULT_HOST;
+  parseAllowedHosts(opts.allowedHosts ?? []); // a bad name fails before the store is opened
+  const home = resolveHome(opts.home);
+  const url = opts.store ?? { home };
   const memory = typeof url === 'string' && /:memory:/.test(url);
   // A store no sweep has opened yet has no tables: create them once as a writer, then read only.
   let writer: Promise<Store> | null = null;
@@ -47,10 +60,30 @@ export async function startDashboard(opts: ServeOptions = {}): Promise<RunningDa
     reader = await openStore(url, { readonly: true });
   }
   const app = await buildApp(
-    { reader, writer: openWriter, uiDir: opts.uiDir, ...opts.overrides },
+    {
+      reader,
+      writer: openWriter,
+      uiDir: opts.uiDir,
+      listenHost: host,
+      allowedHosts: opts.allowedHosts,
+      checkpointCache: checkpointCacheOf(home),
+      ...opts.overrides,
+    },
     { logger: opts.log ? { level: 'info' } : false },
   );
-  const address = await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
+  const address = await app.listen({ host, port: opts.port ?? DEFAULT_PORT });
+  if (beyondLoopback(host)) {
+    const warn = opts.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const port = new URL(address).port;
+    warn(
+      [
+        `dashboard: WARNING: listening on ${host}:${port}, beyond this machine's loopback. Anyone who can reach it can read every`,
+        'dashboard: sweep and checkpoint, generate tunes and promote checkpoints: there is no login. Only requests whose Host is',
+        `dashboard: one of this machine's addresses${opts.allowedHosts?.length ? ` or ${opts.allowedHosts.join(', ')}` : ''} are answered (--allowed-hosts adds names);`,
+        'dashboard: use --host 127.0.0.1 (the default) and an SSH tunnel unless the network is yours.',
+      ].join('\n'),
+    );
+  }
   return {
     app,
     url: address.replace('[::1]', 'localhost'),

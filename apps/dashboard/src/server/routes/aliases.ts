@@ -35,7 +35,7 @@ export async function aliasRoutes(app: FastifyInstance, ctx: DashboardContext): 
       const writer = await ctx.writer();
       const exists = await ctx.reader.getCheckpoint(req.body.checkpointId);
       if (!exists) throw notFound('checkpoint', req.body.checkpointId, 'body.checkpointId');
-      const result = await promoteCheckpoint(writer, req.body, { testLoss: ctx.testLoss });
+      const result = await promoteCheckpoint(writer, req.body, { testLoss: ctx.testLoss, checkpointCache: ctx.checkpointCache });
       const origin = { trialId: result.trialId, sweepId: result.sweepId };
       return { alias: aliasView(result.alias, origin), testLoss: result.testLoss, testLossNote: result.testLossNote };
     },

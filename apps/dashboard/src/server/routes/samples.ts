@@ -16,7 +16,6 @@ import {
 import { HttpError } from '../errors';
 import type { DashboardContext } from '../context';
 import { GenerationUnavailable, type GeneratedTune, type GenerateSettings } from '../generation';
-import { abcToMidi } from '../midi';
 import { sampleView } from '../views';
 import { localCheckpoint } from '../../checkpoint-files';
 
@@ -64,7 +63,7 @@ export async function sampleRoutes(app: FastifyInstance, ctx: DashboardContext):
       const { tunes, scores } = await ctx.queue.run(async (signal) => {
         let tunes: GeneratedTune[];
         try {
-          tunes = (await ctx.generator.generate({ checkpoint: await localCheckpoint(ctx.reader, checkpoint), trial, settings, signal })).slice(0, settings.n);
+          tunes = (await ctx.generator.generate({ checkpoint: await localCheckpoint(ctx.reader, checkpoint, ctx.checkpointCache), trial, settings, signal })).slice(0, settings.n);
         } catch (err) {
           if (err instanceof GenerationUnavailable) throw new HttpError(501, err.message);
           throw err;
@@ -144,7 +143,7 @@ export async function sampleRoutes(app: FastifyInstance, ctx: DashboardContext):
         reply.header('content-disposition', `attachment; filename="${fileName(sample.abc, id, 'abc')}"`);
         return reply.type('text/vnd.abc; charset=utf-8').send(sample.abc.endsWith('\n') ? sample.abc : `${sample.abc}\n`);
       }
-      const midi = await abcToMidi(sample.abc);
+      const midi = await ctx.midi.render(sample.abc);
       reply.header('content-disposition', `attachment; filename="${fileName(sample.abc, id, 'mid')}"`);
       return reply.type('audio/midi').send(midi);
     },

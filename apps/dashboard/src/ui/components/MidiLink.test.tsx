@@ -42,4 +42,12 @@ describe('MidiLink', () => {
     expect(created[0].type).toBe('audio/midi');
     expect(await screen.findByText(/written in the page/)).toBeTruthy();
   });
+
+  test('writes MIDI in the page when every abc2midi slot is taken (503)', async () => {
+    const { created } = stubs(503);
+    render(<MidiLink href="/api/samples/sa-1.mid" abc={'X:1\nK:D\nABc|\n'} name="sa-1.mid" />);
+    fireEvent.click(screen.getByText('⬇ .mid'));
+    await waitFor(() => expect(created).toHaveLength(1));
+    expect(await screen.findByText(/the server is busy/)).toBeTruthy();
+  });
 });
