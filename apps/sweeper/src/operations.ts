@@ -158,17 +158,20 @@ export async function retryFailed(sweepId: string, opts: StoreOptions): Promise<
   }
 }
 
-/** Deletes a sweep, its rows and its checkpoint directories. */
-export async function deleteSweep(sweepId: string, opts: StoreOptions): Promise<{ checkpointDirs: number }> {
+/**
+ * Deletes a sweep, its rows and its checkpoint directories. The store refuses a running sweep, and one an
+ * alias points into unless `force` (then the alias history keeps what it pointed to).
+ */
+export async function deleteSweep(sweepId: string, opts: StoreOptions, options: { force?: boolean } = {}): Promise<{ checkpointDirs: number; aliasesRemoved: string[] }> {
   const store = await openStoreFor(opts);
   try {
     await requireSweep(store, sweepId);
     const trials = await store.listTrials(sweepId);
-    const { checkpointPaths } = await store.deleteSweep(sweepId);
+    const { checkpointPaths, aliasesRemoved } = await store.deleteSweep(sweepId, options);
     for (const p of checkpointPaths) await rm(p, { recursive: true, force: true });
     // A PostgreSQL store's rows have no path: the folders this machine trained or downloaded are under home.
     for (const t of trials) await rm(join(opts.home, 'checkpoints', t.id), { recursive: true, force: true });
-    return { checkpointDirs: checkpointPaths.length };
+    return { checkpointDirs: checkpointPaths.length, aliasesRemoved };
   } finally {
     await store.close();
   }

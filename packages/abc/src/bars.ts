@@ -420,12 +420,30 @@ export class BarWalk {
    * rest, or a bar not played on this pass). Negative when it is already too long.
    */
   room(open: RawBar): Fraction | null {
+    return this.probe({ ...open, closeKind: 'probe' }, (p) => p.probeRoom);
+  }
+
+  /** How many bars would have been reported short or long were `bar` pushed now; this walk is unchanged. */
+  flaggedWith(bar: RawBar): number {
+    return this.probe(bar, (p) => p.flagged);
+  }
+
+  /**
+   * Walks a clone on with `bar` and reads it. The clone borrows the shared array's next slot and gives it
+   * back (a copy of every bar per probe made the checker quadratic in the number of bars: issue 21).
+   */
+  private probe<T>(bar: RawBar, read: (probe: BarWalk) => T): T {
     const probe = this.clone();
-    probe.bars = probe.bars.slice(0, probe.known);
-    probe.bars.push({ ...open, closeKind: 'probe' });
+    const lend = this.bars.length === this.known;
+    if (!lend) probe.bars = this.bars.slice(0, this.known);
+    probe.bars.push(bar);
     probe.known++;
-    probe.walk(false);
-    return probe.probeRoom;
+    try {
+      probe.walk(false);
+      return read(probe);
+    } finally {
+      if (lend) this.bars.length = this.known;
+    }
   }
 
   private probeRoom: Fraction | null = null;

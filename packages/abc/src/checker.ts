@@ -374,6 +374,7 @@ export class TuneChecker {
     if (this.line === 'comment') {
       // `%%MIDI …` is a directive abc2midi acts on (and stops at when it does not know the command).
       if (this.commentHead !== null) {
+        if (this.commentHead.length >= MAX_LINE_TEXT) return void this.die(`a %%MIDI directive longer than ${MAX_LINE_TEXT} characters`);
         this.commentHead += c;
         const problem = midiDirectiveProblem(this.commentHead);
         if (problem === 'done') this.commentHead = null;
@@ -474,6 +475,8 @@ export class TuneChecker {
     }
     // `T:|…` reads to abc2midi as a repeat sign as much as a field ("potentially ambiguous line").
     if (this.fieldValueText === '' && (c === '|' || c === ':')) return void this.die(`${this.fieldLetter}:${c} reads as a bar line, not a field value`);
+    // Each character re-reads the value so far: bounded, so a line of any length is read in linear time.
+    if (this.fieldValueText.length >= MAX_LINE_TEXT) return void this.die(`${this.fieldLetter}: value longer than ${MAX_LINE_TEXT} characters`);
     this.fieldValueText += c;
     if (valuePrefixState(this.valueRules(), this.fieldValueText) === 'dead') {
       return void this.die(`${this.fieldLetter}:${this.fieldValueText} cannot become a valid ${this.fieldLetter}: value`);
@@ -1122,9 +1125,7 @@ export class TuneChecker {
     if (candidates.length === 0) return void this.die(`${text}: no bar line that starts so suits the repeats before it`);
     if (this.mode !== 'meter') return;
     for (const kind of new Set(candidates.map((b) => closeKind(b).kind))) {
-      const walk = this.walk.clone();
-      walk.push({ ...this.bar, closeKind: kind });
-      if (walk.flagged === 0) return;
+      if (this.walk.flaggedWith({ ...this.bar, closeKind: kind }) === 0) return;
     }
     this.die(`no bar line can close this bar: it has the wrong length for M:${this.meter.text}`);
   }
@@ -1170,6 +1171,11 @@ const LENGTH_COMPLETE = /^(?:[1-9]\d?)?(?:\/(?:16|2|4|8)?)?$/;
 /** The longest chord `[CEGc]` and chord symbol or annotation (`"Am7/G"`, quotes included) the sampler writes. */
 const MAX_CHORD_NOTES = 4;
 const MAX_QUOTED = 24;
+/**
+ * The longest field value or `%%MIDI` directive the sampler writes (Nottingham's longest field line has 65
+ * characters). Both are re-read at each character, so the bound keeps a hostile line linear.
+ */
+const MAX_LINE_TEXT = 256;
 
 /**
  * The finished lengths each length prefix can still become, as multiples of L:, shortest text first (the

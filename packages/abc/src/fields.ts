@@ -60,7 +60,8 @@ export function parseMeter(value: string): Meter | null {
   if (v === '' || v.toLowerCase() === 'none') return { text: v, barLength: null };
   if (v === 'C') return { text: v, barLength: frac(4, 4) };
   if (v === 'C|') return { text: v, barLength: frac(2, 2) };
-  const m = /^\(?\s*(\d+(?:\s*\+\s*\d+)*)\s*\)?\s*\/\s*(\d+)$/.exec(v);
+  // One way to read each space (`\s*\)?\s*` could split a run of spaces many ways: quadratic on `1   …x`).
+  const m = /^\(?\s*(\d+(?:\s*\+\s*\d+)*)\s*(?:\)\s*)?\/\s*(\d+)$/.exec(v);
   if (!m) return null;
   const num = m[1].split('+').reduce((a, b) => a + Number(b), 0);
   const den = Number(m[2]);

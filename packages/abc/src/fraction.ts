@@ -66,7 +66,8 @@ export function formatFraction(a: Fraction): string {
 
 /** Parses `3/8`, `1`, `/2`… as written in ABC fields; null when it is not a positive fraction. */
 export function parseFraction(text: string): Fraction | null {
-  const m = /^\s*(\d+)\s*(?:\/\s*(\d+))?\s*$/.exec(text);
+  // The spaces after the number are read once (`\s*(?:…)?\s*$` was quadratic on `1   …x`).
+  const m = /^\s*(\d+)\s*(?:\/\s*(\d+)\s*)?$/.exec(text);
   if (!m) return null;
   const num = Number(m[1]);
   const den = m[2] === undefined ? 1 : Number(m[2]);

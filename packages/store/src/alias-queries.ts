@@ -47,6 +47,8 @@ export async function promote(ctx: QueryContext, checkpointId: string, alias: st
       note: note ?? null,
       created_at: now,
       superseded_at: null,
+      removed_at: null,
+      removed_note: null,
     };
     await tx.db.insertInto('aliases').values(row).execute();
     return toAliasRow(row);

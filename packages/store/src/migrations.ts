@@ -140,8 +140,45 @@ async function createTables(db: Kysely<any>, dialect: Dialect): Promise<void> {
   await db.schema.createIndex('aliases_checkpoint').on('aliases').column('checkpoint_id').execute();
 }
 
+/**
+ * Aliases outlive their checkpoints (issue 21): the row of an alias whose checkpoint is deleted with its sweep
+ * stays in the history, with `removed_at` and `removed_note` saying what it pointed to. The foreign key to
+ * checkpoints (ON DELETE CASCADE, which deleted the champion with its sweep) goes: the table is rebuilt,
+ * the same way on both dialects (SQLite cannot drop a constraint).
+ */
+async function aliasesOutliveCheckpoints(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  const t = types(dialect);
+  await db.schema
+    .createTable('aliases_v2')
+    .addColumn('alias', 'text', (c) => c.notNull())
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('checkpoint_id', 'text', (c) => c.notNull())
+    .addColumn('note', 'text')
+    .addColumn('created_at', t.millis, (c) => c.notNull())
+    .addColumn('superseded_at', t.millis)
+    .addColumn('removed_at', t.millis)
+    .addColumn('removed_note', 'text')
+    .addPrimaryKeyConstraint('aliases_v2_pk', ['alias', 'version'])
+    .execute();
+  const columns = sql.raw('alias, version, checkpoint_id, note, created_at, superseded_at');
+  await sql`insert into aliases_v2 (${columns}) select ${columns} from aliases`.execute(db);
+  await db.schema.dropTable('aliases').execute();
+  await db.schema.alterTable('aliases_v2').renameTo('aliases').execute();
+  await db.schema
+    .createIndex('aliases_current')
+    .on('aliases')
+    .column('alias')
+    .unique()
+    .where(sql.ref('superseded_at'), 'is', null)
+    .execute();
+  await db.schema.createIndex('aliases_checkpoint').on('aliases').column('checkpoint_id').execute();
+}
+
 /** Every migration, oldest first. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'tracking tables', up: createTables }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'tracking tables', up: createTables },
+  { version: 2, name: 'aliases outlive their checkpoints', up: aliasesOutliveCheckpoints },
+];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -99,6 +99,7 @@ export function toAliasRow(r: Selectable<AliasesTable>): AliasRow {
     note: r.note,
     createdAt: num(r.created_at),
     supersededAt: numOrNull(r.superseded_at),
+    ...(r.removed_at != null ? { removed: { at: num(r.removed_at), what: r.removed_note ?? `checkpoint ${r.checkpoint_id}` } } : {}),
   };
 }
 

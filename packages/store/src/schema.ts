@@ -91,6 +91,10 @@ export interface AliasesTable {
   note: string | null;
   created_at: number;
   superseded_at: number | null;
+  /** When the checkpoint was deleted with its sweep (`sweep delete --force`); the row stays as history. */
+  removed_at: number | null;
+  /** What the alias pointed to then: checkpoint, trial, sweep and epoch, in words. */
+  removed_note: string | null;
 }
 
 export interface MigrationsTable {

@@ -1,6 +1,7 @@
 import { InputError } from '@tunelab/config';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from './open-store';
+import { SCHEMA_VERSION } from './migrations';
 import { runConfig, sweepConfig, SWEEP_YAML } from './store-fixtures';
 import type { NewMetric, Store } from './types';
 
@@ -36,10 +37,10 @@ export function describeStoreContract(label: string, harness: StoreHarness): voi
 
     it('migrates once: opening twice changes nothing and keeps the data', async () => {
       const { store, sweep, location } = await setup();
-      expect(await store.migrate()).toEqual({ applied: [], version: 1 });
+      expect(await store.migrate()).toEqual({ applied: [], version: SCHEMA_VERSION });
       const again = await openStore(location);
       open.push(again);
-      expect(await again.migrate()).toEqual({ applied: [], version: 1 });
+      expect(await again.migrate()).toEqual({ applied: [], version: SCHEMA_VERSION });
       expect((await again.getSweep(sweep.id))?.name).toBe('jigs-lr');
     });
 
@@ -296,16 +297,33 @@ export function describeStoreContract(label: string, harness: StoreHarness): voi
       await store.putCheckpointFiles(c.id, [{ name: 'weights.bin', data: new Uint8Array([1, 2, 3]) }]);
       const s = await store.addSample({ checkpointId: c.id, settings: { temperature: 1, seed: 1, maxLength: 10 }, abc: 'X:1' });
       await store.promote(c.id, 'champion');
-      expect(await store.deleteSweep(sweep.id)).toEqual({ deleted: true, checkpointPaths: ['/h/checkpoints/t0/epoch-1'] });
+      // The champion points into the sweep: refused without force, and while the sweep runs even with it.
+      await expect(store.deleteSweep(sweep.id)).rejects.toThrow(/alias champion → checkpoint .* points into sweep .*--force/);
+      await store.updateSweepStatus(sweep.id, 'running');
+      await expect(store.deleteSweep(sweep.id, { force: true })).rejects.toThrow(/is running/);
+      await store.updateSweepStatus(sweep.id, 'cancelled');
+      expect(await store.getCheckpoint(c.id)).not.toBeNull();
+      expect(await store.deleteSweep(sweep.id, { force: true })).toEqual({
+        deleted: true,
+        checkpointPaths: ['/h/checkpoints/t0/epoch-1'],
+        aliasesRemoved: ['champion'],
+      });
       expect(await store.getSweep(sweep.id)).toBeNull();
       expect(await store.getTrial(t.id)).toBeNull();
       expect(await store.getMetrics(t.id)).toEqual({});
       expect(await store.getCheckpoint(c.id)).toBeNull();
       expect(await store.getCheckpointFiles(c.id)).toEqual([]);
       expect(await store.getSample(s.id)).toBeNull();
-      expect(await store.getAlias('champion')).toBeNull();
+      // The alias points at nothing now, and its history keeps what it pointed to.
+      const alias = (await store.getAlias('champion'))!;
+      expect(alias.current).toBeNull();
+      expect(alias.history).toHaveLength(1);
+      expect(alias.history[0]).toMatchObject({ checkpointId: c.id, removed: { what: expect.stringContaining(`checkpoint ${c.id} of trial ${t.id} (sweep ${sweep.id}, epoch 1)`) } });
       expect(await store.getMetrics(kept.id)).toHaveProperty('loss');
-      expect(await store.deleteSweep(sweep.id)).toEqual({ deleted: false, checkpointPaths: [] });
+      expect(await store.deleteSweep(sweep.id)).toEqual({ deleted: false, checkpointPaths: [], aliasesRemoved: [] });
+      // Promoting again continues the history.
+      const k = await store.addCheckpoint({ trialId: kept.id, epoch: 1, kind: 'last', path: '/h/checkpoints/k/epoch-1' });
+      expect((await store.promote(k.id, 'champion')).version).toBe(2);
     });
 
     it('runs one holder of a sweep lock at a time and rolls back on error', async () => {

@@ -2,7 +2,7 @@ import { InputError } from '@tunelab/config';
 import { newSweepId } from './ids';
 import { assertWritable, checkPaging, inTransaction, type QueryContext } from './query-context';
 import { toSweepRow } from './rows';
-import type { NewSweep, SweepRow, SweepStatus } from './types';
+import type { DeletedSweep, DeleteSweepOptions, NewSweep, SweepRow, SweepStatus } from './types';
 
 /** Every sweep status, in lifecycle order. */
 export const SWEEP_STATUSES: readonly SweepStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
@@ -91,10 +91,50 @@ export async function updateSweepStatus(ctx: QueryContext, id: string, status: S
   return (await getSweep(ctx, id))!;
 }
 
-/** Deletes a sweep and, through foreign-key cascades, everything under it; returns checkpoint directories to remove. */
-export async function deleteSweep(ctx: QueryContext, id: string): Promise<{ deleted: boolean; checkpointPaths: string[] }> {
+/**
+ * Deletes a sweep and, through foreign-key cascades, everything under it but aliases; returns checkpoint
+ * directories to remove. Refuses a running sweep, and a sweep an alias points into unless `force` (issue 21:
+ * deleting a sweep deleted the champion). Alias rows that point into it stay, marked with what they pointed to.
+ */
+export async function deleteSweep(ctx: QueryContext, id: string, options: DeleteSweepOptions = {}): Promise<DeletedSweep> {
   assertWritable(ctx, 'delete a sweep');
   return inTransaction(ctx, async (tx) => {
+    // Under the sweep's lock (withSweepLock's), so a sweeper starting it now waits, or has set it running.
+    const sweep = (await tx.backend.lockSweep(tx.db, id)) ? await tx.db.selectFrom('sweeps').select(['id', 'status']).where('id', '=', id).executeTakeFirst() : undefined;
+    if (!sweep) return { deleted: false, checkpointPaths: [], aliasesRemoved: [] };
+    if (sweep.status === 'running') {
+      throw new InputError(`sweep ${id} is running; stop it first (\`tunelab sweep cancel ${id}\`), then delete it`, 'sweep delete');
+    }
+    const pointing = await tx.db
+      .selectFrom('aliases')
+      .innerJoin('checkpoints', 'checkpoints.id', 'aliases.checkpoint_id')
+      .innerJoin('trials', 'trials.id', 'checkpoints.trial_id')
+      .select(['aliases.alias', 'aliases.version', 'aliases.superseded_at', 'checkpoints.id as checkpoint', 'checkpoints.epoch', 'trials.id as trial'])
+      .where('trials.sweep_id', '=', id)
+      .where('aliases.removed_at', 'is', null)
+      .orderBy('aliases.alias')
+      .execute();
+    const current = pointing.filter((a) => a.superseded_at === null);
+    if (current.length > 0 && !options.force) {
+      const names = current.map((a) => `${a.alias} → checkpoint ${a.checkpoint} (trial ${a.trial}, epoch ${a.epoch})`).join('; ');
+      throw new InputError(
+        `alias${current.length > 1 ? 'es' : ''} ${names} point${current.length > 1 ? '' : 's'} into sweep ${id}; promote another checkpoint first, or delete with --force (the alias history keeps what it pointed to)`,
+        'sweep delete',
+      );
+    }
+    const now = Date.now();
+    for (const a of pointing) {
+      await tx.db
+        .updateTable('aliases')
+        .set({
+          removed_at: now,
+          removed_note: `checkpoint ${a.checkpoint} of trial ${a.trial} (sweep ${id}, epoch ${a.epoch}), deleted with sweep ${id}`,
+          superseded_at: a.superseded_at ?? now,
+        })
+        .where('alias', '=', a.alias)
+        .where('version', '=', a.version)
+        .execute();
+    }
     const paths = await tx.db
       .selectFrom('checkpoints')
       .innerJoin('trials', 'trials.id', 'checkpoints.trial_id')
@@ -102,11 +142,12 @@ export async function deleteSweep(ctx: QueryContext, id: string): Promise<{ dele
       .where('trials.sweep_id', '=', id)
       .where('checkpoints.path', 'is not', null)
       .execute();
-    // Foreign keys cascade to trials, metrics, checkpoints, their files, samples and aliases.
+    // Foreign keys cascade to trials, metrics, checkpoints, their files and samples (aliases have none: migration 2).
     const result = await tx.db.deleteFrom('sweeps').where('id', '=', id).executeTakeFirst();
     return {
       deleted: Number(result.numDeletedRows) > 0,
       checkpointPaths: paths.map((p) => p.path).filter((p): p is string => p !== null),
+      aliasesRemoved: current.map((a) => a.alias),
     };
   });
 }

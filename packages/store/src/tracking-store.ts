@@ -9,6 +9,7 @@ import * as sweeps from './sweep-queries';
 import * as trials from './trial-queries';
 import type {
   CheckpointFile,
+  DeleteSweepOptions,
   ListCheckpointsOptions,
   ListTrialsOptions,
   MetricQuery,
@@ -63,8 +64,8 @@ export class TrackingStore implements Store {
   updateSweepStatus(id: string, status: SweepStatus) {
     return sweeps.updateSweepStatus(this.ctx, id, status);
   }
-  deleteSweep(id: string) {
-    return sweeps.deleteSweep(this.ctx, id);
+  deleteSweep(id: string, options?: DeleteSweepOptions) {
+    return sweeps.deleteSweep(this.ctx, id, options);
   }
 
   createTrial(input: NewTrial) {

@@ -138,6 +138,11 @@ export interface AliasRow {
   createdAt: number;
   /** Null for the current row; the time it was replaced otherwise. */
   supersededAt: number | null;
+  /**
+   * Set when the checkpoint was deleted with its sweep (`sweep delete --force`): when, and what the alias
+   * pointed to (checkpoint, trial, sweep, epoch). The row stays in the history; the alias has no current row.
+   */
+  removed?: { at: number; what: string };
 }
 
 export interface NewSweep {
@@ -253,6 +258,19 @@ export interface NewSample {
   id?: string;
 }
 
+export interface DeleteSweepOptions {
+  /** Delete even when an alias points at one of the sweep's checkpoints (the alias history keeps a record). */
+  force?: boolean;
+}
+
+export interface DeletedSweep {
+  deleted: boolean;
+  /** Checkpoint directories the caller should remove from disk. */
+  checkpointPaths: string[];
+  /** Aliases whose current checkpoint went with the sweep (only with `force`): they point at nothing now. */
+  aliasesRemoved: string[];
+}
+
 export interface AliasHistory {
   current: AliasRow | null;
   /** Newest first, the current row included. */
@@ -292,10 +310,11 @@ export interface Store {
   /** Sets startedAt on the first `running`, finishedAt on completed/failed/cancelled. */
   updateSweepStatus(id: string, status: SweepStatus): Promise<SweepRow>;
   /**
-   * Deletes the sweep with its trials, metrics, checkpoints, files, samples and aliases.
-   * Returns the checkpoint directories the caller should remove from disk.
+   * Deletes the sweep with its trials, metrics, checkpoints, files and samples. Refused (InputError) while the
+   * sweep runs, and while an alias points at one of its checkpoints unless `force`: then the alias rows stay
+   * as history with what they pointed to (`AliasRow.removed`). Returns the checkpoint directories to remove.
    */
-  deleteSweep(id: string): Promise<{ deleted: boolean; checkpointPaths: string[] }>;
+  deleteSweep(id: string, options?: DeleteSweepOptions): Promise<DeletedSweep>;
 
   createTrial(input: NewTrial): Promise<TrialRow>;
   getTrial(id: string): Promise<TrialRow | null>;

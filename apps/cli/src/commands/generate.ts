@@ -204,6 +204,8 @@ async function aliasCheckpointDir(alias: string, home: string | undefined, store
   const store = await openStore(storeUrl ?? { home: homeDir }, { readonly: true });
   try {
     const found = await store.getAlias(alias);
+    const removed = found && !found.current ? found.history[0]?.removed : undefined;
+    if (removed) throw new UsageError(`--model ${alias}: it pointed at ${removed.what}; it points at nothing now (promote another checkpoint)`);
     if (!found?.current) throw new UsageError(`--model: no model is promoted as ${JSON.stringify(alias)} (promote one with \`tunelab promote <checkpoint-id> --alias ${alias}\`)`);
     const ckpt = await store.getCheckpoint(found.current.checkpointId);
     if (!ckpt) throw new UsageError(`--model ${alias}: its checkpoint ${found.current.checkpointId} is no longer in the store`);

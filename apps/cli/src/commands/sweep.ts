@@ -180,13 +180,14 @@ export function registerSweepCommands(program: Command): void {
     },
   );
 
-  withCommon(sweep.command('delete <id>').description('delete a sweep, its trials, metrics and checkpoints')).action(
-    async (id: string, flags: CommonFlags) => {
-      const result = await (await lazy.sweeper()).deleteSweep(id, storeOptions(flags));
+  withCommon(sweep.command('delete <id>').description('delete a sweep, its trials, metrics and checkpoints (not while it runs)'))
+    .option('--force', 'delete even when an alias (champion …) points at one of its checkpoints; the alias history keeps what it pointed to')
+    .action(async (id: string, flags: CommonFlags & { force?: boolean }) => {
+      const result = await (await lazy.sweeper()).deleteSweep(id, storeOptions(flags), { force: flags.force === true });
+      for (const a of result.aliasesRemoved) process.stderr.write(`tunelab: alias ${a} pointed into sweep ${id}; it points at nothing now (see its history)\n`);
       if (flags.json) printJson({ sweepId: id, deleted: true, ...result });
       else say(false, `deleted sweep ${id} and ${result.checkpointDirs} checkpoint folders`);
-    },
-  );
+    });
 
   withCommon(sweep.command('export <id>').description('trials, parameters and metrics as CSV or JSON'))
     .option('--format <format>', 'csv | json', 'csv')
