@@ -5,7 +5,7 @@
  * `~/.cache/tunelab`) → a download of the public copy. Every copy of a named file is sha256-checked.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '@tunelab/config';
@@ -74,7 +74,48 @@ export async function readCorpusSource(corpus: string, files: string[], opts: So
   }
   // `files` belongs to the named corpus (DataConfig's contract, whose default is [jigs]); a path already says
   // which files it means, so the default must not turn `corpus: my/folder` into "no jigs.abc in my/folder".
-  return { name: corpus, files: listPaths(corpus).map((p) => ({ name: p, text: readFileSync(p, 'utf8'), from: p })) };
+  return { name: corpus, files: listPaths(corpus).map((p) => ({ name: p, text: readCorpusFile(p, 'data.corpus').toString('utf8'), from: p })) };
+}
+
+/**
+ * The largest corpus file tunelab reads (the Nottingham files are 30-700 KB; the whole of it is 2.4 MB). A
+ * corpus is read whole into memory, and more than this is a mistake (a disk image, a log), not a corpus.
+ */
+export const MAX_CORPUS_FILE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Reads a corpus file: a regular file (not a FIFO, a device such as /dev/zero, or a socket, whose read would
+ * block or never end) of at most MAX_CORPUS_FILE_BYTES. Opened once, checked on the open descriptor and read
+ * to the size it had then, so a file swapped after the check is not followed. Throws InputError naming it.
+ */
+export function readCorpusFile(path: string, where: string): Buffer {
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO with no writer would block here before any check could run.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    throw new InputError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, where);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      const kind = st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : st.isDirectory() ? 'a folder' : 'not a regular file';
+      throw new InputError(`${path} is ${kind}; a corpus file must be a regular file`, where);
+    }
+    if (st.size > MAX_CORPUS_FILE_BYTES) {
+      throw new InputError(`${path} is ${(st.size / 2 ** 20).toFixed(0)} MiB; a corpus file may hold at most ${MAX_CORPUS_FILE_BYTES / 2 ** 20} MiB`, where);
+    }
+    const bytes = Buffer.alloc(st.size);
+    let at = 0;
+    while (at < st.size) {
+      const n = readSync(fd, bytes, at, st.size - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return bytes.subarray(0, at);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** `nottingham` → [], `nottingham:jigs,hpps` → ['jigs', 'hpps'], anything else → null. */
@@ -130,7 +171,7 @@ export async function resolveNottinghamFile(file: string, opts: SourceOptions = 
     const path = join(dir, `${file}.abc`);
     looked.push(`${label} ${path}`);
     if (!existsSync(path)) continue;
-    const bytes = readFileSync(path);
+    const bytes = readCorpusFile(path, label === 'data folder' ? 'dataDir' : 'TUNELAB_DATA_DIR');
     const got = sha256(bytes);
     if (got !== expected.sha256) {
       throw new InputError(
