@@ -20,6 +20,8 @@ export interface RunSweepOptions {
   tickMs?: number;
   /** V8 heap limit per worker thread (piscina resourceLimits). */
   workerMemoryMb?: number;
+  /** How long a failing store write on a trial's path is retried before the trial fails (ms; default 60 s). */
+  storeRetryMs?: number;
 }
 
 const FINAL = new Set(['completed', 'pruned', 'failed']);
@@ -69,6 +71,7 @@ export class SweepRunner {
       view: this.view,
       silentAfterMs: this.opts.staleAfterMs ?? 120_000,
       workerMemoryMb: this.opts.workerMemoryMb,
+      storeRetryMs: this.opts.storeRetryMs,
       hooks: {
         reported: (trial) => void this.intermediate.set(trial.row.id, trial.intermediate),
         pruneHistory: () => this.pruneHistory(),

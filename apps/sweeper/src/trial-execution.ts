@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { checkpointDir, type TrainEvent } from '@tunelab/model';
-import { materializeCheckpoint, uploadCheckpointDir, type CheckpointKind, type CheckpointRow, type Store, type SweepRow, type TrialRow, type TrialStatus } from '@tunelab/store';
+import { checkpointDir, cleanCheckpointLeftovers, verifyCheckpoint, type TrainEvent } from '@tunelab/model';
+import { materializeCheckpoint, readCheckpointFiles, type CheckpointKind, type CheckpointRow, type Store, type SweepRow, type TrialRow, type TrialStatus } from '@tunelab/store';
 import { CHARACTERS_METRIC, improves, intermediateValues, shouldPrune, type IntermediateValue, type PruneTrial } from '@tunelab/sweep';
 import { MetricWriter } from './metric-writer';
 import type { ProgressView, TrialProgress } from './progress';
 import { applyRetention } from './retention';
+import { DEFAULT_STORE_RETRY_MS, retryStore } from './store-retry';
 import type { TrialOutcome, TrialTask } from './task';
 import { trialWorkerFile } from './worker-bundle';
 
@@ -38,6 +39,8 @@ export interface ActiveTrial {
   intermediate: IntermediateValue[];
   logBuffer: string[];
   finished: Promise<void>;
+  /** Why a store write of this trial failed for good (after retries): the trial stops and fails with it. */
+  storeFailure: string | null;
 }
 
 export interface ExecutorHooks {
@@ -67,6 +70,11 @@ export interface ExecutorOptions {
   workerMemoryMb?: number;
   /** How long an idle worker thread lives (ms); a thread that lives on skips tfjs's start-up for the next trial. */
   idleTimeoutMs?: number;
+  /**
+   * How long a failing store write on a trial's path (metrics, trial updates, checkpoint rows) is retried
+   * before the trial fails with the reason; default {@link DEFAULT_STORE_RETRY_MS}.
+   */
+  storeRetryMs?: number;
 }
 
 /**
@@ -89,9 +97,43 @@ export class TrialExecutor {
 
   constructor(private readonly opts: ExecutorOptions) {
     this.store = opts.store;
-    this.metrics = new MetricWriter(opts.store);
+    this.metrics = new MetricWriter(opts.store, {
+      retry: this.retryOptions('metrics'),
+      onFailure: (trialIds, err) => {
+        for (const id of trialIds) {
+          const trial = this.active.get(id);
+          if (trial) this.failTrial(trial, err);
+        }
+      },
+    });
     this.parallel = Math.max(1, opts.parallel);
     for (let s = this.parallel - 1; s >= 0; s--) this.freeSlots.push(s);
+  }
+
+  private retryOptions(what: string) {
+    return {
+      boundMs: this.opts.storeRetryMs ?? DEFAULT_STORE_RETRY_MS,
+      onRetry: (err: unknown, attempt: number) => {
+        if (attempt === 1) this.opts.view.note(`! store: ${what} failed (${(err as Error)?.message ?? err}); retrying`);
+      },
+    };
+  }
+
+  /** A store call on a trial's path, retried while the error may pass (a lock, a dropped connection). */
+  private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return retryStore(what, fn, this.retryOptions(what));
+  }
+
+  /**
+   * Handling one of the trial's events failed (a store write that did not go through after its retries):
+   * the trial cannot go on with a partial record, so it is stopped and ends `failed` with the reason.
+   */
+  private failTrial(trial: ActiveTrial, err: unknown): void {
+    const reason = (err as Error)?.message ?? String(err);
+    this.noteError(trial, err);
+    if (trial.storeFailure) return;
+    trial.storeFailure = reason;
+    trial.sendAbort(reason);
   }
 
   private workers(): Promise<Piscina> {
@@ -126,10 +168,12 @@ export class TrialExecutor {
     const worker = `${hostname()}:${process.pid}:w${slot}`;
     let leased: TrialRow | null;
     try {
-      leased = await this.store.updateTrial(
-        row.id,
-        { status: 'running', worker, heartbeatAt: Date.now(), appendLog: `attempt ${row.attempt}: starting on ${worker}` },
-        { expectStatus: expect },
+      leased = await this.retry('lease the trial', () =>
+        this.store.updateTrial(
+          row.id,
+          { status: 'running', worker, heartbeatAt: Date.now(), appendLog: `attempt ${row.attempt}: starting on ${worker}` },
+          { expectStatus: expect },
+        ),
       );
     } catch (err) {
       this.freeSlots.push(slot);
@@ -157,17 +201,21 @@ export class TrialExecutor {
       intermediate: [],
       logBuffer: [],
       finished: Promise.resolve(),
+      storeFailure: null,
     };
+    this.metrics.clearFailure(row.id);
     this.active.set(row.id, trial);
     let outcome: TrialOutcome | null = null;
     // Events are handled one at a time, in order, so store writes for a trial never interleave.
     let chain = Promise.resolve();
     const launch = async (): Promise<void> => {
       const metric = sweep.config.metric.name;
-      const earlier = await this.store.getMetrics(row.id, { names: [metric, CHARACTERS_METRIC] });
+      const earlier = await this.retry('read metrics', () => this.store.getMetrics(row.id, { names: [metric, CHARACTERS_METRIC] }));
       trial.intermediate = intermediateValues(earlier[metric] ?? [], earlier[CHARACTERS_METRIC]);
-      const resumeFrom = await this.resumePoint(row.id);
-      if (resumeFrom) await this.store.updateTrial(row.id, { appendLog: `attempt ${row.attempt}: resuming from ${resumeFrom}` });
+      // Half-written checkpoint folders of a run that crashed (this trial holds the lease: nobody writes them).
+      await cleanCheckpointLeftovers(this.opts.home, row.id);
+      const resumeFrom = await this.resumePoint(trial);
+      if (resumeFrom) await this.retry('log', () => this.store.updateTrial(row.id, { appendLog: `attempt ${row.attempt}: resuming from ${resumeFrom}` }));
       const { name, goal } = sweep.config.metric;
       const task: TrialTask = { trialId: row.id, runId: row.id, config: row.config, objective: { name, goal }, home: this.opts.home, resumeFrom, port: port2 };
       const pool = await this.workers();
@@ -179,7 +227,7 @@ export class TrialExecutor {
             resolve();
             return;
           }
-          chain = chain.then(() => this.onEvent(trial, message)).catch((err) => this.noteError(trial, err));
+          chain = chain.then(() => this.onEvent(trial, message)).catch((err) => this.failTrial(trial, err));
         });
         port1.on('close', () => resolve());
       });
@@ -230,7 +278,16 @@ export class TrialExecutor {
         t.stopAs = { status: 'stale', reason: `no word from the worker for ${Math.round((now - t.lastSeen) / 1000)} s` };
         t.terminate.abort();
       } else if (!t.stopAs || t.stopAs.status !== 'lost') {
-        if (!(await this.store.heartbeat(t.row.id, t.worker, now))) this.stop(t, 'lost', 'another process holds the trial now');
+        // A heartbeat that fails is not retried here: the next round is the retry (and a long outage makes the
+        // trial stale for other processes, whose takeover this process sees as a lost lease).
+        let held: boolean;
+        try {
+          held = await this.store.heartbeat(t.row.id, t.worker, now);
+        } catch (err) {
+          this.opts.view.note(`! ${t.row.id}: heartbeat failed: ${(err as Error)?.message ?? err}`);
+          continue;
+        }
+        if (!held) this.stop(t, 'lost', 'another process holds the trial now');
       }
     }
   }
@@ -245,15 +302,27 @@ export class TrialExecutor {
   /**
    * The newest stored checkpoint of the trial as a local folder: its own folder when it is on this machine,
    * else downloaded from the store into `<home>/checkpoints/<trial>/epoch-<n>/`. A checkpoint whose files
-   * cannot be had (a process killed between its row and its files) gives way to the one before it.
+   * cannot be had (a process killed between its row and its files) gives way to the one before it, and so
+   * does one that cannot be loaded (truncated weights, bad JSON), with a line in the trial's log.
    */
-  private async resumePoint(trialId: string): Promise<string | null> {
-    const rows = (await this.store.listCheckpoints({ trialId })).sort((a, b) => b.epoch - a.epoch);
+  private async resumePoint(trial: ActiveTrial): Promise<string | null> {
+    const trialId = trial.row.id;
+    const rows = (await this.retry('list checkpoints', () => this.store.listCheckpoints({ trialId }))).sort((a, b) => b.epoch - a.epoch);
     for (const c of rows) {
+      let dir: string;
       try {
-        return await materializeCheckpoint(this.store, c.id, this.localDir(c));
+        dir = await materializeCheckpoint(this.store, c.id, this.localDir(c));
       } catch {
         // not on this machine and not in the store: try an older one
+        continue;
+      }
+      try {
+        await verifyCheckpoint(dir);
+        return dir;
+      } catch (err) {
+        const line = `attempt ${trial.row.attempt}: skipping checkpoint ${c.id} (epoch ${c.epoch}): it cannot be loaded (${(err as Error)?.message ?? err}); trying an older one`;
+        this.opts.view.note(`! ${trialId}: ${line}`);
+        await this.retry('log', () => this.store.updateTrial(trialId, { appendLog: line }));
       }
     }
     return null;
@@ -322,7 +391,7 @@ export class TrialExecutor {
     if (improves(value, trial.bestValue, goal)) {
       trial.bestValue = value;
       trial.bestStep = epoch;
-      await this.store.updateTrial(trial.row.id, { bestValue: value, bestStep: epoch });
+      await this.retry('best value', () => this.store.updateTrial(trial.row.id, { bestValue: value, bestStep: epoch }));
     }
     if (trial.stopAs || epoch >= trial.row.config.train.epochs) return;
     const decision = shouldPrune(trial.sweep.config.early_terminate, goal, trial.row.id, epoch, await this.opts.hooks.pruneHistory(trial));
@@ -331,34 +400,47 @@ export class TrialExecutor {
 
   private async onCheckpoint(trial: ActiveTrial, epoch: number, dir: string, kinds: CheckpointKind[], metrics: Record<string, number>): Promise<void> {
     // The metrics of every epoch up to this one must be durable before the checkpoint is: a process killed
-    // right after would resume from this checkpoint and never report those epochs again.
-    await this.metrics.flush();
+    // right after would resume from this checkpoint and never report those epochs again. Metrics that could
+    // not be written fail the trial here, before a checkpoint row could hide their loss.
+    await this.metrics.flushTrial(trial.row.id);
     // One row per directory; its kind says the most important reason it was written. The trainer writes
     // `best` on each epoch where the sweep metric improves, as onEpoch moves the trial's best step.
     const kind: CheckpointKind = kinds.includes('best') ? 'best' : kinds.includes('last') ? 'last' : 'periodic';
     // A store without a checkpoint folder (PostgreSQL) keeps the files itself: the row has no path, and any
     // machine (another agent, the dashboard) materializes the folder from the store.
+    // The files are durable before the row exists: on disk, the trainer synced them before announcing the
+    // checkpoint; in the store, they go in the same transaction as the row.
     const inStore = this.store.info.checkpointDir === null;
-    const row = await this.store.addCheckpoint({ trialId: trial.row.id, epoch, kind, path: inStore ? null : dir, metrics });
-    if (inStore) await uploadCheckpointDir(this.store, row.id, dir);
+    const files = inStore ? await readCheckpointFiles(dir) : undefined;
+    const row = await this.retry('checkpoint', () => this.store.addCheckpoint({ trialId: trial.row.id, epoch, kind, path: inStore ? null : dir, metrics, files }));
     // The trial's best checkpoint is the one at its best step (the same epoch the trainer marked best, except
     // after resuming a checkpoint that chose its best by another metric).
     if (epoch === trial.bestStep) {
       trial.bestCheckpointId = row.id;
-      await this.store.updateTrial(trial.row.id, { bestCheckpointId: row.id });
+      await this.retry('best checkpoint', () => this.store.updateTrial(trial.row.id, { bestCheckpointId: row.id }));
     }
-    const aliases = await this.store.listAliases();
+    const aliases = await this.retry('list aliases', () => this.store.listAliases());
     const protectedIds = new Set([...aliases.map((a) => a.checkpointId), ...(trial.bestCheckpointId ? [trial.bestCheckpointId] : [])]);
-    await applyRetention(this.store, trial.row.id, trial.sweep.config.keep_checkpoints, trial.sweep.config.metric, protectedIds, (c) => this.localDir(c));
+    await this.retry('retention', () =>
+      applyRetention(this.store, trial.row.id, trial.sweep.config.keep_checkpoints, trial.sweep.config.metric, protectedIds, (c) => this.localDir(c)),
+    );
   }
 
   private async onEnd(trial: ActiveTrial, outcome: TrialOutcome): Promise<void> {
     await this.metrics.flush();
-    const appendLog = [...trial.logBuffer.splice(0)].join('\n');
     const id = trial.row.id;
+    // Rows that never reached the store: the trial cannot count as completed (or pruned) on a partial record.
+    // It fails with the reason; a retry resumes from its last checkpoint, whose epochs' metrics are all stored.
+    const lostRows = this.metrics.failure(id);
+    if (lostRows && !trial.storeFailure) trial.storeFailure = lostRows.message;
+    if (trial.storeFailure && trial.stopAs?.status !== 'lost') {
+      outcome = { type: 'end', outcome: 'failed', error: trial.storeFailure };
+      trial.stopAs = null;
+    }
+    const appendLog = [...trial.logBuffer.splice(0)].join('\n');
     const { config } = trial.sweep;
     // Every final write is a compare-and-set on `running`: a trial another process marked stale is its now.
-    const write = (patch: Parameters<Store['updateTrial']>[1]) => this.store.updateTrial(id, patch, { expectStatus: ['running'] });
+    const write = (patch: Parameters<Store['updateTrial']>[1]) => this.retry('final status', () => this.store.updateTrial(id, patch, { expectStatus: ['running'] }));
     let row: TrialRow | null;
     let note: string;
     if (trial.stopAs?.status === 'lost') {
@@ -380,7 +462,7 @@ export class TrialExecutor {
         appendLog: `${appendLog}\nfailed: ${outcome.error}${outcome.stack ? `\n${outcome.stack}` : ''}`,
       });
       if (row && retry) {
-        row = await this.store.updateTrial(id, { status: 'queued', attempt: trial.row.attempt + 1, appendLog: `retry ${trial.row.attempt + 1} of ${config.retries}` });
+        row = await this.retry('queue a retry', () => this.store.updateTrial(id, { status: 'queued', attempt: trial.row.attempt + 1, appendLog: `retry ${trial.row.attempt + 1} of ${config.retries}` }));
       }
       note = `✗ ${id} failed: ${outcome.error}${retry ? ' (will retry)' : ''}`;
     }

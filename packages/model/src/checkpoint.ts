@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InputError } from '@tunelab/config';
 import type { RunConfig } from '@tunelab/config';
 import type { VocabularyData } from '@tunelab/dataset';
@@ -9,8 +9,8 @@ import { tf, tfl } from './tf';
 import type { EngineInfo } from './engine';
 import type { ModelSpec } from './spec';
 import { validateSpec } from './spec';
-import { fileSaveHandler, readModelFiles } from './file-io';
-import { saveOptimizerState } from './optimizer';
+import { fileSaveHandler, readModelFiles, WEIGHTS_BIN } from './file-io';
+import { OPTIMIZER_BIN, OPTIMIZER_JSON, saveOptimizerState } from './optimizer';
 
 export const CHECKPOINT_JSON = 'tunelab.json';
 export const CHECKPOINT_FORMAT = 'tunelab-checkpoint/1';
@@ -84,6 +84,8 @@ export function gitCommit(): string | null {
  * Writes a checkpoint: the tfjs model files (model.json + weights.bin), the optimizer state (optimizer.json +
  * optimizer.bin) and tunelab.json. Written into a temporary sibling folder and renamed into place, so a
  * reader (or a crash) never sees half a checkpoint; an existing folder for the same epoch is replaced.
+ * The files and the folder are fsynced before the rename and the parent after it: when this resolves, the
+ * checkpoint survives a power cut (its store row, written after, never points at empty or missing files).
  */
 export async function saveCheckpoint(
   dir: string,
@@ -97,13 +99,108 @@ export async function saveCheckpoint(
     await model.save(fileSaveHandler(tmp));
     if (optimizer) await saveOptimizerState(optimizer, trainableNames(model), tmp);
     await writeFile(join(tmp, CHECKPOINT_JSON), `${JSON.stringify(meta, null, 2)}\n`);
+    await syncFolder(tmp);
     if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
+    await syncPath(dirname(dir), true);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
   }
   return dir;
+}
+
+/** fsync of one file, or of a folder (its entries); a platform that cannot sync folders is let be. */
+async function syncPath(path: string, folder = false): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    await handle.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!(folder && (code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL' || code === 'EACCES'))) throw err;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** fsyncs every file in a (flat) folder, then the folder. */
+async function syncFolder(dir: string): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true })) if (e.isFile()) await syncPath(join(dir, e.name));
+  await syncPath(dir, true);
+}
+
+/** Folders `saveCheckpoint` (or a download of a checkpoint) writes before renaming them into place. */
+const TEMP_FOLDER = /\.tmp-/;
+
+/**
+ * Removes the temporary folders a crash left in a run's checkpoint folder (`epoch-<n>.tmp-<pid>-<time>`):
+ * call it when the run (re)starts, while nothing else writes that run's checkpoints. Returns their names.
+ */
+export async function cleanCheckpointLeftovers(home: string, runId: string): Promise<string[]> {
+  const root = join(home, 'checkpoints', runId);
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!TEMP_FOLDER.test(name)) continue;
+    await rm(join(root, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** Bytes per element of a weight as stored (quantized weights: their quantized type). */
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
+
+/** What a weights file must hold for its manifest; null when it cannot be known (string tensors). */
+function expectedBytes(specs: readonly tf.io.WeightsManifestEntry[]): number | null {
+  let total = 0;
+  for (const s of specs) {
+    const per = DTYPE_BYTES[s.quantization?.dtype ?? s.dtype];
+    if (per === undefined) return null;
+    total += s.shape.reduce((n, d) => n * d, 1) * per;
+  }
+  return total;
+}
+
+/**
+ * Checks that a checkpoint folder can be resumed from without building a model: tunelab.json and every other
+ * JSON file parse, the spec is valid, and weights.bin and optimizer.bin hold exactly the bytes their manifests
+ * describe (a truncated or padded file is refused). Throws an InputError naming the file; returns the metadata.
+ */
+export async function verifyCheckpoint(dir: string): Promise<CheckpointMeta> {
+  const ckpt = await loadCheckpoint(dir).catch((err: Error) => {
+    throw err instanceof InputError ? err : new InputError(`cannot read the model files (${err.message})`, dir);
+  });
+  const checkSize = (file: string, specs: readonly tf.io.WeightsManifestEntry[], actual: number) => {
+    const expected = expectedBytes(specs);
+    if (expected !== null && expected !== actual) {
+      throw new InputError(`expected ${expected} bytes for ${specs.length} tensors, but the file has ${actual}`, join(dir, file));
+    }
+  };
+  checkSize(WEIGHTS_BIN, ckpt.weightSpecs, ckpt.weightData.byteLength);
+  for (const name of await readdir(dir)) {
+    if (!name.endsWith('.json') || name === CHECKPOINT_JSON) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(join(dir, name), 'utf8'));
+    } catch (err) {
+      throw new InputError(`cannot parse it (${(err as Error).message})`, join(dir, name));
+    }
+    if (name === OPTIMIZER_JSON) {
+      const specs = (parsed as { specs?: unknown }).specs;
+      if (!Array.isArray(specs)) throw new InputError('expected the optimizer state to list its tensors (specs)', join(dir, name));
+      const bin = await stat(join(dir, OPTIMIZER_BIN)).catch(() => null);
+      if (!bin) throw new InputError(`expected ${OPTIMIZER_BIN} next to ${OPTIMIZER_JSON}`, dir);
+      checkSize(OPTIMIZER_BIN, specs as tf.io.WeightsManifestEntry[], bin.size);
+    }
+  }
+  return ckpt.meta;
 }
 
 /** Names of the trainable variables in the order gradients are applied. */

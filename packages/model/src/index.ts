@@ -15,7 +15,7 @@ export { train } from './train';
 export type { EvaluateOptions, YardstickScores } from './evaluate';
 export { evaluateLoss, evaluateYardstick } from './evaluate';
 export type { Checkpoint, CheckpointEntry, CheckpointKind, CheckpointMeta } from './checkpoint';
-export { CHECKPOINT_JSON, checkpointDir, deleteCheckpoint, listCheckpoints, loadCheckpoint, loadWeightsInto } from './checkpoint';
+export { CHECKPOINT_JSON, checkpointDir, cleanCheckpointLeftovers, deleteCheckpoint, listCheckpoints, loadCheckpoint, loadWeightsInto, verifyCheckpoint } from './checkpoint';
 export { fileLoadHandler, fileSaveHandler } from './file-io';
 export type { SampleOptions, SampledTune } from './sample';
 export { sample, Sampler } from './sample';

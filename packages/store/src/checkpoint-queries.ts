@@ -28,12 +28,23 @@ export async function addCheckpoint(ctx: QueryContext, input: NewCheckpoint): Pr
     created_at: Date.now(),
     deleted_at: null,
   };
+  const upsert = (tx: QueryContext) =>
+    tx.db
+      .insertInto('checkpoints')
+      .values({ id, trial_id: input.trialId, ...values })
+      .onConflict((oc) => oc.column('id').doUpdateSet(values))
+      .execute();
   // A resumed trial saves the same epoch again: the new files replace the old, so the row does too.
-  await ctx.db
-    .insertInto('checkpoints')
-    .values({ id, trial_id: input.trialId, ...values })
-    .onConflict((oc) => oc.column('id').doUpdateSet(values))
-    .execute();
+  if (input.files === undefined) {
+    await upsert(ctx);
+  } else {
+    checkFiles(input.files);
+    // Row and files commit together: no reader (another agent resuming, the dashboard) sees a row without files.
+    await inTransaction(ctx, async (tx) => {
+      await upsert(tx);
+      await writeFiles(tx, id, input.files!);
+    });
+  }
   return (await getCheckpoint(ctx, id))!;
 }
 
@@ -80,20 +91,26 @@ function asBuffer(data: Uint8Array): Buffer {
 /** Stores (or replaces) a checkpoint's files as blobs, in one transaction. */
 export async function putCheckpointFiles(ctx: QueryContext, checkpointId: string, files: readonly CheckpointFile[]): Promise<void> {
   assertWritable(ctx, 'store checkpoint files');
+  checkFiles(files);
+  await inTransaction(ctx, (tx) => writeFiles(tx, checkpointId, files));
+}
+
+function checkFiles(files: readonly CheckpointFile[]): void {
   for (const [i, f] of files.entries()) {
     if (typeof f.name !== 'string' || f.name === '') throw new InputError('Expected a file name', `files[${i}].name`);
     if (!(f.data instanceof Uint8Array)) throw new InputError('Expected bytes (Uint8Array)', `files[${i}].data`);
   }
-  await inTransaction(ctx, async (tx) => {
-    for (const f of files) {
-      const data = asBuffer(f.data);
-      await tx.db
-        .insertInto('checkpoint_files')
-        .values({ checkpoint_id: checkpointId, name: f.name, data })
-        .onConflict((oc) => oc.columns(['checkpoint_id', 'name']).doUpdateSet({ data }))
-        .execute();
-    }
-  });
+}
+
+async function writeFiles(tx: QueryContext, checkpointId: string, files: readonly CheckpointFile[]): Promise<void> {
+  for (const f of files) {
+    const data = asBuffer(f.data);
+    await tx.db
+      .insertInto('checkpoint_files')
+      .values({ checkpoint_id: checkpointId, name: f.name, data })
+      .onConflict((oc) => oc.columns(['checkpoint_id', 'name']).doUpdateSet({ data }))
+      .execute();
+  }
 }
 
 /** A checkpoint's stored files, by name. */

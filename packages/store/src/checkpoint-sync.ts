@@ -12,12 +12,21 @@ const MARKER = 'tunelab.json';
  * store, so machines without a shared filesystem can resume from it or sample it. The folder is flat.
  */
 export async function uploadCheckpointDir(store: Store, checkpointId: string, dir: string): Promise<number> {
+  const files = await readCheckpointFiles(dir);
+  await store.putCheckpointFiles(checkpointId, files);
+  return files.reduce((n, f) => n + f.data.byteLength, 0);
+}
+
+/**
+ * A checkpoint folder's files, to store with its row (`addCheckpoint({ …, files })`, one transaction).
+ * Throws when the folder is not a whole checkpoint.
+ */
+export async function readCheckpointFiles(dir: string): Promise<CheckpointFile[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const files: CheckpointFile[] = [];
   for (const e of entries) if (e.isFile()) files.push({ name: e.name, data: await readFile(join(dir, e.name)) });
   if (!files.some((f) => f.name === MARKER)) throw new InputError(`expected a checkpoint folder with ${MARKER}`, dir);
-  await store.putCheckpointFiles(checkpointId, files);
-  return files.reduce((n, f) => n + f.data.byteLength, 0);
+  return files;
 }
 
 /**

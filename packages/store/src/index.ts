@@ -10,4 +10,4 @@ export { SWEEP_STATUSES } from './sweep-queries';
 export { SCHEMA_VERSION } from './migrations';
 export { appendLogTail, LOG_TAIL_MAX_LINES, LOG_TAIL_MAX_CHARS } from './log-tail';
 export type * from './types';
-export { uploadCheckpointDir, materializeCheckpoint } from './checkpoint-sync';
+export { uploadCheckpointDir, materializeCheckpoint, readCheckpointFiles } from './checkpoint-sync';

@@ -35,6 +35,10 @@ export async function openPostgresBackend(
   // An idle connection that dies (server restart) is dropped by the pool and replaced on the next query;
   // without a listener the pool's 'error' event would crash the process.
   pool.on('error', () => {});
+  // A connection that dies while checked out (a query in flight, a transaction open) emits 'error' on its
+  // client, where the pool does not listen: that would crash the process. The query fails instead (callers
+  // on the sweeper's path retry it), and the pool drops the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     if (opts.schema && !opts.readonly) await createSchema(pool, opts.schema);
     else await pool.query('select 1');

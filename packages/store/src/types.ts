@@ -240,6 +240,11 @@ export interface NewCheckpoint {
   id?: string;
   path?: string | null;
   metrics?: Record<string, number>;
+  /**
+   * The checkpoint's files, stored in the same transaction as the row (a store without a checkpoint folder):
+   * a reader that sees the row sees its files.
+   */
+  files?: readonly CheckpointFile[];
 }
 
 export interface ListCheckpointsOptions {
