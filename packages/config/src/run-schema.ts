@@ -1,5 +1,6 @@
 import { type IssueList, type PathSegment, unknownKeyMessage } from './issues';
 import type { ConstrainSetting, EvalConfig, RunConfig } from './types';
+import { checkModelMemory } from './model-memory';
 
 /**
  * The run config's shape as data: what each key accepts and how to say it in an error. The same description
@@ -206,4 +207,5 @@ export function checkBlock(
 export function checkRunConfigRules(config: RunConfig, path: PathSegment[], issues: IssueList): void {
   const { val, test } = config.data.split;
   if (val + test >= 1) issues.add([...path, 'data', 'split'], `expected val + test < 1, got ${val} + ${test}`);
+  checkModelMemory(config, path, issues);
 }

@@ -1,6 +1,7 @@
 import { basename, extname } from 'node:path';
 import { ConfigError, describeValue, IssueList, type PathSegment } from './issues';
 import { checkParameters } from './parameter-spec';
+import { checkSweepModelMemory } from './model-memory';
 import { valueCount } from './parameter-values';
 import { checkRunConfig, readConfigFile } from './run-config';
 import {
@@ -118,6 +119,7 @@ export function parseSweepConfig(yamlText: string, file?: string): SweepConfig {
   const base = checkRunConfig(blocks, [], issues);
   const baseValid = issues.size === before;
   const parameters = checkParameters(top.parameters, baseValid ? base : undefined, issues, source.rawOf);
+  if (baseValid && issues.size === before) checkSweepModelMemory(base, parameters, issues);
 
   let runCap = sweep.run_cap as number | undefined;
   if (method === 'grid') {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { InputError } from '@tunelab/config';
+import { InputError, modelMemoryProblem } from '@tunelab/config';
 import type { RunConfig } from '@tunelab/config';
 import type { VocabularyData } from '@tunelab/dataset';
 import { tf, tfl } from './tf';
@@ -221,8 +221,30 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     throw new InputError(`expected format ${CHECKPOINT_FORMAT}, but got ${JSON.stringify(meta.format)}`, file);
   }
   validateSpec(meta.spec, `${file}: spec`);
+  checkSpecFits(meta, file);
   const { specs, data } = await readModelFiles(dir);
   return { dir, meta, weightSpecs: specs, weightData: data };
+}
+
+/**
+ * Refuses a checkpoint whose spec (layers, embedding, vocabulary) could not be built on this machine, before
+ * any weight is read or tensor allocated (issue 21: a hostile or corrupt checkpoint.json with layers of a
+ * billion units). Weights, gradients and Adam moments for one batch of one step, against the limit that
+ * config validation uses (half of os.totalmem(), see @tunelab/config model-memory.ts).
+ */
+function checkSpecFits(meta: CheckpointMeta, file: string): void {
+  const symbols = meta.vocabulary?.symbols;
+  if (!Array.isArray(symbols)) throw new InputError('expected vocabulary.symbols to be a list', file);
+  const problem = modelMemoryProblem({
+    cell: meta.spec.cell === 'gru' ? 'gru' : 'lstm',
+    embedding_dim: meta.spec.embeddingDim,
+    layers: meta.spec.layers,
+    batch_size: 1,
+    seq_len: 1,
+    vocabulary: meta.vocabulary.kind,
+    vocabSize: symbols.length,
+  });
+  if (problem) throw new InputError(`spec.layers: ${problem}; refusing to load it`, file);
 }
 
 /**
