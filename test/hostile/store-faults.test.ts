@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { applyParams, parseSweepConfig } from '@tunelab/config';
 import { openStore } from '@tunelab/store';
+import { MetricWriter } from '../../apps/sweeper/src/metric-writer';
 import { holdSqliteLock, metricSteps, pgAdmin, PG, probePg, recordingView, removeDirs, startTinySweep, tempDir, tinySweepYaml, waitFor } from './tiny-sweep';
 
 /**
@@ -105,6 +107,34 @@ describe('SQLite: another process holds the write lock mid-sweep', () => {
       await store.close();
     }
   }, 180_000);
+});
+
+describe('the metric writer on a refused write', () => {
+  test("a foreign-key error loses only that trial's rows, says so, and later writes go on", async () => {
+    const home = tempDir('fk', dirs);
+    const store = await openStore({ home });
+    try {
+      const yaml = tinySweepYaml(home, { name: 'fk', epochs: 1 });
+      const config = parseSweepConfig(yaml, 'fk.yaml');
+      const sweep = await store.createSweep({ config, configYaml: yaml });
+      const trial = await store.createTrial({ sweepId: sweep.id, number: 0, params: {}, config: applyParams(config.base, {}), seed: 1 });
+      const failed: [string[], string][] = [];
+      const writer = new MetricWriter(store, { retry: { boundMs: 1_000 }, onFailure: (ids, err) => void failed.push([ids, err.message]) });
+      // One batch: rows of a trial that exists and of one that does not (deleted under a running sweep).
+      writer.add([{ trialId: trial.id, name: 'loss', step: 1, value: 1 }]);
+      writer.add([{ trialId: `${sweep.id}-t999`, name: 'loss', step: 1, value: 1 }]);
+      await writer.flush();
+      writer.add([{ trialId: trial.id, name: 'loss', step: 2, value: 0.5 }]);
+      await writer.flush();
+      expect((await store.getMetrics(trial.id)).loss.map((p) => p.step)).toEqual([1, 2]);
+      expect(failed).toEqual([[[`${sweep.id}-t999`], expect.stringMatching(/store write failed: metrics: .*(No trial .*t999|FOREIGN KEY)/)]]);
+      await expect(writer.flushTrial(`${sweep.id}-t999`)).rejects.toThrow(/No trial .*t999|FOREIGN KEY/);
+      await expect(writer.flushTrial(trial.id)).resolves.toBeUndefined();
+      expect(unhandled.map(String)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 const pgDown = await probePg();
