@@ -21,7 +21,7 @@ function corpus(tunes: number): { dir: string; file: string } {
 }
 
 function dataConfig(file: string, seed = 1): DataConfig {
-  return parseRunConfig(`data: { corpus: ${JSON.stringify(file)}, split: { val: 0.2, seed: ${seed} } }\n`).data;
+  return parseRunConfig(`data: { corpus: ${JSON.stringify(file)}, split: { val: 0.2, test: 0, seed: ${seed} } }\n`).data;
 }
 
 describe('the prepared data a worker reuses across trials', () => {
