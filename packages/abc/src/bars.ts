@@ -141,7 +141,7 @@ function cutBars(tune: Tune, start: BarStart): RawBar[][] {
       // Other P: text (`P:3`, `P:\>`, `P:turn` in the original Nottingham files, often inside a line continued
       // with a backslash) marks a spot in the middle of a bar and changes nothing.
       if (letter === 'P' && inBody && !continued && /^[A-Z]\d*$/.test(value)) {
-        voice.repeats.part();
+        repeatProblem(voice.repeats.part(), t);
         closeWith('part', null);
       }
       if (letter === 'K') inBody = true;
@@ -239,6 +239,7 @@ export class RepeatSigns {
     let problem: string | null = null;
     if (kind === 'rep-start') {
       if (this.open === 'explicit') problem = `${text} starts a repeat while the one before it has no :| yet`;
+      else if (this.inFirstEnding()) problem = `${text} starts a repeat inside a first ending, which has no :| yet`;
       this.open = 'explicit';
       this.moved = false;
       this.inEnding = 0;
@@ -251,6 +252,9 @@ export class RepeatSigns {
     } else if (kind === 'double' && this.inEnding === 2) {
       this.moved = true; // `||` after the second ending finishes the repeat
       this.inEnding = 0;
+    } else if (kind === 'double' && this.inFirstEnding()) {
+      // The bar-length rule ends a variant ending at a section bar line; abc2midi plays a first ending on to its :|.
+      problem = `${text} inside a first ending: abc2midi plays the first ending on to its :|, so write :| here or a plain bar line`;
     }
     return ending ? (problem ?? this.ending(ending, text)) : problem;
   }
@@ -273,17 +277,30 @@ export class RepeatSigns {
     return `${text}: the endings abc2midi plays are [1 and [2`;
   }
 
-  /** A part label in the body (`P:B`) starts a new section. */
-  part(): void {
+  /** A part label in the body (`P:B`) starts a new section (the bar-length rule repeats from it). */
+  part(): string | null {
+    // Inside a |: … :| repeat abc2midi still goes back to the |:, and a first ending runs on to its :|.
+    const problem =
+      this.open === 'explicit'
+        ? 'a part label inside a |: … :| repeat: abc2midi repeats from the |:, the bar-length rule from the label (close the repeat first)'
+        : this.inFirstEnding()
+          ? 'a part label inside a first ending, which has no :| yet'
+          : null;
     this.moved = true;
     this.inEnding = 0;
+    return problem;
+  }
+
+  /** Inside a first ending whose :| has not come yet. */
+  private inFirstEnding(): boolean {
+    return this.inEnding === 1 && this.open !== 'closed';
   }
 
   /** The end of the tune. */
   finish(): string | null {
-    // A first ending left without its :| is what abc2midi calls "Missing :|" too, but closing one written long
-    // before is often impossible for the bar-length rule's replay: not refused (the sampler could not end).
-    return this.open === 'explicit' ? 'a repeat started by |: or :: has no :| by the end of the tune' : null;
+    if (this.open === 'explicit') return 'a repeat started by |: or :: has no :| by the end of the tune';
+    // abc2midi: "Missing :| at end of tune".
+    return this.inFirstEnding() ? 'a first ending has no :| by the end of the tune' : null;
   }
 }
 
@@ -300,10 +317,13 @@ type Verdicts = Map<RawBar, { status: 'short' | 'long'; message: string }>;
  * Cuts a parsed tune's body into bars, checks their lengths (the rule is at the top of this file), adds
  * `bar-length` findings to `tune.findings` and returns the bars that hold music, in source order.
  */
-export function checkBars(tune: Tune, start: BarStart = NO_FILE_HEADER): Bar[] {
+export function checkBars(tune: Tune, start: BarStart = NO_FILE_HEADER, end: { carried: Fraction } = { carried: ZERO }): Bar[] {
   const voices = cutBars(tune, start);
   const verdict: Verdicts = new Map();
-  for (const bars of voices) playThrough(bars, verdict);
+  voices.forEach((bars, i) => {
+    const walk = playThrough(bars, verdict);
+    if (i === 0) end.carried = walk.carried;
+  });
   const all = voices.flat().sort((a, b) => (a.start?.offset ?? a.close?.offset ?? 0) - (b.start?.offset ?? b.close?.offset ?? 0));
   const out: Bar[] = [];
   // A bar cut in two by a mid-bar variant ending is reported as one bar.
@@ -349,10 +369,11 @@ export function checkBars(tune: Tune, start: BarStart = NO_FILE_HEADER): Bar[] {
 }
 
 /** Walks the bars in playing order and records each bar whose length does not fit. */
-function playThrough(bars: RawBar[], verdict: Verdicts): void {
+function playThrough(bars: RawBar[], verdict: Verdicts): BarWalk {
   const walk = new BarWalk((bar, status, message) => verdict.set(bar, { status, message }));
   for (const b of bars) walk.push(b);
   walk.finish();
+  return walk;
 }
 
 /**
@@ -405,6 +426,15 @@ export class BarWalk {
     this.bars.push(bar);
     this.known++;
     this.walk(false);
+  }
+
+  /**
+   * The length played since the last bar that closed: after `finish`, how far into its last bar the tune
+   * ends in playing order (0 when its last bar closed whole; a short bar carried across section lines counts
+   * with what it carried, as abc2midi counts it).
+   */
+  get carried(): Fraction {
+    return this.acc;
   }
 
   /** The tune ends: the walk finishes, and the last bar may be short (it completes the anacrusis) but not long. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFile, parseTune } from './parse';
 import { REFUSED_WARNINGS, TuneChecker } from './checker';
-import { SymbolConstraint } from './constraint';
+import { completeTune, SymbolConstraint } from './constraint';
 import { ChordSymbolReader, chordSymbolProblem } from './chord-symbols';
 import type { Tune } from './types';
 
@@ -12,7 +12,8 @@ const present = existsSync(join(DATA, 'jigs.abc'));
 
 /** What the sampler must never write: an error, or a warning it refuses. */
 function refusedFindings(tune: Tune, mode: 'meter' | 'syntax' = 'meter') {
-  return tune.findings.filter((f) => (f.severity === 'error' || REFUSED_WARNINGS.includes(f.code)) && !(mode === 'syntax' && f.code === 'bar-length'));
+  // Syntax mode leaves bar lengths alone, and so where in its last bar a tune ends (gchord-end).
+  return tune.findings.filter((f) => (f.severity === 'error' || REFUSED_WARNINGS.includes(f.code)) && !(mode === 'syntax' && (f.code === 'bar-length' || f.code === 'gchord-end')));
 }
 
 /** Feeds `text` one character at a time; returns the index where it stopped being viable, or -1. */
@@ -166,6 +167,76 @@ describe('TuneChecker: bar durations by the bar-length rule', () => {
   it('measures nothing in syntax mode but still wants the closing bar line', () => {
     expect(accepts('GAB c2d e|GA|', 'syntax')).toBe(true);
     expect(accepts('GAB c2d e|GA', 'syntax')).toBe(false);
+  });
+});
+
+describe('TuneChecker and abc check agree on what abc2midi stops at or plays otherwise', () => {
+  /** check's refused findings for HEAD + body (or a whole text), as codes. */
+  const flagged = (body: string, head = HEAD) => [...new Set(refusedFindings(parseTune(`${head}${body}\n`)).map((f) => f.code))];
+  /** The checker's verdict on the same text ended by a blank line. */
+  const ends = (body: string, head = HEAD) => deathIndex(`${head}${body}\n\n`).checker.ended;
+
+  it('chord-length: a chord with lengths on its notes and after ] (abc2midi takes the outer one alone)', () => {
+    expect(flagged('[c/2e/2]2 GAB c2|')).toEqual(['chord-length']);
+    expect(ends('[c/2e/2]2 GAB c2|')).toBe(false);
+    expect(viable('[c/2e/2]')).toBe(true);
+    expect(viable('[c/2e/2]2')).toBe(false);
+    expect(flagged('[ce]2 GAB c|')).toEqual([]);
+    expect(ends('[ce]2 GAB c|')).toBe(true);
+    expect(ends('[c2e2] GAB c|')).toBe(true);
+  });
+
+  it('gchord-end: with chord symbols the last bar, in playing order, must not stop inside a note of the accompaniment', () => {
+    // The anacrusis D/2 leaves 5 1/2 eighths for the last bar: inside the c of fzcfzc.
+    expect(flagged('D/2|"G"GAB c2d|e3 d2 d/2:|')).toEqual(['gchord-end']);
+    expect(ends('D/2|"G"GAB c2d|e3 d2 d/2:|')).toBe(false);
+    // No chord symbol (an annotation is none), or a pattern with a rest there: nothing sounds at the end.
+    for (const body of ['D/2|GAB c2d|e3 d2 d/2:|', 'D/2|"^x"GAB c2d|e3 d2 d/2:|']) {
+      expect(flagged(body)).toEqual([]);
+      expect(ends(body)).toBe(true);
+    }
+    const pattern = 'X:1\nT:t\nM:6/8\nL:1/8\n%%MIDI gchord fzzczz\nK:G\n';
+    expect(flagged('D/2|"G"GAB c2d|e3 d2 d/2:|', pattern)).toEqual([]);
+    expect(ends('D/2|"G"GAB c2d|e3 d2 d/2:|', pattern)).toBe(true);
+    // Completing the carried bar after the repeat ends it where nothing sounds; the anacrusis D (5 eighths left) does too.
+    expect(ends('D/2|"G"GAB c2d|e3 d2 d/2:|d/2|e6|]')).toBe(true);
+    expect(ends('D|"G"GAB c2d|e3 d2:|')).toBe(true);
+    // The completion search finds such an ending.
+    const c = deathIndex(`${HEAD}D/2|"G"GAB c2d|e3 d2 d/2:|`).checker;
+    const ending = completeTune(c);
+    expect(ending).not.toBeNull();
+    expect(flagged(`D/2|"G"GAB c2d|e3 d2 d/2:|${ending}`)).toEqual([]);
+  });
+
+  it('midi-directive, bad-tempo, instruction-field: %%MIDI without a space, a gchord abc2midi rejects, a Q: or I: it cannot read', () => {
+    const head = (line: string) => `X:1\nT:t\nM:6/8\nL:1/8\n${line}\nK:G\n`;
+    for (const [line, code] of [
+      ['%%MIDIx program 1', 'midi-directive'],
+      ['%%MIDI gchord 10', 'midi-directive'],
+      ['Q:ole 144', 'bad-tempo'],
+      ['I:linebreak $', 'instruction-field'],
+    ]) {
+      expect(flagged('GAB c2d|', head(line))).toEqual([code]);
+      expect(ends('GAB c2d|', head(line))).toBe(false);
+    }
+    for (const line of ['%%MIDI gchord fzczcz', '%%MIDI program 74', 'Q:1/4=180', 'Q:120', '% MIDIx is a plain comment']) {
+      expect(flagged('GAB c2d|', head(line))).toEqual([]);
+      expect(ends('GAB c2d|', head(line))).toBe(true);
+    }
+  });
+
+  it('repeat-structure: a first ending runs to its :|, and a part label cannot split a |: … :| repeat', () => {
+    for (const body of ['D|GAB c2d|[1 e3 d2|]', '|:D|GAB c2d|[1 e3 d2||e3 d2:|', '|:GAB c2d|\nP:B\ne3 d3:|']) {
+      expect(flagged(body), body).toContain('repeat-structure');
+      expect(ends(body), body).toBe(false);
+    }
+    expect(ends('D|GAB c2d|[1 e3 d2:|[2 e3 d3|]')).toBe(true);
+    expect(ends('|:GAB c2d|e3 d3:|\nP:B\nGAB c2d|e3 d3|]')).toBe(true);
+    // The completion search closes an open first ending with its :|.
+    const c = deathIndex(`${HEAD}D|"G"GAB c2d|[1 e3`).checker;
+    const ending = completeTune(c);
+    expect(ending).toContain(':|');
+    expect(flagged(`D|"G"GAB c2d|[1 e3${ending}`)).toEqual([]);
   });
 });
 

@@ -1,7 +1,8 @@
 import { BarWalk, closeKind, parseEnding, RepeatSigns, type RawBar } from './bars';
 import { ChordSymbolReader } from './chord-symbols';
+import { defaultGchord, gchordEndProblem } from './gchord';
 import { BAR } from './lexer';
-import { brokenFactors, chordMultiplier, lengthMultiplier, pitchKey, tupletSpec } from './durations';
+import { brokenFactors, chordMultiplier, chordNoteLength, lengthMultiplier, pitchKey, tupletSpec } from './durations';
 import { allowedInBody, defaultUnitLength, fieldValue, isKnownField, isValidKey, parseMeter, parseUnitLength } from './fields';
 import { ZERO, add, compare, div, equals, frac, mul, sub } from './fraction';
 import { meterChoice } from './meter-choice';
@@ -46,12 +47,17 @@ export const REFUSED_WARNINGS: readonly string[] = [
   'odd-bar-line',
   'header-parts',
   'chord-tie',
+  'chord-length',
+  'gchord-end',
+  'midi-directive',
+  'bad-tempo',
+  'instruction-field',
 ];
 
 /** Header fields the sampler writes: those the Nottingham tunes use (others, `F:` say, only invite music in a field line). */
 const HEADER_FIELDS = new Set('LMNQRST'.split(''));
-/** Fields the sampler may write on their own line in the body. */
-const BODY_FIELDS = new Set('KLMPNQRTWI'.split(''));
+/** Fields the sampler may write on their own line in the body (not I:, which abc2midi mostly rejects: check's instruction-field). */
+const BODY_FIELDS = new Set('KLMPNQRTW'.split(''));
 const NOTE_LETTERS = 'ABCDEFGabcdefg';
 const SINGLE_DECORATIONS = '~.HLMOPSTuv';
 const KEY_MODES = ['', 'm', 'min', 'minor', 'maj', 'major', 'ion', 'ionian', 'dor', 'dorian', 'phr', 'phrygian', 'lyd', 'lydian', 'mix', 'mixolydian', 'aeo', 'aeolian', 'loc', 'locrian'];
@@ -119,6 +125,10 @@ export class TuneChecker {
   private commentHead: string | null = '';
   /** The last symbol was a note or chord (spaces aside): a tie may follow. */
   private afterNote = false;
+  /** A chord symbol has been written (abc2midi then plays its accompaniment, in the `%%MIDI gchord` pattern if any). */
+  private chordSymbols = false;
+  private gchord: string | null = null;
+
   /** The accidental written on the last note (`^`, `=`, '' …; null for chords and rests), and on the tied one. */
   private lastAccidental: string | null = null;
   private tieAccidental: string | null = null;
@@ -194,6 +204,8 @@ export class TuneChecker {
     c.continued = this.continued;
     c.decorated = this.decorated;
     c.afterNote = this.afterNote;
+    c.chordSymbols = this.chordSymbols;
+    c.gchord = this.gchord;
     c.commentHead = this.commentHead;
     c.lastAccidental = this.lastAccidental;
     c.tieAccidental = this.tieAccidental;
@@ -251,7 +263,15 @@ export class TuneChecker {
     if (p?.kind === 'note' || p?.kind === 'rest') {
       const prefix = p.kind === 'rest' ? p.text.slice(1) : (NOTE_TEXT.exec(p.text)?.[4] ?? '');
       if (p.kind === 'rest' || NOTE_TEXT.exec(p.text)?.[2]) {
-        for (const length of this.fillLengths()) if (length.startsWith(prefix)) moves.push(length.slice(prefix.length));
+        // Each useful length by the first of its texts that the length written so far can still become.
+        for (const m of this.fillLengths()) {
+          const text = lengthTexts(m).find((t) => t.startsWith(prefix));
+          if (text !== undefined) moves.push(text.slice(prefix.length));
+        }
+        // Or the note as written: what may follow it is worked out with it in the bar.
+        const probe = this.clone();
+        probe.finishPending();
+        if (probe.reason === null) return [...new Set([...moves, ...probe.moves()])];
       } else {
         moves.push('B'); // an accidental waits for its letter
       }
@@ -266,7 +286,7 @@ export class TuneChecker {
     if (this.slurs > 0) moves.push(')'.repeat(this.slurs)); // every open slur at once
     if (full) moves.push(...bars);
     const notes = this.tiePitches ? this.tiePitches.map(pitchText) : ['B'];
-    const lengths = this.fillLengths();
+    const lengths = this.fillLengths().map((m) => lengthTexts(m)[0]);
     for (const note of notes) for (const length of lengths) moves.push(`${note}${length}`);
     if (!this.tiePitches && !this.decorated) for (const length of lengths) moves.push(`z${length}`);
     if (!full) moves.push(...bars);
@@ -275,11 +295,12 @@ export class TuneChecker {
   }
 
   /** Lengths to try for the next note: the one that fills the bar, the tuplet's, then the plain ones. */
-  private fillLengths(): string[] {
-    const out: string[] = [];
-    if (this.tuplet?.multiplier) out.push(...lengthTexts(this.tuplet.multiplier));
+  private fillLengths(): Fraction[] {
+    const out: Fraction[] = [];
+    if (this.tuplet?.multiplier) out.push(this.tuplet.multiplier);
     const limit = this.mode === 'meter' ? this.durationLimit() : null;
-    if (limit) out.push(...lengthTexts(limit.largest));
+    // (One value per length: its texts, `3`, `6/2`, `12/4` …, would crowd out the other lengths below.)
+    if (limit && lengthTexts(limit.largest).length > 0) out.push(limit.largest);
     // With a repeat open: lengths that leave the bar ready for its `:|`.
     const repeatEnd = this.mode === 'meter' && this.repeats.finish() !== null ? this.durationLimit(true) : null;
     if (repeatEnd?.repeatEnd) {
@@ -287,17 +308,18 @@ export class TuneChecker {
       // probes of the walk (this runs inside the completion search).
       let probes = 0;
       let found = 0;
-      for (const [m, text] of DISTINCT_LENGTHS) {
+      for (const [m] of DISTINCT_LENGTHS) {
         if (compare(m, repeatEnd.largest) > 0 || mul(m, repeatEnd.scaleInGrid).den !== 1) continue;
         if (++probes > 64 || found >= 2) break;
         if (lengthProblem(repeatEnd, m) === null) {
-          out.push(text);
+          out.push(m);
           found++;
         }
       }
     }
-    if (out.length === 0) out.push('', '/2', '2');
-    return [...new Set(out)].slice(0, 4);
+    if (out.length === 0) out.push(frac(1), frac(1, 2), frac(2));
+    const seen = new Set<string>();
+    return out.filter((m) => !seen.has(`${m.num}/${m.den}`) && seen.add(`${m.num}/${m.den}`)).slice(0, 4);
   }
 
   /**
@@ -401,7 +423,9 @@ export class TuneChecker {
       return;
     }
     if (this.line === 'comment' && this.commentHead !== null && /^%MIDI /.test(this.commentHead)) {
-      return void this.die('a %%MIDI directive needs its command and a value');
+      const gchord = /^%MIDI gchord ([fbcz]+)[ \t]*$/.exec(this.commentHead);
+      if (!gchord) return void this.die('a %%MIDI directive needs its command and a value');
+      this.gchord = gchord[1];
     }
     if (this.line === 'field') this.endField();
     else if (this.line === 'music' || this.line === 'continued') {
@@ -519,7 +543,8 @@ export class TuneChecker {
     } else if (letter === 'P' && !this.inHeader && !this.continued && /^[A-Z]\d*$/.test(value)) {
       // A part label ends a section like `||` (bars.ts).
       this.repeats = this.repeats.clone();
-      this.repeats.part();
+      const problem = this.repeats.part();
+      if (problem) return void this.die(problem);
       this.closeBar('part', null, null);
       if (this.reason !== null) return;
     }
@@ -595,7 +620,15 @@ export class TuneChecker {
       // A chord, `[|` or an ending: none may come between broken rhythm and its note, or inside a tuplet.
       if (this.brokenNext) return void this.die('broken rhythm needs a note after it');
       if (this.tuplet && this.mode === 'meter') return void this.die('a tuplet is missing notes');
-      return void (this.pending = { kind: 'bracket', text: c });
+      this.pending = { kind: 'bracket', text: c };
+      // Something must be able to follow it here: a chord's note, `[|`, `[1` or `[2`.
+      const next = ['|', '1', '2', 'B'].some((n) => {
+        const probe = this.clone();
+        probe.char(n);
+        return probe.reason === null;
+      });
+      if (!next) this.die('[ can start no chord, bar line or ending here');
+      return;
     }
     if (c === '|' || c === ':') {
       this.pending = { kind: 'bar', text: c };
@@ -690,6 +723,7 @@ export class TuneChecker {
         if (c === '"') {
           if (!p.reader!.complete) return this.die(`chord symbol ${p.text}" is not one ABC 2.1 knows`);
           if (p.text === '"') return this.die('empty chord symbol ""');
+          if (!'^_<>@'.includes(p.text[1])) this.chordSymbols = true;
           this.pending = null;
           return true;
         }
@@ -981,6 +1015,8 @@ export class TuneChecker {
       // After `]`: the chord's length.
       const next = p.text.slice(p.lengthAt) + c;
       if (!/^[1-9]\d?$/.test(next)) return false; // a whole number: the chord stays on the grid
+      // check's chord-length: abc2midi takes the length after ] alone, ABC 2.1 multiplies it by the first note's.
+      if (chordNoteLength(p.notes![0]) !== '') return this.die(`${p.text}${c}: a chord has its length after ] or on its notes, not both`);
       p.text += c;
       this.checkRoom();
       return true;
@@ -1149,8 +1185,17 @@ export class TuneChecker {
       const walk = this.walk.clone();
       walk.finish();
       if (walk.flagged > 0) return 'a bar carried across a section line is never completed';
+      const problem = this.gchordEnd(walk.carried);
+      if (problem) return problem;
     }
     return null;
+  }
+
+  /** check's gchord-end: the last bar must not stop inside a note of abc2midi's accompaniment (gchord.ts). */
+  private gchordEnd(carried: Fraction): string | null {
+    if (!this.chordSymbols || !this.meter.barLength) return null;
+    const pattern = this.gchord ?? defaultGchord(this.meter.text);
+    return pattern ? gchordEndProblem(carried, this.meter.barLength, pattern) : null;
   }
 
   private finishBarsAtEnd(): void {
@@ -1255,6 +1300,9 @@ function tieReachable(note: string, pitches: readonly string[], done: boolean): 
   });
 }
 
+/** A `%%MIDI gchord` pattern as the sampler writes it, while it is written: letters f, b, c, z, spaces after them. */
+const GCHORD_VALUE = /^[fbcz]{0,16}[ \t]*$/;
+
 /** The `%%MIDI` commands the sampler writes (those in the Nottingham files). */
 const MIDI_COMMANDS = ['program', 'gchord', 'bassprog', 'bassvol', 'chordprog', 'chordvol'];
 
@@ -1264,8 +1312,14 @@ const MIDI_COMMANDS = ['program', 'gchord', 'bassprog', 'bassvol', 'chordprog', 
  */
 function midiDirectiveProblem(head: string): string | null | 'done' {
   const directive = '%MIDI ';
+  // abc2midi reads `%%MIDI` followed by anything as a directive (`%%MIDIx`: command "" not recognized).
+  if (head.length === directive.length && head.startsWith('%MIDI') && head !== directive) return 'check\'s midi-directive: %%MIDI is followed by a space and its command';
   if (head.length <= directive.length) return directive.startsWith(head) ? null : 'done';
   const m = /^%MIDI (\S*)(\s?)/.exec(head)!;
+  if (m[2] && m[1] === 'gchord') {
+    // The pattern is read on to the end of the line (see GCHORD_VALUE); check's midi-directive otherwise.
+    return GCHORD_VALUE.test(head.slice('%MIDI gchord '.length)) ? null : `%%MIDI gchord ${head.slice(13)} is not a pattern the sampler writes (letters f, b, c, z)`;
+  }
   if (m[2]) return MIDI_COMMANDS.includes(m[1]) ? 'done' : `%%MIDI ${m[1]} is not a command the sampler writes`;
   return MIDI_COMMANDS.some((w) => w.startsWith(m[1])) ? null : `%%MIDI ${m[1]} is not a command the sampler writes`;
 }
@@ -1275,6 +1329,7 @@ const FIELD_COMPLETIONS: Record<string, string[]> = {
   X: ['1'],
   M: ['6/8', '4/4', '3/4', '2/4', '9/8', '12/8', '2/2', 'C', 'C|'],
   L: ['1/8', '1/4', '1/16', '1/2'],
+  Q: ['120', '1/4=120', '1/8=120', '3/8=120'],
   K: ['C', 'G', 'D', 'A', 'E', 'F', 'Am', 'Em', 'Dm', 'Bm', 'Gm'],
 };
 
@@ -1386,6 +1441,12 @@ function valuePrefixState(letter: string, raw: string): 'complete' | 'prefix' | 
       return done(/^(?:C\|?|(?:[1-9]|1[0-2])\/(?:2|4|8|16))$/.test(core), /^(?:(?:[1-9]|1[0-2])\/?|(?:[1-9]|1[0-2])\/1)?$/.test(core));
     case 'L':
       return done(/^1\/(?:2|4|8|16)$/.test(core), /^(?:1\/?|1\/1)?$/.test(core));
+    case 'Q':
+      // A tempo abc2midi reads (check's bad-tempo): `120` or `1/4=120`.
+      return done(
+        /^(?:[1-9]\d{0,2}|[1-9]\d?\/(?:2|4|8|16)=[1-9]\d{0,2})$/.test(core),
+        /^(?:[1-9]\d{0,2}|[1-9]\d?(?:\/(?:1|2|4|8|16)?)?|[1-9]\d?\/(?:2|4|8|16)=(?:[1-9]\d{0,2})?)?$/.test(core),
+      );
     case 'K': {
       const k = core.toLowerCase().replace(/^([a-g][#b]?)\s+/, '$1');
       if (/\s/.test(k)) return 'dead';

@@ -74,6 +74,11 @@ export function brokenFactors(text: string): [Fraction, Fraction] | null {
 }
 
 /** ABC 2.1 §4.17: a chord lasts as long as its first note, times the length after the bracket (in units of L:). */
+/** The length written on a note of a chord (`c3/2` → `3/2`; `c` → ''). */
+export function chordNoteLength(note: string): string {
+  return note.slice(/^[\^_=]*[A-Ga-g][',]*/.exec(note)?.[0].length ?? 0);
+}
+
 export function chordMultiplier(notes: readonly string[], chordLength: string): Fraction {
   let len = lengthMultiplier(chordLength);
   if (notes.length > 0) {
@@ -194,6 +199,10 @@ export class DurationPass {
       d = this.state.meter.barLength ? mul(this.state.meter.barLength, frac(t.bars ?? 1)) : ZERO;
     } else {
       const len = t.kind === 'chord' ? chordMultiplier(t.notes ?? [], lengthText(t)) : lengthMultiplier(lengthText(t));
+      if (t.kind === 'chord' && lengthText(t) !== '' && chordNoteLength(t.notes?.[0] ?? '') !== '') {
+        // ABC 2.1 multiplies the two (what tunelab counts); abc2midi takes the length after ] alone.
+        this.find('chord-length', `${t.text}: a chord has its length after ] or on its notes, not both (abc2midi ignores the notes' lengths then)`, t, 'warning');
+      }
       if (len.num === 0) this.find('zero-length', `${t.text} has length 0 (a length is a positive number, as in A2 or A/2)`, t);
       d = mul(len, this.state.unitLength);
       if (this.broken) {

@@ -3,7 +3,9 @@ import { lexTune } from './lexer';
 import { DurationPass } from './durations';
 import { allowedInBody, defaultUnitLength, fieldValue, isKnownField, isValidKey, parseMeter, parseUnitLength } from './fields';
 import { checkBars, type BarStart } from './bars';
-import type { HeaderField, Meter, SourceTune, Token, Tune } from './types';
+import { defaultGchord, gchordEndProblem, isGchordPattern } from './gchord';
+import { ZERO } from './fraction';
+import type { Fraction, HeaderField, Meter, SourceTune, Token, Tune } from './types';
 
 /**
  * parseTune: the one way from ABC text to a `Tune`. It never throws: whatever the input, problems come back
@@ -119,6 +121,12 @@ function parse(source: SourceTune, start: BarStart): Tune {
     } else if (f.field === 'P' && f.place === 'header' && !/^[A-Z0-9().\s]*$/.test(v)) {
       // In the header P: gives the order of parts (ABC 2.1 §3.1.9); free text there cannot be played.
       find('bad-parts', `P:${v} is not an order of parts (letters A-Z, repeat counts, parentheses, dots)`, f.line, f.col, 'warning');
+    } else if (f.field === 'I') {
+      // abc2midi knows few I: instructions and stops at the others ("I: key … not recognized", an error).
+      if (!/^(?:MIDI\b.*)?$/.test(v)) find('instruction-field', `I:${v} is not an instruction abc2midi knows (it reads I:MIDI …)`, f.line, f.col, 'warning');
+    } else if (f.field === 'Q') {
+      // abc2midi stops at a tempo it cannot read ("malformed Q: field ignored", an error).
+      if (!TEMPO.test(v)) find('bad-tempo', `Q:${v} is not a tempo abc2midi reads (expected e.g. 1/4=120 or 120)`, f.line, f.col, 'warning');
     } else if (f.field === 'K') {
       if (!isValidKey(v)) find('bad-key', `K:${v} is not a key ABC 2.1 knows (expected e.g. G, Dm, Ador, none)`, f.line, f.col, 'warning');
     }
@@ -203,9 +211,58 @@ function parse(source: SourceTune, start: BarStart): Tune {
     bars: [],
     findings,
   };
-  tune.bars = checkBars(tune, start);
+  const end = { carried: ZERO };
+  tune.bars = checkBars(tune, start, end);
+  checkMidi(tune, end.carried);
   findings.sort((a, b) => a.line - b.line || a.col - b.col);
   return tune;
+}
+
+/** `text` without its trailing spaces, tabs and carriage returns (a `/[ \t\r]+$/` is quadratic on a long run of spaces). */
+function trimSpacesEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === ' ' || text[end - 1] === '\t' || text[end - 1] === '\r')) end--;
+  return text.slice(0, end);
+}
+
+/** A Q: value abc2midi reads: a tempo (`120`, `1/4=120`, `3/8 1/8=60`, `C=120`), with text in quotes around it, or text alone. */
+// Fractions are separated by spaces, each read one way: `(?:\d+\/\d+\s*)+\s*` split `1/111/111/…` and runs of
+// spaces in exponentially many ways (issue 21: every pattern in the parser runs in linear time).
+const TEMPO = /^(?:"[^"]*"\s*)?(?:(?:\d+\/\d+(?:\s+\d+\/\d+)*|C\d*)\s*=\s*)?\d+\s*(?:"[^"]*")?$|^"[^"]*"$/;
+
+/**
+ * `%%MIDI` directives (abc2midi acts on them, and stops at one it cannot read) and the end of the tune under
+ * abc2midi's accompaniment: `midi-directive` for `%%MIDI` not followed by a space and a command, or a gchord
+ * pattern abc2midi rejects ("Bad gchord"); `gchord-end` when the tune has chord symbols and its last bar stops
+ * inside a note of the accompaniment pattern, in playing order (gchord.ts: "Sustained notes beyond end of track").
+ */
+function checkMidi(tune: Tune, carried: Fraction): void {
+  let pattern: string | null = null;
+  let chordSymbols = false;
+  let meter = tune.meter.text;
+  let last: Token | null = null;
+  const voices = tune.headers.some((h) => h.field === 'V');
+  for (const t of tune.tokens) {
+    if (t.kind === 'comment' && t.text.startsWith('%%MIDI')) {
+      const m = /^%%MIDI(?:[ \t]+(\S+)(.*))?$/.exec(trimSpacesEnd(t.text));
+      if (!m || !m[1]) {
+        tune.findings.push({ severity: 'warning', code: 'midi-directive', message: `${t.text}: %%MIDI is followed by a space and its command (abc2midi stops otherwise)`, line: t.line, col: t.col });
+      } else if (m[1] === 'gchord') {
+        if (isGchordPattern(m[2])) pattern = m[2].trim();
+        else tune.findings.push({ severity: 'warning', code: 'midi-directive', message: `%%MIDI gchord${m[2]}: not a pattern abc2midi reads (letters f b c z g-j G-J, each with an optional count)`, line: t.line, col: t.col });
+      }
+    } else if (t.kind === 'guitar-chord' && /^"[^"^_<>@]/.test(t.text)) chordSymbols = true;
+    else if (t.kind === 'field' || t.kind === 'inline-field') {
+      const body = t.kind === 'inline-field' ? t.text.slice(1, -1) : t.text;
+      if (body.startsWith('M:') && parseMeter(fieldValue(body.slice(2)))) meter = fieldValue(body.slice(2));
+    }
+    if (t.kind !== 'space' && t.kind !== 'newline' && t.kind !== 'comment') last = t;
+  }
+  const barLength = parseMeter(meter)?.barLength;
+  if (!chordSymbols || voices || !barLength || !last) return;
+  const p = pattern ?? defaultGchord(meter);
+  const problem = p ? gchordEndProblem(carried, barLength, p) : null;
+  if (problem) tune.findings.push({ severity: 'warning', code: 'gchord-end', message: problem, line: last.line, col: last.col });
 }
 
 /** Parses every tune of a file, keeping the text between tunes so `formatFile` can rebuild it. */
