@@ -24,6 +24,17 @@ export interface AgentOptions {
   staleAfterMs?: number;
   /** Heartbeats, stale checks and the controller role run this often (default: 2 s, at most staleAfterMs/4). */
   tickMs?: number;
+  /**
+   * A trial whose worker says nothing for this long is hung: its thread is terminated and the attempt counts
+   * against the sweep's `retries` (default: staleAfterMs, at least 120 s, to cover a worker's start).
+   */
+  workerSilentAfterMs?: number;
+  /**
+   * TEST ONLY: this agent's clock runs this many ms off the true time (a machine whose clock is wrong), for
+   * test/hostile/heartbeat-clock.test.ts. Heartbeats and staleness are judged on the database's clock, so it
+   * must change nothing; leave it unset.
+   */
+  testClockOffsetMs?: number;
   /** How often the queue is polled while slots are free (default 500 ms). */
   pollMs?: number;
   quiet?: boolean;
@@ -74,6 +85,8 @@ class Agent {
   private wake: (() => void) | null = null;
   private stopping = false;
   private ticking: Promise<void> = Promise.resolve();
+  /** This machine's clock (off by testClockOffsetMs in tests): for intervals measured here only (a worker's silence). */
+  private readonly clock: () => number;
 
   constructor(
     private readonly store: Store,
@@ -82,13 +95,16 @@ class Agent {
     private readonly opts: AgentOptions,
   ) {
     this.staleAfterMs = opts.staleAfterMs ?? 120_000;
+    const offset = opts.testClockOffsetMs ?? 0;
+    this.clock = () => Date.now() + offset;
     this.executor = new TrialExecutor({
       store,
       home: opts.home,
       parallel: Math.max(1, opts.parallel ?? 1),
       view,
       // Heartbeats say the agent lives; a worker's silence is judged on its own, longer clock (start-up).
-      silentAfterMs: Math.max(this.staleAfterMs, 120_000),
+      silentAfterMs: opts.workerSilentAfterMs ?? Math.max(this.staleAfterMs, 120_000),
+      clock: this.clock,
       // Threads live on between trials: the next trial skips loading tfjs again.
       idleTimeoutMs: 60_000,
       hooks: {
@@ -204,10 +220,12 @@ class Agent {
     await this.executor.beat();
     const sweeps = new Map<string, SweepRow>();
     for (const s of await this.served()) sweeps.set(s.id, s);
+    // Sweep start times are the database's stamps: judged by its clock, not this machine's.
+    const now = this.executor.active.size > 0 ? await this.store.now() : 0;
     for (const t of this.executor.active.values()) {
       const s = sweeps.get(t.sweep.id) ?? (await this.store.getSweep(t.sweep.id));
       if (!s || s.status === 'cancelled') this.executor.stop(t, 'cancelled', 'sweep cancelled');
-      else if (sweepTimeUp(s)) this.executor.stop(t, 'cancelled', `sweep max_minutes ${s.config.max_minutes} reached`);
+      else if (sweepTimeUp(s, now)) this.executor.stop(t, 'cancelled', `sweep max_minutes ${s.config.max_minutes} reached`);
     }
     if (this.stopping) return;
     for (const s of sweeps.values()) {

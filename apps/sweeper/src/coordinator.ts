@@ -8,6 +8,10 @@ import type { TrialJob, TrialQueue } from './trial-queue';
 export interface CoordinateOptions {
   /** A running trial whose heartbeat is older than this is stale: marked so and queued again. */
   staleAfterMs: number;
+  /**
+   * The time to judge by; default the database's clock ({@link Store.now}), which stamped the heartbeats: never
+   * this machine's Date.now(), which may be minutes off another agent's.
+   */
   now?: number;
 }
 
@@ -32,9 +36,9 @@ const IN_FLIGHT = new Set<TrialRow['status']>(['queued', 'running', 'stale']);
  * every queued or stale trial gets a job (idempotent, see TrialQueue).
  */
 export async function coordinate(store: Store, queue: TrialQueue, sweepId: string, opts: CoordinateOptions): Promise<CoordinateResult> {
-  const now = opts.now ?? Date.now();
   const ownPrefix = `${hostname()}:${process.pid}:`;
   const { sweep, proposed, markedStale, jobs } = await store.withSweepLock(sweepId, async (tx) => {
+    const now = opts.now ?? (await tx.now());
     let sweep = (await tx.getSweep(sweepId))!;
     const proposed: TrialRow[] = [];
     const markedStale: TrialRow[] = [];
@@ -95,8 +99,11 @@ export async function coordinate(store: Store, queue: TrialQueue, sweepId: strin
   return { sweep, proposed, markedStale, enqueued };
 }
 
-/** Whether a sweep has run past its `max_minutes` (counted from when its first trial started). */
-export function sweepTimeUp(sweep: SweepRow, now = Date.now()): boolean {
+/**
+ * Whether a sweep has run past its `max_minutes` (counted from when its first trial started); `now` is the
+ * database's clock ({@link Store.now}), which stamped `startedAt`.
+ */
+export function sweepTimeUp(sweep: SweepRow, now: number): boolean {
   const { max_minutes: maxMinutes } = sweep.config;
   return maxMinutes > 0 && sweep.startedAt !== null && now - sweep.startedAt > maxMinutes * 60_000;
 }

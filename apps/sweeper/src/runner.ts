@@ -86,7 +86,7 @@ export class SweepRunner {
       },
     });
     this.sweep = await this.store.updateSweepStatus(sweep.id, 'running');
-    const startedAt = this.sweep.startedAt ?? Date.now();
+    const startedAt = this.sweep.startedAt ?? (await this.store.now());
     const onSignal = (): void => this.stop('cancelled', 'interrupted (Ctrl-C)');
     this.opts.signal?.addEventListener('abort', onSignal, { once: true });
     const ticker = setInterval(() => void this.tick(startedAt), this.opts.tickMs ?? 2_000);
@@ -123,8 +123,11 @@ export class SweepRunner {
    */
   private async recoverInterruptedTrials(): Promise<void> {
     const staleAfter = this.opts.staleAfterMs ?? 120_000;
+    // Heartbeats are the store's stamps (the database's clock): judged by the same clock. Marked stale, not
+    // failed: a trial interrupted by its sweeper's death uses up none of its retries.
+    const now = await this.store.now();
     for (const t of await this.store.listTrials(this.sweep.id, { status: 'running' })) {
-      const age = Date.now() - (t.heartbeatAt ?? t.startedAt ?? 0);
+      const age = now - (t.heartbeatAt ?? t.startedAt ?? 0);
       if (holderAlive(t.worker) && age < staleAfter) {
         throw Object.assign(new Error(`Sweep ${this.sweep.id} is being run by ${t.worker} (trial ${t.id}, heartbeat ${Math.round(age / 1000)} s ago)`), { userError: true });
       }
@@ -170,7 +173,8 @@ export class SweepRunner {
         continue;
       }
       const maxMinutes = this.config.max_minutes;
-      if (this.exhausted || (maxMinutes > 0 && Date.now() - startedAt > maxMinutes * 60_000)) return;
+      // startedAt is the store's stamp: compared on the database's clock.
+      if (this.exhausted || (maxMinutes > 0 && (await this.store.now()) - startedAt > maxMinutes * 60_000)) return;
       const proposal = proposeNext(this.config, this.history(trials));
       if (proposal.kind === 'exhausted') {
         this.exhausted = true;
@@ -205,12 +209,12 @@ export class SweepRunner {
 
   private async tick(startedAt: number): Promise<void> {
     try {
-      const now = Date.now();
-      await this.executor.beat(now);
+      await this.executor.beat();
       const sweep = await this.store.getSweep(this.sweep.id);
       if (sweep?.status === 'cancelled') this.stop('cancelled', 'sweep cancelled');
       const maxMinutes = this.config.max_minutes;
-      if (maxMinutes > 0 && now - startedAt > maxMinutes * 60_000) this.stop('time', `sweep max_minutes ${maxMinutes} reached`);
+      // startedAt is the store's stamp: compared on the database's clock.
+      if (maxMinutes > 0 && (await this.store.now()) - startedAt > maxMinutes * 60_000) this.stop('time', `sweep max_minutes ${maxMinutes} reached`);
       this.render();
     } catch (err) {
       this.view.note(`heartbeat failed: ${(err as Error).message}`);

@@ -15,8 +15,9 @@ import { trialWorkerFile } from './worker-bundle';
 export const DEFAULT_WORKER_HEAP_MB = 4096;
 
 /**
- * Why this process stopped a trial: pruned, cancelled (Ctrl-C, `sweep cancel`), stale (its worker hung and
- * was terminated), requeue (an agent leaving hands it back), lost (another process took it over: write nothing).
+ * Why this process stopped a trial: pruned, cancelled (Ctrl-C, `sweep cancel`), stale (its worker went silent
+ * and was terminated: an attempt that counts against `retries`), requeue (an agent leaving hands it back), lost
+ * (another process took it over: write nothing).
  */
 export type StopKind = 'pruned' | 'cancelled' | 'stale' | 'requeue' | 'lost';
 
@@ -62,10 +63,16 @@ export interface ExecutorOptions {
   view: ProgressView;
   hooks: ExecutorHooks;
   /**
-   * A trial whose worker says nothing for this long is hung: its thread is terminated and the trial becomes
-   * stale. It must cover a worker's start (loading tfjs and the corpus), which takes seconds on a busy machine.
+   * A trial whose worker says nothing for this long is hung: its thread is terminated and the attempt counts
+   * against the sweep's `retries` (queued again while some are left, else failed). It must cover a worker's start (loading tfjs and the corpus), which takes seconds on a busy machine.
    */
   silentAfterMs: number;
+  /**
+   * This machine's clock (default Date.now), for intervals measured here only: a worker's silence. Whatever is
+   * compared across machines (heartbeats, lease stamps) is stamped by the store with the database's clock.
+   * Tests set it off the true time to play a machine whose clock is wrong.
+   */
+  clock?: () => number;
   /** V8 heap limit per worker thread (piscina resourceLimits); default {@link DEFAULT_WORKER_HEAP_MB}. */
   workerMemoryMb?: number;
   /** How long an idle worker thread lives (ms); a thread that lives on skips tfjs's start-up for the next trial. */
@@ -108,6 +115,10 @@ export class TrialExecutor {
     });
     this.parallel = Math.max(1, opts.parallel);
     for (let s = this.parallel - 1; s >= 0; s--) this.freeSlots.push(s);
+  }
+
+  private now(): number {
+    return this.opts.clock ? this.opts.clock() : Date.now();
   }
 
   private retryOptions(what: string) {
@@ -171,7 +182,7 @@ export class TrialExecutor {
       leased = await this.retry('lease the trial', () =>
         this.store.updateTrial(
           row.id,
-          { status: 'running', worker, heartbeatAt: Date.now(), appendLog: `attempt ${row.attempt}: starting on ${worker}` },
+          { status: 'running', worker, appendLog: `attempt ${row.attempt}: starting on ${worker}` },
           { expectStatus: expect },
         ),
       );
@@ -193,7 +204,7 @@ export class TrialExecutor {
       terminate: new AbortController(),
       stopAs: null,
       progress: { trialId: row.id, label: labelOf(row.params), epoch: 0, epochs: row.config.train.epochs, batch: 0, batches: 0, loss: null, charsPerSec: null, metric: null, epochsDone: 0 },
-      lastSeen: Date.now(),
+      lastSeen: this.now(),
       lastBatchAt: null,
       bestValue: leased.bestValue,
       bestStep: leased.bestStep,
@@ -221,7 +232,7 @@ export class TrialExecutor {
       const pool = await this.workers();
       const ended = new Promise<void>((resolve) => {
         port1.on('message', (message: TrainEvent | TrialOutcome) => {
-          trial.lastSeen = Date.now();
+          trial.lastSeen = this.now();
           if (message.type === 'end') {
             outcome = message;
             resolve();
@@ -268,21 +279,22 @@ export class TrialExecutor {
   }
 
   /**
-   * One heartbeat round: renews each running trial's lease; a worker silent for silentAfterMs is terminated
-   * (the trial becomes stale and runs again); a trial whose lease another process took is stopped quietly.
+   * One heartbeat round: renews each running trial's lease (stamped with the database's clock); a worker silent
+   * for silentAfterMs (by this machine's clock, against its own last event) is terminated, an attempt that
+   * counts against `retries`; a trial whose lease another process took is stopped quietly.
    */
-  async beat(now = Date.now()): Promise<void> {
+  async beat(now = this.now()): Promise<void> {
     for (const t of this.active.values()) {
       if (t.stopAs?.status === 'stale') continue;
       if (now - t.lastSeen > this.opts.silentAfterMs) {
-        t.stopAs = { status: 'stale', reason: `no word from the worker for ${Math.round((now - t.lastSeen) / 1000)} s` };
+        t.stopAs = { status: 'stale', reason: `the worker went silent (no heartbeat for ${Math.round((now - t.lastSeen) / 1000)} s)` };
         t.terminate.abort();
       } else if (!t.stopAs || t.stopAs.status !== 'lost') {
         // A heartbeat that fails is not retried here: the next round is the retry (and a long outage makes the
         // trial stale for other processes, whose takeover this process sees as a lost lease).
         let held: boolean;
         try {
-          held = await this.store.heartbeat(t.row.id, t.worker, now);
+          held = await this.store.heartbeat(t.row.id, t.worker);
         } catch (err) {
           this.opts.view.note(`! ${t.row.id}: heartbeat failed: ${(err as Error)?.message ?? err}`);
           continue;
@@ -443,23 +455,43 @@ export class TrialExecutor {
     const write = (patch: Parameters<Store['updateTrial']>[1]) => this.retry('final status', () => this.store.updateTrial(id, patch, { expectStatus: ['running'] }));
     let row: TrialRow | null;
     let note: string;
+    // Attempts are counted from 1 in the log (the row's `attempt` from 0): `retries: 1` allows attempts 1 and 2.
+    // An attempt ends this trial's way when its own worker failed it: an error, a thread that died, a worker
+    // that went silent. A sweeper process that died (resume marks its trials stale) or an agent leaving costs
+    // no attempt: that interruption was not the trial's.
+    const attemptOf = `attempt ${trial.row.attempt + 1} of ${config.retries + 1}`;
+    const retriesLeft = trial.row.attempt < config.retries;
     if (trial.stopAs?.status === 'lost') {
       row = null;
       note = `■ ${id} left: ${trial.stopAs.reason}`;
     } else if (outcome.outcome === 'completed') {
       row = await write({ status: 'completed', appendLog: `${appendLog}\ncompleted after ${outcome.epochs} epochs` });
       note = `✓ ${id} completed  best ${config.metric.name} ${round(trial.bestValue)} at epoch ${trial.bestStep ?? '–'}`;
+    } else if (trial.stopAs?.status === 'stale') {
+      // Its worker went silent (a hang) and was terminated. Were such attempts free, a trial that hangs every
+      // time would run for ever; they count like a failure. Queued again even while this process stops (an
+      // agent leaving, Ctrl-C): it starts nowhere here, and whoever runs the sweep next resumes it.
+      const reason = trial.stopAs.reason;
+      if (retriesLeft) {
+        const next = trial.row.attempt + 1;
+        row = await write({ status: 'queued', attempt: next, appendLog: `${appendLog}\n${attemptOf}: ${reason}; terminated, it runs again (retry ${next} of ${config.retries})` });
+        note = `↺ ${id} ${attemptOf}: ${reason}; will retry`;
+      } else {
+        row = await write({ status: 'failed', failureReason: reason, appendLog: `${appendLog}\n${attemptOf}: ${reason}; terminated, no retries left` });
+        note = `✗ ${id} failed: ${reason} (${attemptOf}, no retries left)`;
+      }
     } else if (outcome.outcome === 'aborted' || trial.stopAs) {
       const stop = trial.stopAs ?? { status: 'cancelled' as const, reason: outcome.outcome === 'aborted' ? outcome.reason : 'stopped' };
-      const status: TrialStatus = stop.status === 'requeue' ? 'queued' : (stop.status as Exclude<StopKind, 'requeue' | 'lost'>);
+      const status: TrialStatus = stop.status === 'requeue' ? 'queued' : (stop.status as Exclude<StopKind, 'requeue' | 'lost' | 'stale'>);
       row = await write({ status, pruneReason: status === 'pruned' ? stop.reason : undefined, appendLog: `${appendLog}\n${stop.status}: ${stop.reason}` });
       note = `${status === 'pruned' ? '✂' : '■'} ${id} ${stop.status}: ${stop.reason}`;
     } else {
-      const retry = trial.row.attempt < config.retries && !this.stopping;
+      const retry = retriesLeft && !this.stopping;
+      const what = outcome.error.startsWith('worker died: ') ? `the worker died (${outcome.error.slice('worker died: '.length)})` : `failed (${outcome.error})`;
       row = await write({
         status: 'failed',
         failureReason: outcome.error,
-        appendLog: `${appendLog}\nfailed: ${outcome.error}${outcome.stack ? `\n${outcome.stack}` : ''}`,
+        appendLog: `${appendLog}\nfailed: ${outcome.error}${outcome.stack ? `\n${outcome.stack}` : ''}\n${attemptOf}: ${what}${retry ? '' : retriesLeft ? '; not retried while the sweep stops' : '; no retries left'}`,
       });
       if (row && retry) {
         row = await this.retry('queue a retry', () => this.store.updateTrial(id, { status: 'queued', attempt: trial.row.attempt + 1, appendLog: `retry ${trial.row.attempt + 1} of ${config.retries}` }));

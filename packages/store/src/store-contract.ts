@@ -137,6 +137,27 @@ export function describeStoreContract(label: string, harness: StoreHarness): voi
       expect((await store.findStaleTrials(0, { sweepId: sweep.id, now: now + 99_000 })).map((t) => t.id)).toEqual([a.id]);
     });
 
+    it('stamps leases and heartbeats with its own clock (the database’s), which now() tells', async () => {
+      const { store, sweep, trial } = await setup();
+      const a = await trial(0);
+      const t0 = await store.now();
+      // The database runs on this machine in tests: its clock and this process's agree closely.
+      expect(Math.abs(t0 - Date.now())).toBeLessThan(5_000);
+      const leased = (await store.updateTrial(a.id, { status: 'running', worker: 'agent-a' }))!;
+      expect(await store.heartbeat(a.id, 'agent-a')).toBe(true);
+      const beat = (await store.getTrial(a.id))!;
+      const t1 = await store.now();
+      for (const at of [leased.startedAt!, leased.heartbeatAt!, beat.heartbeatAt!]) {
+        expect(at).toBeGreaterThanOrEqual(t0);
+        expect(at).toBeLessThanOrEqual(t1);
+      }
+      expect(beat.heartbeatAt!).toBeGreaterThanOrEqual(leased.heartbeatAt!);
+      // Judged by the same clock: not stale a minute after, stale once its beat is older than asked.
+      expect(await store.findStaleTrials(60_000, { sweepId: sweep.id })).toEqual([]);
+      await new Promise((r) => setTimeout(r, 20));
+      expect((await store.findStaleTrials(1, { sweepId: sweep.id })).map((t) => t.id)).toEqual([a.id]);
+    });
+
     it('writes a metric row once: the same rows again change nothing', async () => {
       const { store, trial } = await setup();
       const t = await trial(0);

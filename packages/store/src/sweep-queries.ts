@@ -1,6 +1,6 @@
 import { InputError } from '@tunelab/config';
 import { newSweepId } from './ids';
-import { assertWritable, checkPaging, inTransaction, type QueryContext } from './query-context';
+import { assertWritable, checkPaging, dbNow, inTransaction, type QueryContext } from './query-context';
 import { toSweepRow } from './rows';
 import type { DeletedSweep, DeleteSweepOptions, NewSweep, SweepRow, SweepStatus } from './types';
 
@@ -20,7 +20,7 @@ export async function createSweep(ctx: QueryContext, input: NewSweep): Promise<S
   const status = input.status ?? 'queued';
   if (!SWEEP_STATUSES.includes(status)) throw new InputError(`Unknown sweep status ${JSON.stringify(status)}`, 'status');
   const { config } = input;
-  const now = Date.now();
+  const now = await dbNow(ctx);
   // A generated id may collide (16M of them); try a few before giving up. A given id must be free.
   for (let tries = 0; ; tries++) {
     const id = input.id ?? newSweepId();
@@ -76,7 +76,8 @@ export async function listSweeps(
 export async function updateSweepStatus(ctx: QueryContext, id: string, status: SweepStatus): Promise<SweepRow> {
   assertWritable(ctx, 'update a sweep');
   if (!SWEEP_STATUSES.includes(status)) throw new InputError(`Unknown sweep status ${JSON.stringify(status)}`, 'status');
-  const now = Date.now();
+  // The database's clock: a sweep's start is compared with its max_minutes on every machine that serves it.
+  const now = await dbNow(ctx);
   const result = await ctx.db
     .updateTable('sweeps')
     .set((eb) => ({

@@ -4,7 +4,7 @@ import type { Backend } from './backend';
 import * as checkpoints from './checkpoint-queries';
 import * as metrics from './metric-queries';
 import { runMigrations } from './migrations';
-import { assertWritable, type QueryContext } from './query-context';
+import { assertWritable, dbNow, type QueryContext } from './query-context';
 import * as sweeps from './sweep-queries';
 import * as trials from './trial-queries';
 import type {
@@ -88,6 +88,9 @@ export class TrackingStore implements Store {
   }
   findStaleTrials(olderThanMs: number, opts?: { sweepId?: string; now?: number }) {
     return trials.findStaleTrials(this.ctx, olderThanMs, opts);
+  }
+  now() {
+    return dbNow(this.ctx);
   }
 
   appendMetrics(rows: readonly NewMetric[]) {

@@ -2,7 +2,7 @@ import { InputError } from '@tunelab/config';
 import type { Updateable } from 'kysely';
 import { trialId } from './ids';
 import { appendLogTail } from './log-tail';
-import { assertWritable, checkPaging, inTransaction, type QueryContext } from './query-context';
+import { assertWritable, checkPaging, dbNow, inTransaction, type QueryContext } from './query-context';
 import { toTrialRow } from './rows';
 import type { TrialsTable } from './schema';
 import { isUniqueViolation } from './sweep-queries';
@@ -51,7 +51,7 @@ export async function createTrial(ctx: QueryContext, input: NewTrial): Promise<T
     throw new InputError(`Expected a non-negative integer, but got ${input.number}`, 'number');
   }
   const id = input.id ?? trialId(input.sweepId, input.number);
-  const now = Date.now();
+  const now = await dbNow(ctx);
   try {
     await ctx.db
       .insertInto('trials')
@@ -152,7 +152,8 @@ export async function updateTrial(
     if (!current) throw new InputError(`No trial ${id}`, 'trial');
     const from = current.status as TrialStatus;
     if (opts.expectStatus && !opts.expectStatus.includes(from)) return null;
-    const now = Date.now();
+    // The database's clock (see dbNow): these stamps are compared with other machines' heartbeats.
+    const now = await dbNow(tx);
     const set: Updateable<TrialsTable> = {};
     if (patch.status !== undefined && patch.status !== from) {
       if (!TRIAL_TRANSITIONS[from].includes(patch.status)) {
@@ -188,9 +189,13 @@ export async function updateTrial(
   });
 }
 
-/** Renews a running trial's lease for `worker`; false when the lease is gone. */
-export async function heartbeat(ctx: QueryContext, id: string, worker: string, now = Date.now()): Promise<boolean> {
+/**
+ * Renews a running trial's lease for `worker`, stamped with the database's clock (`now` only where a test
+ * sets the stamp itself); false when the lease is gone.
+ */
+export async function heartbeat(ctx: QueryContext, id: string, worker: string, now?: number): Promise<boolean> {
   assertWritable(ctx, 'record a heartbeat');
+  now ??= await dbNow(ctx);
   const result = await ctx.db
     .updateTable('trials')
     .set({ heartbeat_at: now, worker })
@@ -201,14 +206,14 @@ export async function heartbeat(ctx: QueryContext, id: string, worker: string, n
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** Running trials whose heartbeat (or start) is older than olderThanMs. */
+/** Running trials whose heartbeat (or start) is older than olderThanMs by the database's clock (or `now`). */
 export async function findStaleTrials(
   ctx: QueryContext,
   olderThanMs: number,
   opts: { sweepId?: string; now?: number } = {},
 ): Promise<TrialRow[]> {
   if (!(olderThanMs >= 0)) throw new InputError(`Expected a non-negative number of milliseconds, but got ${olderThanMs}`, 'olderThanMs');
-  const cutoff = (opts.now ?? Date.now()) - olderThanMs;
+  const cutoff = (opts.now ?? (await dbNow(ctx))) - olderThanMs;
   let q = ctx.db
     .selectFrom('trials')
     .selectAll()

@@ -332,12 +332,19 @@ export interface Store {
    */
   updateTrial(id: string, patch: TrialPatch, opts?: UpdateTrialOptions): Promise<TrialRow | null>;
   /**
-   * Records that `worker` still runs the trial. False when the trial is no longer running or is held
-   * by another worker: the caller has lost its lease and should stop.
+   * Records that `worker` still runs the trial, stamped with the database's clock ({@link Store.now}; `now`
+   * sets the stamp in tests). False when the trial is no longer running or is held by another worker: the
+   * caller has lost its lease and should stop.
    */
   heartbeat(trialId: string, worker: string, now?: number): Promise<boolean>;
-  /** Running trials whose last heartbeat (or start) is older than olderThanMs. */
+  /** Running trials whose last heartbeat (or start) is older than olderThanMs by the database's clock (or `now`). */
   findStaleTrials(olderThanMs: number, opts?: { sweepId?: string; now?: number }): Promise<TrialRow[]>;
+  /**
+   * The database's clock, ms since the epoch (PostgreSQL: clock_timestamp(); SQLite, whose every user runs on
+   * the machine that holds the file: the system clock). Every time stamp the store writes for sweeps and trials
+   * (heartbeats, starts, finishes) comes from it, so compare them with this, never with a machine's Date.now().
+   */
+  now(): Promise<number>;
 
   /** Writes metric rows in one transaction; a row already present is left as it is. */
   appendMetrics(rows: readonly NewMetric[]): Promise<{ inserted: number }>;
