@@ -55,10 +55,12 @@ describe('tunelab model / train / generate', () => {
   it('train writes checkpoints and a JSON result; generate samples tunes from one', async () => {
     const { dir, config } = tinyRun();
     const home = join(dir, 'home');
-    const t = await tunelab(['train', '--config', config, '--epochs', '2', '--home', home, '--run-id', 'cli', '--json']);
+    const t = await tunelab(['train', '--config', config, '--epochs', '2', '--home', home, '--run-id', 'cli', '--best-by', 'val_accuracy', '--best-goal', 'maximize', '--json']);
     expect(t.code, t.stderr).toBe(0);
     const result = JSON.parse(t.stdout);
-    expect(result).toMatchObject({ runId: 'cli', epochs: 2, home });
+    expect(result).toMatchObject({ runId: 'cli', epochs: 2, home, best: { metric: 'val_accuracy', goal: 'maximize' } });
+    const accuracies = result.history.map((h: { metrics: { val_accuracy: number } }) => h.metrics.val_accuracy);
+    expect(result.best.value).toBe(Math.max(...accuracies));
     expect(result.checkpoints.map((c: { epoch: number }) => c.epoch)).toEqual([1, 2]);
     expect(t.stderr).toMatch(/epoch 2: loss/);
 

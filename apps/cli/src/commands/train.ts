@@ -5,7 +5,7 @@ import { resolveHome } from '@tunelab/config';
 import type { Backend } from '@tunelab/config';
 import type { TrainEvent } from '@tunelab/model';
 import * as lazy from '../lazy';
-import { log, printJson, say } from '../output';
+import { log, printJson, say, UsageError } from '../output';
 import { backendOption, loadConfigFile, positiveInt } from './model';
 
 interface TrainCliOptions {
@@ -16,6 +16,8 @@ interface TrainCliOptions {
   runId?: string;
   resume?: string;
   dataDir?: string;
+  bestBy?: string;
+  bestGoal?: 'minimize' | 'maximize';
   json?: boolean;
 }
 
@@ -33,8 +35,14 @@ export function registerTrainCommands(program: Command): void {
     .option('--run-id <id>', 'checkpoint folder name (default: train-<date>-<time>)')
     .addOption(new Option('--resume <checkpoint-dir>', 'continue from a checkpoint of this run (weights, optimizer, epoch)'))
     .option('--data-dir <dir>', 'folder holding the named corpus files (else TUNELAB_DATA_DIR, the cache, a download)')
+    .option('--best-by <metric>', 'the metric whose best epoch is the best checkpoint, e.g. val_bpc_jigs (default val_loss)')
+    .addOption(new Option('--best-goal <goal>', 'whether --best-by is minimized or maximized').choices(['minimize', 'maximize']).default('minimize'))
     .option('--json', 'print the result as one JSON document on stdout')
     .action(async (opts: TrainCliOptions) => {
+      if (opts.bestBy !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.bestBy)) {
+        throw new UsageError(`--best-by: expected a metric name such as val_bpc_jigs, but got ${JSON.stringify(opts.bestBy)}`);
+      }
+      const objective = opts.bestBy ? { name: opts.bestBy, goal: opts.bestGoal ?? 'minimize' } : undefined;
       const { config } = await loadConfigFile(opts.config);
       if (opts.epochs) config.train.epochs = opts.epochs;
       if (opts.backend) config.train.backend = opts.backend;
@@ -97,7 +105,17 @@ export function registerTrainCommands(program: Command): void {
       try {
         // With an `eval` block, samples are scored every `eval.every` epochs into that epoch's metrics.
         const evaluateSamples = config.eval ? createSampleEvaluator() : undefined;
-        const result = await train({ config, runId, home, signal: ac.signal, resumeFrom: opts.resume, onEvent, evaluateSamples, dataOptions: { dataDir: opts.dataDir, onProgress: log } });
+        const result = await train({
+          config,
+          runId,
+          home,
+          signal: ac.signal,
+          resumeFrom: opts.resume,
+          onEvent,
+          evaluateSamples,
+          dataOptions: { dataDir: opts.dataDir, onProgress: log },
+          ...(objective ? { objective } : {}),
+        });
         if (opts.json) {
           printJson({ home, ...result, checkpoints: result.checkpoints.filter((c) => !removed.has(c.dir)) });
           return;
