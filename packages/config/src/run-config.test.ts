@@ -19,9 +19,9 @@ function errorOf(fn: () => unknown): string {
 }
 
 describe('defaults', () => {
-  test('are the seed recipe with 10% of the tunes held out for validation and 10% for test', () => {
+  test('are the seed recipe with 10% of the tunes held out for validation and 10% for test, on unnumbered text', () => {
     expect(defaultRunConfig()).toEqual({
-      data: { corpus: 'nottingham', files: ['jigs'], preprocessing: 'raw', vocabulary: 'char', split: { val: 0.1, test: 0.1, seed: 1 } },
+      data: { corpus: 'nottingham', files: ['jigs'], preprocessing: 'unnumbered', vocabulary: 'char', split: { val: 0.1, test: 0.1, seed: 1 } },
       model: { cell: 'lstm', embedding_dim: 512, layers: [256, 256, 256], dropout: 0.2 },
       train: {
         epochs: 100,
@@ -172,7 +172,8 @@ describe('runConfigToYaml', () => {
 describe('loadRunConfig', () => {
   test('loads the seed replica', async () => {
     const c = await loadRunConfig(join(import.meta.dirname, '../../../experiments/seed-replica.yaml'));
-    expect(c).toEqual(defaultRunConfig());
+    // The seed's recipe on the seed's raw text; new configs default to unnumbered text.
+    expect(c).toEqual({ ...defaultRunConfig(), data: { ...defaultRunConfig().data, preprocessing: 'raw' } });
   });
 
   test('names a missing file, and prefixes errors with the path', async () => {

@@ -28,6 +28,7 @@ describe('the quickstart sweep', () => {
     const base = defaultRunConfig();
     base.train = { ...base.train, epochs: 4, checkpoint_every: 1 };
     base.model = { cell: 'lstm', embedding_dim: 64, layers: [128], dropout: 0.2 };
+    base.data.preprocessing = 'raw';
     const expected: SweepConfig = {
       name: 'quickstart',
       method: 'random',

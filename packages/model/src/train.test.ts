@@ -59,7 +59,7 @@ describe('train', () => {
     const dir = join(h, 'checkpoints', 'r1', 'epoch-3');
     expect(readdirSync(dir).sort()).toEqual(['model.json', 'optimizer.bin', 'optimizer.json', 'tunelab.json', 'weights.bin']);
     const meta = JSON.parse(readFileSync(join(dir, 'tunelab.json'), 'utf8')) as CheckpointMeta;
-    expect(meta).toMatchObject({ runId: 'r1', epoch: 3, kinds: ['best', 'last'], seed: 1, preprocessing: 'raw' });
+    expect(meta).toMatchObject({ runId: 'r1', epoch: 3, kinds: ['best', 'last'], seed: 1, preprocessing: 'unnumbered' });
     expect(meta.vocabulary.symbols).toEqual(prepared.vocab.symbols);
     expect(meta.config).toEqual(config);
     expect(meta.engine.name).toBe('cpu');
