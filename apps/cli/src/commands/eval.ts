@@ -200,6 +200,18 @@ function samplingRows(report: EvalReport | Partial<CheckpointEvalReport>): (stri
   ];
 }
 
+/**
+ * What each total-variation distance compares. Keys are also compared folded to their tonic's mode, because a
+ * model trained on transposed tunes may write a jig in E♭ that is as good as one in G.
+ */
+const DISTANCE_LABELS: Record<string, string> = {
+  pitch: 'pitch',
+  noteLength: 'note length',
+  key: 'key (K: as written)',
+  keyFoldedToMode: 'key folded to its mode (K:G, K:D → major; K:Em → minor; K:Ador → dorian)',
+  meter: 'meter',
+};
+
 /** val_bpc_jigs / test_bpc_jigs of a checkpoint (the held-out jigs, bits per body character). */
 function yardstickRows(report: EvalReport | { yardstick?: YardstickScores }): (string | number)[][] {
   const y = 'yardstick' in report ? report.yardstick : undefined;
@@ -232,7 +244,7 @@ function printReport(report: EvalReport, flags: EvalFlags): void {
         ['copied tunes (≥80% of body in one span)', report.copiedTunes],
         ['duplicate tunes', report.duplicateTunes],
         ...Object.entries(report.distinctNgrams).map(([n, v]) => [`distinct ${n}-grams`, pct(v)]),
-        ...Object.entries(report.distributions.distance).map(([k, v]) => [`distance to reference: ${k}`, v.toFixed(3)]),
+        ...Object.entries(report.distributions.distance).map(([k, v]) => [`distance to reference: ${DISTANCE_LABELS[k] ?? k}`, v.toFixed(3)]),
       ],
     ),
   );
