@@ -9,7 +9,7 @@ const dataDir = dataDirOrSkip();
 const tunelab = (args: string[]): Promise<Result> => runTunelab(args, { env: { TUNELAB_DATA_DIR: dataDir } });
 
 const RUNS = {
-  json: ['data', 'stats', '--corpus', 'nottingham', '--files', 'jigs', '--preprocessing', 'raw', '--json', '--val', '0'],
+  json: ['data', 'stats', '--corpus', 'nottingham', '--files', 'jigs', '--preprocessing', 'raw', '--json', '--val', '0', '--test', '0'],
   text: ['data', 'stats', '--files', 'jigs', '--val', '0.1', '--seed', '1'],
   unknownFile: ['data', 'stats', '--files', 'jig', '--json'],
   filesWithPath: ['data', 'stats', '--corpus', '/tmp', '--files', 'jigs'],
@@ -40,8 +40,10 @@ describe.skipIf(!dataDir)(`tunelab data stats ${dataDir ? '' : '(skipped: set TU
     expect(r.stdout).toMatch(/tunes\s+340/);
     expect(r.stdout).toMatch(/characters\s+129,665/);
     expect(r.stdout).toMatch(/vocabulary\s+86 characters/);
-    expect(r.stdout).toMatch(/train\s+306/);
+    // The default split holds out 10% test too: the yardstick's 34 + 34 jigs.
+    expect(r.stdout).toMatch(/train\s+272/);
     expect(r.stdout).toMatch(/val\s+34/);
+    expect(r.stdout).toMatch(/test\s+34/);
   });
 
   it('an unknown file name: one line naming it and the known ones, exit 1', () => {
