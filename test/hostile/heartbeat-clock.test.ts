@@ -74,7 +74,7 @@ async function controlUntil(store: Store, url: string, sweepId: string, until: (
 
 describe.skipIf(unreachable !== null)('heartbeats on the database’s clock (PostgreSQL)', () => {
   test('an agent whose clock is 10 minutes slow keeps its live trial: nobody marks it stale, it completes there', async () => {
-    const { url, sweepId, home } = await distributedSweep('clock-slow', 150);
+    const { url, sweepId, home } = await distributedSweep('clock-slow', 500);
     const agent = skewedAgent(url, sweepId, home, -MINUTES_10);
     const store = await openStore(url);
     try {
@@ -85,7 +85,8 @@ describe.skipIf(unreachable !== null)('heartbeats on the database’s clock (Pos
       expect(marked, trial.logTail).toEqual([]);
       expect(trial.logTail).not.toMatch(/marked stale/);
       expect(trial.status, trial.logTail).toBe('completed');
-      expect((trial.logTail.match(/starting on/g) ?? []).length).toBe(1);
+      // Never started twice (the store keeps only the log's tail: a long trial's first line may have scrolled out).
+      expect((trial.logTail.match(/starting on/g) ?? []).length).toBeLessThanOrEqual(1);
       // The stamps are the database's: within a few seconds of the true time, not 10 minutes off.
       expect(Math.abs(trial.finishedAt! - Date.now())).toBeLessThan(60_000);
       // It trained longer than staleAfter, so its lease had to be renewed (on the database's clock) to last.
