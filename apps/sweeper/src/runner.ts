@@ -3,6 +3,7 @@ import { applyParams, type SweepConfig } from '@tunelab/config';
 import type { Store, SweepRow, TrialRow } from '@tunelab/store';
 import { CHARACTERS_METRIC, improves, intermediateValues, proposeNext, type IntermediateValue, type PruneTrial, type TrialRecord } from '@tunelab/sweep';
 import { createProgressView, type ProgressView } from './progress';
+import { retryStore } from './store-retry';
 import { TrialExecutor } from './trial-execution';
 
 export interface RunSweepOptions {
@@ -107,13 +108,18 @@ export class SweepRunner {
     return this.finish();
   }
 
+  /** The runner's own store calls get the bounded retry the trials' writes get (a dropped connection, a busy file). */
+  private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return retryStore(what, fn, { boundMs: this.opts.storeRetryMs });
+  }
+
   private async finish(): Promise<SweepRow> {
-    const trials = await this.store.listTrials(this.sweep.id);
+    const trials = await this.retry('list trials', () => this.store.listTrials(this.sweep.id));
     let status: SweepRow['status'];
     if (this.stopping === 'cancelled') status = 'cancelled';
     else if (trials.length > 0 && trials.every((t) => t.status === 'failed')) status = 'failed';
     else status = 'completed';
-    this.sweep = await this.store.updateSweepStatus(this.sweep.id, status);
+    this.sweep = await this.retry('write the sweep status', () => this.store.updateSweepStatus(this.sweep.id, status));
     return this.sweep;
   }
 
@@ -164,7 +170,7 @@ export class SweepRunner {
   /** Starts trials while slots are free: interrupted and retried trials first, then new proposals. */
   private async fillSlots(startedAt: number): Promise<void> {
     while (this.executor.free > 0) {
-      const trials = await this.store.listTrials(this.sweep.id);
+      const trials = await this.retry('list trials', () => this.store.listTrials(this.sweep.id));
       const waiting = trials
         .filter((t) => (t.status === 'queued' || t.status === 'stale' || t.status === 'cancelled') && !this.executor.active.has(t.id))
         .sort((a, b) => a.number - b.number)[0];
@@ -174,21 +180,17 @@ export class SweepRunner {
       }
       const maxMinutes = this.config.max_minutes;
       // startedAt is the store's stamp: compared on the database's clock.
-      if (this.exhausted || (maxMinutes > 0 && (await this.store.now()) - startedAt > maxMinutes * 60_000)) return;
+      if (this.exhausted || (maxMinutes > 0 && (await this.retry('read the clock', () => this.store.now())) - startedAt > maxMinutes * 60_000)) return;
       const proposal = proposeNext(this.config, this.history(trials));
       if (proposal.kind === 'exhausted') {
         this.exhausted = true;
         return;
       }
       const config = applyParams(this.config.base, proposal.params);
-      const row = await this.store.createTrial({
-        sweepId: this.sweep.id,
-        number: proposal.index,
-        params: proposal.params,
-        config,
-        seed: config.train.seed,
-      });
-      await this.store.updateTrial(row.id, { appendLog: `proposed by ${proposal.source}: ${JSON.stringify(proposal.params)}` });
+      const row = await this.retry('create a trial', () =>
+        this.store.createTrial({ sweepId: this.sweep.id, number: proposal.index, params: proposal.params, config, seed: config.train.seed }),
+      );
+      await this.retry('log the proposal', () => this.store.updateTrial(row.id, { appendLog: `proposed by ${proposal.source}: ${JSON.stringify(proposal.params)}` }));
       await this.launch(row);
     }
   }
