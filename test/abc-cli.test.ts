@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { runTunelab as tunelab, type CliResult as Result } from './support/cli';
+import { runAll, type CliResult as Result } from './support/cli';
 import { dataDirOrSkip } from './support/data';
 
 // `tunelab abc check` end to end, through the real bin.
@@ -24,15 +24,10 @@ const RUNS = {
   missing: ['abc', 'check', good, missing, '--json'],
   corpus: dataDir ? ['abc', 'check', ...['jigs', 'hpps', 'reelsa-c', 'ashover', 'morris', 'playford', 'reelsd-g', 'reelsh-l', 'reelsm-q', 'reelsr-t', 'reelsu-z', 'slip', 'waltzes', 'xmas'].map((f) => join(dataDir, `${f}.abc`)), '--json'] : null,
 };
-const results: Partial<Record<keyof typeof RUNS, Result>> = {};
+let results: Partial<Record<keyof typeof RUNS, Result>> = {};
 
 beforeAll(async () => {
-  // Each start of the bin costs a second or two; run them side by side.
-  await Promise.all(
-    Object.entries(RUNS).map(async ([k, args]) => {
-      if (args) results[k as keyof typeof RUNS] = await tunelab(args);
-    }),
-  );
+  results = await runAll(RUNS);
 }, 120_000);
 
 describe('tunelab abc check', () => {

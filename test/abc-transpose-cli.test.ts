@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { soundingPitches, splitFile } from '@tunelab/abc';
 
-import { runTunelab as tunelab, type CliResult as Result } from './support/cli';
+import { runAll, type CliResult as Result } from './support/cli';
 import { dataDirOrSkip } from './support/data';
 
 // `tunelab abc transpose` end to end, through the real bin.
@@ -24,14 +24,10 @@ const RUNS = {
   notNumber: ['abc', 'transpose', good, '--semitones', 'two'],
   corpus: dataDir ? ['abc', 'transpose', join(dataDir, 'hpps.abc'), '--semitones', '3'] : null,
 };
-const results: Partial<Record<keyof typeof RUNS, Result>> = {};
+let results: Partial<Record<keyof typeof RUNS, Result>> = {};
 
 beforeAll(async () => {
-  await Promise.all(
-    Object.entries(RUNS).map(async ([k, args]) => {
-      if (args) results[k as keyof typeof RUNS] = await tunelab(args);
-    }),
-  );
+  results = await runAll(RUNS);
 }, 120_000);
 
 describe('tunelab abc transpose', () => {

@@ -35,3 +35,17 @@ export function runTunelab(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?
     child.on('close', (code) => done({ code, stdout, stderr }));
   });
 }
+
+/**
+ * Runs several `tunelab` invocations side by side (each start of the bin costs a second or two) and returns
+ * their results by name; a null entry (a run that needs data this machine lacks) is left out.
+ */
+export async function runAll<K extends string>(runs: Record<K, string[] | null>): Promise<Partial<Record<K, CliResult>>> {
+  const out: Partial<Record<K, CliResult>> = {};
+  await Promise.all(
+    (Object.entries(runs) as [K, string[] | null][]).map(async ([k, args]) => {
+      if (args) out[k] = await runTunelab(args);
+    }),
+  );
+  return out;
+}
