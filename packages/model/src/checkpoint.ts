@@ -130,6 +130,17 @@ async function syncFolder(dir: string): Promise<void> {
   await syncPath(dir, true);
 }
 
+/** A run's checkpoint folder and the names in it; none when the run has no folder yet (any other error is thrown). */
+async function runFolder(home: string, runId: string): Promise<{ root: string; names: string[] }> {
+  const root = join(home, 'checkpoints', runId);
+  try {
+    return { root, names: await readdir(root) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { root, names: [] };
+    throw err;
+  }
+}
+
 /** Folders `saveCheckpoint` (or a download of a checkpoint) writes before renaming them into place. */
 const TEMP_FOLDER = /\.tmp-/;
 
@@ -138,13 +149,7 @@ const TEMP_FOLDER = /\.tmp-/;
  * call it when the run (re)starts, while nothing else writes that run's checkpoints. Returns their names.
  */
 export async function cleanCheckpointLeftovers(home: string, runId: string): Promise<string[]> {
-  const root = join(home, 'checkpoints', runId);
-  let names: string[];
-  try {
-    names = await readdir(root);
-  } catch {
-    return [];
-  }
+  const { root, names } = await runFolder(home, runId);
   const removed: string[] = [];
   for (const name of names) {
     if (!TEMP_FOLDER.test(name)) continue;
@@ -283,13 +288,7 @@ export interface CheckpointEntry {
  * temporary folder left by a crash, are skipped). Empty when the run has none.
  */
 export async function listCheckpoints(home: string, runId: string): Promise<CheckpointEntry[]> {
-  const root = join(home, 'checkpoints', runId);
-  let names: string[];
-  try {
-    names = await readdir(root);
-  } catch {
-    return [];
-  }
+  const { root, names } = await runFolder(home, runId);
   const out: CheckpointEntry[] = [];
   for (const name of names) {
     if (!/^epoch-\d+$/.test(name)) continue;
