@@ -129,6 +129,11 @@ async function createTables(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addColumn('superseded_at', t.millis)
     .addPrimaryKeyConstraint('aliases_pk', ['alias', 'version'])
     .execute();
+  await createAliasIndexes(db);
+}
+
+/** The aliases table's indexes (migration 1 made them; migration 2 rebuilds the table and makes them again). */
+async function createAliasIndexes(db: Kysely<any>): Promise<void> {
   // At most one current row per alias, whatever races happen.
   await db.schema
     .createIndex('aliases_current')
@@ -164,14 +169,7 @@ async function aliasesOutliveCheckpoints(db: Kysely<any>, dialect: Dialect): Pro
   await sql`insert into aliases_v2 (${columns}) select ${columns} from aliases`.execute(db);
   await db.schema.dropTable('aliases').execute();
   await db.schema.alterTable('aliases_v2').renameTo('aliases').execute();
-  await db.schema
-    .createIndex('aliases_current')
-    .on('aliases')
-    .column('alias')
-    .unique()
-    .where(sql.ref('superseded_at'), 'is', null)
-    .execute();
-  await db.schema.createIndex('aliases_checkpoint').on('aliases').column('checkpoint_id').execute();
+  await createAliasIndexes(db);
 }
 
 /** Every migration, oldest first. */
