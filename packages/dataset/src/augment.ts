@@ -64,6 +64,6 @@ export class TransposedTunes {
   /** The training text of `epoch`: each tune in its drawn key, joined as `joinTunes` joins them. */
   text(epoch: number, seed: number): string {
     const shifts = this.shifts(epoch, seed);
-    return joinTunes(this.texts.map((row, i) => ({ text: row[shifts[i] - this.min] }) as CorpusTune));
+    return joinTunes(this.texts.map((row, i) => ({ text: row[shifts[i] - this.min] })));
   }
 }

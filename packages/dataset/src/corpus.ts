@@ -24,7 +24,7 @@ export const TUNE_SEPARATOR = '\n\n';
  * and two blank lines separate tunes. (For raw jigs with every tune, `Corpus.text` is the file itself, whose
  * gaps vary slightly; `prepareData` uses that text when nothing is held out.)
  */
-export function joinTunes(tunes: CorpusTune[]): string {
+export function joinTunes(tunes: readonly Pick<CorpusTune, 'text'>[]): string {
   return tunes.map((t) => t.text).join(TUNE_SEPARATOR);
 }
 
