@@ -137,7 +137,9 @@ export async function validate(
  * training and validation metrics, and checkpoints under `<home>/checkpoints/<runId>/epoch-<n>/` every
  * `checkpoint_every` epochs, at each new best of `options.objective` (default validation loss) and at the end
  * (one folder per epoch, with every kind that applies). Metrics: loss, accuracy (training, with dropout),
- * val_loss, val_accuracy, val_bpc, chars_per_sec, seconds. Selects the backend itself (config.train.backend).
+ * val_loss, val_accuracy, val_bpc, val_bpc_jigs (and test_bpc_jigs at the last epoch) when the data holds out jigs,
+ * characters (trained on so far), chars_per_sec, seconds. With `data.augment.transpose` each epoch trains on its own
+ * transposed text. Selects the backend itself (config.train.backend).
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { config, runId, home, signal } = options;
