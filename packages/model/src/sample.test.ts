@@ -6,7 +6,7 @@ import { createRng, prepareData } from '@tunelab/dataset';
 import { InputError } from '@tunelab/config';
 import { train } from './train';
 import { loadCheckpoint } from './checkpoint';
-import { pick, sample, Sampler } from './sample';
+import { meterLineMask, pick, sample, Sampler } from './sample';
 import { tinyConfig, writeTinyCorpus } from './testing';
 import { fusedStatus } from './cells';
 
@@ -111,17 +111,37 @@ describe('sample', () => {
       }
     });
 
-    test('constrain off: the header is primed with X:1 and the meter', async () => {
-      const tunes = await sample(dir, { n: 3, seed: 4, maxLength: 200, meter: ' 3 / 4 ', constrain: 'off' });
+    test('constrain off: the model writes its own header and every M: line it opens says the meter', async () => {
+      // Primed up to where every training tune writes M:6/8 next.
+      const tunes = await sample(dir, { n: 6, seed: 4, maxLength: 200, meter: ' 3 / 4 ', constrain: 'off', prime: 'X: 1\nT:Tune 3\n' });
+      let meters = 0;
       for (const t of tunes) {
-        expect(t.text.startsWith('X:1\nM:3/4\n')).toBe(true);
-        expect(metersOf(t.text)[0]).toBe('3/4');
+        expect(t.text.startsWith('X: 1\nT:Tune 3\n')).toBe(true);
+        for (const m of metersOf(t.text)) {
+          expect(m).toBe('3/4');
+          meters++;
+        }
       }
-      // A prime of header lines gets the M: line added; one that holds it is kept as it is.
-      const [titled] = await sample(dir, { n: 1, maxLength: 50, meter: '3/4', constrain: 'off', prime: 'X:7\nT:Tune\n' });
-      expect(titled.text.startsWith('X:7\nT:Tune\nM:3/4\n')).toBe(true);
+      // The tiny model writes M: lines of its own accord (its training tunes are 6/8), and they were held.
+      expect(meters).toBeGreaterThan(0);
+      expect(tunes.some((t) => t.maskedMassMax > 0)).toBe(true);
       const [given] = await sample(dir, { n: 1, maxLength: 50, meter: '3/4', constrain: 'off', prime: 'X:7\nM:3/4\nK:G\n' });
       expect(given.text.startsWith('X:7\nM:3/4\nK:G\n')).toBe(true);
+    });
+
+    test('meterLineMask holds only M: lines, for char and token symbols alike', () => {
+      const symbols = ['M', ':', '6', '/', '8', '4', '\n', 'K', 'A', 'M:6/8', 'M:4/4', '|'];
+      const allowed = (line: string) => {
+        const mask = meterLineMask(symbols, line, '6/8');
+        return mask === null ? null : symbols.filter((_, i) => mask[i]);
+      };
+      expect(allowed('GAB')).toBeNull();
+      expect(allowed('K:G')).toBeNull();
+      // At a line start everything may come but an M: line of another meter.
+      expect(allowed('')).toEqual(symbols.filter((s) => s !== 'M:4/4'));
+      expect(allowed('M')).toEqual([':']);
+      expect(allowed('M:')).toEqual(['6']);
+      expect(allowed('M:6/8')).toEqual(['\n']);
     });
 
     test('a prime that disagrees with the meter, or that the checker refuses, is an InputError naming where', async () => {
@@ -130,7 +150,7 @@ describe('sample', () => {
       );
       await expect(sample(dir, { prime: 'X:1\nK:G\n' })).rejects.toThrow(/^prime: .*line 2: M: must come before K:.*at character 5 \(after "X:1\\nK"\)/);
       await expect(sample(dir, { meter: '6/8', constrain: 'off', prime: 'X:1\nM:4/4\n' })).rejects.toThrow(/^prime: the prime writes M:4\/4, but the meter asked for is 6\/8/);
-      await expect(sample(dir, { meter: '6/8', constrain: 'off', prime: 'X:1\nK:G\nGAB' })).rejects.toThrow(/^prime: with constrain off the meter is primed/);
+      await expect(sample(dir, { meter: '6/8', constrain: 'off', prime: 'X:1\nK:G\nGAB' })).rejects.toThrow(/^prime: the prime writes K: before any M: line/);
       // The same primes are fine where they agree.
       await expect(sample(dir, { meter: '6/8', prime: 'X:1\nM:6/8\n', maxLength: 30 })).resolves.toHaveLength(1);
     });

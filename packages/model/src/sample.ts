@@ -22,18 +22,17 @@ export interface SampleOptions {
   /** Keep the smallest set of symbols whose probability reaches p (1 = all). Default 1. */
   topP?: number;
   /**
-   * Text every tune starts from. Default `X:` (the start of a tune header); with a `meter` and `constrain:
-   * off`, `X:1\nM:<meter>\n`. Constrained, the checker must accept it (else an InputError naming where it fails).
+   * Text every tune starts from. Default `X:` (the start of a tune header). Constrained, the checker must
+   * accept it (else an InputError naming where it fails).
    */
   prime?: string;
   /**
    * The tune's meter (`6/8`, `4/4`, `3/4`, `C` …; spaces ignored): the kind of tune, as the corpus's files
-   * are kinds (jigs 6/8, reels 4/4, waltzes 3/4). Constrained (`meter`, `syntax`), the checker holds every
-   * `M:` line to it, so the model writes its own header and the checker writes this meter when the model
-   * writes `M:` (see `TuneChecker.fixedMeter`). With `constrain: off` nothing checks the model, so the header
-   * is primed instead: the default prime becomes `X:1\nM:<meter>\n`, and a given prime must either hold that
-   * `M:` line or end at the start of a header line (before `K:`), where it is appended. A prime that writes
-   * another meter is an InputError in every mode. Default: none (the model chooses).
+   * are kinds (jigs 6/8, reels 4/4, waltzes 3/4). Every `M:` line the tune writes is held to it, so the model
+   * writes its own header and this meter is written where the model opens an `M:` line: constrained
+   * (`meter`, `syntax`) by the checker (see `TuneChecker.fixedMeter`), and with `constrain: off` by a mask
+   * on the `M:` lines alone (see `meterLineMask`; the rest of the tune is the model's own). A prime that
+   * writes another meter is an InputError in every mode. Default: none (the model chooses).
    */
   meter?: string;
   /**
@@ -193,7 +192,7 @@ export class Sampler {
         for (let k = 0; k < limit; k++) {
           const { id, removed } = constraint
             ? drawConstrained(probs, o.temperature, o.topK, o.topP, rng, constraint, o.maxLength - k)
-            : draw(probs, o.temperature, o.topK, o.topP, rng, null);
+            : draw(probs, o.temperature, o.topK, o.topP, rng, o.meter === null ? null : meterLineMask(this.vocab.symbols, currentLine(text), o.meter));
           if (id < 0) break; // the vocabulary cannot continue this tune: it ends unfinished (complete: false)
           drawn++;
           masked += removed;
@@ -242,7 +241,7 @@ function checkOptions(o: SampleOptions): CheckedOptions {
     temperature: o.temperature ?? 1,
     topK: o.topK ?? 0,
     topP: o.topP ?? 1,
-    prime: meter !== null && constrain === 'off' ? primeWithMeter(o.prime, meter) : (o.prime ?? 'X:'),
+    prime: o.prime ?? 'X:',
     maxLength: o.maxLength ?? 1000,
     seed: o.seed ?? 1,
     constrain,
@@ -259,27 +258,47 @@ function checkOptions(o: SampleOptions): CheckedOptions {
   if (!CONSTRAIN_MODES.includes(r.constrain)) {
     throw new InputError(`expected constrain to be one of ${CONSTRAIN_MODES.join(', ')}, but got ${JSON.stringify(r.constrain)}`, 'constrain');
   }
+  if (meter !== null && constrain === 'off') checkPrimeMeter(r.prime, meter);
   return r;
 }
 
 /**
- * The prime of an unconstrained tune of a chosen meter (nothing checks the model, so the header is primed):
- * `X:1\nM:<meter>\n` by default; a given prime that holds `M:` lines must hold only this meter, and one that
- * holds none gets `M:<meter>\n` appended where it ends at the start of a header line, before `K:`.
- * Constrained tunes are not primed: the checker holds their `M:` lines to the meter (see SampleOptions.meter).
+ * With `constrain: off` nothing but the `M:` lines is held (the checker does this in the other modes): a prime
+ * that writes another meter, or that has begun the body (`K:`) without an `M:` line, cannot start a tune in
+ * `meter`.
  */
-function primeWithMeter(prime: string | undefined, meter: string): string {
-  if (prime === undefined) return `X:1\nM:${meter}\n`;
-  const meters = meterLines(prime);
-  const other = meters.find((m) => m !== meter);
+function checkPrimeMeter(prime: string, meter: string): void {
+  const other = meterLines(prime).find((m) => m !== meter);
   if (other !== undefined) throw new InputError(`the prime writes M:${other}, but the meter asked for is ${meter}`, 'prime');
-  if (meters.length > 0) return prime;
-  if (/^X:[^\n]*\n/.test(prime) && prime.endsWith('\n') && !/^K:/m.test(prime)) return `${prime}M:${meter}\n`;
-  throw new InputError(
-    `with constrain off the meter is primed: a prime given with meter ${meter} must hold its M:${meter} line, ` +
-      `or be header lines (X: first, no K: yet) ending with a newline, to which M:${meter} is added`,
-    'prime',
-  );
+  if (/^K:/m.test(prime) && meterLines(prime).length === 0) {
+    throw new InputError(`the prime writes K: before any M: line, so its tune cannot be held to the meter ${meter}`, 'prime');
+  }
+}
+
+/**
+ * The mask `[vocab]` (1 = allowed) that holds an unconstrained tune's `M:` lines to `meter`: a symbol may
+ * open or continue a line that starts with `M:` only while that line stays a prefix of `M:<meter>\n`.
+ * Null where no symbol could start such a line (`line` is neither empty nor the start of an `M:` line), so
+ * the model's own distribution is left alone everywhere but on those lines.
+ */
+export function meterLineMask(symbols: readonly string[], line: string, meter: string): Uint8Array | null {
+  if (line !== '' && !line.startsWith('M')) return null;
+  const target = `M:${meter}\n`;
+  const mask = new Uint8Array(symbols.length);
+  for (let i = 0; i < symbols.length; i++) {
+    const candidate = line + symbols[i];
+    const newline = candidate.indexOf('\n');
+    const lineOf = newline < 0 ? candidate : candidate.slice(0, newline + 1);
+    // Only a line that is (or may become) an M: field is held; any other line is the model's.
+    const meterLine = lineOf.startsWith('M');
+    mask[i] = !meterLine || target.startsWith(lineOf) ? 1 : 0;
+  }
+  return mask;
+}
+
+/** The text of the line being written (after the last newline). */
+function currentLine(text: string): string {
+  return text.slice(text.lastIndexOf('\n') + 1);
 }
 
 /**

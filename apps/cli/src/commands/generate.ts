@@ -48,10 +48,10 @@ export function constrainOption(defaultValue?: ConstrainSetting): Option {
 /** `--meter` and `--prime` help (shared by generate and eval). */
 export const METER_HELP =
   "the tunes' meter, that is the kind of tune: 6/8 jigs, 4/4 reels & hornpipes, 3/4 waltzes, 2/4, 9/8 slip jigs, C … " +
-  '(constrained, the ABC checker holds every M: line to it; with --constrain off the header is primed with X:1\\nM:<meter>\\n)';
+  '(every M: line the tune writes is held to it: by the ABC checker when constrained, with --constrain off by a mask on the M: lines alone)';
 export const PRIME_HELP =
   'text every tune starts from, \\n for a newline (default X:); constrained, the checker must accept it; with --meter ' +
-  'any M: line in it must be that meter (with --constrain off it must hold that M: line or end after header lines, before K:, where M: is added)';
+  'any M: line in it must be that meter (with --constrain off a prime that reaches K: must hold it)';
 
 /** `--meter`: a meter with a bar length, spaces removed (`6/8`); a usage error naming the flag otherwise. */
 export async function meterFlag(value: string | undefined): Promise<string | undefined> {

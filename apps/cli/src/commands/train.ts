@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { resolveHome } from '@tunelab/config';
@@ -22,6 +23,25 @@ interface TrainCliOptions {
 }
 
 const fmt = (v: number | undefined, digits = 4) => (v === undefined ? '-' : v.toFixed(digits));
+
+/**
+ * A new run's folder under `<home>/checkpoints`, made here so that two runs started in the same second (its
+ * default name's resolution) never write into one folder: `stem`, else `stem-2`, `stem-3`, … The folder is
+ * created with `mkdir` without `recursive`, which fails when it exists, so the claim holds across processes.
+ */
+export function claimRunId(home: string, stem: string): string {
+  const root = join(home, 'checkpoints');
+  mkdirSync(root, { recursive: true });
+  for (let n = 1; ; n++) {
+    const id = n === 1 ? stem : `${stem}-${n}`;
+    try {
+      mkdirSync(join(root, id));
+      return id;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
 
 /** `tunelab train` */
 export function registerTrainCommands(program: Command): void {
@@ -50,7 +70,7 @@ export function registerTrainCommands(program: Command): void {
       const [{ loadCheckpoint, train }, { createSampleEvaluator }, cliProgress] = await Promise.all([lazy.model(), lazy.evaluation(), lazy.cliProgress()]);
       // A resumed run keeps writing under its own run id unless told otherwise.
       const resumedId = opts.resume ? (await loadCheckpoint(opts.resume)).meta.runId : undefined;
-      const runId = opts.runId ?? resumedId ?? `train-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
+      const runId = opts.runId ?? resumedId ?? claimRunId(home, `train-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`);
 
       // Ctrl-C stops between batches; checkpoints already written stay.
       const ac = new AbortController();

@@ -201,7 +201,7 @@ export const GenerateRequest = Type.Object(
           pattern: METER_PATTERN,
           description:
             "the tunes' meter (6/8 jigs, 4/4 reels, 3/4 waltzes …; null: the model's choice). Constrained, the ABC checker holds every M: line to it; " +
-            'with constrain off the header is primed (X:1 M:<meter>), and a prime must then hold that M: line or end after header lines',
+            'with constrain off only the M: lines are held (the rest is the model\'s own), and a prime that reaches K: must hold that M: line',
         }),
       ),
     ),

@@ -84,7 +84,7 @@ export function GeneratePanel({ checkpointId }: { checkpointId: string }) {
         {field('seed', 'seed', { type: 'number', min: '0', size: 8, placeholder: 'random' })}
         {field('n', 'count', { type: 'number', min: '1', max: '10', size: 3 })}
         {field('maxLength', 'max length', { type: 'number', min: '16', max: '3000', size: 5 })}
-        <label title="the kind of tune: the sampler writes this M: field (the ABC checker holds it; with constrain off the header is primed)">
+        <label title="the kind of tune: the sampler writes this M: field (the ABC checker holds it; with constrain off only the M: lines are held)">
           meter{' '}
           <select aria-label="meter" value={form.meter} onChange={set('meter')}>
             {!meters.some((m) => m.meter === form.meter) && form.meter !== '' && <option value={form.meter}>{form.meter}</option>}
