@@ -1,11 +1,10 @@
 /**
  * The libraries behind the commands, loaded when a command's action runs, never when the commands register.
  *
- * Why: start-up time. Registering every command used to import every library, so `tunelab --help` and any
- * usage error paid for all of them: 1.5–1.7 s. Imported alone (tsx, 2-core dev machine), @tunelab/dashboard
- * (fastify, vite) takes ~1.5 s, @tunelab/store (kysely, pg) ~0.75 s, @tunelab/eval ~0.5 s, @tunelab/model
- * (TensorFlow.js) ~0.45 s, @tunelab/dataset ~0.2 s, @tunelab/abc ~0.15 s. Loaded here on demand, `--help`
- * takes 0.45–0.5 s: node and tsx, commander, and @tunelab/config (~0.13 s; small enough to stay static).
+ * Why: start-up time. Each of these libraries costs a noticeable part of a second to import (the dashboard's
+ * fastify and vite most, then the store's drivers, eval, TensorFlow.js), and `tunelab --help` or a usage error
+ * needs none of them. Loaded here on demand, every call pays only for node and tsx, commander and
+ * @tunelab/config (small enough to stay static); a command pays for the libraries its action uses.
  *
  * Keep it that way: in apps/cli, import these libraries' values only through the loaders below
  * (`import * as lazy from '../lazy'`, then `const { sample } = await lazy.model();`); `import type` is free.
@@ -22,5 +21,5 @@ export const store = () => import('@tunelab/store');
 export const dashboard = () => import('@tunelab/dashboard');
 /** The sweeper (piscina, the store drivers). */
 export const sweeper = () => import('@tunelab/sweeper');
-/** The progress bar of `tunelab train` (~35 ms). */
+/** The progress bar of `tunelab train` (only train draws one). */
 export const cliProgress = async () => (await import('cli-progress')).default;

@@ -1,5 +1,5 @@
 /**
- * Command-line conventions shared by every command (DESIGN.md):
+ * Command-line conventions shared by every command (README.md, "Output and errors"):
  * with `--json` stdout carries exactly one JSON document; progress, tables and logs go to stderr.
  */
 

@@ -7,7 +7,7 @@ import { createDistributedSweep, resumeDistributedSweep } from './distributed';
 import { createProgressView } from './progress';
 import { SweepRunner } from './runner';
 
-/** Where a sweep's state lives: `--home` and `--store` mean the same in every command (DESIGN.md). */
+/** Where a sweep's state lives: `--home` and `--store` mean the same in every command (see docs/architecture.md). */
 export interface StoreOptions {
   home: string;
   /** A store URL (`sqlite:path`, a file path, `postgres://…`); default: `<home>/tunelab.db`. */

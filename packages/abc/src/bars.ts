@@ -460,7 +460,7 @@ export class BarWalk {
 
   /**
    * Walks a clone on with `bar` and reads it. The clone borrows the shared array's next slot and gives it
-   * back (a copy of every bar per probe made the checker quadratic in the number of bars: issue 21).
+   * back (copying every bar per probe would make the checker quadratic in the number of bars).
    */
   private probe<T>(bar: RawBar, read: (probe: BarWalk) => T): T {
     const probe = this.clone();

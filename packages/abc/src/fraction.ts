@@ -66,7 +66,7 @@ export function formatFraction(a: Fraction): string {
 
 /** Parses `3/8`, `1`, `/2`… as written in ABC fields; null when it is not a positive fraction. */
 export function parseFraction(text: string): Fraction | null {
-  // The spaces after the number are read once (`\s*(?:…)?\s*$` was quadratic on `1   …x`).
+  // The spaces after the number are read once: a pattern like `\s*(?:…)?\s*$` is quadratic on `1   …x`.
   const m = /^\s*(\d+)\s*(?:\/\s*(\d+)\s*)?$/.exec(text);
   if (!m) return null;
   const num = Number(m[1]);

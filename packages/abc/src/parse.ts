@@ -226,8 +226,8 @@ function trimSpacesEnd(text: string): string {
 }
 
 /** A Q: value abc2midi reads: a tempo (`120`, `1/4=120`, `3/8 1/8=60`, `C=120`), with text in quotes around it, or text alone. */
-// Fractions are separated by spaces, each read one way: `(?:\d+\/\d+\s*)+\s*` split `1/111/111/…` and runs of
-// spaces in exponentially many ways (issue 21: every pattern in the parser runs in linear time).
+// Fractions are separated by spaces, each read one way: `(?:\d+\/\d+\s*)+\s*` would split `1/111/111/…` and runs
+// of spaces in exponentially many ways; every pattern in the parser must run in linear time on hostile input.
 const TEMPO = /^(?:"[^"]*"\s*)?(?:(?:\d+\/\d+(?:\s+\d+\/\d+)*|C\d*)\s*=\s*)?\d+\s*(?:"[^"]*")?$|^"[^"]*"$/;
 
 /**

@@ -46,7 +46,7 @@ describe('checkWithAbc2midi', () => {
     expect(v!.map((x) => x.clean)).toEqual([true, false]);
   });
 
-  it('passes 305 of the 340 Nottingham jigs (DESIGN.md)', async ({ skip }) => {
+  it('passes 305 of the 340 Nottingham jigs (abc2midi -c refuses the other 35 human-written ones)', async ({ skip }) => {
     needAbc2midi(skip);
     const dir = nottinghamDir();
     if (!dir) return skip('Nottingham data not found: set TUNELAB_DATA_DIR');

@@ -6,8 +6,8 @@ import { delimiter, join } from 'node:path';
 
 /**
  * An outside opinion on validity: `abc2midi -c` (Debian package abcmidi) checks tunes without writing MIDI.
- * tunelab's own checker decides validRate; abc2midi is the second opinion the issue's targets were measured
- * with (305 of the 340 Nottingham jigs pass it), so its verdict is reported beside ours.
+ * tunelab's own checker decides validRate; abc2midi is a second opinion, stricter in rules of its own (305 of
+ * the 340 human-written Nottingham jigs pass it), so its verdict is reported beside ours.
  */
 
 /** What abc2midi said about one tune. */

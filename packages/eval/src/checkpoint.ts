@@ -6,7 +6,7 @@ import { evaluateTunes, type EvalOptions, type EvalReport } from './evaluate';
 import { buildReference, referenceOfMeter, type ReferenceCorpus } from './reference';
 import { mean } from './stats';
 
-/** How to sample from a checkpoint before evaluating: the issue's defaults are 50 tunes at T=1, seed 1, prime `X:`. */
+/** How to sample from a checkpoint before evaluating: the defaults are 50 tunes at T=1, seed 1, prime `X:`. */
 export interface CheckpointEvalOptions extends EvalOptions {
   samples?: number;
   temperature?: number;

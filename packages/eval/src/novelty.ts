@@ -3,7 +3,7 @@ import type { ReferenceCorpus } from './reference';
 
 /**
  * A tune is a copy when one reference tune contains at least this share of its body as one verbatim span
- * (the issue's rule: the model must learn patterns, not copy training tunes).
+ * (the model must learn patterns, not copy training tunes).
  */
 export const COPY_SHARE = 0.8;
 

@@ -181,7 +181,7 @@ async function evalCheckpoint(flags: EvalFlags): Promise<Omit<CheckpointEvalRepo
     const { meter, tunes } = report.meterReference;
     log(tunes > 0 ? `eval: distributions compared with the ${tunes} training tunes in ${meter}` : `eval: no training tune is in ${meter}: distributions compared with all of them`);
   }
-  // The one yardstick (issue 19): the run's held-out jigs, bits per body character, comparable across runs.
+  // The one yardstick (val_bpc_jigs / test_bpc_jigs): the run's held-out jigs, bits per body character, comparable across runs.
   const yardstick = await evaluateYardstick(flags.checkpoint!, { dataOptions: { onProgress: log } });
   return perTune ? { ...report, yardstick, texts } : { ...report, yardstick };
 }
