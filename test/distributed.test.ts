@@ -1,13 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import pg from 'pg';
 import { buildApp } from '@tunelab/dashboard';
 import { loadCheckpoint } from '@tunelab/model';
 import { materializeCheckpoint, openStore, type Store } from '@tunelab/store';
+import { usePostgres } from '@tunelab/store/testing';
 import { cancelSweep, coordinate, resumeSweep, retryFailed, runAgent, startDistributedSweep, startSweep, summarizeSweep, TrialQueue } from '@tunelab/sweeper';
 import { proposeNext } from '@tunelab/sweep';
 import { parseSweepConfig } from '@tunelab/config';
@@ -22,38 +21,18 @@ import { writeTinyCorpus } from './support/tiny-corpus';
 
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'apps/cli/bin/tunelab.mjs');
-const PG = process.env.TUNELAB_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-const unreachable = await probe(PG);
-const schemas: string[] = [];
+const pg = await usePostgres('the distributed sweep tests');
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
-
-if (unreachable && process.env.CI === 'true') {
-  test('PostgreSQL is reachable (CI=true: the distributed tests may not skip)', () => {
-    throw new Error(`Cannot reach ${PG}: ${unreachable}`);
-  });
-} else if (unreachable) {
-  console.warn(`skipping the distributed sweep tests: cannot reach PostgreSQL at ${PG} (${unreachable}); set TUNELAB_TEST_PG`);
-}
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  if (unreachable) return;
-  const client = new pg.Client({ connectionString: PG });
-  await client.connect();
-  try {
-    for (const s of schemas) await client.query(`drop schema if exists "${s}" cascade; drop schema if exists "${s}_boss" cascade`);
-  } finally {
-    await client.end();
-  }
 });
 
 /** A fresh schema for one test: its store URL. */
 function freshStore(): string {
-  const schema = `tunelab_test_${randomBytes(5).toString('hex')}`;
-  schemas.push(schema);
-  return `${PG}${PG.includes('?') ? '&' : '?'}schema=${schema}`;
+  return pg.freshUrl();
 }
 
 function tempDir(prefix: string): string {
@@ -129,7 +108,7 @@ async function expectWholeMetrics(store: Store, sweepId: string, epochs: number)
   }
 }
 
-describe.skipIf(unreachable !== null)('distributed sweeps on PostgreSQL (controller + agents)', () => {
+describe.skipIf(pg.skip)('distributed sweeps on PostgreSQL (controller + agents)', () => {
   let filled: { url: string; sweepId: string } | null = null;
 
   test('a controller and two agents run a tiny sweep to completion; `sweep status` has the one-machine shape', async () => {
@@ -287,7 +266,7 @@ describe.skipIf(unreachable !== null)('distributed sweeps on PostgreSQL (control
   }, 180_000);
 });
 
-describe.skipIf(unreachable !== null)('PostgreSQL store, in process', () => {
+describe.skipIf(pg.skip)('PostgreSQL store, in process', () => {
   test('without --distributed, a PostgreSQL store runs the sweep in this process, checkpoints kept in the store', async () => {
     const dir = tempDir('local');
     const url = freshStore();
@@ -501,19 +480,6 @@ async function waitForStore(url: string): Promise<Store> {
       if (Date.now() > deadline) throw err;
       await sleep(200);
     }
-  }
-}
-
-async function probe(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return null;
-  } catch (err) {
-    return (err as Error).message || String(err);
-  } finally {
-    await client.end().catch(() => {});
   }
 }
 

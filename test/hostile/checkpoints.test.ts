@@ -1,10 +1,10 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { verifyCheckpoint } from '@tunelab/model';
 import { materializeCheckpoint, openStore } from '@tunelab/store';
-import { metricSteps, pgAdmin, PG, probePg, recordingView, removeDirs, startTinySweep, tempDir, tinySweepYaml, waitFor } from './tiny-sweep';
+import { usePostgres } from '@tunelab/store/testing';
+import { metricSteps, recordingView, removeDirs, startTinySweep, tempDir, tinySweepYaml, waitFor } from './tiny-sweep';
 
 /**
  * Crash-consistency of checkpoints (issue 21, item 7): a checkpoint that cannot be loaded is skipped (with a
@@ -95,21 +95,17 @@ describe('resuming past a corrupt checkpoint (SQLite store, files on disk)', () 
   }, 120_000);
 });
 
-const pgDown = await probePg();
+const pg = await usePostgres('the PostgreSQL checkpoint test');
 
-describe.skipIf(pgDown !== null)('PostgreSQL: a checkpoint row is never visible without its files', () => {
-  const schema = `tunelab_ckpt_${randomBytes(5).toString('hex')}`;
-  afterAll(async () => {
-    await pgAdmin(`drop schema if exists "${schema}" cascade`).catch(() => {});
-  });
+describe.skipIf(pg.skip)('PostgreSQL: a checkpoint row is never visible without its files', () => {
+  const { name: schema, url } = pg.schema('tunelab_ckpt');
 
   test('a deferred constraint checks, at every commit that makes a live checkpoint row visible, that its files are there', async () => {
-    const url = `${PG}${PG.includes('?') ? '&' : '?'}schema=${schema}`;
     const home = tempDir('pg-ckpt', dirs);
     const store = await openStore(url);
     try {
       // Checked at COMMIT: a transaction that inserts (or revives) a row must have stored its tunelab.json.
-      await pgAdmin(`
+      await pg.admin(`
         create function "${schema}".checkpoint_files_first() returns trigger language plpgsql as $$
         begin
           if new.deleted_at is null and not exists (

@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunConfig, SweepConfig } from '@tunelab/config';
 import { fakeGenerator, startDashboard, type RunningDashboard, type TuneGenerator } from '@tunelab/dashboard';
 import { openStore, type Store } from '@tunelab/store';
+import { usePostgres } from '@tunelab/store/testing';
 
 /**
  * Issue 21, item 8: on PostgreSQL a checkpoint's files live in the database, and the dashboard wrote them to
@@ -15,9 +14,8 @@ import { openStore, type Store } from '@tunelab/store';
  * PostgreSQL store; a generator that records the folder it is handed.
  */
 
-const PG = process.env.TUNELAB_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `tunelab_hostile_${randomBytes(5).toString('hex')}`;
-const url = `${PG}${PG.includes('?') ? '&' : '?'}schema=${schema}`;
+const pg = await usePostgres('the dashboard checkpoint-cache test');
+const url = pg.freshUrl('tunelab_hostile');
 const home = mkdtempSync(join(tmpdir(), 'tunelab-hostile-cache-'));
 let store: Store;
 let dash: RunningDashboard;
@@ -31,6 +29,7 @@ const runConfig: RunConfig = {
 };
 
 beforeAll(async () => {
+  if (pg.skip) return;
   store = await openStore(url);
   await store.migrate();
   const sweep = await store.createSweep({
@@ -59,16 +58,9 @@ afterAll(async () => {
   await dash?.close();
   await store?.close();
   rmSync(home, { recursive: true, force: true });
-  const client = new pg.Client({ connectionString: PG });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists "${schema}" cascade`);
-  } finally {
-    await client.end();
-  }
 });
 
-describe('checkpoint cache', () => {
+describe.skipIf(pg.skip)('checkpoint cache', () => {
   test('a PostgreSQL checkpoint is written under <home>/cache/checkpoints, private, not in a shared /tmp folder', async () => {
     const r = await fetch(`${dash.url}/api/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ checkpointId, n: 1, seed: 1 }) });
     expect(r.status, await r.clone().text()).toBe(200);

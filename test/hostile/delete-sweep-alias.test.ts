@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { openStore, type Store } from '@tunelab/store';
-import { dropSchema, probePostgres, runConfig, sweepConfig, TEST_PG_URL, testSchemaName } from '../../packages/store/src/store-fixtures';
+import { runConfig, sweepConfig, usePostgres } from '@tunelab/store/testing';
 import { runTunelab } from '../support/cli';
 
 // Issue 21, item 5: `sweep delete` removed aliases through a cascade (the champion went with its sweep) and
@@ -12,11 +12,7 @@ import { runTunelab } from '../support/cli';
 // alias points into it unless --force (exit 1, the alias named on stderr); with --force the alias history
 // keeps what it pointed to.
 
-const unreachable = await probePostgres();
-const schemas: string[] = [];
-afterAll(async () => {
-  for (const s of schemas) await dropSchema(s);
-});
+const pg = await usePostgres('the PostgreSQL case of `sweep delete`');
 
 interface Backend {
   name: string;
@@ -36,12 +32,9 @@ const BACKENDS: Backend[] = [
   },
   {
     name: 'PostgreSQL',
-    // CI runs PostgreSQL; a machine without it skips (as the store's own PostgreSQL tests do).
-    skip: unreachable !== null && process.env.CI !== 'true',
+    skip: pg.skip,
     fresh() {
-      const schema = testSchemaName();
-      schemas.push(schema);
-      return { url: `${TEST_PG_URL}${TEST_PG_URL.includes('?') ? '&' : '?'}schema=${schema}`, home: mkdtempSync(join(tmpdir(), 'hostile-delete-')) };
+      return { url: pg.freshUrl(), home: mkdtempSync(join(tmpdir(), 'hostile-delete-')) };
     },
   },
 ];

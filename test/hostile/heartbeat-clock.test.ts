@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openStore, type Store } from '@tunelab/store';
+import { usePostgres } from '@tunelab/store/testing';
 import { coordinate, startDistributedSweep, TrialQueue } from '@tunelab/sweeper';
 import { repoRoot } from '../support/cli';
-import { pgAdmin, PG, probePg, removeDirs, tempDir, tinySweepYaml, waitFor } from './tiny-sweep';
+import { removeDirs, tempDir, tinySweepYaml, waitFor } from './tiny-sweep';
 
 /**
  * Issue 21, item 8 (last part): heartbeats were stamped with the agent's clock and judged with the judge's, so
@@ -19,22 +19,17 @@ import { pgAdmin, PG, probePg, removeDirs, tempDir, tinySweepYaml, waitFor } fro
 
 const MINUTES_10 = 10 * 60_000;
 const STALE_AFTER_MS = 5_000;
+const pg = await usePostgres('the heartbeat-clock test');
 const dirs: string[] = [];
-const schemas: string[] = [];
 const children: ChildProcess[] = [];
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   removeDirs(dirs);
-  for (const s of schemas) await pgAdmin(`drop schema if exists "${s}" cascade; drop schema if exists "${s}_boss" cascade`).catch(() => {});
 });
-
-const unreachable = await probePg();
 
 async function distributedSweep(name: string, epochs: number): Promise<{ url: string; sweepId: string; home: string }> {
   const dir = tempDir(name, dirs);
-  const schema = `tunelab_test_${randomBytes(5).toString('hex')}`;
-  schemas.push(schema);
-  const url = `${PG}${PG.includes('?') ? '&' : '?'}schema=${schema}`;
+  const url = pg.freshUrl();
   const config = join(dir, `${name}.yaml`);
   writeFileSync(config, tinySweepYaml(dir, { name, epochs, tunes: 120 }));
   const home = join(dir, 'home');
@@ -72,7 +67,7 @@ async function controlUntil(store: Store, url: string, sweepId: string, until: (
   return marked;
 }
 
-describe.skipIf(unreachable !== null)('heartbeats on the database’s clock (PostgreSQL)', () => {
+describe.skipIf(pg.skip)('heartbeats on the database’s clock (PostgreSQL)', () => {
   test('an agent whose clock is 10 minutes slow keeps its live trial: nobody marks it stale, it completes there', async () => {
     const { url, sweepId, home } = await distributedSweep('clock-slow', 500);
     const agent = skewedAgent(url, sweepId, home, -MINUTES_10);

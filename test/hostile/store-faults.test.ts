@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { applyParams, parseSweepConfig } from '@tunelab/config';
 import { openStore } from '@tunelab/store';
+import { testSchemaName, usePostgres } from '@tunelab/store/testing';
 import { MetricWriter } from '../../apps/sweeper/src/metric-writer';
-import { holdSqliteLock, metricSteps, pgAdmin, PG, probePg, recordingView, removeDirs, startTinySweep, tempDir, tinySweepYaml, waitFor } from './tiny-sweep';
+import { holdSqliteLock, metricSteps, recordingView, removeDirs, startTinySweep, tempDir, tinySweepYaml, waitFor } from './tiny-sweep';
 
 /**
  * Store faults during a sweep (issue 21, item 3): a store write that fails (SQLITE_BUSY behind another
@@ -137,26 +137,26 @@ describe('the metric writer on a refused write', () => {
   });
 });
 
-const pgDown = await probePg();
+const pg = await usePostgres('the PostgreSQL store-fault test');
 
-describe.skipIf(pgDown !== null)('PostgreSQL: the sweeper loses its connections mid-sweep', () => {
-  const role = `tunelab_fault_${randomBytes(4).toString('hex')}`;
+describe.skipIf(pg.skip)('PostgreSQL: the sweeper loses its connections mid-sweep', () => {
+  const role = testSchemaName('tunelab_fault');
   const schema = `${role}_s`;
 
   afterAll(async () => {
-    await pgAdmin(`select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`, [role]).catch(() => {});
-    await pgAdmin(`drop schema if exists "${schema}" cascade`).catch(() => {});
-    await pgAdmin(`drop owned by "${role}"`).catch(() => {});
-    await pgAdmin(`drop role if exists "${role}"`).catch(() => {});
+    await pg.admin(`select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`, [role]).catch(() => {});
+    await pg.admin(`drop schema if exists "${schema}" cascade`).catch(() => {});
+    await pg.admin(`drop owned by "${role}"`).catch(() => {});
+    await pg.admin(`drop role if exists "${role}"`).catch(() => {});
   });
 
   test('pg_terminate_backend on every connection, and none allowed for 3 s: the pool reconnects and every row arrives', async () => {
     // The sweeper connects as a role of its own, so only its connections are cut (the database is shared).
-    await pgAdmin(`create role "${role}" login`);
-    await pgAdmin(`create schema "${schema}" authorization "${role}"`);
-    const { rows } = await pgAdmin<{ db: string }>('select current_database() as db');
-    await pgAdmin(`grant create on database "${rows[0].db}" to "${role}"`);
-    const url = new URL(PG);
+    await pg.admin(`create role "${role}" login`);
+    await pg.admin(`create schema "${schema}" authorization "${role}"`);
+    const { rows } = await pg.admin<{ db: string }>('select current_database() as db');
+    await pg.admin(`grant create on database "${rows[0].db}" to "${role}"`);
+    const url = new URL(pg.url);
     url.username = role;
     url.password = '';
     url.searchParams.set('schema', schema);
@@ -171,15 +171,15 @@ describe.skipIf(pgDown !== null)('PostgreSQL: the sweeper loses its connections 
         return false;
       });
       // An outage: no new connection for the role, and every open one terminated (in flight or idle).
-      await pgAdmin(`alter role "${role}" connection limit 0`);
-      const cut = await pgAdmin(`select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`, [role]);
+      await pg.admin(`alter role "${role}" connection limit 0`);
+      const cut = await pg.admin(`select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`, [role]);
       expect(cut.rowCount).toBeGreaterThan(0);
       await new Promise((r) => setTimeout(r, 3_000));
-      await pgAdmin(`select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`, [role]);
-      await pgAdmin(`alter role "${role}" connection limit -1`);
+      await pg.admin(`select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`, [role]);
+      await pg.admin(`alter role "${role}" connection limit -1`);
       // And once more while it runs: connections cut, reconnects allowed.
       await new Promise((r) => setTimeout(r, 500));
-      await pgAdmin(`select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`, [role]);
+      await pg.admin(`select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`, [role]);
 
       const end = await done;
       expect(end, `${String(end)}\n${view.notes.join('\n')}`).not.toBeInstanceOf(Error);

@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { parseSweepConfig } from '@tunelab/config';
 import type { Store, SweepRow, TrialRow } from '@tunelab/store';
 import { SweepRunner, type RunSweepOptions } from '@tunelab/sweeper';
@@ -14,8 +13,6 @@ import { writeTinyCorpus } from '../support/tiny-corpus';
  */
 
 type ProgressView = NonNullable<RunSweepOptions['view']>;
-
-export const PG = process.env.TUNELAB_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export function tempDir(prefix: string, dirs: string[]): string {
   const d = mkdtempSync(join(tmpdir(), `tunelab-hostile-${prefix}-`));
@@ -132,25 +129,4 @@ export async function holdSqliteLock(file: string, holdMs: number): Promise<{ re
       await exited;
     },
   };
-}
-
-/** One statement on an admin connection. */
-export async function pgAdmin<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<T>> {
-  const client = new pg.Client({ connectionString: PG });
-  await client.connect();
-  try {
-    return await client.query<T>(sql, params);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Whether PostgreSQL answers (null) or why not. */
-export async function probePg(): Promise<string | null> {
-  try {
-    await pgAdmin('select 1');
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
 }

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { parseSweepConfig } from '@tunelab/config';
 import { openStore, type Store, type TrialRow } from '@tunelab/store';
+import { usePostgres } from '@tunelab/store/testing';
 import { runAgent, startDistributedSweep, SweepRunner } from '@tunelab/sweeper';
 import { repoRoot, tunelabBin } from '../support/cli';
-import { pgAdmin, PG, probePg, recordingView, removeDirs, tempDir, tinySweepYaml, waitFor } from './tiny-sweep';
+import { recordingView, removeDirs, tempDir, tinySweepYaml, waitFor } from './tiny-sweep';
 
 /**
  * Issue 21, item 6 (first half): a trial whose own worker keeps dying must not run for ever. A worker that
@@ -20,14 +20,13 @@ import { pgAdmin, PG, probePg, recordingView, removeDirs, tempDir, tinySweepYaml
  */
 
 const FAULT = 'TUNELAB_TEST_TRIAL_FAULT';
+const pg = await usePostgres('the distributed retry test');
 const dirs: string[] = [];
-const schemas: string[] = [];
 afterEach(() => {
   delete process.env[FAULT];
 });
 afterAll(async () => {
   removeDirs(dirs);
-  for (const s of schemas) await pgAdmin(`drop schema if exists "${s}" cascade; drop schema if exists "${s}_boss" cascade`).catch(() => {});
 });
 
 /** Runs a one-trial sweep on SQLite in this process with `fault` in the workers; the trial's final row. */
@@ -131,14 +130,10 @@ describe('a sweeper killed with SIGKILL and resumed', () => {
   }, 240_000);
 });
 
-const unreachable = await probePg();
-
-describe.skipIf(unreachable !== null)('a trial whose worker keeps hanging (distributed agent, PostgreSQL)', () => {
+describe.skipIf(pg.skip)('a trial whose worker keeps hanging (distributed agent, PostgreSQL)', () => {
   test('the agent terminates the silent worker; the trial is retried exactly `retries` times, then failed', async () => {
     const dir = tempDir('agent-hang', dirs);
-    const schema = `tunelab_test_${randomBytes(5).toString('hex')}`;
-    schemas.push(schema);
-    const url = `${PG}${PG.includes('?') ? '&' : '?'}schema=${schema}`;
+    const url = pg.freshUrl();
     const config = join(dir, 'hang.yaml');
     writeFileSync(config, tinySweepYaml(dir, { name: 'agent-hang', epochs: 3, retries: 1 }));
     const home = join(dir, 'home');

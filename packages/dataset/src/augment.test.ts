@@ -3,7 +3,7 @@ import { soundingPitches } from '@tunelab/abc';
 import type { CorpusTune } from './types';
 import { TransposedTunes } from './augment';
 import { prepareData, trainIds } from './prepare';
-import { NOTTINGHAM_DIR, NO_DATA } from './test-data';
+import { NOTTINGHAM_DIR, NO_DATA } from '../testing/data';
 
 const tune = (i: number, key = 'G'): CorpusTune => ({ file: 'f.abc', line: i * 6 + 1, index: i, text: `X:${i}\nM:6/8\nK:${key}\nGAB cde|"D7"fga g3|]\n` });
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { DataConfig } from '@tunelab/config';
 import { joinTunes, loadCorpus } from './corpus';
 import { normalizeTune } from './normalize';
-import { NOTTINGHAM_DIR, NO_DATA } from './test-data';
+import { NOTTINGHAM_DIR, NO_DATA } from '../testing/data';
 
 const TWO_TUNES = [
   'X: 1',

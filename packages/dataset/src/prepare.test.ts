@@ -5,7 +5,7 @@ import type { DataConfig } from '@tunelab/config';
 import { prepareData } from './prepare';
 import { StatefulBatcher } from './stateful-batcher';
 import { joinTunes } from './corpus';
-import { NOTTINGHAM_DIR, NO_DATA } from './test-data';
+import { NOTTINGHAM_DIR, NO_DATA } from '../testing/data';
 
 const jigs = (over: Partial<DataConfig> = {}): DataConfig => ({
   corpus: 'nottingham',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultCacheDir, readCorpusSource, resolveNottinghamFile } from './sources';
 import { NOTTINGHAM_URL } from './nottingham';
-import { NOTTINGHAM_DIR, NO_DATA } from './test-data';
+import { NOTTINGHAM_DIR, NO_DATA } from '../testing/data';
 
 let tmp: string;
 beforeEach(() => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Vocabulary, UNK } from './vocabulary';
-import { NOTTINGHAM_DIR, NO_DATA } from './test-data';
+import { NOTTINGHAM_DIR, NO_DATA } from '../testing/data';
 
 const TEXT = 'X:1\nK:G\n|:GAB c2d|e3 d3:|\n';
 

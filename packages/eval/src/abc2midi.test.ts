@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { splitTunes } from '@tunelab/abc';
 import { checkWithAbc2midi, findAbc2midi, parseAbc2midiOutput } from './abc2midi';
-import { HAND_CASES, inCI, nottinghamDir } from './test-support';
+import { HAND_CASES, inCI, nottinghamDir } from '../testing';
 
 const binary = await findAbc2midi();
 const MISSING = 'abc2midi is not installed (Debian package abcmidi): skipping the cross-check';

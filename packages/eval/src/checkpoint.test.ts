@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '@tunelab/config';
+import { writeTinyCorpus } from '@tunelab/dataset/testing';
 import { sample, train } from '@tunelab/model';
 import { checkpointReference, evaluateCheckpoint } from './checkpoint';
 import { evalMetrics } from './evaluate';
@@ -12,15 +13,7 @@ let checkpoint: string;
 
 /** 20 made-up jigs (seeded) and a model small enough to train one epoch in well under a second. */
 beforeAll(async () => {
-  const notes = 'CDEFGABcdefg';
-  let s = 11;
-  const next = () => (s = (s * 1103515245 + 12345) >>> 0) % notes.length;
-  const tunes = Array.from({ length: 20 }, (_, i) => {
-    const bars = Array.from({ length: 8 }, () => Array.from({ length: 6 }, () => notes[next()]).join(''));
-    return `X:${i + 1}\nT:Tune ${i + 1}\nM:6/8\nL:1/8\nK:G\n${bars.slice(0, 4).join('|')}|\n${bars.slice(4).join('|')}|]\n`;
-  });
-  const corpus = join(dir, 'tiny.abc');
-  writeFileSync(corpus, tunes.join('\n'));
+  const corpus = writeTinyCorpus({ dir, tunes: 20 });
   const config = defaultRunConfig();
   config.data = { ...config.data, corpus, files: [], split: { val: 0.2, test: 0, seed: 1 } };
   config.model = { cell: 'lstm', embedding_dim: 4, layers: [8], dropout: 0 };

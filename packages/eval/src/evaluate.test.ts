@@ -4,7 +4,7 @@ import { parseTune, splitTunes } from '@tunelab/abc';
 import { evalMetrics, evaluateTunes } from './evaluate';
 import { buildReference } from './reference';
 import { findAbc2midi } from './abc2midi';
-import { HAND_CASES, inCI, nottinghamDir } from './test-support';
+import { HAND_CASES, inCI, nottinghamDir } from '../testing';
 import { tuneValidity } from './validity';
 
 const TRAIN = [

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { prepareData, type PreparedData } from '@tunelab/dataset';
 import type { RunConfig } from '@tunelab/config';
-import { fusedStatus } from './cells';
+import { fusedStatus } from './engine';
 import { tf } from './tf';
 import { train, type TrainEvent, type TrainResult } from './train';
-import { tinyConfig, writeTinyCorpus } from './testing';
+import { tinyConfig, writeTinyCorpus } from '../testing';
 
 /**
  * The fused training step (fused-step.ts) against the tfjs autograd step it replaces: the same run config trained

@@ -7,8 +7,8 @@ import { InputError } from '@tunelab/config';
 import { train } from './train';
 import { loadCheckpoint } from './checkpoint';
 import { meterLineMask, pick, sample, Sampler } from './sample';
-import { tinyConfig, writeTinyCorpus } from './testing';
-import { fusedStatus } from './cells';
+import { tinyConfig, writeTinyCorpus } from '../testing';
+import { fusedStatus } from './engine';
 
 let dir: string;
 

@@ -15,7 +15,7 @@ import { buildModel, disposeModel } from './build';
 import { sample } from './sample';
 import { tf, tfl } from './tf';
 import { fileLoadHandler } from './file-io';
-import { tinyConfig, writeTinyCorpus } from './testing';
+import { tinyConfig, writeTinyCorpus } from '../testing';
 
 const corpus = writeTinyCorpus();
 let prepared: PreparedData;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { prepareData } from '@tunelab/dataset';
 import { train } from './train';
-import { tinyConfig, writeTinyCorpus } from './testing';
+import { tinyConfig, writeTinyCorpus } from '../testing';
 
 // Its own file: the backend is process-wide, and vitest runs each file in its own process.
 test('an embedding model trains on wasm (UnsortedSegmentSum registered) and its loss falls', async () => {

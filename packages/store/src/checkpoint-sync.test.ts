@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { materializeCheckpoint, uploadCheckpointDir } from './checkpoint-sync';
 import { openStore } from './open-store';
-import { runConfig, sweepConfig } from './store-fixtures';
+import { runConfig, sweepConfig } from '../testing/fixtures';
 
 const root = mkdtempSync(join(tmpdir(), 'tunelab-ckpt-sync-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

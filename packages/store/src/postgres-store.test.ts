@@ -1,36 +1,22 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from './open-store';
 import { SCHEMA_VERSION } from './migrations';
-import { describeStoreContract } from './store-contract';
-import { dropSchema, probePostgres, runConfig, sweepConfig, TEST_PG_URL, testSchemaName } from './store-fixtures';
+import { describeStoreContract } from '../testing/contract';
+import { runConfig, sweepConfig } from '../testing/fixtures';
+import { schemaUrl, usePostgres } from '../testing/postgres';
 import type { Store } from './types';
 
-const unreachable = await probePostgres();
-const schemas: string[] = [];
-const urlFor = (schema: string) => `${TEST_PG_URL}${TEST_PG_URL.includes('?') ? '&' : '?'}schema=${schema}`;
+const pg = await usePostgres('the PostgreSQL store tests');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-if (unreachable && process.env.CI !== 'true') {
-  console.warn(`Skipping the PostgreSQL store tests: cannot reach ${TEST_PG_URL} (${unreachable}). Set TUNELAB_TEST_PG to run them.`);
+if (pg.skip) {
   describe.skip('PostgreSQL store (unreachable)', () => {
     it('needs PostgreSQL', () => {});
   });
-} else if (unreachable) {
-  describe('PostgreSQL store', () => {
-    it('is reachable (CI=true: the PostgreSQL tests may not skip)', () => {
-      throw new Error(`Cannot reach ${TEST_PG_URL}: ${unreachable}`);
-    });
-  });
 } else {
-  afterAll(async () => {
-    for (const s of schemas) await dropSchema(s);
-  });
-
   describeStoreContract('PostgreSQL', {
     async fresh() {
-      const schema = testSchemaName();
-      schemas.push(schema);
-      return urlFor(schema);
+      return pg.freshUrl();
     },
     async cleanup() {},
   });
@@ -41,13 +27,12 @@ if (unreachable && process.env.CI !== 'true') {
       for (const s of stores) await s.close();
     });
     async function two() {
-      const schema = testSchemaName();
-      schemas.push(schema);
+      const { name: schema, url } = pg.schema();
       // Two stores = two pools, as two agents on two machines would have; opened together, they race
       // to migrate, and the advisory lock lets exactly one apply it.
-      const [a, b] = await Promise.all([openStore(urlFor(schema)), openStore(urlFor(schema))]);
+      const [a, b] = await Promise.all([openStore(url), openStore(url)]);
       stores.push(a, b);
-      return { a, b, schema };
+      return { a, b, schema, url };
     }
 
     it('puts its tables in the schema from the URL', async () => {
@@ -94,12 +79,12 @@ if (unreachable && process.env.CI !== 'true') {
     });
 
     it('runs a read-only store in read-only transactions', async () => {
-      const { a, schema } = await two();
+      const { a, url } = await two();
       const sweep = await a.createSweep({ config: sweepConfig(), configYaml: '' });
-      const reader = await openStore(urlFor(schema), { readonly: true });
+      const reader = await openStore(url, { readonly: true });
       stores.push(reader);
       expect((await reader.getSweep(sweep.id))?.id).toBe(sweep.id);
-      await expect(openStore(urlFor('tunelab_test_never_made'), { readonly: true })).rejects.toThrow(/open it once as a writer/);
+      await expect(openStore(schemaUrl('tunelab_test_never_made'), { readonly: true })).rejects.toThrow(/open it once as a writer/);
     });
   });
 }

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from './open-store';
-import { describeStoreContract } from './store-contract';
-import { runConfig, sweepConfig } from './store-fixtures';
+import { describeStoreContract } from '../testing/contract';
+import { runConfig, sweepConfig } from '../testing/fixtures';
 
 const root = mkdtempSync(join(tmpdir(), 'tunelab-store-'));
 let files = 0;

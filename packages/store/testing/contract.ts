@@ -1,9 +1,9 @@
 import { InputError } from '@tunelab/config';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore } from './open-store';
-import { SCHEMA_VERSION } from './migrations';
-import { runConfig, sweepConfig, SWEEP_YAML } from './store-fixtures';
-import type { NewMetric, Store } from './types';
+import { openStore } from '../src/open-store';
+import { SCHEMA_VERSION } from '../src/migrations';
+import { runConfig, sweepConfig, SWEEP_YAML } from './fixtures';
+import type { NewMetric, Store } from '../src/types';
 
 /** Gives each test a fresh, empty store location (a new file or schema) and removes them all at the end. */
 export interface StoreHarness {

@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { tf } from './tfjs';
 import { setTensorRecycling, tensorArraysReused, tensorBuffer, withRecycledTensors } from './buffer-pool';
 import { train } from '../train';
-import { tinyConfig, writeTinyCorpus } from '../testing';
+import { tinyConfig, writeTinyCorpus } from '../../testing';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

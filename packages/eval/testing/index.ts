@@ -1,11 +1,12 @@
-/** Shared by this package's tests only (not exported): where the Nottingham data is, and hand-made cases. */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+/**
+ * @tunelab/eval/testing: helpers for this package's tests only (the package's code never imports them): where the
+ * Nottingham data is, and hand-made cases.
+ */
+import { NOTTINGHAM_DIR } from '@tunelab/dataset/testing';
 
-/** TUNELAB_DATA_DIR, else the shared copy beside the checkout (tests only; shipped code never looks there). */
+/** TUNELAB_DATA_DIR, else the shared copy beside the checkout (see @tunelab/dataset/testing); null when neither has jigs.abc. */
 export function nottinghamDir(): string | null {
-  const dir = process.env.TUNELAB_DATA_DIR ?? fileURLToPath(new URL('../../../../shared/data/nottingham', import.meta.url));
-  return existsSync(`${dir}/jigs.abc`) ? dir : null;
+  return NOTTINGHAM_DIR ?? null;
 }
 
 /** Whether a missing outside tool must fail the test rather than skip it. */
