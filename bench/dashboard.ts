@@ -10,7 +10,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildUi, makeFixture, startDashboard } from '@tunelab/dashboard';
+import { buildUi, startDashboard } from '@tunelab/dashboard';
+import { makeFixture } from '@tunelab/dashboard/testing';
 
 export const description = 'dashboard: sweep-page API time (200 trials × 3 metrics × 500 points) and page-usable time in Chromium';
 

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeFixture, type Fixture } from '@tunelab/dashboard';
+import { makeFixture, type Fixture } from '@tunelab/dashboard/testing';
 import { openStore } from '@tunelab/store';
 
 /** `tunelab promote` and `tunelab dashboard` through the real bin, on a filled SQLite store. */

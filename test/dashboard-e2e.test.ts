@@ -2,7 +2,8 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { buildUi, fakeGenerator, makeFixture, startDashboard, UI_DIST, type Fixture, type RunningDashboard } from '@tunelab/dashboard';
+import { buildUi, startDashboard, UI_DIST, type RunningDashboard } from '@tunelab/dashboard';
+import { fakeGenerator, makeFixture, type Fixture } from '@tunelab/dashboard/testing';
 
 /**
  * The dashboard end to end in real headless Chromium: the built UI served by the real server on a real

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunConfig, SweepConfig } from '@tunelab/config';
-import { fakeGenerator, startDashboard, type RunningDashboard, type TuneGenerator } from '@tunelab/dashboard';
+import { startDashboard, type RunningDashboard, type TuneGenerator } from '@tunelab/dashboard';
+import { fakeGenerator } from '@tunelab/dashboard/testing';
 import { openStore, type Store } from '@tunelab/store';
 import { usePostgres } from '@tunelab/store/testing';
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeFixture, type Fixture } from '@tunelab/dashboard';
+import { makeFixture, type Fixture } from '@tunelab/dashboard/testing';
 
 /**
  * Issue 21, item 4 through the real `tunelab dashboard`: `--allowed-hosts` adds names the server answers,

@@ -3,7 +3,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium } from 'playwright-core';
-import { buildUi, fakeGenerator, makeFixture, startDashboard, type Fixture, type RunningDashboard } from '@tunelab/dashboard';
+import { buildUi, startDashboard, type RunningDashboard } from '@tunelab/dashboard';
+import { fakeGenerator, makeFixture, type Fixture } from '@tunelab/dashboard/testing';
 
 /**
  * Issue 21, item 4 and the dashboard part of item 8, against the live server (startDashboard on a real

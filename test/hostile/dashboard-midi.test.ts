@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findAbc2midi } from '@tunelab/eval';
-import { makeFixture, startDashboard, type Fixture, type RunningDashboard } from '@tunelab/dashboard';
+import { startDashboard, type RunningDashboard } from '@tunelab/dashboard';
+import { makeFixture, type Fixture } from '@tunelab/dashboard/testing';
 
 /**
  * Issue 21, item 8: `.mid` started one abc2midi per request with no cap. Against the live server, with the

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { createRng } from '@tunelab/dataset';
 import { openStore, type Store } from '@tunelab/store';
 import { repoRoot as root, tunelabBin as bin } from '../support/cli';
 import { writeTinyCorpus } from '../support/tiny-corpus';
@@ -39,18 +40,6 @@ eval: { every: 2, samples: 2, temperature: 1 }
 parameters:
   train.batching: { values: [stateful, shuffled] }
 `;
-}
-
-/** mulberry32: the kill moments, the same on every run of the test. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -152,12 +141,13 @@ describe('SIGKILL and resume (issue 21, item 2)', () => {
     // The uninterrupted sweep runs alongside the killed one.
     const straight = tunelab(['sweep', 'start', '--config', config, '--json'], straightHome);
 
-    const random = rng(21);
+    // Seeded: the kill moments are the same on every run of the test.
+    const random = createRng(21);
     let sweepId: string | null = null;
     let kills = 0;
     let last: Run | null = null;
     for (let attempt = 0; attempt < KILLS + 1; attempt++) {
-      const killAt = attempt < KILLS ? Math.floor(random() * 1000) : undefined;
+      const killAt = attempt < KILLS ? random.int(1000) : undefined;
       const args = sweepId === null ? ['sweep', 'start', '--config', config, '--json'] : ['sweep', 'resume', sweepId, '--json'];
       last = await tunelab(args, killedHome, killAt);
       if (last.signal === 'SIGKILL') {

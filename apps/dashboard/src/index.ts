@@ -8,5 +8,3 @@ export { promoteCheckpoint, bestCheckpointOf, DEFAULT_ALIAS, type PromoteInput, 
 export { modelGenerator, modelTestLoss, type TuneGenerator, type TuneScorer, type TestLossEvaluator, type GenerateJob, type GenerateSettings } from './server/generation';
 export { GenerationQueue, type QueueOptions } from './server/queue';
 export { buildUi, uiIsStale, type BuildUiOptions } from './ui-build';
-/** For tests and benches (test/, bench/): a store filled like a real sweep, and a model-free generator. */
-export { makeFixture, fakeGenerator, fakeScorer, type Fixture, type FixtureOptions } from './testing/fixture';

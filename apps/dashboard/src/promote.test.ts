@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeFixture, type Fixture } from './testing/fixture';
+import { makeFixture, type Fixture } from '../testing/fixture';
 import { bestCheckpointOf, promoteCheckpoint } from './promote';
 
 let f: Fixture;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { openStore, type Store } from '@tunelab/store';
-import { fakeGenerator, fakeScorer, makeFixture, type Fixture } from '../testing/fixture';
+import { fakeGenerator, fakeScorer, makeFixture, type Fixture } from '../../testing/fixture';
 import { buildApp } from './app';
 import { GenerationUnavailable, replyError, type TuneGenerator } from './generation';
 import { findAbc2midi } from '@tunelab/eval';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tf, tfl } from './tfjs';
 import { FusedLSTM, fusedLstmLayer } from './fused-lstm-layer';
-import { mismatch, values } from './test-util';
+import { mismatch, values } from './compare';
 
 const B = 2;
 const T = 4;

@@ -4,7 +4,7 @@ import type { FusedKernels, LstmDims } from './kernels';
 import { fusedEmbeddingLstm, fusedLstm } from './lstm-op';
 import { getNativeKernels } from './native';
 import { referenceKernels } from './reference';
-import { mismatch, randomArray, values } from './test-util';
+import { mismatch, randomArray, values } from './compare';
 
 const native = getNativeKernels();
 

@@ -4,6 +4,7 @@
  * every fused piece. Dropout is FusedDropout with the same seed in both, so the masks match.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRng } from '@tunelab/dataset';
 import { tf, tfl } from './tfjs';
 import { fusedDropoutLayer } from './dropout';
 import { fusedEmbeddingLayer } from './embedding';
@@ -11,7 +12,6 @@ import { FusedAdamOptimizer } from './fused-adam';
 import { fusedLstmLayer } from './fused-lstm-layer';
 import { fusedProfile } from './profile';
 import { denseSoftmaxCrossEntropy } from './softmax-ce';
-import { rng } from './test-util';
 
 const V = 11;
 const E = 7;
@@ -42,13 +42,13 @@ describe('seed replica, fused vs tfjs-layers', () => {
     b.m.setWeights(a.m.getWeights());
     const optA = tf.train.adam(0.01);
     const optB = new FusedAdamOptimizer(0.01);
-    const r = rng(3);
+    const r = createRng(3);
     const losses: Array<[number, number]> = [];
     fusedProfile.take();
     fusedProfile.enable(true);
     for (let step = 0; step < 6; step++) {
-      const ids = Int32Array.from({ length: B * T }, () => Math.floor(r() * V));
-      const next = Int32Array.from({ length: B * T }, () => Math.floor(r() * V));
+      const ids = Int32Array.from({ length: B * T }, () => r.int(V));
+      const next = Int32Array.from({ length: B * T }, () => r.int(V));
       const x = tf.tensor2d(ids, [B, T], 'int32');
       const y = tf.tensor2d(next, [B, T], 'int32');
       const la = optA.minimize(() => {

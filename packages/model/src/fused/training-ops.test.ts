@@ -6,7 +6,7 @@ import { FusedAdamOptimizer } from './fused-adam';
 import { getNativeKernels } from './native';
 import { referenceKernels } from './reference';
 import { denseSoftmaxCrossEntropy, softmaxCrossEntropyFromLogits } from './softmax-ce';
-import { mismatch, randomArray, values } from './test-util';
+import { mismatch, randomArray, values } from './compare';
 
 afterEach(() => tf.disposeVariables());
 

@@ -10,7 +10,7 @@ import { fusedEmbeddingLayer } from './embedding';
 import { FusedAdamOptimizer } from './fused-adam';
 import { fusedLstmLayer } from './fused-lstm-layer';
 import { denseSoftmaxCrossEntropy } from './softmax-ce';
-import { mismatch } from './test-util';
+import { mismatch } from './compare';
 
 let previous = 'cpu';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tf } from '../tf';
 import { FusedAdamOptimizer } from '../fused';
-import { mismatch, randomArray } from '../fused/test-util';
+import { mismatch, randomArray } from '../fused/compare';
 import { adamOpsKernels, addNChunked, type AdamGpuKernels, WebGpuAdamOptimizer } from './adam';
 import { checkAdam } from './check';
 

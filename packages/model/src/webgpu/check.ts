@@ -6,7 +6,7 @@
  */
 import { tf } from '../tf';
 import { referenceKernels } from '../fused/reference';
-import { mismatch, randomArray } from '../fused/test-util';
+import { mismatch, randomArray } from '../fused/compare';
 import type { LstmDims } from '../fused/kernels';
 import type { GpuEmbeddingLstmFn, GpuLstmFn } from './lstm-op';
 import { adamOpsKernels, type AdamGpuKernels, WebGpuAdamOptimizer } from './adam';
@@ -18,7 +18,7 @@ export interface CheckCase extends LstmDims {
 
 export interface CheckResult {
   case: CheckCase;
-  /** Per output, the largest error in units of the tolerance: ≤ 1 passes (see fused/test-util mismatch). */
+  /** Per output, the largest error in units of the tolerance: ≤ 1 passes (see fused/compare mismatch). */
   worst: Record<string, number>;
   /** Tensors left behind by forward + gradients. */
   leakedTensors: number;

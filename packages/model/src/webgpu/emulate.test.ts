@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { tf } from '../tf';
 import { referenceKernels } from '../fused/reference';
-import { mismatch, randomArray } from '../fused/test-util';
+import { mismatch, randomArray } from '../fused/compare';
 import { checkLstmOp } from './check';
 import { emulatedKernels } from './emulated-kernels';
 import { emulateForward } from './emulate';

@@ -12,7 +12,7 @@ import { webgpuFusedEmbeddingLstm, webgpuFusedLstm } from './fused-lstm';
 // The fused LSTM layer runs these kernels itself whenever the webgpu backend is active.
 import { fusedLstmLayer } from '../fused';
 import { GPU_CHECK_CASES, GPU_TOLERANCE } from './gpu-cases';
-import { mismatch } from '../fused/test-util';
+import { mismatch } from '../fused/compare';
 
 const adapter = await findGpuAdapter();
 const skipped = adapter.found ? ` on ${adapter.description}` : ` (skipped: ${adapter.description})`;

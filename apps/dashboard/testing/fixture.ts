@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig, SweepConfig } from '@tunelab/config';
 import { openStore, type Store, type TrialStatus } from '@tunelab/store';
-import type { TuneGenerator, TuneScorer } from '../server/generation';
+import type { TuneGenerator, TuneScorer } from '../src/server/generation';
 
 export interface FixtureOptions {
   trials?: number;

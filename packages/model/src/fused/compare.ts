@@ -1,23 +1,15 @@
-/** Helpers shared by the fused-op tests: seeded random arrays and tolerant comparisons. */
+/**
+ * Seeded random inputs and a tolerant comparison, for checking kernels against the TypeScript reference: used by
+ * the fused-op tests and by the WebGPU check (webgpu/check.ts), which ships, so this is package code, not a test helper.
+ */
+import { createRng } from '@tunelab/dataset';
 import { tf } from './tfjs';
 
-/** Mulberry32: a tiny seeded generator so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Uniform values in [-scale, scale). */
+/** Uniform values in [-scale, scale), from the project's seeded RNG so failures reproduce. */
 export function randomArray(n: number, seed: number, scale = 1): Float32Array {
-  const r = rng(seed);
+  const r = createRng(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (r() * 2 - 1) * scale;
+  for (let i = 0; i < n; i++) out[i] = (r.next() * 2 - 1) * scale;
   return out;
 }
 

@@ -1,0 +1,2 @@
+/** @tunelab/dashboard/testing, for tests and benches only: a store filled like a real sweep, and model-free generator and scorer. */
+export { makeFixture, fakeGenerator, fakeScorer, type Fixture, type FixtureOptions } from './fixture';
