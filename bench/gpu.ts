@@ -15,9 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tf, tfl } from '../packages/model/src/tf';
-import { fusedLstmLayer } from '../packages/model/src/fused/index';
-import { findGpuAdapter, useWebgpuBackend, WebGpuAdamOptimizer } from '../packages/model/src/webgpu/index';
+import { findGpuAdapter, fusedLstmLayer, tf, tfl, useWebgpuBackend, WebGpuAdamOptimizer } from '@tunelab/model';
 
 export const description = 'seed-model training step on a GPU: webgpu fused vs webgpu unfused vs PyTorch cuDNN';
 
@@ -60,7 +58,7 @@ function seedTrainer(batch: number, fused: boolean, tfAdam = false): { step(): P
   model.add(tfl.layers.embedding({ inputDim: SEED.vocab, outputDim: SEED.embed, batchInputShape: [batch, SEED.seq] }));
   for (let i = 0; i < SEED.layers; i++) {
     const args = { units: SEED.units, returnSequences: true, stateful: true, recurrentInitializer: 'glorotUniform' as const };
-    model.add(fused ? fusedLstmLayer(args) : tfl.layers.lstm({ ...args, recurrentActivation: 'sigmoid' }));
+    model.add(fused ? fusedLstmLayer({ ...args, device: 'webgpu' }) : tfl.layers.lstm({ ...args, recurrentActivation: 'sigmoid' }));
     model.add(tfl.layers.dropout({ rate: SEED.dropout }));
   }
   model.add(tfl.layers.dense({ units: SEED.vocab }));

@@ -5,14 +5,7 @@
  * largest relative difference. Dropout is FusedDropout with the same seeds in both, so masks match. The
  * unfused side runs tfjs-layers' LSTM on the cpu backend (~25 s a step on this machine).
  */
-import { tf, tfl } from '../packages/model/src/fused/tfjs';
-import {
-  denseSoftmaxCrossEntropy,
-  FusedAdamOptimizer,
-  fusedDropoutLayer,
-  fusedEmbeddingLayer,
-  fusedLstmLayer,
-} from '../packages/model/src/fused/index';
+import { denseSoftmaxCrossEntropy, FusedAdamOptimizer, fusedDropoutLayer, fusedEmbeddingLayer, fusedLstmLayer, tf, tfl } from '@tunelab/model';
 import { SEED } from './train/engines';
 
 export const description = 'full-size seed model: fused vs tfjs-layers losses over N training steps';

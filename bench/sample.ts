@@ -21,9 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRunConfig, loadSweepConfig, type ModelConfig } from '@tunelab/config';
 import { loadCorpus, Vocabulary } from '@tunelab/dataset';
-import { buildModel, disposeModel, Sampler, selectBackend, specFromConfig, type SampledTune } from '@tunelab/model';
-import { tf, tfl } from '../packages/model/src/fused/tfjs';
-import { fusedLstmLayer } from '../packages/model/src/fused/index';
+import { buildModel, disposeModel, engineLine, fusedLstmLayer, Sampler, selectEngine, specFromConfig, tf, tfl, type SampledTune } from '@tunelab/model';
 import { SEED } from './train/engines';
 
 export const description = 'sampling speed: FusedLSTM vs tfjs-layers per step, and ms per tune in each constrain mode (off, syntax, meter)';
@@ -153,8 +151,8 @@ function intFlag(args: string[], flag: string, fallback: number): number {
 export async function main(args: string[]): Promise<void> {
   const chars = intFlag(args, '--chars', 30);
   const opts = { tunes: intFlag(args, '--tunes', 3), maxLength: intFlag(args, '--max-length', 400), rounds: intFlag(args, '--rounds', 3) };
-  const engine = await selectBackend('cpu');
-  log(`engine: ${engine.reason}`);
+  const engine = await selectEngine('cpu');
+  log(`engine: ${engineLine(engine)}`);
 
   const step = perChar(chars);
   log(`fused ${step.fused.toFixed(2)} ms/char, tfjs-layers ${step.layers.toFixed(2)} ms/char (cpu backend)`);

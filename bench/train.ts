@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { fusedAvailable } from '../packages/model/src/fused/index';
+import { fusedAvailable } from '@tunelab/model';
 import { SEED } from './train/engines';
 
 export const description = 'seed-model training step: tunelab fused vs tfjs-layers wasm vs PyTorch CPU';

@@ -4,20 +4,25 @@
  * Seed model: Embedding 86 → 512, 3 × (LSTM 256, Dropout 0.2), Dense 86 + softmax cross-entropy, Adam 1e-3,
  * stateful batches of 16 × 64 random tokens.
  */
-import { tf, tfl } from '../../packages/model/src/fused/tfjs';
 import {
+  adamFlavourOf,
+  buildModel,
+  createOptimizer,
   denseSoftmaxCrossEntropy,
+  dropoutLayers,
+  FusedAdamOptimizer,
   fusedDropoutLayer,
   fusedEmbeddingLayer,
-  FusedAdamOptimizer,
   fusedLstmLayer,
   fusedProfile,
-} from '../../packages/model/src/fused/index';
-import { buildModel, dropoutLayers } from '../../packages/model/src/build';
-import { fusedTrainStep } from '../../packages/model/src/fused-step';
-import { createOptimizer } from '../../packages/model/src/optimizer';
-import { specFromConfig } from '../../packages/model/src/spec';
-import { stepModels } from '../../packages/model/src/step';
+  fusedTrainStep,
+  selectEngine,
+  specFromConfig,
+  stepModels,
+  tf,
+  tfl,
+  type EngineInfo,
+} from '@tunelab/model';
 
 export const SEED = { vocab: 86, embed: 512, units: 256, layers: 3, dropout: 0.2, batch: 16, seq: 64 } as const;
 
@@ -119,11 +124,11 @@ function fusedEngine(): Engine {
  * What `tunelab train` runs on the cpu backend: the seed model as buildModel makes it, trained by the fused step
  * (packages/model/src/fused-step.ts) — the same kernels as `fused`, without tfjs autograd in the loop.
  */
-function fusedStepEngine(): Engine {
+function fusedStepEngine(engine: EngineInfo): Engine {
   const spec = specFromConfig({ cell: 'lstm', embedding_dim: SEED.embed, layers: Array(SEED.layers).fill(SEED.units), dropout: SEED.dropout }, 'stateful');
-  const model = buildModel(spec, SEED.vocab, { batchSize: SEED.batch, seqLen: null, seed: 1 });
-  const sm = stepModels(model, true);
-  const trainer = fusedTrainStep(sm, createOptimizer({ name: 'adam', lr: 1e-3 }, 0, true));
+  const model = buildModel(spec, SEED.vocab, { batchSize: SEED.batch, seqLen: null, seed: 1, engine });
+  const sm = stepModels(model);
+  const trainer = fusedTrainStep(sm, createOptimizer({ name: 'adam', lr: 1e-3 }, 0, adamFlavourOf(engine)));
   if (!trainer) throw new Error('the fused training step does not cover the seed model');
   const dropouts = dropoutLayers(model);
   let s = 1;
@@ -198,7 +203,7 @@ export async function makeEngine(name: EngineName): Promise<Engine> {
     await tf.setBackend('wasm');
     return layersEngine();
   }
+  if (name === 'fused-step') return fusedStepEngine(await selectEngine('cpu'));
   await tf.setBackend('cpu');
-  if (name === 'fused-step') return fusedStepEngine();
   return name === 'fused' ? fusedEngine() : layersEngine();
 }

@@ -6,8 +6,8 @@ import type { ModelSpec } from './spec';
 
 type TflInitializer = ReturnType<typeof tfl.initializers.zeros>;
 import { validateSpec } from './spec';
-import { fusedLstmLayer, resolveCell } from './cells';
-import { webgpuActive } from './webgpu/device';
+import { fusedLstmLayer, resolveCell, usesCpuKernels } from './cells';
+import { activeEngine, type EngineInfo } from './engine';
 import { fusedEmbeddingLayer } from './fused';
 
 export interface BuildOptions {
@@ -17,6 +17,15 @@ export interface BuildOptions {
   seqLen?: number | null;
   /** Seed of the weight initialisers and the dropout masks. Default 0. */
   seed?: number;
+  /** The engine the model runs on (which layers it gets). Default: the process's ({@link activeEngine}). */
+  engine?: EngineInfo;
+}
+
+const engines = new WeakMap<tfl.LayersModel, EngineInfo>();
+
+/** The engine a model was built for (buildModel records it), so what steps the model follows the same choice. */
+export function engineOf(model: tfl.LayersModel): EngineInfo {
+  return engines.get(model) ?? activeEngine();
 }
 
 /** Layer names that the training loop, checkpoints and sampling look up. */
@@ -47,22 +56,34 @@ export function buildModel(spec: ModelSpec, vocabSize: number, options: BuildOpt
   const batchSize = options.batchSize ?? 1;
   const seqLen = options.seqLen ?? null;
   const seed = options.seed ?? 0;
-  const cell = resolveCell(spec);
+  const engine = options.engine ?? activeEngine();
+  const cell = resolveCell(spec, engine);
 
   // tfjs-layers' LSTM bias initializer with unitForgetBias leaves 4 temporaries untracked; the tidy frees
   // them (weights are variables and the initial states are kept, so both survive it).
   let model: tfl.LayersModel | undefined;
   tf.tidy(() => {
-    model = build(spec, vocabSize, batchSize, seqLen, seed, cell);
+    model = build(spec, vocabSize, batchSize, seqLen, seed, cell, engine);
   });
+  engines.set(model!, engine);
   return model!;
 }
 
-function build(spec: ModelSpec, vocabSize: number, batchSize: number, seqLen: number | null, seed: number, cell: string): tfl.LayersModel {
+function build(
+  spec: ModelSpec,
+  vocabSize: number,
+  batchSize: number,
+  seqLen: number | null,
+  seed: number,
+  cell: string,
+  engine: EngineInfo,
+): tfl.LayersModel {
+  // The cpu fused kernels serve the embedding, dropout and loss too; on webgpu only the LSTM is fused.
+  const kernels = usesCpuKernels(engine);
   const input = tfl.input({ batchShape: [batchSize, seqLen], dtype: 'int32', name: 'ids' });
   let x: tfl.SymbolicTensor =
     spec.embeddingDim > 0
-      ? (embeddingLayer(cell === 'fused', {
+      ? (embeddingLayer(kernels && cell === 'fused', {
           name: 'embedding',
           inputDim: vocabSize,
           outputDim: spec.embeddingDim,
@@ -85,11 +106,11 @@ function build(spec: ModelSpec, vocabSize: number, batchSize: number, seqLen: nu
     const layer =
       cell === 'gru'
         ? tfl.layers.gru(common)
-        : cell === 'fused' || (spec.cell === 'lstm' && webgpuActive())
-          ? fusedLstmLayer({ ...common, unitForgetBias: true })
+        : cell === 'fused'
+          ? fusedLstmLayer({ ...common, unitForgetBias: true, device: engine.name === 'webgpu' ? 'webgpu' : 'cpu' })
           : tfl.layers.lstm({ ...common, unitForgetBias: true });
     x = layer.apply(x) as tfl.SymbolicTensor;
-    x = new SeededDropout({ name: `dropout_${n}`, rate: spec.dropout, seed: derive(seed, n, 2) }).apply(x) as tfl.SymbolicTensor;
+    x = new SeededDropout({ name: `dropout_${n}`, rate: spec.dropout, seed: derive(seed, n, 2), fusedKernels: kernels }).apply(x) as tfl.SymbolicTensor;
   });
 
   const dense = tfl.layers.dense({

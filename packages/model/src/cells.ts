@@ -1,48 +1,40 @@
 import { InputError } from '@tunelab/config';
-import { tf } from './tf';
 import type { tfl } from './tf';
+import type { EngineInfo } from './engine';
 import type { ModelSpec } from './spec';
-import { fusedAvailable, fusedLstmLayer as makeFusedLstm } from './fused';
+import { fusedLstmLayer as makeFusedLstm, type FusedLSTMArgs } from './fused';
 
 /**
- * Which recurrent implementation a spec gets. The fused LSTM (packages/model/src/fused) keeps the weights of
- * tf.layers.lstm, so `lstm` may pick either and a checkpoint moves between them.
+ * Which recurrent implementation a spec gets on an engine. The fused LSTM (packages/model/src/fused) keeps the
+ * weights of tf.layers.lstm, so `lstm` may pick either and a checkpoint moves between them.
+ * `fused`: the fused LSTM layer, on the cpu kernels or (webgpu) the WGSL programs.
  */
 export type ResolvedCell = 'layers' | 'fused' | 'gru';
 
-/**
- * Whether the native fused kernels can serve the active backend. They read and write tensor memory on the
- * JavaScript side, so they are the fast path on the cpu backend only; elsewhere (wasm, webgpu, tfjs-node)
- * they would force a download of every tensor.
- */
-export function fusedStatus(): { native: boolean; reason?: string } {
-  // An escape hatch for comparisons and for ruling the kernels out when debugging.
-  if (process.env.TUNELAB_FUSED === '0') return { native: false, reason: 'disabled by TUNELAB_FUSED=0' };
-  const s = fusedAvailable();
-  if (!s.native) return { native: false, reason: s.reason ?? 'native fused kernels unavailable' };
-  return { native: true };
+/** Whether the engine runs the fused LSTM: the cpu backend with fused kernels, or webgpu with its programs. */
+export function engineFusesLstm(engine: Pick<EngineInfo, 'name' | 'kernels'>): boolean {
+  return engine.name === 'webgpu' || (engine.name === 'cpu' && engine.kernels !== null);
 }
 
-/** Fused kernels usable now: built and the active backend is cpu. */
-export function fusedActive(): boolean {
-  // tf.backend() starts the default backend when none was chosen yet (building a model would anyway).
-  tf.backend();
-  return tf.getBackend() === 'cpu' && fusedStatus().native;
+/** Whether the engine is the cpu backend with fused kernels (which then serve embedding, dropout and loss too). */
+export function usesCpuKernels(engine: Pick<EngineInfo, 'name' | 'kernels'>): boolean {
+  return engine.name === 'cpu' && engine.kernels !== null;
 }
 
-export function resolveCell(spec: ModelSpec): ResolvedCell {
+/** The recurrent implementation of a spec on an engine. */
+export function resolveCell(spec: ModelSpec, engine: Pick<EngineInfo, 'name' | 'kernels'>): ResolvedCell {
   switch (spec.cell) {
     case 'gru':
       return 'gru';
     case 'lstm-layers':
       return 'layers';
-    case 'lstm-fused': {
-      const s = fusedStatus();
-      if (!s.native) throw new InputError(`cell lstm-fused needs the native fused LSTM kernel: ${s.reason}`, 'model.cell');
+    case 'lstm-fused':
+      if (!engineFusesLstm(engine)) {
+        throw new InputError(`cell lstm-fused needs an engine with the fused LSTM (backend cpu or webgpu), but the engine is ${engine.name} without fused kernels`, 'model.cell');
+      }
       return 'fused';
-    }
     case 'lstm':
-      return fusedActive() ? 'fused' : 'layers';
+      return engineFusesLstm(engine) ? 'fused' : 'layers';
     default: {
       const never: never = spec;
       throw new InputError(`unknown cell ${JSON.stringify((never as { cell: unknown }).cell)}`, 'model.cell');
@@ -51,6 +43,6 @@ export function resolveCell(spec: ModelSpec): ResolvedCell {
 }
 
 /** The fused LSTM layer (same options and weights as tf.layers.lstm). */
-export function fusedLstmLayer(args: Parameters<typeof tfl.layers.lstm>[0]): tfl.layers.Layer {
+export function fusedLstmLayer(args: FusedLSTMArgs): tfl.layers.Layer {
   return makeFusedLstm(args);
 }

@@ -3,7 +3,6 @@ import { InputError } from '@tunelab/config';
 import { prepareData, Vocabulary } from '@tunelab/dataset';
 import type { LoadOptions, PreparedData } from '@tunelab/dataset';
 import { buildModel, disposeModel } from './build';
-import { fusedActive } from './cells';
 import { loadCheckpoint, loadWeightsInto } from './checkpoint';
 import { stepModels } from './step';
 import { validate } from './train';
@@ -24,7 +23,7 @@ export interface EvaluateOptions {
  * with the training batch size (state reset first, no dropout) — the same measure as the training loop's
  * validation — and `bpcJigs`, the yardstick (`val_bpc_jigs` / `test_bpc_jigs`: that part's held-out jigs,
  * each from a zero state, bits per body character; null when the part holds no jigs). Null when that part
- * is empty. Runs on the active backend (selectBackend first to choose).
+ * is empty. Runs on the process's engine (selectEngine first to choose).
  */
 export async function evaluateLoss(
   dir: string,
@@ -43,7 +42,7 @@ export async function evaluateLoss(
   const model = buildModel(ckpt.meta.spec, ckpt.meta.vocabulary.symbols.length, { batchSize, seqLen: null, seed: ckpt.meta.seed });
   try {
     loadWeightsInto(model, ckpt);
-    const sm = stepModels(model, fusedActive());
+    const sm = stepModels(model);
     const r = await validate(sm, ids, batchSize, seqLen);
     if (!r) return null;
     const tunes = split === 'train' ? [] : data.yardstick[split];
@@ -66,7 +65,7 @@ export interface YardstickScores {
  * Scores a checkpoint by the yardstick: its run's held-out jigs (val and test), each from a zero state, bits
  * per body character (see @tunelab/dataset's yardstick.ts). The data is read from the checkpoint's config
  * with its own vocabulary and without augmentation (held-out tunes are never augmented), so an all-files,
- * transposed run costs a corpus read, not its transposition. Runs on the active backend.
+ * transposed run costs a corpus read, not its transposition. Runs on the process's engine.
  */
 export async function evaluateYardstick(dir: string, options: { dataOptions?: LoadOptions; prepared?: PreparedData } = {}): Promise<YardstickScores> {
   const ckpt = await loadCheckpoint(dir);
@@ -77,7 +76,7 @@ export async function evaluateYardstick(dir: string, options: { dataOptions?: Lo
   const model = buildModel(ckpt.meta.spec, ckpt.meta.vocabulary.symbols.length, { batchSize, seqLen: null, seed: ckpt.meta.seed });
   try {
     loadWeightsInto(model, ckpt);
-    const sm = stepModels(model, fusedActive());
+    const sm = stepModels(model);
     const val = await tuneBodyBits(sm, data.yardstick.val, batchSize, seqLen);
     const test = await tuneBodyBits(sm, data.yardstick.test, batchSize, seqLen);
     return { val_bpc_jigs: val?.bpc ?? null, test_bpc_jigs: test?.bpc ?? null, tunes: { val: val?.tunes ?? 0, test: test?.tunes ?? 0 } };

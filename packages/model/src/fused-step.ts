@@ -1,5 +1,4 @@
 import { tf, tfl } from './tf';
-import { fusedActive } from './cells';
 import { FusedAdamOptimizer, FusedEmbedding, FusedLSTM, getKernels, maskSeed, timed } from './fused';
 import type { FusedKernels } from './fused';
 import { SeededDropout } from './layers';
@@ -98,7 +97,7 @@ function variableOf(v: tfl.LayerVariable | null | undefined): tf.Variable | null
  */
 function planOf(sm: StepModels, opt: TrainOptimizer): Plan | null {
   // Not instanceof: tf.Optimizer's Symbol.hasInstance takes any optimizer for any of its subclasses.
-  if (!sm.fused || !fusedActive() || opt.optimizer.constructor !== FusedAdamOptimizer) return null;
+  if (!sm.fused || opt.optimizer.constructor !== FusedAdamOptimizer) return null;
   const layers = sm.model.layers;
   let i = 0;
   if (layers[i]?.getClassName() === 'InputLayer') i++;

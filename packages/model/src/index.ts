@@ -1,15 +1,23 @@
 /**
- * @tunelab/model — ModelSpec → TensorFlow.js model; backend choice (auto | webgpu | tfjs-node-gpu | tfjs-node |
- * wasm | cpu, with the native fused LSTM on cpu); the training loop (epochs, events, AbortSignal, resume,
- * max_minutes); checkpoints on disk; sampling whole tunes one symbol at a time.
+ * @tunelab/model — ModelSpec → TensorFlow.js model; the engine, chosen once (auto | webgpu | tfjs-node-gpu |
+ * tfjs-node | wasm | cpu, with the fused kernels on cpu; see docs/engines.md); the training loop (epochs,
+ * events, AbortSignal, resume, max_minutes); checkpoints on disk; sampling whole tunes one symbol at a time.
+ * Benches and apps import from here only: the lower-level pieces (the tfjs modules the package runs on, the
+ * fused layers and kernels, the WebGPU device and checks) are exported below for them.
  */
 export type { ModelSpec, LstmSpec, LstmFusedSpec, LstmLayersSpec, GruSpec, CellKind } from './spec';
 export { SEED_SPEC, specFromConfig, validateSpec } from './spec';
 export type { BuildOptions, LayerSummary } from './build';
-export { buildModel, describeModel, disposeModel, resetStates, summarize } from './build';
-export type { EngineInfo, EngineName } from './engine';
-export { AUTO_ORDER, selectBackend } from './engine';
-export { fusedStatus } from './cells';
+export { buildModel, describeModel, disposeModel, dropoutLayers, engineOf, resetStates, summarize } from './build';
+export type { EngineInfo, EngineName, KernelsImpl, MachineFacts, StepPath } from './engine';
+export { activeEngine, AUTO_ORDER, EngineUnavailable, engineLine, fusedStatus, kernelsOverride, machineFacts, resolveEngine, selectEngine, useEngine } from './engine';
+export { TUNELAB_VERSION } from './version';
+export type { AdamFlavour, TrainOptimizer } from './optimizer';
+export { adamFlavourOf, createOptimizer } from './optimizer';
+export type { StepModels } from './step';
+export { stepModels } from './step';
+export type { FusedTrainStep } from './fused-step';
+export { fusedTrainStep } from './fused-step';
 export type { TrainEvent, TrainOptions, TrainResult, EpochRecord, SampleEvaluator, SampleEvaluationContext } from './train';
 export { train } from './train';
 export type { EvaluateOptions, YardstickScores } from './evaluate';
@@ -19,3 +27,36 @@ export { CHECKPOINT_JSON, checkpointDir, cleanCheckpointLeftovers, deleteCheckpo
 export { fileLoadHandler, fileSaveHandler } from './file-io';
 export type { SampleOptions, SampledTune } from './sample';
 export { sample, Sampler } from './sample';
+
+// Lower-level pieces for benches and tools: the same tfjs instance the package registers its layers and
+// kernels in, the fused layers and ops, and WebGPU (device, kernels, the check and its verdict).
+export { tf, tfl } from './tf';
+export type { FusedKernels, FusedLSTMArgs } from './fused';
+export {
+  denseSoftmaxCrossEntropy,
+  FusedAdamOptimizer,
+  fusedAvailable,
+  fusedDropoutLayer,
+  fusedEmbeddingLayer,
+  fusedLstmLayer,
+  fusedProfile,
+  referenceKernels,
+} from './fused';
+export type { AdapterReport, CheckCase, CheckResult, WebgpuCheckLine, WebgpuVerdict } from './webgpu';
+export {
+  checkAdam,
+  checkLstmOp,
+  findGpuAdapter,
+  judgeWebgpuVerdict,
+  NO_ADAPTER,
+  readWebgpuVerdict,
+  runWebgpuCheck,
+  useWebgpuBackend,
+  WEBGPU_CHECK_COMMAND,
+  WEBGPU_VERDICT_FILE,
+  WebGpuAdamOptimizer,
+  webgpuFusedEmbeddingLstm,
+  webgpuFusedLstm,
+  writeWebgpuVerdict,
+} from './webgpu';
+export { GPU_CHECK_CASES, GPU_TOLERANCE } from './webgpu/gpu-cases';

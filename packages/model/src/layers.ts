@@ -1,5 +1,4 @@
 import { tf, tfl } from './tf';
-import { fusedActive } from './cells';
 import { fusedDropout } from './fused';
 
 type Kwargs = Record<string, unknown>;
@@ -27,13 +26,17 @@ export class SeededDropout extends tfl.layers.Layer {
   static className = 'TunelabSeededDropout';
   readonly rate: number;
   readonly seed: number;
+  /** Whether masks come from the fused kernels (one pass; the engine has them) rather than five tfjs ops. */
+  readonly fusedKernels: boolean;
   private step = 0;
   private calls = 0;
 
-  constructor(args: LayerArgs & { rate: number; seed: number }) {
-    super(args);
+  constructor(args: LayerArgs & { rate: number; seed: number; fusedKernels?: boolean }) {
+    const { fusedKernels, ...layerArgs } = args;
+    super(layerArgs);
     this.rate = args.rate;
     this.seed = args.seed;
+    this.fusedKernels = fusedKernels ?? false;
     this.supportsMasking = true;
   }
 
@@ -61,7 +64,7 @@ export class SeededDropout extends tfl.layers.Layer {
       const x = one(inputs);
       if (kwargs?.training !== true || this.rate === 0) return x;
       // The native kernel draws its mask from a hash of a 32-bit seed; one pass instead of five tensor ops.
-      if (fusedActive()) return fusedDropout(x, this.rate, this.nextMaskState());
+      if (this.fusedKernels) return fusedDropout(x, this.rate, this.nextMaskState());
       const key = this.nextKey();
       const u = tf.randomUniform(x.shape, 0, 1, 'float32', key);
       const keep = tf.cast(tf.greaterEqual(u, this.rate), 'float32');

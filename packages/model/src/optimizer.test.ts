@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { tf } from './tf';
-import { selectBackend } from './engine';
+import { selectEngine } from './engine';
 import { createOptimizer, restoreOptimizerState, saveOptimizerState } from './optimizer';
 
 /** A few steps of a seeded toy problem: gradients that depend on the weights, so any drift compounds. */
@@ -20,10 +20,10 @@ describe('optimizer state: a resumed optimizer continues bit for bit', () => {
     ['adam, tfjs', 'adam', false],
     ['rmsprop', 'rmsprop', false],
   ] as const)('%s, saved after every step count from 1 to 40', async (_label, name, fused) => {
-    await selectBackend('cpu');
+    await selectEngine('cpu');
     const total = 44;
     const straightW = tf.variable(tf.tensor(init));
-    const straight = createOptimizer({ name, lr: 0.05 }, 0, fused).optimizer;
+    const straight = createOptimizer({ name, lr: 0.05 }, 0, fused ? 'fused' : 'tfjs').optimizer;
     const after: Float32Array[] = [];
     for (let k = 0; k < total; k++) {
       stepOnce(straight, straightW, k);
@@ -34,11 +34,11 @@ describe('optimizer state: a resumed optimizer continues bit for bit', () => {
     for (let resumeAt = 1; resumeAt <= 40; resumeAt++) {
       // Train to resumeAt, save, restore into a fresh optimizer and variable, finish.
       const w = tf.variable(tf.tensor(init));
-      const first = createOptimizer({ name, lr: 0.05 }, 0, fused).optimizer;
+      const first = createOptimizer({ name, lr: 0.05 }, 0, fused ? 'fused' : 'tfjs').optimizer;
       for (let k = 0; k < resumeAt; k++) stepOnce(first, w, k);
       await saveOptimizerState(first, [w.name], dir);
       const w2 = tf.variable(w.clone());
-      const second = createOptimizer({ name, lr: 0.05 }, 0, fused).optimizer;
+      const second = createOptimizer({ name, lr: 0.05 }, 0, fused ? 'fused' : 'tfjs').optimizer;
       await restoreOptimizerState(second, [w2.name], dir);
       for (let k = resumeAt; k < total; k++) stepOnce(second, w2, k);
       if (!tf.util.arraysEqual(w2.dataSync(), after[total - 1])) bad.push(resumeAt);

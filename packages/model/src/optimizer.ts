@@ -5,7 +5,8 @@ import { InputError } from '@tunelab/config';
 import { tf } from './tf';
 import { FusedAdamOptimizer } from './fused';
 import { addNChunked, WebGpuAdamOptimizer } from './webgpu/adam';
-import { webgpuActive } from './webgpu/device';
+import type { EngineInfo } from './engine';
+import { usesCpuKernels } from './cells';
 import { toArrayBuffer } from './file-io';
 
 export const OPTIMIZER_JSON = 'optimizer.json';
@@ -18,16 +19,27 @@ export interface TrainOptimizer {
 }
 
 /**
- * The optimizer of a run config, with Keras' defaults (Adam β = 0.9 / 0.999, ε = 1e-7; RMSprop ρ = 0.9).
- * With the fused kernels active, Adam is the native FusedAdamOptimizer (same maths and state layout).
+ * Which Adam an engine gets: `fused` (FusedAdamOptimizer on the cpu fused kernels), `webgpu` (two GPU programs
+ * per variable instead of tfjs Adam's ~12 ops, clipping on the GPU too) or `tfjs`.
  */
-export function createOptimizer(cfg: OptimizerConfig, clipNorm: number, fused: boolean): TrainOptimizer {
+export type AdamFlavour = 'fused' | 'webgpu' | 'tfjs';
+
+/** The Adam of an engine. */
+export function adamFlavourOf(engine: Pick<EngineInfo, 'name' | 'kernels'>): AdamFlavour {
+  if (engine.name === 'webgpu') return 'webgpu';
+  return usesCpuKernels(engine) ? 'fused' : 'tfjs';
+}
+
+/**
+ * The optimizer of a run config, with Keras' defaults (Adam β = 0.9 / 0.999, ε = 1e-7; RMSprop ρ = 0.9).
+ * Adam is the flavour the engine gets ({@link adamFlavourOf}); all three have the same maths and state layout.
+ */
+export function createOptimizer(cfg: OptimizerConfig, clipNorm: number, adam: AdamFlavour): TrainOptimizer {
   if (!(cfg.lr > 0)) throw new InputError(`expected lr > 0, but got ${cfg.lr}`, 'train.optimizer.lr');
   switch (cfg.name) {
     case 'adam':
-      if (fused) return { optimizer: new FusedAdamOptimizer(cfg.lr, 0.9, 0.999, 1e-7, clipNorm > 0 ? clipNorm : undefined), clipsInternally: true };
-      // On webgpu: two GPU programs per variable instead of tfjs Adam's ~12 ops, clipping on the GPU too.
-      if (webgpuActive()) return { optimizer: new WebGpuAdamOptimizer(cfg.lr, 0.9, 0.999, 1e-7, clipNorm > 0 ? clipNorm : undefined), clipsInternally: true };
+      if (adam === 'fused') return { optimizer: new FusedAdamOptimizer(cfg.lr, 0.9, 0.999, 1e-7, clipNorm > 0 ? clipNorm : undefined), clipsInternally: true };
+      if (adam === 'webgpu') return { optimizer: new WebGpuAdamOptimizer(cfg.lr, 0.9, 0.999, 1e-7, clipNorm > 0 ? clipNorm : undefined), clipsInternally: true };
       return { optimizer: new ResumableAdam(cfg.lr, 0.9, 0.999, 1e-7), clipsInternally: false };
     case 'sgd':
       return { optimizer: tf.train.sgd(cfg.lr), clipsInternally: false };

@@ -7,7 +7,7 @@ import { buildModel, disposeModel, resetStates } from './build';
 import type { Checkpoint } from './checkpoint';
 import type { ModelSpec } from './spec';
 import { loadCheckpoint, loadWeightsInto } from './checkpoint';
-import { FastLstmStepper } from './fast-step';
+import { FastLstmStepper } from './sampler-step';
 
 /** How far past `maxLength` a constrained tune may run while the checker closes it (symbols). */
 export const MAX_OVERRUN = 256;

@@ -1,10 +1,10 @@
 import { tf, tfl } from './tf';
-import { LOGITS_LAYER } from './build';
-import { fusedActive } from './cells';
+import { engineOf, LOGITS_LAYER } from './build';
+import { usesCpuKernels } from './cells';
 import { fusedLstm } from './fused';
 
 /**
- * Inference for LSTM models without tfjs-layers' graph executor: embedding (or one-hot) → one fused LSTM op
+ * The sampler's stepper: inference for LSTM models without tfjs-layers' graph executor: embedding (or one-hot) → one fused LSTM op
  * per layer → dense → softmax, a handful of ops per call. For one-symbol sampling steps the executor's
  * bookkeeping costs about 3× the arithmetic of a small model, so the sampler uses this when it can.
  * Reads the model's own weight variables (no copies); keeps its own recurrent state.
@@ -21,11 +21,11 @@ export class FastLstmStepper {
   }
 
   /**
-   * A stepper for a model built by buildModel whose recurrent layers are all LSTMs, when the fused kernels
-   * are active (cpu backend, native addon); else undefined and the caller steps the tfjs model.
+   * A stepper for a model built by buildModel whose recurrent layers are all LSTMs, when the engine the model
+   * was built for has the cpu fused kernels; else undefined and the caller steps the tfjs model.
    */
   static tryCreate(model: tfl.LayersModel): FastLstmStepper | undefined {
-    if (!fusedActive()) return undefined;
+    if (!usesCpuKernels(engineOf(model))) return undefined;
     const read = (l: tfl.layers.Layer) => l.weights.map((w) => w.read());
     let input: FastLstmStepper['input'] | undefined;
     const layers: FastLstmStepper['layers'] = [];

@@ -1,5 +1,6 @@
 import { tf, tfl } from './tf';
-import { LOGITS_LAYER } from './build';
+import { engineOf, LOGITS_LAYER } from './build';
+import { usesCpuKernels } from './cells';
 import { denseSoftmaxCrossEntropy, withRecycledTensors } from './fused';
 import type { TrainOptimizer } from './optimizer';
 import { clipByGlobalNorm } from './optimizer';
@@ -20,8 +21,11 @@ export interface StepModels {
   fused: boolean;
 }
 
-/** Builds the views; they share the model's layers, weights and recurrent state. */
-export function stepModels(model: tfl.LayersModel, fused: boolean): StepModels {
+/**
+ * Builds the views; they share the model's layers, weights and recurrent state. `fused` (the output end as one
+ * fused op) defaults to whether the engine the model was built for has the cpu fused kernels.
+ */
+export function stepModels(model: tfl.LayersModel, fused: boolean = usesCpuKernels(engineOf(model))): StepModels {
   const logitsLayer = model.getLayer(LOGITS_LAYER);
   const inner = (logitsLayer as unknown as { layer: { kernel: tfl.LayerVariable; bias: tfl.LayerVariable } }).layer;
   return {

@@ -3,12 +3,11 @@ import { improves, InputError } from '@tunelab/config';
 import { prepareData, ShuffledBatcher, StatefulBatcher, trainIds } from '@tunelab/dataset';
 import type { LoadOptions, PreparedData } from '@tunelab/dataset';
 import { buildModel, disposeModel, dropoutLayers, resetStates } from './build';
-import { fusedActive } from './cells';
 import type { CheckpointKind, CheckpointMeta } from './checkpoint';
 import { CHECKPOINT_FORMAT, checkpointDir, gitCommit, loadCheckpoint, loadWeightsInto, saveCheckpoint, trainableNames } from './checkpoint';
-import type { EngineInfo } from './engine';
-import { selectBackend } from './engine';
-import { createOptimizer, restoreOptimizerState } from './optimizer';
+import type { EngineInfo, StepPath } from './engine';
+import { activeEngine, engineLine, selectEngine, useEngine } from './engine';
+import { adamFlavourOf, createOptimizer, restoreOptimizerState } from './optimizer';
 import { Sampler } from './sample';
 import { specFromConfig } from './spec';
 import type { StepModels } from './step';
@@ -54,10 +53,16 @@ export interface TrainOptions {
    */
   evaluateSamples?: SampleEvaluator;
   /**
-   * Whether a fused LSTM model with Adam trains on the native kernels directly (default) or through tfjs
+   * Whether a fused LSTM model with Adam trains on the fused kernels directly (default) or through tfjs
    * autograd (same numbers, slower; for comparisons).
    */
   fusedStep?: boolean;
+  /**
+   * The engine to train on, from `selectEngine` (its backend already started). Default: resolved here from
+   * `config.train.backend`. The engine recorded in the result, the log and the checkpoints carries the step
+   * path this model actually took.
+   */
+  engine?: EngineInfo;
 }
 
 /** What a sample evaluator gets: a batch-1 sampler over the live weights, and the run's data (for references). */
@@ -79,6 +84,7 @@ export interface EpochRecord {
 
 export interface TrainResult {
   runId: string;
+  /** The engine, with the step path this model took. */
   engine: EngineInfo;
   params: number;
   /** The last epoch completed (counting resumed ones). */
@@ -139,15 +145,19 @@ export async function validate(
  * (one folder per epoch, with every kind that applies). Metrics: loss, accuracy (training, with dropout),
  * val_loss, val_accuracy, val_bpc, val_bpc_jigs (and test_bpc_jigs at the last epoch) when the data holds out jigs,
  * characters (trained on so far), chars_per_sec, seconds. With `data.augment.transpose` each epoch trains on its own
- * transposed text. Selects the backend itself (config.train.backend).
+ * transposed text. Trains on `options.engine`, else selects the engine of config.train.backend.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { config, runId, home, signal } = options;
   const emit = (e: TrainEvent) => options.onEvent?.(e);
   if (signal?.aborted) throw abortError(signal);
   const t = config.train;
-  const engine = await selectBackend(t.backend);
-  emit({ type: 'log', line: `engine: ${engine.reason}` });
+  const chosen = options.engine ?? (await selectEngine(t.backend));
+  if (options.engine) {
+    // The caller's engine must be the one running: its backend started (selectEngine), its kernels in use.
+    if (activeEngine().name !== chosen.name) throw new Error(`expected the ${chosen.name} engine's backend to be running; start it with selectEngine`);
+    useEngine(chosen);
+  }
   const data = options.prepared ?? (await prepareData(config.data, options.dataOptions));
   const spec = specFromConfig(config.model, t.batching);
   const batcherOf = (ids: Int32Array) =>
@@ -156,19 +166,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const batcher = batcherOf(trainIds(data, 1, t.seed));
   const batchesPerEpoch = Math.min(batcher.batchesPerEpoch, options.maxBatchesPerEpoch ?? Infinity);
 
-  const model = buildModel(spec, data.vocab.size, { batchSize: t.batch_size, seqLen: null, seed: t.seed });
-  const fused = fusedActive();
-  const opt = createOptimizer(t.optimizer, t.clip_norm, fused);
-  const sm = stepModels(model, fused);
-  // Fused LSTM models with Adam train and validate straight on the native kernels (fused-step.ts); the rest
+  const model = buildModel(spec, data.vocab.size, { batchSize: t.batch_size, seqLen: null, seed: t.seed, engine: chosen });
+  const opt = createOptimizer(t.optimizer, t.clip_norm, adamFlavourOf(chosen));
+  const sm = stepModels(model);
+  // Fused LSTM models with Adam train and validate straight on the fused kernels (fused-step.ts); the rest
   // through tfjs autograd. Both give the same numbers.
   const direct = options.fusedStep === false ? null : fusedTrainStep(sm, opt);
+  const step: StepPath = direct ? 'fused-step' : sm.fused ? 'fused-autograd' : chosen.name === 'webgpu' ? 'webgpu' : 'layers';
+  const engine: EngineInfo = { ...chosen, step };
+  emit({ type: 'log', line: `engine: ${engineLine(engine)}` });
   const dropouts = dropoutLayers(model);
   const params = model.countParams();
   const objective: MetricGoal = options.objective ?? { name: data.ids.val.length > 0 ? 'val_loss' : 'loss', goal: 'minimize' };
 
   let startEpoch = 0;
-  let step = 0;
+  let batchStep = 0;
   /** Characters trained on since the run began, resumed epochs included. */
   let characters = 0;
   let best: { epoch: number; value: number; dir: string | null } | null = null;
@@ -188,7 +200,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       loadWeightsInto(model, ckpt);
       await restoreOptimizerState(opt.optimizer, trainableNames(model), options.resumeFrom);
       startEpoch = ckpt.meta.epoch;
-      step = ckpt.meta.state.step;
+      batchStep = ckpt.meta.state.step;
       characters = ckpt.meta.metrics.characters ?? startEpoch * batchesPerEpoch * t.batch_size * t.seq_len;
       // The best so far carries over only when it was chosen by this objective (checkpoints before
       // format state.bestValue chose by val_loss or loss, minimize, and recorded the value as bestLoss).
@@ -204,7 +216,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     if (!options.objective && objective.name === 'loss') emit({ type: 'log', line: 'no validation split: the best checkpoint is chosen by training loss' });
     if (options.objective) emit({ type: 'log', line: `the best checkpoint is chosen by ${objective.name} (${objective.goal})` });
-    emit({ type: 'log', line: `training step: ${direct ? 'fused forward, backward and Adam on the native kernels' : 'tfjs autograd'}` });
     emit({ type: 'start', engine, params, batchesPerEpoch, startEpoch, epochs: t.epochs });
 
     for (let epoch = startEpoch + 1; epoch <= t.epochs; epoch++) {
@@ -219,12 +230,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       for (const batch of epochBatcher.batches(epoch - 1)) {
         if (batch.index >= (options.maxBatchesPerEpoch ?? Infinity)) break;
         if (signal?.aborted) throw abortError(signal);
-        for (const d of dropouts) d.setStep(step);
+        for (const d of dropouts) d.setStep(batchStep);
         const r = direct
           ? direct.train(batch.x, batch.y, batch.batchSize, batch.seqLen)
           : await trainStep(sm, opt, t.clip_norm, batch.x, batch.y, batch.batchSize, batch.seqLen);
         if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss ${r.loss} at epoch ${epoch}, batch ${batch.index}`);
-        step++;
+        batchStep++;
         batches++;
         lossSum += r.loss;
         correct += r.correct;
@@ -297,7 +308,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           gitCommit: gitCommit(),
           engine,
           created: new Date().toISOString(),
-          state: { step, bestValue: best?.value ?? null, bestEpoch: best?.epoch ?? null, bestMetric: objective.name, bestGoal: objective.goal },
+          state: { step: batchStep, bestValue: best?.value ?? null, bestEpoch: best?.epoch ?? null, bestMetric: objective.name, bestGoal: objective.goal },
         };
         await saveCheckpoint(dir, model, opt.optimizer, meta);
         if (isBest && best) best.dir = dir;

@@ -151,9 +151,9 @@ async function evalCheckpoint(flags: EvalFlags): Promise<Omit<CheckpointEvalRepo
   const constrain = flags.constrain ?? 'meter';
   if (samples < 1) throw new UsageError(`-n: expected a positive integer, but got ${samples}`);
   if (!(temperature > 0)) throw new UsageError(`--temperature: expected a number > 0, but got ${temperature}`);
-  const [{ evaluateYardstick, loadCheckpoint, selectBackend }, { checkpointReference, evaluateCheckpoint }] = await Promise.all([lazy.model(), lazy.evaluation()]);
+  const [{ evaluateYardstick, loadCheckpoint, selectEngine }, { checkpointReference, evaluateCheckpoint }] = await Promise.all([lazy.model(), lazy.evaluation()]);
   // Batch-1 sampling is latency-bound: the cpu backend (with the native fused LSTM when built), as generate uses.
-  await selectBackend('cpu');
+  await selectEngine('cpu');
   const ckpt = await loadCheckpoint(flags.checkpoint!);
   const reference = await checkpointReference(ckpt, { onProgress: log });
   log(

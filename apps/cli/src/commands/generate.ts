@@ -125,10 +125,10 @@ export function registerGenerateCommands(program: Command): void {
       if (!opts.checkpoint === !opts.model) throw new UsageError('give exactly one of --checkpoint <dir> and --model <alias>');
       opts.meter = await meterFlag(opts.meter);
       const dir = opts.checkpoint ?? (await aliasCheckpointDir(opts.model!, opts.home, opts.store));
-      const { loadCheckpoint, selectBackend } = await lazy.model();
-      const engine = await selectBackend(opts.backend);
+      const { engineLine, loadCheckpoint, selectEngine } = await lazy.model();
+      const engine = await selectEngine(opts.backend);
       const ckpt = await loadCheckpoint(dir);
-      log(`checkpoint ${ckpt.meta.runId} epoch ${ckpt.meta.epoch} (${ckpt.meta.kinds.join(', ')}); engine: ${engine.reason}`);
+      log(`checkpoint ${ckpt.meta.runId} epoch ${ckpt.meta.epoch} (${ckpt.meta.kinds.join(', ')}); engine: ${engineLine(engine)}`);
       // Before sampling: a corpus that cannot be loaded should not cost a whole sampling run first.
       const reference = opts.allowCopies ? null : await copyReference(ckpt);
       const started = Date.now();

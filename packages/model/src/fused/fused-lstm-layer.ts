@@ -8,6 +8,7 @@
 import { tf, tfl } from './tfjs';
 import { embeddingSourceOf } from './embedding';
 import { fusedEmbeddingLstm, fusedLstm } from './lstm-op';
+import { webgpuFusedEmbeddingLstm, webgpuFusedLstm } from '../webgpu/fused-lstm';
 
 type LstmArgs = Parameters<typeof tfl.layers.lstm>[0];
 
@@ -26,7 +27,12 @@ function activationName(a: LstmArgs['activation'] | LstmArgs['recurrentActivatio
 }
 
 /** Options of {@link FusedLSTM}: those of tf.layers.lstm, with recurrentActivation defaulting to sigmoid. */
-export type FusedLSTMArgs = LstmArgs;
+/**
+ * tf.layers.lstm's options, plus where the fused kernels run: `cpu` (the fused kernels on tensor memory read
+ * on the JavaScript side; default) or `webgpu` (the WGSL programs, on the webgpu backend). The engine decides
+ * (build.ts); the layer never guesses from the active backend.
+ */
+export type FusedLSTMArgs = LstmArgs & { device?: 'cpu' | 'webgpu' };
 
 /**
  * An LSTM layer running the whole sequence in one fused kernel per call.
@@ -35,7 +41,10 @@ export type FusedLSTMArgs = LstmArgs;
 export class FusedLSTM extends LSTMBase {
   static className = 'FusedLSTM';
 
-  constructor(args: FusedLSTMArgs) {
+  readonly device: 'cpu' | 'webgpu';
+
+  constructor(fusedArgs: FusedLSTMArgs) {
+    const { device, ...args } = fusedArgs;
     const withDefaults = { ...args, recurrentActivation: args.recurrentActivation ?? 'sigmoid' };
     const problems: string[] = [];
     if (activationName(withDefaults.activation) !== undefined && activationName(withDefaults.activation) !== 'tanh') {
@@ -51,6 +60,7 @@ export class FusedLSTM extends LSTMBase {
     if (args.unroll) problems.push('unroll');
     if (problems.length > 0) throw new Error(`FusedLSTM does not support ${problems.join(', ')}`);
     super(withDefaults);
+    this.device = device ?? 'cpu';
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
@@ -72,10 +82,11 @@ export class FusedLSTM extends LSTMBase {
       const recurrentKernel = cell.recurrentKernel.read() as tf.Tensor2D;
       // Straight after a FusedEmbedding, project the table instead of the looked-up sequence (same result).
       const source = embeddingSourceOf(x);
+      const gpu = this.device === 'webgpu';
       const { y, h, c } =
         source && source.table.shape[1] === kernel.shape[0]
-          ? fusedEmbeddingLstm(source.table, source.ids, h0, c0, kernel, recurrentKernel, bias)
-          : fusedLstm(x, h0, c0, kernel, recurrentKernel, bias);
+          ? (gpu ? webgpuFusedEmbeddingLstm : fusedEmbeddingLstm)(source.table, source.ids, h0, c0, kernel, recurrentKernel, bias)
+          : (gpu ? webgpuFusedLstm : fusedLstm)(x, h0, c0, kernel, recurrentKernel, bias);
       // The carried state is not differentiated (as in Keras' truncated BPTT), so old states can go at once.
       if (this.stateful) this.resetStates([h, c], false);
       const out = this.returnSequences ? y : (tf.reshape(tf.slice(y, [0, T - 1, 0], [B, 1, U]), [B, U]) as tf.Tensor);

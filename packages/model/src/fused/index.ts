@@ -1,4 +1,4 @@
-export { fusedAvailable, getKernels } from './native';
+export { fusedAvailable, getKernels, setKernelsImpl } from './native';
 export type {
   AdamScalars,
   DenseCeDims,

@@ -10,8 +10,6 @@ import { getKernels } from './native';
 import { checkLstmShapes, type FusedLstmOutput } from './lstm-shapes';
 import { timed } from './profile';
 import { f32, tapeOn } from './tensor-data';
-import { webgpuActive } from '../webgpu/device';
-import { webgpuFusedEmbeddingLstm, webgpuFusedLstm } from '../webgpu/fused-lstm';
 
 export type { FusedLstmOutput } from './lstm-shapes';
 
@@ -104,7 +102,7 @@ function run(source: Source, dims: LstmDims, p: Params): FusedLstmOutput {
 }
 
 /**
- * Runs an LSTM over a whole sequence in one fused kernel.
+ * Runs an LSTM over a whole sequence in one fused kernel (the CPU kernels; webgpu/fused-lstm.ts has the WGSL op).
  * @param x inputs `[batch, time, in]`
  * @param h0 initial hidden state `[batch, units]`
  * @param c0 initial cell state `[batch, units]`
@@ -122,8 +120,6 @@ export function fusedLstm(
   recurrentKernel: tf.Tensor2D,
   bias: tf.Tensor1D,
 ): FusedLstmOutput {
-  // On the webgpu backend the same op runs as WGSL kernels (no readback to the CPU).
-  if (webgpuActive()) return webgpuFusedLstm(x, h0, c0, kernel, recurrentKernel, bias);
   const [B, T, I] = x.shape;
   const dims = { batch: B, time: T, inputSize: I, units: recurrentKernel.shape[0] };
   return run({ kind: 'dense', x }, dims, { h0, c0, kernel, recurrentKernel, bias });
@@ -146,7 +142,6 @@ export function fusedEmbeddingLstm(
   recurrentKernel: tf.Tensor2D,
   bias: tf.Tensor1D,
 ): FusedLstmOutput {
-  if (webgpuActive()) return webgpuFusedEmbeddingLstm(table, ids, h0, c0, kernel, recurrentKernel, bias);
   const [B, T] = ids.shape;
   const values = ids instanceof tf.Tensor ? Int32Array.from(ids.dataSync(), (v) => Math.trunc(v)) : ids.values;
   const vocab = table.shape[0];

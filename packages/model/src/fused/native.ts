@@ -1,7 +1,7 @@
 /**
- * Loads the native addon (built by `node packages/model/native/build.mjs`, which `npm ci` runs) and picks the
- * kernels: native when it loaded, else the TypeScript reference with one warning on stderr.
- * `TUNELAB_FUSED_IMPL=native|reference` forces a choice (native fails loudly when it cannot load).
+ * Loads the native addon (built by `node packages/model/native/build.mjs`, which `npm ci` runs) and serves the
+ * kernels the engine chose (engine.ts); where no engine chose, native when it loaded, else the TypeScript
+ * reference with one warning on stderr.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -111,6 +111,7 @@ function wrap(a: Addon): FusedKernels {
 
 let nativeKernels: FusedKernels | undefined;
 let warned = false;
+let chosen: 'native' | 'reference' | undefined;
 
 /** The native kernels, or undefined when the addon is not available. */
 export function getNativeKernels(): FusedKernels | undefined {
@@ -120,22 +121,23 @@ export function getNativeKernels(): FusedKernels | undefined {
 }
 
 /**
- * The kernels fused ops use: `TUNELAB_FUSED_IMPL` when set, else native when available, else the reference
- * (warning once on stderr).
+ * Sets which kernels the fused ops use from now on (the engine's choice, see engine.ts `useEngine`);
+ * undefined returns to the default (native when it loaded, else the reference).
+ * @throws Error when `native` is asked for and the addon is not available.
  */
+export function setKernelsImpl(impl: 'native' | 'reference' | undefined): void {
+  if (impl === 'native' && !getNativeKernels()) throw new Error(`the native fused kernels are not available: ${loadAddon().reason}`);
+  chosen = impl;
+}
+
+/** The kernels fused ops use: the engine's choice, else native when available, else the reference (warning once). */
 export function getKernels(): FusedKernels {
-  const want = process.env.TUNELAB_FUSED_IMPL ?? '';
-  if (want !== '' && want !== 'native' && want !== 'reference') {
-    throw new Error(`Expected TUNELAB_FUSED_IMPL to be native or reference, but got ${want}`);
-  }
-  if (want === 'reference') return referenceKernels;
+  if (chosen === 'reference') return referenceKernels;
   const native = getNativeKernels();
   if (native) return native;
-  const { reason } = loadAddon();
-  if (want === 'native') throw new Error(`TUNELAB_FUSED_IMPL=native but ${reason}`);
   if (!warned) {
     warned = true;
-    process.stderr.write(`[tunelab] warning: fused kernels fall back to the TypeScript reference: ${reason}\n`);
+    process.stderr.write(`[tunelab] warning: fused kernels fall back to the TypeScript reference: ${loadAddon().reason}\n`);
   }
   return referenceKernels;
 }

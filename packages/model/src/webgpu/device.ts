@@ -67,8 +67,3 @@ export async function useWebgpuBackend(): Promise<void> {
   if (!(await tf.setBackend('webgpu')) || tf.getBackend() !== 'webgpu') throw new Error('the tfjs webgpu backend failed to start');
   await tf.ready();
 }
-
-/** Whether tfjs' active backend is webgpu (where the fused op should use the WebGPU kernels). */
-export function webgpuActive(): boolean {
-  return tf.getBackend() === 'webgpu';
-}

@@ -9,7 +9,7 @@ import { checkAdam, checkLstmOp } from './check';
 import { adamWebgpuKernels } from './adam';
 import { findGpuAdapter, useWebgpuBackend } from './device';
 import { webgpuFusedEmbeddingLstm, webgpuFusedLstm } from './fused-lstm';
-// The fused LSTM layer runs these kernels itself whenever the webgpu backend is active.
+// The fused LSTM layer runs these kernels when built with device: 'webgpu' (as build.ts does on that engine).
 import { fusedLstmLayer } from '../fused';
 import { GPU_CHECK_CASES, GPU_TOLERANCE } from './gpu-cases';
 import { mismatch } from '../fused/compare';
@@ -41,7 +41,7 @@ describe.skipIf(!adapter.found)(`WebGPU LSTM kernels on a GPU${skipped}`, () => 
     const [B, T, I, U] = [4, 7, 5, 9];
     const common = { units: U, returnSequences: true, stateful: true, recurrentActivation: 'sigmoid' as const, batchInputShape: [B, T, I] };
     const ref = tfl.sequential({ layers: [tfl.layers.lstm({ ...common, biasInitializer: 'randomNormal' })] });
-    const gpu = tfl.sequential({ layers: [fusedLstmLayer(common)] });
+    const gpu = tfl.sequential({ layers: [fusedLstmLayer({ ...common, device: 'webgpu' })] });
     gpu.setWeights(ref.getWeights());
     for (let i = 0; i < 2; i++) {
       const x = tf.randomNormal([B, T, I], 0, 1, 'float32', i + 1);

@@ -10,7 +10,7 @@ import { findGpuAdapter, useWebgpuBackend } from './device';
 import { webgpuFusedEmbeddingLstm, webgpuFusedLstm } from './fused-lstm';
 import { backwardShader, forwardShader } from './shaders';
 import { planLstm } from './layout';
-// The fused LSTM layer runs these kernels itself whenever the webgpu backend is active.
+// The fused LSTM layer runs these kernels when built with device: 'webgpu' (as build.ts does on that engine).
 import { fusedLstmLayer } from '../fused';
 import { addNChunked, WebGpuAdamOptimizer } from './adam';
 import { lstmForwardProgram, webgpuBackend } from './programs';
@@ -86,8 +86,8 @@ describe.skipIf(!adapter.found)(`WGSL of the WebGPU LSTM under Dawn's compiler${
     const [B, T, V] = [4, 6, 11];
     const model = tfl.sequential();
     model.add(tfl.layers.embedding({ inputDim: V, outputDim: 8, batchInputShape: [B, T] }));
-    model.add(fusedLstmLayer({ units: 12, returnSequences: true, stateful: true }));
-    model.add(fusedLstmLayer({ units: 10, returnSequences: true, stateful: true }));
+    model.add(fusedLstmLayer({ units: 12, returnSequences: true, stateful: true, device: 'webgpu' }));
+    model.add(fusedLstmLayer({ units: 10, returnSequences: true, stateful: true, device: 'webgpu' }));
     model.add(tfl.layers.dense({ units: V }));
     const opt = adam === 'tf.train.adam' ? tf.train.adam(1e-3) : new WebGpuAdamOptimizer(1e-3, 0.9, 0.999, 1e-7, 5);
     const x = tf.zeros([B, T], 'int32');
