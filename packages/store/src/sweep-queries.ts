@@ -1,12 +1,12 @@
 import { InputError } from '@tunelab/config';
+import { isFinalSweep, isSweepStatus, SWEEP_STATUSES } from '@tunelab/sweep';
 import { newSweepId } from './ids';
 import { assertWritable, checkPaging, dbNow, inTransaction, type QueryContext } from './query-context';
 import { toSweepRow } from './rows';
 import type { DeletedSweep, DeleteSweepOptions, NewSweep, SweepRow, SweepStatus } from './types';
 
-/** Every sweep status, in lifecycle order. */
-export const SWEEP_STATUSES: readonly SweepStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
-const FINAL_SWEEP: ReadonlySet<SweepStatus> = new Set(['completed', 'failed', 'cancelled']);
+// The lifecycle is @tunelab/sweep's; re-exported for the store's users.
+export { SWEEP_STATUSES };
 
 /** Unique-key violation on either backend (a generated id that collided). */
 export function isUniqueViolation(err: unknown): boolean {
@@ -18,7 +18,7 @@ export function isUniqueViolation(err: unknown): boolean {
 export async function createSweep(ctx: QueryContext, input: NewSweep): Promise<SweepRow> {
   assertWritable(ctx, 'create a sweep');
   const status = input.status ?? 'queued';
-  if (!SWEEP_STATUSES.includes(status)) throw new InputError(`Unknown sweep status ${JSON.stringify(status)}`, 'status');
+  if (!isSweepStatus(status)) throw new InputError(`Unknown sweep status ${JSON.stringify(status)}`, 'status');
   const { config } = input;
   const now = await dbNow(ctx);
   // A generated id may collide (16M of them); try a few before giving up. A given id must be free.
@@ -75,7 +75,7 @@ export async function listSweeps(
 /** Sets the status and the start/finish times that go with it; see Store.updateSweepStatus. */
 export async function updateSweepStatus(ctx: QueryContext, id: string, status: SweepStatus): Promise<SweepRow> {
   assertWritable(ctx, 'update a sweep');
-  if (!SWEEP_STATUSES.includes(status)) throw new InputError(`Unknown sweep status ${JSON.stringify(status)}`, 'status');
+  if (!isSweepStatus(status)) throw new InputError(`Unknown sweep status ${JSON.stringify(status)}`, 'status');
   // The database's clock: a sweep's start is compared with its max_minutes on every machine that serves it.
   const now = await dbNow(ctx);
   const result = await ctx.db
@@ -84,7 +84,7 @@ export async function updateSweepStatus(ctx: QueryContext, id: string, status: S
       status,
       // The first start counts; a resume keeps it. A resumed sweep is no longer finished.
       started_at: status === 'running' ? eb.fn.coalesce('started_at', eb.val(now)) : eb.ref('started_at'),
-      finished_at: FINAL_SWEEP.has(status) ? now : status === 'running' ? null : eb.ref('finished_at'),
+      finished_at: isFinalSweep(status) ? now : status === 'running' ? null : eb.ref('finished_at'),
     }))
     .where('id', '=', id)
     .executeTakeFirst();

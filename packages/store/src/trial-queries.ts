@@ -1,4 +1,5 @@
 import { InputError } from '@tunelab/config';
+import { canTransition, isInFlight, isTrialStatus, TRIAL_STATUSES, TRIAL_TRANSITIONS } from '@tunelab/sweep';
 import type { Updateable } from 'kysely';
 import { trialId } from './ids';
 import { appendLogTail } from './log-tail';
@@ -8,36 +9,11 @@ import type { TrialsTable } from './schema';
 import { isUniqueViolation } from './sweep-queries';
 import type { ListTrialsOptions, NewTrial, TrialPatch, TrialRow, TrialStatus, UpdateTrialOptions } from './types';
 
-/** Every trial status, in lifecycle order. */
-export const TRIAL_STATUSES: readonly TrialStatus[] = [
-  'queued',
-  'running',
-  'completed',
-  'pruned',
-  'failed',
-  'stale',
-  'cancelled',
-];
-
-/**
- * The status changes updateTrial allows (staying in the same status is always allowed). Completed and
- * pruned are final; failed, stale and cancelled trials may run again (retries, resume); which of those
- * to take is the sweep's decision, not the store's.
- */
-export const TRIAL_TRANSITIONS: Readonly<Record<TrialStatus, readonly TrialStatus[]>> = {
-  queued: ['running', 'cancelled', 'failed'],
-  running: ['completed', 'pruned', 'failed', 'stale', 'cancelled', 'queued'],
-  stale: ['queued', 'running', 'failed', 'cancelled'],
-  failed: ['queued', 'running'],
-  cancelled: ['queued', 'running'],
-  completed: [],
-  pruned: [],
-};
-
-const FINAL_TRIAL: ReadonlySet<TrialStatus> = new Set(['completed', 'pruned', 'failed', 'cancelled']);
+// The lifecycle is @tunelab/sweep's; re-exported for the store's users.
+export { TRIAL_STATUSES, TRIAL_TRANSITIONS };
 
 function checkStatus(status: string): asserts status is TrialStatus {
-  if (!TRIAL_STATUSES.includes(status as TrialStatus)) {
+  if (!isTrialStatus(status)) {
     throw new InputError(`Expected one of ${TRIAL_STATUSES.join(', ')}, but got ${JSON.stringify(status)}`, 'status');
   }
 }
@@ -156,7 +132,7 @@ export async function updateTrial(
     const now = await dbNow(tx);
     const set: Updateable<TrialsTable> = {};
     if (patch.status !== undefined && patch.status !== from) {
-      if (!TRIAL_TRANSITIONS[from].includes(patch.status)) {
+      if (!canTransition(from, patch.status)) {
         throw new InputError(`Trial ${id} cannot go from ${from} to ${patch.status}`, 'status');
       }
       set.status = patch.status;
@@ -164,7 +140,8 @@ export async function updateTrial(
         set.started_at = now;
         set.heartbeat_at = now;
         set.finished_at = null;
-      } else if (FINAL_TRIAL.has(patch.status)) {
+      } else if (!isInFlight(patch.status)) {
+        // Its run ended, for good or until a retry or resume.
         set.finished_at = now;
       } else if (patch.status === 'queued') {
         // Back in the queue: nobody holds it.

@@ -1,17 +1,8 @@
 import type { ConstrainSetting, ParameterValue, RunConfig, SweepConfig } from '@tunelab/config';
+import type { SweepStatus, TrialStatus } from '@tunelab/sweep';
 
-/**
- * Where a sweep stands. A sweeper killed mid-sweep leaves it `running` (its trials' heartbeats stop);
- * `cancelled` = stopped on purpose (Ctrl-C, `sweep cancel`). Both are resumable with `tunelab sweep resume`;
- * `failed` = every trial failed.
- */
-export type SweepStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-
-/**
- * Where a trial stands. `stale` = it was running but its heartbeat stopped (a dead worker or agent);
- * `cancelled` = stopped by the user (Ctrl-C), so a resume may queue it again.
- */
-export type TrialStatus = 'queued' | 'running' | 'completed' | 'pruned' | 'failed' | 'stale' | 'cancelled';
+/** The sweep and trial lifecycles are @tunelab/sweep's; the store holds them and checks each change. */
+export type { SweepStatus, TrialStatus };
 
 /** Why a checkpoint was written; retention keeps the best N and the last N. */
 export type CheckpointKind = 'periodic' | 'best' | 'last';
@@ -327,7 +318,7 @@ export interface Store {
   /** Trials per status (every status present, zeros included). */
   countTrials(sweepId: string): Promise<Record<TrialStatus, number>>;
   /**
-   * Changes a trial. A status change must follow {@link TRIAL_TRANSITIONS} (else InputError).
+   * Changes a trial. A status change must follow @tunelab/sweep's TRIAL_TRANSITIONS (else InputError).
    * Returns null when opts.expectStatus did not match.
    */
   updateTrial(id: string, patch: TrialPatch, opts?: UpdateTrialOptions): Promise<TrialRow | null>;

@@ -1,5 +1,6 @@
 import { improves, type MetricGoal } from '@tunelab/config';
-import type { IntermediateValue, TrialStatus } from './history';
+import type { IntermediateValue } from './history';
+import type { TrialStatus } from './lifecycle';
 
 /**
  * "Best" by the sweep's metric and goal, in one place: a trial's best step, the best trial, and a trial's

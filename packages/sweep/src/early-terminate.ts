@@ -1,5 +1,6 @@
 import type { EarlyTerminate, MetricGoal } from '@tunelab/config';
-import { goalSign, type IntermediateValue, type TrialStatus } from './history';
+import { goalSign, type IntermediateValue } from './history';
+import type { TrialStatus } from './lifecycle';
 
 /**
  * Early termination, as pure decisions over recorded intermediate values. The sweeper's main thread asks

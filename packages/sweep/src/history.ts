@@ -1,13 +1,11 @@
 import type { MetricGoal } from '@tunelab/config';
+import type { TrialStatus } from './lifecycle';
 import type { TrialParams } from './space';
 
 /**
  * The history a search decision reads: plain data, one record per proposed trial in proposal order, as a
  * store can load it. Retries of a trial are attempts of the same record, not new records.
  */
-
-/** A trial's lifecycle state (transitions: trial-status.ts). */
-export type TrialStatus = 'queued' | 'running' | 'completed' | 'pruned' | 'failed' | 'stale' | 'cancelled';
 
 /** One reported value of the sweep's metric. Steps are epochs (1-based, as the trainer reports them). */
 export interface IntermediateValue {

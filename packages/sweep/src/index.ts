@@ -1,7 +1,7 @@
 export { createRng, type Rng } from './rng';
 // Grid order and paramsKey are @tunelab/config's (gridPoints, paramsKey); the search uses the same.
 export { type TrialParams, gridPointAt, sampleParameter, sampleParams, spaceSize } from './space';
-export { type TrialStatus, type IntermediateValue, type TrialRecord, goalSign, intermediateValues, CHARACTERS_METRIC } from './history';
+export { type IntermediateValue, type TrialRecord, goalSign, intermediateValues, CHARACTERS_METRIC } from './history';
 export { proposeRandom } from './random-search';
 export {
   type TpeOptions,
@@ -25,21 +25,42 @@ export {
   ashaRungIndex,
   shouldPrune,
 } from './early-terminate';
-export { TRIAL_STATUSES, allowedTransitions, canTransition, assertTransition, isTerminal } from './trial-status';
 export {
-  type ScheduledTrial,
+  TRIAL_STATUSES,
+  type TrialStatus,
+  TRIAL_TRANSITIONS,
+  IN_FLIGHT_TRIAL_STATUSES,
+  WAITING_TRIAL_STATUSES,
+  FINAL_TRIAL_STATUSES,
+  SWEEP_STATUSES,
   type SweepStatus,
-  type SchedulerConfig,
-  type SweepFlags,
-  type ResumeFlags,
-  type SchedulerState,
-  type SweepAction,
-  type SchedulePlan,
-  isTimeUp,
+  FINAL_SWEEP_STATUSES,
+  isTrialStatus,
+  isSweepStatus,
+  canTransition,
+  assertTransition,
+  isInFlight,
+  isWaiting,
+  isFinalTrial,
+  isFinalSweep,
   canRetry,
+} from './lifecycle';
+export {
+  type ControllerConfig,
+  type TrialHolder,
+  type ControlledTrial,
+  type ControlInput,
+  type TrialVerdict,
+  type TrialProposal,
+  type SweepDecision,
+  type ScheduledTrial,
+  decide,
+  isTimeUp,
+  stopReason,
+  staleReason,
+  finalSweepStatus,
   sweepStatus,
-  nextActions,
-} from './scheduler';
+} from './controller';
 export { type ScoredTrial, type ScoredCheckpoint, improves, bestStep, bestTrial, rankCheckpoints, bestCheckpoint } from './best';
 export {
   type SummaryTrialRow,

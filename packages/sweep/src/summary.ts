@@ -1,7 +1,8 @@
 import type { MetricGoal, SweepConfig } from '@tunelab/config';
-import { bestStep, bestTrial } from './best';
-import type { IntermediateValue, TrialStatus } from './history';
-import { sweepStatus, type SweepStatus } from './scheduler';
+import { bestCheckpoint, bestStep, bestTrial } from './best';
+import { sweepStatus } from './controller';
+import type { IntermediateValue } from './history';
+import type { SweepStatus, TrialStatus } from './lifecycle';
 import type { TrialParams } from './space';
 
 /** The JSON document `tunelab sweep status --json` prints, built from plain store rows. */
@@ -10,7 +11,7 @@ export interface SummaryTrialRow {
   id: string | number;
   status: TrialStatus;
   params: TrialParams;
-  /** Latest attempt (1-based); default 1. */
+  /** Latest attempt, counted from 0 as the store does; default 0. */
   attempt?: number;
   /** The sweep metric per step. */
   metrics?: IntermediateValue[];
@@ -46,14 +47,14 @@ export interface SweepSummary {
   best: { trialId: string | number; value: number } | null;
 }
 
-function bestCheckpointOf(row: SummaryTrialRow, goal: MetricGoal['goal']): string | null {
+/** The saved checkpoint whose step has the best metric value (bestCheckpoint's rule), or null. */
+function bestCheckpointOf(row: SummaryTrialRow, metric: MetricGoal): string | null {
   const byStep = new Map<number, number>();
   for (const m of row.metrics ?? []) byStep.set(m.step, m.value);
   const scored = (row.checkpoints ?? [])
     .filter((c) => byStep.has(c.step))
-    .map((c) => ({ step: c.step, value: byStep.get(c.step) as number, path: c.path }));
-  const best = bestStep(scored, goal);
-  return best === null ? null : (scored.find((c) => c.step === best.step) as { path: string }).path;
+    .map((c) => ({ epoch: c.step, metrics: { [metric.name]: byStep.get(c.step) as number }, path: c.path }));
+  return bestCheckpoint(scored, metric)?.path ?? null;
 }
 
 /**
@@ -69,11 +70,11 @@ export function summarize(input: SweepSummaryInput): SweepSummary {
       status: row.status,
       params: row.params,
       best: b === null ? null : { name: metric.name, value: b.value, step: b.step },
-      bestCheckpoint: bestCheckpointOf(row, metric.goal),
+      bestCheckpoint: bestCheckpointOf(row, metric),
       error: row.error ?? null,
     };
   });
-  const scheduled = input.trials.map((t) => ({ id: t.id, status: t.status, attempt: t.attempt ?? 1 }));
+  const scheduled = input.trials.map((t) => ({ status: t.status, attempt: t.attempt ?? 0 }));
   const status =
     input.status ?? sweepStatus(scheduled, input.config ?? { run_cap: input.trials.length, retries: 0 });
   const best = bestTrial(

@@ -5,6 +5,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { CONSTRAIN_SETTINGS, type ConstrainSetting } from '@tunelab/config';
+import { SWEEP_STATUSES, TRIAL_STATUSES } from '@tunelab/sweep';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -18,13 +19,12 @@ export const ErrorBody = Type.Object({
 });
 export type ErrorBody = Static<typeof ErrorBody>;
 
-export const TRIAL_STATUS_VALUES = ['queued', 'running', 'completed', 'pruned', 'failed', 'stale', 'cancelled'] as const;
-export const TrialStatus = Type.Union(TRIAL_STATUS_VALUES.map((s) => Type.Literal(s)));
+/** @tunelab/sweep's trial statuses, as the API's query and response schemas name them. */
+export const TRIAL_STATUS_VALUES = TRIAL_STATUSES;
+export const TrialStatus = Type.Union(TRIAL_STATUSES.map((s) => Type.Literal(s)));
 export type TrialStatus = Static<typeof TrialStatus>;
 
-export const SweepStatus = Type.Union(
-  ['queued', 'running', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s)),
-);
+export const SweepStatus = Type.Union(SWEEP_STATUSES.map((s) => Type.Literal(s)));
 
 export const Goal = Type.Union([Type.Literal('minimize'), Type.Literal('maximize')]);
 

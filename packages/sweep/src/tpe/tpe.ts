@@ -1,5 +1,6 @@
 import type { MetricGoal, ParameterSpec } from '@tunelab/config';
 import { goalSign, lastIntermediate, type TrialRecord } from '../history';
+import { isInFlight } from '../lifecycle';
 import { createRng, STREAM, type Rng } from '../rng';
 import { intBounds, paramsKey, quantizedSteps, quantizedValue, valueKey, type TrialParams } from '../space';
 import {
@@ -89,7 +90,7 @@ function rankObservations(history: readonly TrialRecord[], sign: number, constan
         rank: last ? [1, -last.step, sign * last.value] : [2],
         liar: false,
       });
-    } else if (constantLiar && (t.status === 'running' || t.status === 'queued' || t.status === 'stale')) {
+    } else if (constantLiar && isInFlight(t.status)) {
       obs.push({ index, params: t.params, rank: [3], liar: true });
     }
   });

@@ -1,4 +1,6 @@
 import { memo, useState } from 'react';
+// In a browser build @tunelab/sweep resolves to its lifecycle module alone (its `browser` export), no Node code.
+import { TRIAL_STATUSES } from '@tunelab/sweep';
 import type { Trial, TrialsQuery } from '../../api/schemas';
 import { hrefOf } from '../App';
 import { fmt } from '../format';
@@ -22,7 +24,8 @@ export interface TrialsTableProps {
   pageSize?: number;
 }
 
-const STATUSES = ['', 'queued', 'running', 'completed', 'pruned', 'failed', 'stale', 'cancelled'];
+/** The status filter's options: any ('') or one status. */
+const STATUSES = ['', ...TRIAL_STATUSES];
 
 /** Trials with their params, status, best value and why they failed or were pruned; sort by header, filter by status. */
 export const TrialsTable = memo(function TrialsTable(props: TrialsTableProps) {
