@@ -99,7 +99,8 @@ describe('TuneChecker: symbols that must close', () => {
     expect(viable('"Am7/')).toBe(true);
     expect(viable('"Ax')).toBe(false);
     expect(viable('"Am7/G\nA')).toBe(false);
-    expect(accepts('"^a note"GAB c2d|')).toBe(true);
+    // Annotations are legal ABC, but no Nottingham tune has one: the sampler writes chord symbols only.
+    expect(viable('"^')).toBe(false);
   });
 
   it('chords, grace notes, decorations and slurs close where they must', () => {
@@ -130,10 +131,12 @@ describe('TuneChecker: bar durations by the bar-length rule', () => {
     expect(viable('GAB c2d|GAB|')).toBe(true); // `||` could still carry it
     expect(viable('GAB c2d e')).toBe(false); // the bar is full
     expect(viable('GAB c2')).toBe(true);
-    expect(viable('GAB c4')).toBe(true); // c4/2 would fit
-    expect(viable('GAB c4 ')).toBe(false);
+    expect(viable('GAB c4')).toBe(false); // c4/2 would fit, but is written c2 (lengths in lowest terms)
+    expect(viable('GAB c1/')).toBe(false); // c1/2 is written c/2
+    expect(viable('GAB c2/')).toBe(false);
+    expect(viable('GAB c/')).toBe(true);
     expect(viable('GAB c3/')).toBe(true); // 3/2 fits, and 3/4 would
-    expect(deathIndex(`${HEAD}GAB cd4 `).at).toBe(HEAD.length + 7);
+    expect(deathIndex(`${HEAD}GAB cd4 `).at).toBe(HEAD.length + 6);
   });
 
   it('counts tuplets, broken rhythm and chord lengths', () => {
@@ -190,8 +193,8 @@ describe('TuneChecker and abc check agree on what abc2midi stops at or plays oth
     // The anacrusis D/2 leaves 5 1/2 eighths for the last bar: inside the c of fzcfzc.
     expect(flagged('D/2|"G"GAB c2d|e3 d2 d/2:|')).toEqual(['gchord-end']);
     expect(ends('D/2|"G"GAB c2d|e3 d2 d/2:|')).toBe(false);
-    // No chord symbol (an annotation is none), or a pattern with a rest there: nothing sounds at the end.
-    for (const body of ['D/2|GAB c2d|e3 d2 d/2:|', 'D/2|"^x"GAB c2d|e3 d2 d/2:|']) {
+    // No chord symbol, or a pattern with a rest there: nothing sounds at the end.
+    for (const body of ['D/2|GAB c2d|e3 d2 d/2:|']) {
       expect(flagged(body)).toEqual([]);
       expect(ends(body)).toBe(true);
     }
@@ -222,6 +225,31 @@ describe('TuneChecker and abc check agree on what abc2midi stops at or plays oth
     for (const line of ['%%MIDI gchord fzczcz', '%%MIDI program 74', 'Q:1/4=180', 'Q:120', '% MIDIx is a plain comment']) {
       expect(flagged('GAB c2d|', head(line))).toEqual([]);
       expect(ends('GAB c2d|', head(line))).toBe(true);
+    }
+  });
+
+  it('gchord-without-note, gchord-run, nested-slur: what no Nottingham tune writes and a stalled sampler would', () => {
+    for (const [body, code] of [
+      ['GAB "D"c2d|"G"|GAB c3|', 'gchord-without-note'],
+      ['GAB c2d"G"|GAB c3|', 'gchord-without-note'],
+      ['GAB c2d|"G""D""A7"GAB c3|', 'gchord-run'],
+      ['(GA(B) c2d)|GAB c3|', 'nested-slur'],
+    ]) {
+      expect(flagged(body), body).toEqual([code]);
+      expect(ends(body), body).toBe(false);
+    }
+    // A chord symbol before a bar line is refused at the bar line, one that no note could follow (a full
+    // bar) as it starts; a slur allows a tuplet inside it.
+    expect(viable('GA|')).toBe(true); // an anacrusis
+    expect(viable('GA"G"')).toBe(true);
+    expect(viable('GA"G"|')).toBe(false);
+    expect(viable('GAB c2')).toBe(true);
+    expect(viable('GAB c2"')).toBe(true);
+    expect(viable('GAB c2d"')).toBe(false);
+    for (const body of ['GAB "G""D"c2d|GAB c3|', '"G"GAB c2 "D"\
+d|GAB c3|', '(GA (3Bcd) c2|GAB c3|', 'GAB c2d-|"G"d6|']) {
+      expect(flagged(body), body).toEqual([]);
+      expect(ends(body), body).toBe(true);
     }
   });
 

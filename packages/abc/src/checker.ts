@@ -49,10 +49,31 @@ export const REFUSED_WARNINGS: readonly string[] = [
   'chord-tie',
   'chord-length',
   'gchord-end',
+  'gchord-without-note',
+  'gchord-run',
+  'nested-slur',
   'midi-directive',
   'bad-tempo',
   'instruction-field',
 ];
+
+/**
+ * The decorations the sampler writes, `!name!` or `+name+`: ABC 2.1's (§4.14). Others are legal text that
+ * abc2midi ignores with a warning; written by a model they are noise.
+ */
+const DECORATIONS = new Set(
+  (
+    'trill trill( trill) lowermordent uppermordent mordent pralltriller roll turn turnx invertedturn invertedturnx arpeggio > accent ' +
+    'emphasis fermata invertedfermata tenuto 0 1 2 3 4 5 + plus snap slide wedge upbow downbow open thumb breath pppp ppp pp p mp mf f ' +
+    'ff fff ffff sfz crescendo( <( crescendo) <) diminuendo( >( diminuendo) >) segno coda D.S. D.C. dacoda dacapo fine shortphrase ' +
+    'mediumphrase longphrase'
+  ).split(' '),
+);
+const DECORATION_PREFIXES = new Set([...DECORATIONS].flatMap((d) => Array.from({ length: d.length + 1 }, (_, i) => d.slice(0, i))));
+
+/** The characters a note can start with, and a rest. */
+const NOTE_STARTS = ['^', '_', '=', ...'CDEFGABcdefgab'];
+const NOTE_OR_REST_STARTS = [...NOTE_STARTS, 'z'];
 
 /** Header fields the sampler writes: those the Nottingham tunes use (others, `F:` say, only invite music in a field line). */
 const HEADER_FIELDS = new Set('LMNQRST'.split(''));
@@ -145,6 +166,8 @@ export class TuneChecker {
   private brokenNext: Fraction | null = null;
   private tiePitches: string[] | null = null;
   private slurs = 0;
+  /** Chord symbols written since the last note, rest or chord (check's gchord-without-note and gchord-run). */
+  private gchordsWaiting = 0;
   // Bars, as cutBars and BarWalk keep them.
   private bar: RawBar;
   private walk: BarWalk;
@@ -215,6 +238,7 @@ export class TuneChecker {
     c.brokenNext = this.brokenNext;
     c.tiePitches = this.tiePitches;
     c.slurs = this.slurs;
+    c.gchordsWaiting = this.gchordsWaiting;
     c.bar = this.bar;
     c.walk = this.walk;
     c.repeats = this.repeats;
@@ -587,7 +611,12 @@ export class TuneChecker {
       this.line = 'continued';
       return;
     }
-    if (c === '"') return void (this.pending = { kind: 'quote', text: c, reader: new ChordSymbolReader() });
+    if (c === '"') {
+      // A chord symbol names the harmony of a note to come in this bar (check's gchord-without-note, gchord-run).
+      if (this.gchordsWaiting >= 2) return void this.die('a third chord symbol in a row: chord symbols stand before notes (two give an alternative)');
+      if (!this.noteCanStart(true)) return void this.die('a chord symbol with no room left in the bar for its note');
+      return void (this.pending = { kind: 'quote', text: c, reader: new ChordSymbolReader() });
+    }
     if (c === '!' || c === '+') {
       if (!this.noteCanStart()) return void this.die(`decoration ${c} with no room for the note it belongs to`);
       return void (this.pending = { kind: 'decoration', text: c });
@@ -598,7 +627,16 @@ export class TuneChecker {
       return;
     }
     if (c === '{') return void (this.pending = { kind: 'grace', text: c, notes: [] });
-    if (c === '(') return void (this.pending = { kind: 'paren', text: c });
+    if (c === '(') {
+      this.pending = { kind: 'paren', text: c };
+      // Inside a slur a `(` can only start a tuplet (openSlur).
+      if (this.slurs > 0 && ![...'23456789'].some((d) => {
+        const probe = this.clone();
+        probe.char(d);
+        return probe.reason === null;
+      })) this.die('a slur opens inside an open slur, and no tuplet fits here');
+      return;
+    }
     if (c === ')') {
       if (this.slurs === 0) return void this.die('slur end ) without a slur start (');
       this.slurs--;
@@ -631,6 +669,7 @@ export class TuneChecker {
       return;
     }
     if (c === '|' || c === ':') {
+      if (this.gchordsWaiting > 0) return void this.die('a chord symbol has no note after it before the bar line');
       this.pending = { kind: 'bar', text: c };
       return void this.checkBarViable();
     }
@@ -671,12 +710,19 @@ export class TuneChecker {
     this.commentHead = '';
   }
 
-  /** Whether a note could start here (a decoration needs one right after it). */
-  private noteCanStart(): boolean {
-    const probe = this.clone();
-    probe.decorated = false;
-    probe.startSymbol('^');
-    return probe.reason === null;
+  /**
+   * Whether a note (or, `orRest`, a rest) could start here: a decoration needs one right after it, a chord
+   * symbol one before the bar line. Every first character is tried: a tie waiting for its note allows only
+   * that pitch, and how it may be spelled.
+   */
+  private noteCanStart(orRest = false): boolean {
+    return (orRest ? NOTE_OR_REST_STARTS : NOTE_STARTS).some((c) => {
+      const probe = this.clone();
+      probe.decorated = false;
+      probe.pending = null;
+      probe.startSymbol(c);
+      return probe.reason === null;
+    });
   }
 
   /** `continued` is cleared by any symbol but spaces and comments (as cutBars does). */
@@ -720,10 +766,15 @@ export class TuneChecker {
       case 'chord':
         return this.extendChord(c);
       case 'quote':
+        // No Nottingham tune has an annotation (`"^text"`): the sampler writes chord symbols only.
+        if (p.text === '"' && '^_<>@'.includes(c)) return this.die('annotations ("^text") are not written by the sampler');
         if (c === '"') {
           if (!p.reader!.complete) return this.die(`chord symbol ${p.text}" is not one ABC 2.1 knows`);
           if (p.text === '"') return this.die('empty chord symbol ""');
-          if (!'^_<>@'.includes(p.text[1])) this.chordSymbols = true;
+          if (!'^_<>@'.includes(p.text[1])) {
+            this.chordSymbols = true;
+            this.gchordsWaiting++;
+          }
           this.pending = null;
           return true;
         }
@@ -734,12 +785,14 @@ export class TuneChecker {
       case 'decoration':
         if (c === p.text[0]) {
           if (p.text.length === 1) return this.die(`empty decoration ${c}${c}`);
+          if (!DECORATIONS.has(p.text.slice(1))) return this.die(`${p.text}${c} is not an ABC 2.1 decoration`);
           this.pending = null;
           this.decorated = true;
           return true;
         }
         if (/[\s|"[\]]/.test(c) || p.text.length > 20) return this.die(`unclosed decoration ${p.text}`);
         p.text += c;
+        if (!DECORATION_PREFIXES.has(p.text.slice(1))) return this.die(`${p.text} cannot become an ABC 2.1 decoration`);
         return true;
       case 'grace':
         return this.extendGrace(c);
@@ -759,7 +812,7 @@ export class TuneChecker {
         }
         // A slur opens; `c` is the next symbol.
         this.pending = null;
-        this.slurs++;
+        this.openSlur();
         return false;
       case 'tuplet': {
         // `(p`, `(p:q`, `(p:q:r`: q and r one digit each.
@@ -812,8 +865,7 @@ export class TuneChecker {
       case 'grace':
         return void this.die('unclosed grace notes: no closing } on this line');
       case 'paren':
-        this.slurs++;
-        return;
+        return this.openSlur();
       case 'tuplet': {
         const spec = tupletSpec(p.text, this.meter)!;
         if (!spec.valid) return void this.die(`tuplet ${p.text} is not one ABC defines`);
@@ -857,6 +909,7 @@ export class TuneChecker {
   /** A note, rest or chord of `multiplier` × L: (before tuplet and broken rhythm). */
   private timed(multiplier: Fraction, pitches: string[] | null, text: string): void {
     if (multiplier.num === 0) return void this.die(`${text} has length 0`);
+    this.gchordsWaiting = 0;
     const problem = this.durationProblem(multiplier);
     if (problem) return void this.die(`${text} ${problem}`);
     let d = mul(multiplier, this.unit);
@@ -1114,6 +1167,7 @@ export class TuneChecker {
 
   /** A variant ending `[1` not attached to a bar line. */
   private ending(text: string): void {
+    if (this.gchordsWaiting > 0) return void this.die('a chord symbol has no note after it before the variant ending');
     if (this.bar.timed) this.closeBar('split', null, null);
     if (this.reason !== null) return;
     const numbers = parseEnding(text.slice(1));
@@ -1124,7 +1178,14 @@ export class TuneChecker {
     this.roomBase = undefined;
   }
 
+  /** check's nested-slur: abc2midi reads a slur inside a slur as an error of the writer ("Slur within slur"). */
+  private openSlur(): void {
+    if (this.slurs > 0) return void this.die('a slur opens inside an open slur');
+    this.slurs++;
+  }
+
   private finishBar(text: string): void {
+    if (this.gchordsWaiting > 0) return void this.die('a chord symbol has no note after it before the bar line');
     if (!BAR_SET.has(text)) return void this.die(`${text} is not a bar line the sampler writes`);
     const { kind, ending } = closeKind(text);
     this.repeats = this.repeats.clone();
@@ -1175,6 +1236,7 @@ export class TuneChecker {
     if (this.bar.timed) return 'the last bar has no closing bar line';
     if (this.bar.ending) return 'a variant ending has no music';
     if (this.slurs > 0) return 'a slur is still open';
+    if (this.gchordsWaiting > 0) return 'a chord symbol has no note after it';
     if (this.decorated) return 'a decoration has no note after it';
     const repeats = this.repeats.finish();
     if (repeats) return repeats;
@@ -1209,9 +1271,9 @@ export class TuneChecker {
 
 /** A note or rest as the sampler writes it: accidental, letter, octave marks, length (lexer.ts's NOTE). */
 const NOTE_TEXT = /^(\^\^|\^|__|_|=)?([A-Ga-gzx])([',]*)([0-9/]*)$/;
-/** A length being written, and a finished one: `3`, `3/2`, `/`, `/4`, `12` (denominators up to 16). */
-const LENGTH_PREFIX = /^(?:[1-9]\d?)?(?:\/(?:1|16|2|4|8)?)?$/;
-const LENGTH_COMPLETE = /^(?:[1-9]\d?)?(?:\/(?:16|2|4|8)?)?$/;
+/** A length being written, and a finished one (see COMPLETE_LENGTHS): `3`, `3/2`, `/`, `/4`, `12`. */
+const LENGTH_PREFIX = { test: (text: string) => LENGTHS_BY_PREFIX.has(text) };
+const LENGTH_COMPLETE = { test: (text: string) => LENGTH_TEXTS.has(text) };
 
 /** The longest chord `[CEGc]` and chord symbol or annotation (`"Am7/G"`, quotes included) the sampler writes. */
 const MAX_CHORD_NOTES = 4;
@@ -1256,11 +1318,23 @@ function lengthProblem(limit: DurationLimit, m: Fraction): string | null {
 /** Octave marks on one note (`c''`, `C,,`): the sampler writes two at most. */
 const MAX_OCTAVE_MARKS = 2;
 
-/** Every finished length the sampler writes, with its multiple of L:. */
+/**
+ * Every finished length the sampler writes, with its multiple of L:: whole numbers up to 99, and fractions
+ * with denominators 2 to 16 written as people write them: in lowest terms with a one-digit numerator (`3/2`,
+ * `/4`, `7/8`; never `6/4`, `2/8`, `1/2` or `23/16`), `/2` or `/` for a half. The Nottingham tunes use ten
+ * lengths, all of this form. A sixteenth of L: is one of them, so any bar can still be filled, if need be
+ * with several notes.
+ */
 const COMPLETE_LENGTHS: [string, Fraction][] = [];
 for (const num of ['', ...Array.from({ length: 99 }, (_, i) => String(i + 1))]) {
-  for (const den of ['', '/', '/2', '/4', '/8', '/16']) COMPLETE_LENGTHS.push([num + den, lengthMultiplier(num + den)]);
+  for (const den of ['', '/', '/2', '/4', '/8', '/16']) {
+    if (den === '/' && num !== '') continue;
+    if (den !== '' && num === '1') continue;
+    if (den !== '' && num !== '' && (Number(num) % 2 === 0 || Number(num) > 9)) continue;
+    COMPLETE_LENGTHS.push([num + den, lengthMultiplier(num + den)]);
+  }
 }
+const LENGTH_TEXTS = new Set(COMPLETE_LENGTHS.map(([text]) => text));
 COMPLETE_LENGTHS.sort((a, b) => a[0].length - b[0].length);
 for (const [text, m] of COMPLETE_LENGTHS) {
   for (let i = 0; i <= text.length; i++) {
@@ -1270,6 +1344,8 @@ for (const [text, m] of COMPLETE_LENGTHS) {
     list.push(m);
   }
 }
+
+const SMALLEST_BY_PREFIX = new Map([...LENGTHS_BY_PREFIX].map(([prefix, lengths]) => [prefix, lengths.reduce((a, b) => (compare(b, a) < 0 ? b : a))]));
 
 /** Every multiple of L: the sampler writes, longest first, with its shortest text. */
 const DISTINCT_LENGTHS: [Fraction, string][] = (() => {
@@ -1365,11 +1441,7 @@ function noteTextViable(text: string, kind: 'note' | 'rest'): boolean {
 
 /** The smallest multiple of L: a length prefix can still become (`3` → 3/16 via `3/16`; `3/2` → 3/2). */
 function smallestMultiplier(prefix: string): Fraction {
-  const m = /^(\d*)(\/)?(\d*)$/.exec(prefix);
-  if (!m) return SMALLEST;
-  const num = m[1] ? Number(m[1]) : 1;
-  if (m[2] && m[3] && m[3] !== '1') return frac(num, Number(m[3]));
-  return frac(num, 16);
+  return SMALLEST_BY_PREFIX.get(prefix) ?? SMALLEST;
 }
 
 /** The last note being written in a chord or grace group's text, or null after a space or tie. */

@@ -107,6 +107,8 @@ export class DurationPass {
   private broken: { next: Fraction; token: Token; prev: Token; prevDuration: Fraction } | null = null;
   private tie: { from: Token; tie: Token } | null = null;
   private slurs: Token[] = [];
+  /** Chord symbols (not annotations) since the last note, rest or chord. */
+  private gchords: Token[] = [];
   private decoration: Token | null = null;
   /** The last token that is not a space, line end or comment. */
   private previous: Token | null = null;
@@ -152,12 +154,24 @@ export class DurationPass {
         }
         break;
       case 'slur-open':
+        // abc2midi: "Slur within slur"; no Nottingham tune opens one inside another.
+        if (this.slurs.length > 0) this.find('nested-slur', 'slur ( opens inside an open slur', t, 'warning');
         this.slurs.push(t);
+        break;
+      case 'guitar-chord':
+        if (!isAnnotation(t.text)) {
+          this.gchords.push(t);
+          // Two name an alternative harmony for one note (171 times in the Nottingham tunes); three never.
+          if (this.gchords.length === 3) this.find('gchord-run', `three chord symbols in a row (${this.gchords.map((g) => g.text).join('')}) with no note between`, t, 'warning');
+        }
         break;
       case 'slur-close':
         if (!this.slurs.pop()) this.find('unmatched-slur', 'slur end ) without a slur start (', t);
         break;
       case 'bar':
+      case 'ending':
+        this.gchordWithoutNote();
+        if (t.kind === 'ending') break;
         if (this.broken) {
           this.find('dangling-broken-rhythm', `broken rhythm ${this.broken.token.text} needs a note after it in the same bar`, this.broken.token);
           this.undoBroken();
@@ -185,6 +199,12 @@ export class DurationPass {
       if (!adjacent || t.kind !== 'note') this.danglingDecoration();
       this.decoration = null;
     }
+  }
+
+  /** A chord symbol names the harmony of the note after it; one before a bar line or the end has none. */
+  private gchordWithoutNote(): void {
+    if (this.gchords.length > 0) this.find('gchord-without-note', `chord symbol ${this.gchords[0].text} has no note after it in its bar`, this.gchords[0], 'warning');
+    this.gchords = [];
   }
 
   private danglingDecoration(): void {
@@ -215,6 +235,7 @@ export class DurationPass {
       }
     }
     t.duration = d;
+    this.gchords = [];
     if (this.tie) {
       const from = this.tie.from;
       if (t.kind === 'rest') {
@@ -256,6 +277,7 @@ export class DurationPass {
   /** Reports what is still open at the end of the tune. */
   finish(): void {
     if (this.decoration) this.danglingDecoration();
+    this.gchordWithoutNote();
     for (const s of this.slurs) this.find('unclosed-slur', 'slur ( is never closed', s);
     if (this.broken) {
       this.find('dangling-broken-rhythm', `broken rhythm ${this.broken.token.text} needs a note after it`, this.broken.token);
@@ -264,6 +286,11 @@ export class DurationPass {
     if (this.tuplet) this.find('unfinished-tuplet', `tuplet ${this.tuplet.token.text} ends with ${this.tuplet.left} notes missing`, this.tuplet.token, 'warning');
     if (this.tie) this.find('dangling-tie', 'tie - without a note after it', this.tie.tie);
   }
+}
+
+/** `"^text"`, `"_text"`, `"<text"`, `">text"`, `"@text"`: text printed by the staff, not a chord symbol. */
+function isAnnotation(text: string): boolean {
+  return text.length > 1 && '^_<>@'.includes(text[1]);
 }
 
 /** The pitches a note or chord sounds, as `pitchKey`s. */
