@@ -228,12 +228,14 @@ describe('TuneChecker and abc check agree on what abc2midi stops at or plays oth
     }
   });
 
-  it('gchord-without-note, gchord-run, nested-slur: what no Nottingham tune writes and a stalled sampler would', () => {
+  it('gchord-without-note, gchord-run, nested-slur, part-mid-bar, meter-mid-bar: what a stalled sampler writes and abc2midi measures its own way', () => {
     for (const [body, code] of [
       ['GAB "D"c2d|"G"|GAB c3|', 'gchord-without-note'],
       ['GAB c2d"G"|GAB c3|', 'gchord-without-note'],
       ['GAB c2d|"G""D""A7"GAB c3|', 'gchord-run'],
       ['(GA(B) c2d)|GAB c3|', 'nested-slur'],
+      ['GAB c2d|GAB\nP:B\nc3|d6|', 'part-mid-bar'],
+      ['GAB c2d|GAB\nM:3/4\nc3|d6|', 'meter-mid-bar'],
     ]) {
       expect(flagged(body), body).toEqual([code]);
       expect(ends(body), body).toBe(false);
@@ -246,7 +248,12 @@ describe('TuneChecker and abc check agree on what abc2midi stops at or plays oth
     expect(viable('GAB c2')).toBe(true);
     expect(viable('GAB c2"')).toBe(true);
     expect(viable('GAB c2d"')).toBe(false);
-    for (const body of ['GAB "G""D"c2d|GAB c3|', '"G"GAB c2 "D"\
+    // A chord symbol cannot stand before a variant ending either: `"D7"[` can only open a chord.
+    expect(viable('GAB c2d|[1GAB c2"D7"[')).toBe(true);
+    expect(viable('GAB c2d|[1GAB c2"D7"[d')).toBe(true);
+    expect(viable('GAB c2d|GA"D7"[1')).toBe(false);
+    expect(viable('GAB c2d|GA"D7"[|')).toBe(false);
+    for (const body of ['GAB c2d|\nP:B\nGAB c3|', 'GAB c2d|\nM:3/4\nGAB c3|d6|', 'GAB "G""D"c2d|GAB c3|', '"G"GAB c2 "D"\
 d|GAB c3|', '(GA (3Bcd) c2|GAB c3|', 'GAB c2d-|"G"d6|']) {
       expect(flagged(body), body).toEqual([]);
       expect(ends(body), body).toBe(true);

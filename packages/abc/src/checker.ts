@@ -52,6 +52,8 @@ export const REFUSED_WARNINGS: readonly string[] = [
   'gchord-without-note',
   'gchord-run',
   'nested-slur',
+  'part-mid-bar',
+  'meter-mid-bar',
   'midi-directive',
   'bad-tempo',
   'instruction-field',
@@ -494,6 +496,9 @@ export class TuneChecker {
     if (!isKnownField(letter)) return `${letter}: is not an ABC 2.1 field`;
     if (!allowedInBody(letter)) return `${letter}: belongs in the header, before K:`;
     if (!BODY_FIELDS.has(letter)) return `${letter}: is not written in the body by the sampler`;
+    // check's part-mid-bar (any P: line in the body: the sampler writes them as part labels).
+    if (letter === 'P' && this.bar.timed && !this.continued) return 'a part label P: comes after a bar line, not in the middle of a bar';
+    if (letter === 'M' && this.bar.timed) return 'a meter change M: comes after a bar line, not in the middle of a bar';
     if (this.tiePitches || this.brokenNext) return 'a field line cannot come while a tie or broken rhythm waits for its note';
     return null;
   }
@@ -1034,6 +1039,7 @@ export class TuneChecker {
   private extendBracket(c: string): boolean {
     const p = this.pending!;
     if (p.text === '[') {
+      if ((c === '|' || /[1-9]/.test(c)) && this.gchordsWaiting > 0) return this.die(`a chord symbol has no note after it before [${c}`);
       if (c === '|') {
         p.text += c;
         p.kind = 'bar';
