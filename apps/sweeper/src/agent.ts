@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { InputError } from '@tunelab/config';
 import { openStore, parseStoreUrl, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
-import { CHARACTERS_METRIC, intermediateValues, type PruneTrial } from '@tunelab/sweep';
-import { coordinate, sweepTimeUp } from './coordinator';
+import { CHARACTERS_METRIC, intermediateValues, isFinalSweep, isWaiting, stopReason, WAITING_TRIAL_STATUSES, type PruneTrial } from '@tunelab/sweep';
+import { coordinate } from './coordinator';
 import { createProgressView, type ProgressView } from './progress';
 import { TrialExecutor, type ActiveTrial } from './trial-execution';
 import { TrialQueue, type TrialJob } from './trial-queue';
@@ -47,8 +47,6 @@ export interface AgentReport {
   trials: { id: string; status: TrialRow['status'] | 'left' }[];
   reason: 'done' | 'stopped';
 }
-
-const FINAL_SWEEP = new Set<SweepRow['status']>(['completed', 'failed', 'cancelled']);
 
 /**
  * `tunelab sweep agent`: pulls trial jobs from the pg-boss queue whenever a slot is free, leases each trial
@@ -180,8 +178,8 @@ class Agent {
     const sweep = await this.store.getSweep(sweepId);
     const row = await this.store.getTrial(trialId);
     // A job for a trial that is no longer waiting (taken by another agent, cancelled, deleted) is spent.
-    if (sweep && row && sweep.status !== 'cancelled' && (row.status === 'queued' || row.status === 'stale')) {
-      const started = await this.executor.start(row, sweep, ['queued', 'stale']);
+    if (sweep && row && sweep.status !== 'cancelled' && isWaiting(row.status)) {
+      const started = await this.executor.start(row, sweep, WAITING_TRIAL_STATUSES);
       if (started) {
         this.ran.set(trialId, 'running');
         if (sweep.status === 'queued') started.sweep = await this.store.updateSweepStatus(sweepId, 'running');
@@ -193,7 +191,7 @@ class Agent {
   private async ended(trial: ActiveTrial, row: TrialRow | null): Promise<void> {
     this.ran.set(trial.row.id, row?.status ?? 'left');
     // A trial handed back (agent leaving, retry, hung worker) needs a job for whoever takes it next.
-    if (row && (row.status === 'queued' || row.status === 'stale')) await this.queue.enqueue([{ sweepId: row.sweepId, trialId: row.id }]);
+    if (row && isWaiting(row.status)) await this.queue.enqueue([{ sweepId: row.sweepId, trialId: row.id }]);
     // The controller role: a slot just freed in the sweep, so propose what comes next.
     await coordinate(this.store, this.queue, trial.sweep.id, { staleAfterMs: this.staleAfterMs }).catch((err) =>
       this.view.note(`coordinating ${trial.sweep.id} failed: ${(err as Error).message}`),
@@ -224,12 +222,12 @@ class Agent {
     const now = this.executor.active.size > 0 ? await this.store.now() : 0;
     for (const t of this.executor.active.values()) {
       const s = sweeps.get(t.sweep.id) ?? (await this.store.getSweep(t.sweep.id));
-      if (!s || s.status === 'cancelled') this.executor.stop(t, 'cancelled', 'sweep cancelled');
-      else if (sweepTimeUp(s, now)) this.executor.stop(t, 'cancelled', `sweep max_minutes ${s.config.max_minutes} reached`);
+      const reason = s ? stopReason({ cancelled: s.status === 'cancelled', config: s.config, startedAt: s.startedAt }, now) : 'sweep cancelled';
+      if (reason !== null) this.executor.stop(t, 'cancelled', reason);
     }
     if (this.stopping) return;
     for (const s of sweeps.values()) {
-      if (FINAL_SWEEP.has(s.status)) continue;
+      if (isFinalSweep(s.status)) continue;
       const r = await coordinate(this.store, this.queue, s.id, { staleAfterMs: this.staleAfterMs });
       for (const t of r.markedStale) this.view.note(`↺ ${t.id} marked stale (its holder stopped); queued again`);
     }
@@ -247,7 +245,7 @@ class Agent {
   }
 
   private async allDone(): Promise<boolean> {
-    return (await this.served()).every((s) => FINAL_SWEEP.has(s.status));
+    return (await this.served()).every((s) => isFinalSweep(s.status));
   }
 
   private render(): void {

@@ -1,5 +1,7 @@
 import type { SweepConfig } from '@tunelab/config';
 import type { Store, SweepRow } from '@tunelab/store';
+import { isFinalSweep } from '@tunelab/sweep';
+import { reopen } from './control';
 import { coordinate } from './coordinator';
 import { createProgressView, type ProgressView } from './progress';
 import { TrialQueue } from './trial-queue';
@@ -13,8 +15,6 @@ export interface ControllerOptions {
   quiet?: boolean;
   view?: ProgressView;
 }
-
-const FINAL_SWEEP = new Set<SweepRow['status']>(['completed', 'failed', 'cancelled']);
 
 /**
  * Creates a distributed sweep and enqueues its first trials (up to `parallel`); agents on any machine run
@@ -50,23 +50,6 @@ export async function resumeDistributedSweep(store: Store, storeUrl: string, swe
   }
 }
 
-/** Puts a cancelled or finished sweep back in play when it has trials to run (under the sweep lock). */
-export async function reopen(store: Store, sweepId: string): Promise<SweepRow> {
-  return store.withSweepLock(sweepId, async (tx) => {
-    let sweep = (await tx.getSweep(sweepId))!;
-    if (sweep.status === 'cancelled') {
-      for (const t of await tx.listTrials(sweepId, { status: 'cancelled' })) {
-        await tx.updateTrial(t.id, { status: 'queued', appendLog: 'queued again by resume' });
-      }
-    }
-    const waiting = (await tx.listTrials(sweepId, { status: ['queued', 'stale', 'running'] })).length;
-    if (sweep.status === 'cancelled' || (FINAL_SWEEP.has(sweep.status) && waiting > 0)) {
-      sweep = await tx.updateSweepStatus(sweepId, sweep.startedAt === null ? 'queued' : 'running');
-    }
-    return sweep;
-  });
-}
-
 /** The controller loop: coordinate every tick and report progress until the sweep is final or the signal fires. */
 async function control(store: Store, queue: TrialQueue, sweepId: string, opts: ControllerOptions): Promise<SweepRow> {
   const view = opts.view ?? createProgressView(process.stderr, opts.quiet);
@@ -84,7 +67,7 @@ async function control(store: Store, queue: TrialQueue, sweepId: string, opts: C
         .join(', ');
       if (line !== last) view.note(`${sweepId} ${r.sweep.status}: ${line || 'no trials yet'}`);
       last = line;
-      if (FINAL_SWEEP.has(r.sweep.status) || opts.signal?.aborted) return r.sweep;
+      if (isFinalSweep(r.sweep.status) || opts.signal?.aborted) return r.sweep;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, tickMs);
         opts.signal?.addEventListener('abort', () => {

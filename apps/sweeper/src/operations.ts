@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, parseSweepConfig } from '@tunelab/config';
 import { openStore, parseStoreUrl, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
-import { summarize, type TrialParams } from '@tunelab/sweep';
+import { summarize, type SweepStatus, type TrialParams } from '@tunelab/sweep';
 import { createDistributedSweep, resumeDistributedSweep } from './distributed';
 import { createProgressView } from './progress';
 import { SweepRunner } from './runner';
@@ -29,7 +29,7 @@ export interface RunOptions extends StoreOptions {
 export interface SweepSummary {
   sweepId: string;
   name: string;
-  status: 'queued' | 'running' | 'completed' | 'cancelled' | 'failed';
+  status: SweepStatus;
   metric: { name: string; goal: 'minimize' | 'maximize' };
   counts: Record<string, number>;
   trials: {
@@ -104,10 +104,7 @@ export async function resumeSweep(sweepId: string, opts: RunOptions): Promise<Sw
       await resumeDistributedSweep(store, requirePostgres(opts), sweepId, controllerOptions(opts));
       return await summarizeSweep(store, sweepId);
     }
-    if (sweep.status === 'cancelled') {
-      // A cancelled sweep can be resumed on purpose; its cancelled trials are queued again by the runner.
-      await store.updateSweepStatus(sweepId, 'running');
-    }
+    // The runner reopens it: trials an interrupt or `sweep cancel` left cancelled are queued again.
     return await runOn(store, sweepId, opts);
   } finally {
     await store.close();
@@ -199,7 +196,7 @@ export async function summarizeSweep(store: Store, sweepId: string): Promise<Swe
       id: t.id,
       status: t.status,
       params: t.params as TrialParams,
-      attempt: t.attempt + 1,
+      attempt: t.attempt,
       metrics: (series[t.id] ?? []).map((p) => ({ step: p.step, value: p.value })),
       checkpoints: checkpoints.filter((c) => c.trialId === t.id).map((c) => ({ step: c.epoch, path: c.id })),
       error: t.failureReason,
@@ -210,7 +207,7 @@ export async function summarizeSweep(store: Store, sweepId: string): Promise<Swe
   return {
     sweepId,
     name: sweep.name,
-    status: summary.status as SweepSummary['status'],
+    status: summary.status,
     metric: { name, goal },
     counts,
     trials: summary.trials.map((t) => ({

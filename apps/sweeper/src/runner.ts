@@ -1,7 +1,19 @@
-import { hostname } from 'node:os';
-import { applyParams, type SweepConfig } from '@tunelab/config';
+import type { SweepConfig } from '@tunelab/config';
 import type { Store, SweepRow, TrialRow } from '@tunelab/store';
-import { CHARACTERS_METRIC, improves, intermediateValues, proposeNext, type IntermediateValue, type PruneTrial, type TrialRecord } from '@tunelab/sweep';
+import {
+  CHARACTERS_METRIC,
+  finalSweepStatus,
+  improves,
+  intermediateValues,
+  isFinalTrial,
+  stopReason,
+  WAITING_TRIAL_STATUSES,
+  type IntermediateValue,
+  type PruneTrial,
+  type SweepDecision,
+  type TrialHolder,
+} from '@tunelab/sweep';
+import { controlStep, holderAlive, reopen, type DriverFacts } from './control';
 import { createProgressView, type ProgressView } from './progress';
 import { retryStore } from './store-retry';
 import { TrialExecutor } from './trial-execution';
@@ -25,13 +37,38 @@ export interface RunSweepOptions {
   storeRetryMs?: number;
 }
 
-const FINAL = new Set(['completed', 'pruned', 'failed']);
+/**
+ * What the local driver tells the controller: the trials its executor runs are its own, whatever their row
+ * says; a holder on this host whose process is gone is stale at once (this process is the sweep's only runner,
+ * see recover); the search reads the reports this process holds in memory.
+ */
+export function localFacts(opts: {
+  staleAfterMs: number;
+  parallel?: number;
+  cancelled?: boolean;
+  active: ReadonlySet<string>;
+  intermediate: ReadonlyMap<string, IntermediateValue[]>;
+  now?: number;
+}): DriverFacts {
+  return {
+    now: opts.now,
+    staleAfterMs: opts.staleAfterMs,
+    deadAfterMs: 0,
+    parallel: opts.parallel,
+    cancelled: opts.cancelled,
+    busy: opts.active,
+    holderOf: (t): TrialHolder => (opts.active.has(t.id) ? 'own' : holderAlive(t.worker) ? 'alive' : 'dead'),
+    series: () => Object.fromEntries(opts.intermediate),
+  };
+}
 
 /**
- * Runs (or resumes) one sweep on this machine: the main thread owns the store (the only writer), proposes
- * trials with @tunelab/sweep and starts them through a TrialExecutor (the piscina pool, the per-trial event
+ * Runs (or resumes) one sweep on this machine: the main thread owns the store, drives @tunelab/sweep's
+ * controller (one step under the sweep's lock whenever a slot is free and something changed, see controlStep)
+ * and starts the trials it says to run through a TrialExecutor (the piscina pool, the per-trial event
  * handling, pruning, checkpoints, heartbeats), so a killed sweeper's trials are found and resumed from their
- * last checkpoint. The distributed agent runs trials through the same executor.
+ * last checkpoint. The distributed agent runs trials through the same executor, and its coordinator drives
+ * the same controller.
  */
 export class SweepRunner {
   private readonly store: Store;
@@ -40,8 +77,11 @@ export class SweepRunner {
   private executor!: TrialExecutor;
   private readonly intermediate = new Map<string, IntermediateValue[]>();
   private readonly view: ProgressView;
-  private exhausted = false;
   private stopping: 'cancelled' | 'time' | null = null;
+  /** Something changed that the controller should see (a trial ended, a stop): take a step when a slot is free. */
+  private dirty = true;
+  /** Free slots right after the last step: more free slots than that means a trial ended. */
+  private freeAfterStep = -1;
   private wake: (() => void) | null = null;
   /** Every trial's last known status, for the pruning rules and the progress bar. */
   private readonly statuses = new Map<string, TrialRow['status']>();
@@ -54,23 +94,28 @@ export class SweepRunner {
     this.view = opts.view ?? createProgressView();
   }
 
-  /** Runs until every trial is final (or the sweep is cancelled); resolves to the sweep's final row. */
+  private get staleAfterMs(): number {
+    return this.opts.staleAfterMs ?? 120_000;
+  }
+
+  /** Runs until the controller finishes the sweep (or it is cancelled); resolves to the sweep's final row. */
   async run(): Promise<SweepRow> {
     const sweep = await this.store.getSweep(this.opts.sweepId);
     if (!sweep) throw Object.assign(new Error(`No sweep ${this.opts.sweepId} in ${this.store.info.location}`), { userError: true });
     this.sweep = sweep;
     this.config = sweep.config;
-    await this.recoverInterruptedTrials();
     await this.loadIntermediate();
+    await this.recover();
+    await this.retry('reopen the sweep', () => reopen(this.store, sweep.id));
     for (const t of await this.store.listTrials(sweep.id)) this.statuses.set(t.id, t.status);
     this.runStartedAt = Date.now();
     this.doneAtStart = this.doneCount();
     this.executor = new TrialExecutor({
       store: this.store,
       home: this.opts.home,
-      parallel: Math.max(1, this.opts.parallel ?? this.config.parallel),
+      parallel: this.parallel,
       view: this.view,
-      silentAfterMs: this.opts.staleAfterMs ?? 120_000,
+      silentAfterMs: this.staleAfterMs,
       workerMemoryMb: this.opts.workerMemoryMb,
       storeRetryMs: this.opts.storeRetryMs,
       hooks: {
@@ -79,6 +124,7 @@ export class SweepRunner {
         ended: (trial, row) => {
           if (row) this.statuses.set(row.id, row.status);
           else this.statuses.delete(trial.row.id);
+          this.dirty = true;
         },
         changed: () => {
           this.render();
@@ -87,13 +133,20 @@ export class SweepRunner {
       },
     });
     this.sweep = await this.store.updateSweepStatus(sweep.id, 'running');
-    const startedAt = this.sweep.startedAt ?? (await this.store.now());
     const onSignal = (): void => this.stop('cancelled', 'interrupted (Ctrl-C)');
     this.opts.signal?.addEventListener('abort', onSignal, { once: true });
-    const ticker = setInterval(() => void this.tick(startedAt), this.opts.tickMs ?? 2_000);
+    const ticker = setInterval(() => void this.tick(), this.opts.tickMs ?? 2_000);
+    let decision: SweepDecision | null = null;
     try {
       for (;;) {
-        if (!this.stopping) await this.fillSlots(startedAt);
+        // A step when a slot is free and something changed: a trial ended (its slot came back), or a stop.
+        const free = this.executor.free;
+        if (free > 0 && (this.dirty || free !== this.freeAfterStep)) {
+          this.dirty = false;
+          decision = await this.step();
+          this.freeAfterStep = this.executor.free;
+          continue;
+        }
         if (this.executor.active.size === 0) break;
         await new Promise<void>((resolve) => {
           this.wake = resolve;
@@ -105,7 +158,17 @@ export class SweepRunner {
       await this.executor.close();
       this.view.close();
     }
-    return this.finish();
+    if (decision?.finish) return this.sweep;
+    // Nothing runs here, yet the controller did not finish: another process holds a trial. The sweep ends
+    // here by the same rule as the controller's.
+    const trials = await this.retry('list trials', () => this.store.listTrials(this.sweep.id));
+    const status = this.stopping === 'cancelled' ? 'cancelled' : finalSweepStatus(trials);
+    this.sweep = await this.retry('write the sweep status', () => this.store.updateSweepStatus(this.sweep.id, status));
+    return this.sweep;
+  }
+
+  private get parallel(): number {
+    return Math.max(1, this.opts.parallel ?? this.config.parallel);
   }
 
   /** The runner's own store calls get the bounded retry the trials' writes get (a dropped connection, a busy file). */
@@ -113,32 +176,32 @@ export class SweepRunner {
     return retryStore(what, fn, { boundMs: this.opts.storeRetryMs });
   }
 
-  private async finish(): Promise<SweepRow> {
-    const trials = await this.retry('list trials', () => this.store.listTrials(this.sweep.id));
-    let status: SweepRow['status'];
-    if (this.stopping === 'cancelled') status = 'cancelled';
-    else if (trials.length > 0 && trials.every((t) => t.status === 'failed')) status = 'failed';
-    else status = 'completed';
-    this.sweep = await this.retry('write the sweep status', () => this.store.updateSweepStatus(this.sweep.id, status));
-    return this.sweep;
+  private facts(): DriverFacts {
+    return localFacts({
+      staleAfterMs: this.staleAfterMs,
+      parallel: this.parallel,
+      cancelled: this.stopping === 'cancelled',
+      active: new Set(this.executor?.active.keys() ?? []),
+      intermediate: this.intermediate,
+    });
   }
 
   /**
-   * Trials left `running` by a sweeper that died (SIGKILL, power cut) are stale: their worker is gone.
-   * A trial held by a live process on this host (another `sweep resume` of the same sweep) is not touched.
+   * Trials left `running` by a sweeper that died (SIGKILL, power cut) are stale: their worker is gone. A trial
+   * held by a live process on this host (another `sweep resume` of the same sweep) whose heartbeat is fresh
+   * means the sweep is being run elsewhere: refused. Marked stale, not failed: a trial interrupted by its
+   * sweeper's death uses up none of its retries.
    */
-  private async recoverInterruptedTrials(): Promise<void> {
-    const staleAfter = this.opts.staleAfterMs ?? 120_000;
-    // Heartbeats are the store's stamps (the database's clock): judged by the same clock. Marked stale, not
-    // failed: a trial interrupted by its sweeper's death uses up none of its retries.
-    const now = await this.store.now();
-    for (const t of await this.store.listTrials(this.sweep.id, { status: 'running' })) {
-      const age = now - (t.heartbeatAt ?? t.startedAt ?? 0);
-      if (holderAlive(t.worker) && age < staleAfter) {
-        throw Object.assign(new Error(`Sweep ${this.sweep.id} is being run by ${t.worker} (trial ${t.id}, heartbeat ${Math.round(age / 1000)} s ago)`), { userError: true });
+  private async recover(): Promise<void> {
+    const vet: DriverFacts['vet'] = (decision, input) => {
+      const stale = new Set(decision.markStale.map((v) => v.trialId));
+      const held = input.trials.find((t) => t.status === 'running' && !stale.has(t.id));
+      if (held) {
+        const age = Math.round((input.now - (held.lastSeenAt ?? input.now)) / 1000);
+        throw Object.assign(new Error(`Sweep ${this.sweep.id} is being run by ${held.worker} (trial ${held.id}, heartbeat ${age} s ago)`), { userError: true });
       }
-      await this.store.updateTrial(t.id, { status: 'stale', appendLog: `marked stale: worker ${t.worker} stopped (heartbeat ${Math.round(age / 1000)} s ago)` });
-    }
+    };
+    await this.retry('recover interrupted trials', () => controlStep(this.store, this.sweep.id, { ...this.facts(), vet, apply: 'recover' }));
   }
 
   private async loadIntermediate(): Promise<void> {
@@ -149,17 +212,6 @@ export class SweepRunner {
     for (const [trialId, points] of Object.entries(series)) this.intermediate.set(trialId, intermediateValues(points, characters[trialId]));
   }
 
-  private history(trials: TrialRow[]): TrialRecord[] {
-    return trials
-      .sort((a, b) => a.number - b.number)
-      .map((t) => ({
-        params: t.params as TrialRecord['params'],
-        status: t.status,
-        value: t.bestValue ?? undefined,
-        intermediate: this.intermediate.get(t.id),
-      }));
-  }
-
   /** This process is the sweep's only runner, so its memory holds the whole history. */
   private pruneHistory(): PruneTrial[] {
     const out: PruneTrial[] = [];
@@ -167,36 +219,21 @@ export class SweepRunner {
     return out;
   }
 
-  /** Starts trials while slots are free: interrupted and retried trials first, then new proposals. */
-  private async fillSlots(startedAt: number): Promise<void> {
-    while (this.executor.free > 0) {
-      const trials = await this.retry('list trials', () => this.store.listTrials(this.sweep.id));
-      const waiting = trials
-        .filter((t) => (t.status === 'queued' || t.status === 'stale' || t.status === 'cancelled') && !this.executor.active.has(t.id))
-        .sort((a, b) => a.number - b.number)[0];
-      if (waiting) {
-        await this.launch(waiting);
-        continue;
-      }
-      const maxMinutes = this.config.max_minutes;
-      // startedAt is the store's stamp: compared on the database's clock.
-      if (this.exhausted || (maxMinutes > 0 && (await this.retry('read the clock', () => this.store.now())) - startedAt > maxMinutes * 60_000)) return;
-      const proposal = proposeNext(this.config, this.history(trials));
-      if (proposal.kind === 'exhausted') {
-        this.exhausted = true;
-        return;
-      }
-      const config = applyParams(this.config.base, proposal.params);
-      const row = await this.retry('create a trial', () =>
-        this.store.createTrial({ sweepId: this.sweep.id, number: proposal.index, params: proposal.params, config, seed: config.train.seed }),
-      );
-      await this.retry('log the proposal', () => this.store.updateTrial(row.id, { appendLog: `proposed by ${proposal.source}: ${JSON.stringify(proposal.params)}` }));
+  /** One controller step; then the trials it says to run start, as many as slots are free. */
+  private async step(): Promise<SweepDecision | null> {
+    const step = await this.retry('decide the next trials', () => controlStep(this.store, this.sweep.id, this.facts()));
+    this.sweep = step.sweep;
+    for (const row of [...step.markedStale, ...step.cancelled, ...step.proposed]) this.statuses.set(row.id, row.status);
+    if (step.decision?.stop) this.stop(step.input?.cancelled ? 'cancelled' : 'time', step.decision.stop);
+    for (const row of step.run) {
+      if (this.executor.free === 0 || this.stopping) break;
       await this.launch(row);
     }
+    return step.decision;
   }
 
   private async launch(row: TrialRow): Promise<void> {
-    const started = await this.executor.start(row, this.sweep, ['queued', 'stale', 'cancelled']);
+    const started = await this.executor.start(row, this.sweep, WAITING_TRIAL_STATUSES);
     if (!started) throw new Error(`Trial ${row.id} was taken by another process (is the sweep running elsewhere?)`);
     this.statuses.set(row.id, 'running');
   }
@@ -205,18 +242,19 @@ export class SweepRunner {
   stop(kind: 'cancelled' | 'time', reason: string): void {
     if (this.stopping) return;
     this.stopping = kind;
+    this.dirty = true;
     this.executor.stopAll('cancelled', reason);
     this.wake?.();
   }
 
-  private async tick(startedAt: number): Promise<void> {
+  /** Heartbeats; a cancel from another process or the sweep's time limit stops the running trials. */
+  private async tick(): Promise<void> {
     try {
       await this.executor.beat();
       const sweep = await this.store.getSweep(this.sweep.id);
-      if (sweep?.status === 'cancelled') this.stop('cancelled', 'sweep cancelled');
-      const maxMinutes = this.config.max_minutes;
       // startedAt is the store's stamp: compared on the database's clock.
-      if (maxMinutes > 0 && (await this.store.now()) - startedAt > maxMinutes * 60_000) this.stop('time', `sweep max_minutes ${maxMinutes} reached`);
+      const reason = sweep && stopReason({ cancelled: sweep.status === 'cancelled', config: sweep.config, startedAt: sweep.startedAt }, await this.store.now());
+      if (reason) this.stop(sweep?.status === 'cancelled' ? 'cancelled' : 'time', reason);
       this.render();
     } catch (err) {
       this.view.note(`heartbeat failed: ${(err as Error).message}`);
@@ -226,7 +264,7 @@ export class SweepRunner {
   private bestSoFar: { trialId: string; value: number } | null = null;
 
   private doneCount(): number {
-    return [...this.statuses.values()].filter((s) => FINAL.has(s)).length;
+    return [...this.statuses.values()].filter(isFinalTrial).length;
   }
 
   private render(): void {
@@ -245,18 +283,3 @@ export class SweepRunner {
     });
   }
 }
-
-/** Whether the process named in a `host:pid:slot` worker id is still alive (other hosts: assumed alive). */
-export function holderAlive(worker: string | null): boolean {
-  if (!worker) return false;
-  const [host, pid] = worker.split(':');
-  if (host !== hostname()) return true; // another machine: only its heartbeat can tell
-  try {
-    process.kill(Number(pid), 0);
-    return Number(pid) !== process.pid;
-  } catch {
-    return false;
-  }
-}
-
-export { FINAL as FINAL_TRIAL_STATUSES };

@@ -3,7 +3,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { checkpointDir, cleanCheckpointLeftovers, verifyCheckpoint, type TrainEvent } from '@tunelab/model';
 import { materializeCheckpoint, readCheckpointFiles, type CheckpointKind, type CheckpointRow, type Store, type SweepRow, type TrialRow, type TrialStatus } from '@tunelab/store';
-import { CHARACTERS_METRIC, improves, intermediateValues, shouldPrune, type IntermediateValue, type PruneTrial } from '@tunelab/sweep';
+import { canRetry, CHARACTERS_METRIC, improves, intermediateValues, shouldPrune, type IntermediateValue, type PruneTrial } from '@tunelab/sweep';
 import { MetricWriter } from './metric-writer';
 import type { ProgressView, TrialProgress } from './progress';
 import { applyRetention } from './retention';
@@ -460,7 +460,7 @@ export class TrialExecutor {
     // that went silent. A sweeper process that died (resume marks its trials stale) or an agent leaving costs
     // no attempt: that interruption was not the trial's.
     const attemptOf = `attempt ${trial.row.attempt + 1} of ${config.retries + 1}`;
-    const retriesLeft = trial.row.attempt < config.retries;
+    const retriesLeft = canRetry(trial.row.attempt, config.retries);
     if (trial.stopAs?.status === 'lost') {
       row = null;
       note = `■ ${id} left: ${trial.stopAs.reason}`;

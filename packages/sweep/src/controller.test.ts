@@ -102,6 +102,10 @@ describe('decide', () => {
     expect(running).toMatchObject({ run: [], propose: [], stop: 'sweep cancelled', finish: null });
     const idle = decide(input([t(0, 'cancelled'), t(1, 'queued')], { cancelled: true }));
     expect(idle.finish).toEqual({ status: 'cancelled', reason: 'sweep cancelled' });
+    // A trial whose holder died is still marked stale (a resume runs it again), and holds nothing up.
+    const orphan = decide(input([t(0, 'running', { holder: 'dead' })], { cancelled: true, deadAfterMs: 0 }));
+    expect(orphan.markStale.map((v) => v.trialId)).toEqual(['t0']);
+    expect(orphan.finish).toEqual({ status: 'cancelled', reason: 'sweep cancelled' });
   });
 
   it('drives a whole sweep to its end when its decisions are applied', () => {

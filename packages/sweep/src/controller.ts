@@ -114,8 +114,8 @@ export function finalSweepStatus(trials: readonly { status: TrialStatus }[]): 'c
 
 /**
  * Decides what the sweep does next:
- * 1. cancelled: running trials stop; the sweep finishes `cancelled` once none runs;
- * 2. running trials whose holder went silent for staleAfterMs (or is known dead for deadAfterMs) → stale;
+ * 1. running trials whose holder went silent for staleAfterMs (or is known dead for deadAfterMs) → stale;
+ * 2. cancelled: running trials stop, nothing starts; the sweep finishes `cancelled` once none runs;
  * 3. past max_minutes: running trials stop, waiting ones are cancelled, nothing is proposed;
  * 4. waiting trials (queued, stale) run first; free slots (parallel − in flight) get new proposals from the
  *    search (proposeBatch over the history), until run_cap or the space is used up;
@@ -129,18 +129,18 @@ export function decide(input: ControlInput): SweepDecision {
   const timeUp = isTimeUp(config, input.startedAt, now);
   const decision: SweepDecision = { markStale: [], cancel: [], run: [], propose: [], exhausted: null, stop: null, timeUp, finish: null };
 
-  if (input.cancelled) {
-    decision.stop = stopReason({ cancelled: true, config, startedAt: input.startedAt }, now);
-    decision.exhausted = 'sweep cancelled';
-    if (!trials.some((t) => t.status === 'running')) decision.finish = { status: 'cancelled', reason: 'sweep cancelled' };
-    return decision;
-  }
-
   for (const t of trials) {
     const reason = staleReason(t, now, input.staleAfterMs, input.deadAfterMs);
     if (reason === null) continue;
     decision.markStale.push({ trialId: t.id, reason });
     t.status = 'stale';
+  }
+
+  if (input.cancelled) {
+    decision.stop = stopReason({ cancelled: true, config, startedAt: input.startedAt }, now);
+    decision.exhausted = 'sweep cancelled';
+    if (!trials.some((t) => t.status === 'running')) decision.finish = { status: 'cancelled', reason: 'sweep cancelled' };
+    return decision;
   }
 
   if (timeUp) {
