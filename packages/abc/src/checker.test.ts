@@ -228,7 +228,7 @@ describe('TuneChecker and abc check agree on what abc2midi stops at or plays oth
     }
   });
 
-  it('gchord-without-note, gchord-run, nested-slur, part-mid-bar, meter-mid-bar: what a stalled sampler writes and abc2midi measures its own way', () => {
+  it('gchord-without-note, gchord-run, nested-slur, part-mid-bar, meter-mid-bar, chord-unequal: what a stalled sampler writes and abc2midi measures its own way', () => {
     for (const [body, code] of [
       ['GAB "D"c2d|"G"|GAB c3|', 'gchord-without-note'],
       ['GAB c2d"G"|GAB c3|', 'gchord-without-note'],
@@ -236,6 +236,7 @@ describe('TuneChecker and abc check agree on what abc2midi stops at or plays oth
       ['(GA(B) c2d)|GAB c3|', 'nested-slur'],
       ['GAB c2d|GAB\nP:B\nc3|d6|', 'part-mid-bar'],
       ['GAB c2d|GAB\nM:3/4\nc3|d6|', 'meter-mid-bar'],
+      ['[G2c]B c2d|GAB c3|', 'chord-unequal'],
     ]) {
       expect(flagged(body), body).toEqual([code]);
       expect(ends(body), body).toBe(false);
@@ -253,6 +254,11 @@ describe('TuneChecker and abc check agree on what abc2midi stops at or plays oth
     expect(viable('GAB c2d|[1GAB c2"D7"[d')).toBe(true);
     expect(viable('GAB c2d|GA"D7"[1')).toBe(false);
     expect(viable('GAB c2d|GA"D7"[|')).toBe(false);
+    // The notes of a chord have the first one's length, checked as it is written.
+    expect(viable('[G2c2')).toBe(true);
+    expect(viable('[G2c3')).toBe(false);
+    expect(viable('[G2c]')).toBe(false);
+    expect(viable('[G2c ')).toBe(false);
     for (const body of ['GAB c2d|\nP:B\nGAB c3|', 'GAB c2d|\nM:3/4\nGAB c3|d6|', 'GAB "G""D"c2d|GAB c3|', '"G"GAB c2 "D"\
 d|GAB c3|', '(GA (3Bcd) c2|GAB c3|', 'GAB c2d-|"G"d6|']) {
       expect(flagged(body), body).toEqual([]);

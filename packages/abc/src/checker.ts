@@ -54,6 +54,7 @@ export const REFUSED_WARNINGS: readonly string[] = [
   'nested-slur',
   'part-mid-bar',
   'meter-mid-bar',
+  'chord-unequal',
   'midi-directive',
   'bad-tempo',
   'instruction-field',
@@ -1083,6 +1084,7 @@ export class TuneChecker {
     if (c === ']') {
       const last = lastChordNote(inner);
       if (last !== null && !noteFinished(last)) return this.die(`${p.text}]: a note is not finished`);
+      if (last !== null && p.notes!.length > 1 && chordNoteLength(last) !== chordNoteLength(p.notes![0])) return this.die(`${p.text}]: the notes of a chord have one length`);
       if (p.notes!.length === 0) return this.die('empty chord []');
       if (this.tiePitches && !p.notes!.some((n) => this.tiePitches!.includes(pitchKey(n)))) return this.die(`a tie joins different pitches (${p.text}])`);
       p.text += c;
@@ -1094,6 +1096,10 @@ export class TuneChecker {
     // Inside: notes (accidental, letter, octave marks, length), spaces.
     const last = lastChordNote(inner);
     const viableNext = last !== null && noteTextViable(last + c, 'note');
+    // check's chord-unequal: every note of a chord has the first one's length (as written: one spelling each).
+    const firstLength = p.notes!.length > 0 ? chordNoteLength(p.notes![0]) : '';
+    const unequal = (note: string) => p.notes!.length > 1 && chordNoteLength(note) !== firstLength;
+    if (viableNext && p.notes!.length > 1 && !firstLength.startsWith(chordNoteLength(last + c))) return this.die(`${p.text}${c}: the notes of a chord have one length`);
     if (viableNext) {
       p.text += c;
       p.notes![p.notes!.length - 1] = last + c;
@@ -1101,6 +1107,7 @@ export class TuneChecker {
       return true;
     }
     if (last !== null && !noteFinished(last)) return this.die(`${p.text}: a note is not finished`);
+    if (last !== null && unequal(last)) return this.die(`${p.text}: the notes of a chord have one length`);
     if (c === '^' || c === '_' || c === '=' || NOTE_LETTERS.includes(c)) {
       if (p.notes!.length >= MAX_CHORD_NOTES) return this.die(`a chord of more than ${MAX_CHORD_NOTES} notes`);
       p.text += c;

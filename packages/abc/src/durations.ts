@@ -219,6 +219,10 @@ export class DurationPass {
       d = this.state.meter.barLength ? mul(this.state.meter.barLength, frac(t.bars ?? 1)) : ZERO;
     } else {
       const len = t.kind === 'chord' ? chordMultiplier(t.notes ?? [], lengthText(t)) : lengthMultiplier(lengthText(t));
+      if (t.kind === 'chord' && new Set((t.notes ?? []).map(chordNoteLength)).size > 1) {
+        // abc2midi: "unequal notes in chord", and a tie after such a chord finds no note to tie.
+        this.find('chord-unequal', `${t.text}: the notes of a chord have different lengths`, t, 'warning');
+      }
       if (t.kind === 'chord' && lengthText(t) !== '' && chordNoteLength(t.notes?.[0] ?? '') !== '') {
         // ABC 2.1 multiplies the two (what tunelab counts); abc2midi takes the length after ] alone.
         this.find('chord-length', `${t.text}: a chord has its length after ] or on its notes, not both (abc2midi ignores the notes' lengths then)`, t, 'warning');
