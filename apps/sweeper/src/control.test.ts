@@ -7,7 +7,7 @@ import { parseSweepConfig } from '@tunelab/config';
 import { openStore, type Store, type TrialRow } from '@tunelab/store';
 import { usePostgres } from '@tunelab/store/testing';
 import type { SweepDecision } from '@tunelab/sweep';
-import { controlStep } from './control';
+import { controlStep, reopen } from './control';
 import { coordinate } from './coordinator';
 import { localFacts } from './runner';
 import { TrialQueue } from './trial-queue';
@@ -164,4 +164,47 @@ describe.skipIf(pg.skip)('the local runner and the distributed coordinator', () 
       await dist.close();
     }
   }, 60_000);
+});
+
+describe('the local runner’s steps', () => {
+  test('see a `sweep cancel` from another process, mark a dead holder’s trial stale, and a resume queues the cancelled ones again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunelab-local-cancel-'));
+    dirs.push(dir);
+    const store = await openStore(join(dir, 'tunelab.db'));
+    try {
+      const config = parseSweepConfig(yaml, 'parity.yaml');
+      await store.createSweep({ id: SWEEP_ID, config, configYaml: yaml });
+      const startedAt = (await store.updateSweepStatus(SWEEP_ID, 'running')).startedAt!;
+      const facts = (atMs: number, active: string[]) =>
+        localFacts({ staleAfterMs: STALE_AFTER_MS, active: new Set(active), intermediate: new Map(), now: startedAt + atMs });
+      const first = await controlStep(store, SWEEP_ID, facts(0, []));
+      const [a, b] = first.proposed.map((r) => r.id);
+      // This process runs trial a; trial b was held by a process on this host that died.
+      await store.updateTrial(a, { status: 'running', worker: `${hostname()}:${process.pid}:w0` });
+      const dead = `${hostname()}:${deadPid()}:w1`;
+      await store.updateTrial(b, { status: 'running', worker: dead });
+      expect(await store.heartbeat(b, dead, startedAt + 1_000)).toBe(true);
+
+      await store.updateSweepStatus(SWEEP_ID, 'cancelled');
+      const seen = await controlStep(store, SWEEP_ID, facts(2_000, [a]));
+      expect(seen.decision).toMatchObject({ stop: 'sweep cancelled', run: [], propose: [], finish: null });
+      expect(seen.markedStale.map((r) => r.id)).toEqual([b]);
+      // Its own trial ends cancelled: nothing runs, and the step finishes the sweep.
+      await store.updateTrial(a, { status: 'cancelled' });
+      const done = await controlStep(store, SWEEP_ID, facts(3_000, []));
+      expect(done.decision?.finish).toEqual({ status: 'cancelled', reason: 'sweep cancelled' });
+      expect(done.sweep.status).toBe('cancelled');
+
+      // A resume: the cancelled trial is queued again, the stale one waits, and both run first.
+      expect((await reopen(store, SWEEP_ID)).status).toBe('running');
+      const resumed = await controlStep(store, SWEEP_ID, facts(4_000, []));
+      expect(resumed.run.map((r) => [r.id, r.status])).toEqual([
+        [a, 'queued'],
+        [b, 'stale'],
+      ]);
+      expect(resumed.proposed).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
 });
