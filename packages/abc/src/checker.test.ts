@@ -228,7 +228,7 @@ describe('TuneChecker and abc check agree on what abc2midi stops at or plays oth
     }
   });
 
-  it('gchord-without-note, gchord-run, nested-slur, part-mid-bar, meter-mid-bar, chord-unequal: what a stalled sampler writes and abc2midi measures its own way', () => {
+  it('gchord-without-note, gchord-run, nested-slur, part-mid-bar, meter-mid-bar, chord-unequal, chord-tie: what a stalled sampler writes and abc2midi measures its own way', () => {
     for (const [body, code] of [
       ['GAB "D"c2d|"G"|GAB c3|', 'gchord-without-note'],
       ['GAB c2d"G"|GAB c3|', 'gchord-without-note'],
@@ -237,6 +237,7 @@ describe('TuneChecker and abc check agree on what abc2midi stops at or plays oth
       ['GAB c2d|GAB\nP:B\nc3|d6|', 'part-mid-bar'],
       ['GAB c2d|GAB\nM:3/4\nc3|d6|', 'meter-mid-bar'],
       ['[G2c]B c2d|GAB c3|', 'chord-unequal'],
+      ['[Gc]3-[Gc]3|GAB c3|', 'chord-tie'],
     ]) {
       expect(flagged(body), body).toEqual([code]);
       expect(ends(body), body).toBe(false);
@@ -254,6 +255,11 @@ describe('TuneChecker and abc check agree on what abc2midi stops at or plays oth
     expect(viable('GAB c2d|[1GAB c2"D7"[d')).toBe(true);
     expect(viable('GAB c2d|GA"D7"[1')).toBe(false);
     expect(viable('GAB c2d|GA"D7"[|')).toBe(false);
+    // One decoration per note, ~ or !name!; no tie after a chord.
+    expect(viable('~G')).toBe(true);
+    expect(viable('~~')).toBe(false);
+    expect(viable('GT')).toBe(false);
+    expect(viable('[Gc]3-')).toBe(false);
     // The notes of a chord have the first one's length, checked as it is written.
     expect(viable('[G2c2')).toBe(true);
     expect(viable('[G2c3')).toBe(false);

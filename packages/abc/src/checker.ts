@@ -80,8 +80,8 @@ const NOTE_OR_REST_STARTS = [...NOTE_STARTS, 'z'];
 
 /** Header fields the sampler writes: those the Nottingham tunes use (others, `F:` say, only invite music in a field line). */
 const HEADER_FIELDS = new Set('LMNQRST'.split(''));
-/** Fields the sampler may write on their own line in the body (not I:, which abc2midi mostly rejects: check's instruction-field). */
-const BODY_FIELDS = new Set('KLMPNQRTW'.split(''));
+/** Fields the sampler may write on their own line in the body (not I:, which abc2midi mostly rejects: check's instruction-field; not R:, "Field not allowed in tune body"). */
+const BODY_FIELDS = new Set('KLMPNQTW'.split(''));
 const NOTE_LETTERS = 'ABCDEFGabcdefg';
 const SINGLE_DECORATIONS = '~.HLMOPSTuv';
 const KEY_MODES = ['', 'm', 'min', 'minor', 'maj', 'major', 'ion', 'ionian', 'dor', 'dorian', 'phr', 'phrygian', 'lyd', 'lydian', 'mix', 'mixolydian', 'aeo', 'aeolian', 'loc', 'locrian'];
@@ -601,8 +601,9 @@ export class TuneChecker {
     if (c !== ' ' && c !== '\t' && c !== '-') this.afterNote = false;
     if (this.decorated) {
       // A decoration belongs to the note right after it (DurationPass's `dangling-decoration`).
-      if (c !== '^' && c !== '_' && c !== '=' && !NOTE_LETTERS.includes(c) && c !== '!' && !SINGLE_DECORATIONS.includes(c)) {
-        return void this.die('a decoration must come right before a note');
+      if (c !== '^' && c !== '_' && c !== '=' && !NOTE_LETTERS.includes(c)) {
+        // One decoration per note, as every decorated Nottingham note has.
+        return void this.die(c === '!' || c === '+' || SINGLE_DECORATIONS.includes(c) ? 'one decoration per note' : 'a decoration must come right before a note');
       }
       this.decorated = false;
     }
@@ -628,6 +629,9 @@ export class TuneChecker {
       return void (this.pending = { kind: 'decoration', text: c });
     }
     if (SINGLE_DECORATIONS.includes(c)) {
+      // Of the one-character decorations the Nottingham tunes use ~ alone; the letters (H, T, …) at a line's
+      // start read to abc2midi as field lines.
+      if (c !== '~') return void this.die(`decoration ${c} is not written by the sampler (~ and !name! are)`);
       if (!this.noteCanStart()) return void this.die(`decoration ${c} with no room for the note it belongs to`);
       this.decorated = true;
       return;
@@ -650,6 +654,8 @@ export class TuneChecker {
     }
     if (c === '-') {
       if (!this.lastPitches || !this.afterNote) return void this.die('tie - without a note right before it');
+      // check's chord-tie: abc2midi cannot always find the notes a tie after a chord joins.
+      if (this.lastPitches.length > 1) return void this.die('a tie after a chord');
       this.tiePitches = this.lastPitches;
       this.tieAccidental = this.lastAccidental;
       this.afterNote = false;
@@ -1117,7 +1123,7 @@ export class TuneChecker {
     }
     if (c === ' ') {
       // A space ends the note before it; the next note starts fresh (one between two notes). Ties inside a
-      // chord are not written (check's chord-tie): tie the chord after its `]`.
+      // chord are not written (check's chord-tie), nor ties after the chord.
       if (last === null) return this.die(`${JSON.stringify(c)} in a chord comes after a note`);
       p.text += c;
       this.checkRoom(); // the first note's length is now fixed

@@ -150,6 +150,9 @@ export class DurationPass {
         if (!this.lastNoteOrChord || this.lastTimed !== this.lastNoteOrChord || this.previous !== this.lastNoteOrChord) {
           this.find('dangling-tie', 'tie - without a note right before it', t);
         } else {
+          if (this.lastNoteOrChord.kind === 'chord') {
+            this.find('chord-tie', `tie after the chord ${this.lastNoteOrChord.text}: abc2midi cannot always find the notes it joins (tie single notes)`, t, 'warning');
+          }
           this.tie = { from: this.lastNoteOrChord, tie: t };
         }
         break;

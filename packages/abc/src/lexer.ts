@@ -276,7 +276,7 @@ function lexBracket(ctx: Ctx, s: string, i: number): number {
       break;
     } else if (s[k] === '-') {
       // ABC 2.1 ties a chord's note this way; abc2midi often loses such ties ("Time mismatch at tie").
-      find(ctx, 'chord-tie', 'a tie inside a chord: abc2midi may not find its note (tie the chord after its ] instead)', k, 'warning');
+      find(ctx, 'chord-tie', 'a tie inside a chord: abc2midi may not find its note (tie single notes instead)', k, 'warning');
       k++;
     } else if (s[k] === ' ' || SINGLE_DECORATIONS.includes(s[k])) {
       k++;
