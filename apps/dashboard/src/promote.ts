@@ -1,6 +1,6 @@
 import { InputError, type RunConfig } from '@tunelab/config';
 import type { AliasRow, CheckpointRow, Store } from '@tunelab/store';
-import { bestCheckpoint, bestTrial } from '@tunelab/sweep';
+import { bestTrial, trialCheckpoint } from '@tunelab/sweep';
 import type { TestLossEvaluator } from './server/generation';
 import { localCheckpoint } from './checkpoint-files';
 
@@ -52,8 +52,8 @@ export async function promoteCheckpoint(store: Store, input: PromoteInput, opts:
 
 /**
  * The checkpoint `promote --sweep <id> --best` means: the sweep's best trial (@tunelab/sweep's bestTrial, as
- * `sweep status` reports it) and its best checkpoint by the sweep's metric (the one at its best step, else
- * the best of its remaining checkpoints by that metric), else that trial's newest checkpoint still on disk.
+ * `sweep status` reports it) and, among its checkpoints still on disk, the one @tunelab/sweep's
+ * trialCheckpoint picks (its recorded best, else the best by the sweep's metric, else the newest).
  */
 export async function bestCheckpointOf(store: Store, sweepId: string): Promise<CheckpointRow> {
   const sweep = await store.getSweep(sweepId);
@@ -66,12 +66,8 @@ export async function bestCheckpointOf(store: Store, sweepId: string): Promise<C
   );
   const best = winner && trials.find((t) => t.id === winner.trialId);
   if (!best) throw new InputError(`Sweep ${sweepId} has no trial with a ${sweep.metricName} yet`, '--sweep');
-  if (best.bestCheckpointId) {
-    const c = await store.getCheckpoint(best.bestCheckpointId);
-    if (c && c.deletedAt === null) return c;
-  }
   const kept = (await store.listCheckpoints({ trialId: best.id })).filter((c) => c.deletedAt === null);
-  const pick = bestCheckpoint(kept, metric) ?? kept.sort((a, b) => b.epoch - a.epoch)[0];
+  const pick = trialCheckpoint(kept, metric, best.bestCheckpointId);
   if (!pick) throw new InputError(`Trial ${best.id}, the best of ${sweepId}, has no checkpoint left`, '--sweep');
   return pick;
 }

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { InputError } from '@tunelab/config';
 import { openStore, parseStoreUrl, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
-import { CHARACTERS_METRIC, intermediateValues, isFinalSweep, isWaiting, stopReason, WAITING_TRIAL_STATUSES, type PruneTrial } from '@tunelab/sweep';
+import { CHARACTERS_METRIC, intermediateValues, isFinalSweep, isWaiting, stopReason, SWEEP_STATUSES, WAITING_TRIAL_STATUSES, type PruneTrial } from '@tunelab/sweep';
 import { coordinate } from './coordinator';
 import { createProgressView, type ProgressView } from './progress';
 import { TrialExecutor, type ActiveTrial } from './trial-execution';
@@ -240,7 +240,7 @@ class Agent {
       return s ? [s] : [];
     }
     const out: SweepRow[] = [];
-    for (const status of ['queued', 'running'] as const) out.push(...(await this.store.listSweeps({ status })).filter((s) => s.distributed));
+    for (const status of SWEEP_STATUSES.filter((s) => !isFinalSweep(s))) out.push(...(await this.store.listSweeps({ status })).filter((s) => s.distributed));
     return out;
   }
 

@@ -72,3 +72,20 @@ export function rankCheckpoints<T extends ScoredCheckpoint>(checkpoints: readonl
 export function bestCheckpoint<T extends ScoredCheckpoint>(checkpoints: readonly T[], metric: MetricGoal): T | null {
   return rankCheckpoints(checkpoints, metric)[0] ?? null;
 }
+
+/**
+ * The checkpoint that stands for a trial (the one `promote --best` promotes and the dashboard shows) among
+ * `checkpoints`: the one the trial recorded as its best (`bestCheckpointId`, at its best step) when it is
+ * among them, else the best of them by the sweep metric (see bestCheckpoint), else the newest. Null when
+ * there are none.
+ */
+export function trialCheckpoint<T extends ScoredCheckpoint & { id: string }>(
+  checkpoints: readonly T[],
+  metric: MetricGoal,
+  bestCheckpointId?: string | null,
+): T | null {
+  const recorded = bestCheckpointId ? checkpoints.find((c) => c.id === bestCheckpointId) : undefined;
+  if (recorded) return recorded;
+  const newest = (): T | null => checkpoints.reduce<T | null>((a, c) => (a === null || c.epoch > a.epoch ? c : a), null);
+  return bestCheckpoint(checkpoints, metric) ?? newest();
+}

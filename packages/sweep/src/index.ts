@@ -61,7 +61,7 @@ export {
   finalSweepStatus,
   sweepStatus,
 } from './controller';
-export { type ScoredTrial, type ScoredCheckpoint, improves, bestStep, bestTrial, rankCheckpoints, bestCheckpoint } from './best';
+export { type ScoredTrial, type ScoredCheckpoint, improves, bestStep, bestTrial, rankCheckpoints, bestCheckpoint, trialCheckpoint } from './best';
 export {
   type SummaryTrialRow,
   type SweepSummaryInput,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestCheckpoint, bestStep, bestTrial, improves, rankCheckpoints } from './best';
+import { bestCheckpoint, bestStep, bestTrial, improves, rankCheckpoints, trialCheckpoint } from './best';
 import { summarize } from './summary';
 
 const curve = (...values: number[]) => values.map((value, i) => ({ step: i + 1, value }));
@@ -52,6 +52,15 @@ describe('improves, rankCheckpoints and bestCheckpoint', () => {
     expect(bestCheckpoint(ckpts, { name: 'bar_ok_rate', goal: 'minimize' })?.id).toBe('e4');
     expect(bestCheckpoint(ckpts, { name: 'val_loss', goal: 'minimize' })?.id).toBe('e6');
     expect(bestCheckpoint(ckpts, { name: 'valid_rate', goal: 'maximize' })).toBeNull();
+  });
+  it("trialCheckpoint: the trial's recorded best when present, else the best by the metric, else the newest", () => {
+    const bar = { name: 'bar_ok_rate', goal: 'maximize' } as const;
+    expect(trialCheckpoint(ckpts, bar, 'e4')?.id).toBe('e4');
+    expect(trialCheckpoint(ckpts, bar, 'gone')?.id).toBe('e2');
+    expect(trialCheckpoint(ckpts, bar, null)?.id).toBe('e2');
+    expect(trialCheckpoint(ckpts, { name: 'valid_rate', goal: 'maximize' })?.id).toBe('e6');
+    expect(trialCheckpoint([ckpts[1], ckpts[0]], { name: 'valid_rate', goal: 'maximize' })?.id).toBe('e2');
+    expect(trialCheckpoint([], bar, 'e4')).toBeNull();
   });
 });
 

@@ -48,7 +48,7 @@ export interface SweepSummary {
 }
 
 /** The saved checkpoint whose step has the best metric value (bestCheckpoint's rule), or null. */
-function bestCheckpointOf(row: SummaryTrialRow, metric: MetricGoal): string | null {
+function bestCheckpointPath(row: SummaryTrialRow, metric: MetricGoal): string | null {
   const byStep = new Map<number, number>();
   for (const m of row.metrics ?? []) byStep.set(m.step, m.value);
   const scored = (row.checkpoints ?? [])
@@ -70,7 +70,7 @@ export function summarize(input: SweepSummaryInput): SweepSummary {
       status: row.status,
       params: row.params,
       best: b === null ? null : { name: metric.name, value: b.value, step: b.step },
-      bestCheckpoint: bestCheckpointOf(row, metric),
+      bestCheckpoint: bestCheckpointPath(row, metric),
       error: row.error ?? null,
     };
   });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { CheckpointRow, Store, SweepRow, TrialRow, TrialStatus as StoreTrialStatus } from '@tunelab/store';
-import { bestTrial } from '@tunelab/sweep';
+import { bestTrial, trialCheckpoint, TRIAL_STATUSES } from '@tunelab/sweep';
 import {
   ErrorBody,
   IdParams,
@@ -18,6 +18,9 @@ import type { DashboardContext } from '../context';
 import { finiteOrNull, seriesView, sweepBase, trialView } from '../views';
 
 const errors = { '4xx': ErrorBody, '5xx': ErrorBody };
+
+/** Every trial status but `queued`: a trial in any of them may have reported metrics. */
+const PAST_QUEUED = TRIAL_STATUSES.filter((s) => s !== 'queued');
 
 /** A sweep with its trial counts and best trial (@tunelab/sweep's bestTrial, as `sweep status` and `promote --best` pick it). */
 async function sweepSummary(store: Store, s: SweepRow): Promise<Sweep> {
@@ -54,7 +57,7 @@ export async function sweepRoutes(app: FastifyInstance, ctx: DashboardContext): 
       const sweep = await requireSweep(store, req.params.id);
       const summary = await sweepSummary(store, sweep);
       // Metric names: from the last point of a few trials that ran (one indexed read each).
-      const ran = await store.listTrials(sweep.id, { status: ['running', 'completed', 'pruned', 'failed', 'stale', 'cancelled'], limit: 3 });
+      const ran = await store.listTrials(sweep.id, { status: PAST_QUEUED, limit: 3 });
       const names = new Set<string>([sweep.metricName]);
       for (const t of ran) for (const n of Object.keys(await store.getMetrics(t.id, { maxPoints: 1 }))) names.add(n);
       return {
@@ -93,10 +96,13 @@ export async function sweepRoutes(app: FastifyInstance, ctx: DashboardContext): 
         store.countTrials(sweep.id),
         store.listCheckpoints({ sweepId: sweep.id, kind: 'best', includeDeleted: true }),
       ]);
-      const byId = new Map(bests.map((c) => [c.id, c]));
-      const byTrial = new Map<string, CheckpointRow>();
-      for (const c of bests) if ((byTrial.get(c.trialId)?.epoch ?? -1) < c.epoch) byTrial.set(c.trialId, c);
-      const bestOf = (t: TrialRow) => (t.bestCheckpointId ? byId.get(t.bestCheckpointId) : undefined) ?? byTrial.get(t.id) ?? null;
+      const byTrial = new Map<string, CheckpointRow[]>();
+      for (const c of bests) {
+        const list = byTrial.get(c.trialId);
+        if (list) list.push(c);
+        else byTrial.set(c.trialId, [c]);
+      }
+      const bestOf = (t: TrialRow) => trialCheckpoint(byTrial.get(t.id) ?? [], sweep.config.metric, t.bestCheckpointId);
       const total = Object.entries(counts).reduce((sum, [s, n]) => (!status || status.includes(s as StoreTrialStatus) ? sum + n : sum), 0);
       return { trials: trials.map((t) => trialView(t, bestOf(t))), total, offset, limit };
     },

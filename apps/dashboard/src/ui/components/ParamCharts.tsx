@@ -1,5 +1,6 @@
 import { memo } from 'react';
 import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { TRIAL_STATUSES } from '@tunelab/sweep';
 import type { Trial } from '../../api/schemas';
 import { fmt, STATUS_COLORS } from '../format';
 
@@ -55,7 +56,7 @@ export const ParamCharts = memo(function ParamCharts({ trials, parameters, metri
               />
               <YAxis type="number" dataKey="y" domain={['auto', 'auto']} tickFormatter={(v: number) => fmt(v)} width={60} />
               <Tooltip formatter={(v) => fmt(v)} />
-              {Object.keys(STATUS_COLORS).map((status) => {
+              {TRIAL_STATUSES.map((status) => {
                 const some = dots.filter((d) => d.status === status);
                 return some.length > 0 ? <Scatter key={status} name={status} data={some} fill={STATUS_COLORS[status]} isAnimationActive={false} /> : null;
               })}

@@ -1,4 +1,4 @@
-import { STATUS_COLORS } from '../format';
+import { statusColor } from '../format';
 
 /** The champion (or any alias) mark, shown wherever its checkpoint, trial or sweep appears. */
 export function AliasMarks({ aliases }: { aliases: readonly string[] }) {
@@ -16,7 +16,7 @@ export function AliasMarks({ aliases }: { aliases: readonly string[] }) {
 
 export function StatusBadge({ status }: { status: string }) {
   return (
-    <span className="status" style={{ background: STATUS_COLORS[status] ?? '#757575' }} data-status={status}>
+    <span className="status" style={{ background: statusColor(status) }} data-status={status}>
       {status}
     </span>
   );
