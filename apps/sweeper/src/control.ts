@@ -151,11 +151,12 @@ export async function controlStep(store: Store, sweepId: string, facts: DriverFa
  * Puts an interrupted sweep back in play, for `sweep resume` on one machine or many: trials an interrupt or
  * `sweep cancel` left cancelled are queued again (unless the sweep's time is up: they would be cancelled again
  * at once), and a cancelled or finished sweep with trials to run is running again (queued if it never started).
+ * `now` is the time to judge the limit by; default the database's clock.
  */
-export async function reopen(store: Store, sweepId: string): Promise<SweepRow> {
+export async function reopen(store: Store, sweepId: string, now?: number): Promise<SweepRow> {
   return store.withSweepLock(sweepId, async (tx) => {
     let sweep = (await tx.getSweep(sweepId))!;
-    if (!isTimeUp(sweep.config, sweep.startedAt, await tx.now())) {
+    if (!isTimeUp(sweep.config, sweep.startedAt, now ?? (await tx.now()))) {
       for (const t of await tx.listTrials(sweepId, { status: 'cancelled' })) {
         await tx.updateTrial(t.id, { status: 'queued', appendLog: 'queued again by resume' });
       }

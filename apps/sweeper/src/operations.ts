@@ -23,6 +23,8 @@ export interface RunOptions extends StoreOptions {
   staleAfterMs?: number;
   /** Distributed sweeps: stay as the controller until the sweep ends (else return once trials are queued). */
   wait?: boolean;
+  /** Local sweeps: the clock their time limit is judged by (see RunSweepOptions.now). */
+  now?: () => number;
 }
 
 /** The shape `sweep start --json` and `sweep status <id> --json` print. */
@@ -119,6 +121,7 @@ async function runOn(store: Store, sweepId: string, opts: RunOptions): Promise<S
     parallel: opts.parallel,
     signal: opts.signal,
     staleAfterMs: opts.staleAfterMs,
+    now: opts.now,
     view: createProgressView(process.stderr, opts.quiet),
   });
   await runner.run();

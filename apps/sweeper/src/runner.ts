@@ -35,6 +35,12 @@ export interface RunSweepOptions {
   workerMemoryMb?: number;
   /** How long a failing store write on a trial's path is retried before the trial fails (ms; default 60 s). */
   storeRetryMs?: number;
+  /**
+   * The clock the controller and the time limit judge by (ms since the epoch). Default: the store's clock
+   * ({@link Store.now}), which stamped the sweep's start and the heartbeats it is compared with. Tests pass
+   * their own to move time on without waiting for it.
+   */
+  now?: () => number;
 }
 
 /**
@@ -106,7 +112,7 @@ export class SweepRunner {
     this.config = sweep.config;
     await this.loadIntermediate();
     await this.recover();
-    await this.retry('reopen the sweep', () => reopen(this.store, sweep.id));
+    await this.retry('reopen the sweep', () => reopen(this.store, sweep.id, this.opts.now?.()));
     for (const t of await this.store.listTrials(sweep.id)) this.statuses.set(t.id, t.status);
     this.runStartedAt = Date.now();
     this.doneAtStart = this.doneCount();
@@ -183,7 +189,13 @@ export class SweepRunner {
       cancelled: this.stopping === 'cancelled',
       active: new Set(this.executor?.active.keys() ?? []),
       intermediate: this.intermediate,
+      now: this.opts.now?.(),
     });
+  }
+
+  /** The time to judge by: the injected clock, else the store's. */
+  private async now(): Promise<number> {
+    return this.opts.now ? this.opts.now() : this.store.now();
   }
 
   /**
@@ -252,8 +264,7 @@ export class SweepRunner {
     try {
       await this.executor.beat();
       const sweep = await this.store.getSweep(this.sweep.id);
-      // startedAt is the store's stamp: compared on the database's clock.
-      const reason = sweep && stopReason({ cancelled: sweep.status === 'cancelled', config: sweep.config, startedAt: sweep.startedAt }, await this.store.now());
+      const reason = sweep && stopReason({ cancelled: sweep.status === 'cancelled', config: sweep.config, startedAt: sweep.startedAt }, await this.now());
       if (reason) this.stop(sweep?.status === 'cancelled' ? 'cancelled' : 'time', reason);
       this.render();
     } catch (err) {
