@@ -350,7 +350,8 @@ export class TrialExecutor {
       case 'start':
         p.batches = event.batchesPerEpoch;
         p.epoch = event.startEpoch;
-        trial.logBuffer.push(`engine ${event.engine.name} (${event.engine.reason}); ${event.params.toLocaleString('en-US')} parameters; ${event.batchesPerEpoch} batches/epoch`);
+        // The engine is in the log already: the trainer's own `engine: …` line (engineLine), as the CLI prints it.
+        trial.logBuffer.push(`${event.params.toLocaleString('en-US')} parameters; ${event.batchesPerEpoch} batches/epoch`);
         break;
       case 'batch':
         p.epoch = event.epoch;
