@@ -5,14 +5,15 @@
  * Also checks tunelab's result against the original's pitches + n (needs no abc2abc), and the chord symbols'
  * roots and basses as pitch classes. Prints counts and the first mismatches explained:
  *
- *   TUNELAB_DATA_DIR=/work/shared/data/nottingham npx tsx experiments/check-transpose.ts [n…]
+ *   TUNELAB_DATA_DIR=<folder of the Nottingham .abc files> npx tsx experiments/check-transpose.ts [n…]
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lexTune, parseTune, soundingPitches, splitFile, transposeTune } from '@tunelab/abc';
 
-const DATA = process.env.TUNELAB_DATA_DIR ?? '/work/shared/data/nottingham';
+const DATA = process.env.TUNELAB_DATA_DIR;
+if (!DATA) throw new Error('set TUNELAB_DATA_DIR to the folder of the Nottingham .abc files');
 const shifts = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6];
 const files = readdirSync(DATA).filter((f) => f.endsWith('.abc')).sort();
 

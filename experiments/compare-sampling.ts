@@ -4,16 +4,16 @@
  * pitch, note-length, key and meter distributions to the checkpoint's training tunes, with 95% bootstrap
  * intervals. The table in docs/results.md comes from here:
  *
- *   TUNELAB_DATA_DIR=../shared/data/nottingham npx tsx experiments/compare-sampling.ts <checkpoint-dir> [n] [modes]
+ *   TUNELAB_DATA_DIR=<folder of the Nottingham .abc files> npx tsx experiments/compare-sampling.ts <checkpoint-dir> [n] [modes]
  */
 import { parseTune } from '@tunelab/abc';
 import { checkpointReference, distanceIntervals, evaluateTunes, musicProfile } from '@tunelab/eval';
-import { loadCheckpoint, Sampler, selectBackend, type SampledTune } from '@tunelab/model';
+import { loadCheckpoint, Sampler, selectEngine, type SampledTune } from '@tunelab/model';
 
 const [dir, nText = '200', modesText = 'off,meter'] = process.argv.slice(2);
 if (!dir) throw new Error('usage: compare-sampling.ts <checkpoint-dir> [n] [modes]');
 const n = Number(nText);
-await selectBackend('cpu');
+await selectEngine('cpu');
 const ckpt = await loadCheckpoint(dir);
 const reference = await checkpointReference(ckpt);
 const referenceProfile = musicProfile(reference.texts.map((text, index) => parseTune({ file: '<reference>', line: 1, index, text })));

@@ -70,7 +70,7 @@ export async function checkpointReference(source: Checkpoint | string, dataOptio
  * of training tunes again unless `opts.allowCopies` (see {@link drawNovelTunes}; a `CopiesError` after 5
  * copies in a row for one tune), and evaluates them against its training split, or against `opts.reference`
  * (which then also decides what a copy is). Uses whatever tfjs backend is active: pick one first
- * (`selectBackend`) as the CLI and the sweeper's workers do.
+ * (`selectEngine`) as the CLI and the sweeper's workers do.
  */
 export async function evaluateCheckpoint(source: Checkpoint | string, opts: CheckpointEvalOptions = {}): Promise<CheckpointEvalReport> {
   const ckpt = typeof source === 'string' ? await loadCheckpoint(source) : source;
