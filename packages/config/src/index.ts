@@ -10,4 +10,5 @@ export { improves } from './objective';
 export { discreteValues, intBounds, quantizedSteps, quantizedValue, valueAt, valueCount } from './parameter-values';
 export type * from './types';
 export type * from './sweep-types';
+export { objectivesOf } from './sweep-types';
 export { estimateModelBytes, modelMemoryLimitBytes, modelMemoryProblem, type ModelShape } from './model-memory';

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { InputError } from './errors';
 import { defaultRunConfig } from './run-config';
 import { loadSweepConfig, parseSweepConfig } from './sweep-config';
-import type { SweepConfig } from './sweep-types';
+import { objectivesOf, type SweepConfig } from './sweep-types';
 
 const experiments = join(import.meta.dirname, '../../../experiments');
 const quickstart = readFileSync(join(experiments, 'quickstart.yaml'), 'utf8');
@@ -101,7 +101,7 @@ describe('sweep keys', () => {
   test('missing required keys', () => {
     expect(errorOf(() => parseSweepConfig('parameters: {}\n')).split('\n')).toEqual([
       'method: expected one of grid, random, bayes, got nothing',
-      'metric: expected a mapping like { name: val_loss, goal: minimize }, got nothing',
+      'metric: expected a mapping like { name: val_loss, goal: minimize }, or a list of them, got nothing',
     ]);
     expect(errorOf(() => parseSweepConfig('method: random\nmetric: { goal: maximize }\n')).split('\n')).toEqual([
       'parameters: expected a mapping of run config paths to values or distributions, got nothing',
@@ -269,5 +269,52 @@ describe('parameters', () => {
 describe('the sweep file as a whole', () => {
   test('a file that is not a mapping', () => {
     expect(errorOf(() => parseSweepConfig('just text\n', 's.yaml'))).toBe('s.yaml: expected a mapping (a sweep config), got "just text"');
+  });
+});
+
+describe('metric: a mapping or a list of objectives', () => {
+  const withMetric = (metric: string) => sweep().replace('metric: { name: val_loss, goal: minimize }', metric);
+
+  test('a single mapping parses as before: no objectives key, objectivesOf answers [metric]', () => {
+    const c = parseSweepConfig(withMetric('metric: { name: val_loss, goal: minimize }'));
+    expect(c.metric).toEqual({ name: 'val_loss', goal: 'minimize' });
+    expect('objectives' in c).toBe(false);
+    expect(objectivesOf(c)).toEqual([{ name: 'val_loss', goal: 'minimize' }]);
+  });
+
+  test('a list keeps every objective in order; metric is the first; goal defaults to minimize', () => {
+    const c = parseSweepConfig(withMetric('metric:\n  - { name: val_loss }\n  - { name: bar_ok_rate, goal: maximize }'));
+    expect(c.metric).toEqual({ name: 'val_loss', goal: 'minimize' });
+    expect(c.objectives).toEqual([
+      { name: 'val_loss', goal: 'minimize' },
+      { name: 'bar_ok_rate', goal: 'maximize' },
+    ]);
+    expect(objectivesOf(c)).toBe(c.objectives);
+  });
+
+  test('a list of one is allowed (and is a single objective)', () => {
+    const c = parseSweepConfig(withMetric('metric: [{ name: bar_ok_rate, goal: maximize }]'));
+    expect(c.metric).toEqual({ name: 'bar_ok_rate', goal: 'maximize' });
+    expect(objectivesOf(c)).toEqual([{ name: 'bar_ok_rate', goal: 'maximize' }]);
+  });
+
+  test('bad lists name the YAML path and line of the item', () => {
+    expect(errorOf(() => parseSweepConfig(withMetric('metric: []'), 's.yaml'))).toBe(
+      's.yaml: metric (line 2): expected at least one objective (a mapping like { name: val_loss, goal: minimize }, or a list of them), got []',
+    );
+    const text = withMetric('metric:\n  - { name: val_loss }\n  - { name: val_loss, goal: maximize }\n  - { goal: up }\n  - bar_ok_rate');
+    expect(errorOf(() => parseSweepConfig(text, 's.yaml')).split('\n')).toEqual([
+      's.yaml: metric[1].name (line 4): duplicate objective "val_loss" (also metric[0])',
+      's.yaml: metric[2].goal (line 5): expected one of minimize, maximize, got "up"',
+      's.yaml: metric[2].name (line 5): expected a non-empty identifier (letters, digits, _), got nothing',
+      's.yaml: metric[3] (line 6): expected a mapping like { name: bar_ok_rate, goal: maximize }, got "bar_ok_rate"',
+    ]);
+    expect(errorOf(() => parseSweepConfig(withMetric('metric:\n  - { name: val-loss, goal: minimize, weight: 2 }'), 's.yaml')).split('\n')).toEqual([
+      's.yaml: metric[0].weight (line 3): unknown key; expected one of name, goal',
+      's.yaml: metric[0].name (line 3): expected a non-empty identifier (letters, digits, _), got "val-loss"',
+    ]);
+    expect(errorOf(() => parseSweepConfig(withMetric('metric: val_loss'), 's.yaml'))).toBe(
+      's.yaml: metric (line 2): expected a mapping like { name: val_loss, goal: minimize }, or a list of them, got "val_loss"',
+    );
   });
 });

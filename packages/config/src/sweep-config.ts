@@ -17,7 +17,7 @@ import {
   positive,
   positiveInt,
 } from './run-schema';
-import type { EarlyTerminate, SweepConfig } from './sweep-types';
+import type { EarlyTerminate, MetricGoal, SweepConfig } from './sweep-types';
 import { readYaml } from './yaml-source';
 
 /**
@@ -34,11 +34,6 @@ const SWEEP_SCHEMA = block({
   name: nonEmptyString(),
   description: leaf('a string', (v) => typeof v === 'string'),
   method: oneOf(...METHODS),
-  metric: block({
-    // Metric names are what the trainer and evaluators report (val_loss, bar_ok_rate, …): identifiers.
-    name: leaf('a non-empty identifier (letters, digits, _)', (v) => typeof v === 'string' && /^[A-Za-z_]\w*$/.test(v)),
-    goal: oneOf('minimize', 'maximize'),
-  }),
   run_cap: positiveInt(),
   parallel: positiveInt(),
   seed: anyInt(),
@@ -46,6 +41,15 @@ const SWEEP_SCHEMA = block({
   retries: nonNegativeInt(),
   keep_checkpoints: block({ best: nonNegativeInt(), last: nonNegativeInt() }),
 });
+
+/** One objective: a mapping `{ name, goal }`, alone under `metric` or as an item of its list. */
+const OBJECTIVE = block({
+  // Metric names are what the trainer and evaluators report (val_loss, bar_ok_rate, …): identifiers.
+  name: leaf('a non-empty identifier (letters, digits, _)', (v) => typeof v === 'string' && /^[A-Za-z_]\w*$/.test(v)),
+  goal: oneOf('minimize', 'maximize'),
+});
+// W&B's default goal.
+const OBJECTIVE_DEFAULTS = { goal: 'minimize' };
 
 const EARLY_TERMINATE = {
   asha: block({
@@ -67,7 +71,9 @@ const EARLY_TERMINATE_DEFAULTS = {
 
 /**
  * Parses a sweep config from YAML. Required: `method`, `metric.name` and `parameters` (a mapping; it may be
- * empty); `run_cap` too for random and bayes (for grid it defaults to the number of grid points). Defaults:
+ * empty); `run_cap` too for random and bayes (for grid it defaults to the number of grid points). `metric`
+ * may instead be a list of `{ name, goal }` (a multi-objective sweep; names unique): the config then carries
+ * them as `objectives`, and `metric` is the first. Defaults:
  * `name` = the file's base name (else `sweep`), `metric.goal: minimize` (W&B's default), `parallel: 1`,
  * `seed: 1`, `max_minutes: 0` (no limit), `retries: 0`, `keep_checkpoints: { best: 1, last: 1 }`; ASHA
  * `min_iter: 1, eta: 3`; median `min_iter: 1, warmup_trials: 5`. The base fills unwritten keys with the run
@@ -94,19 +100,15 @@ export function parseSweepConfig(yamlText: string, file?: string): SweepConfig {
 
   const defaults = {
     name: file ? basename(file, extname(file)) : 'sweep',
-    metric: { goal: 'minimize' },
     parallel: 1,
     seed: 1,
     max_minutes: 0,
     retries: 0,
     keep_checkpoints: { best: 1, last: 1 },
   };
-  const sweep = checkBlock(top, SWEEP_SCHEMA, defaults, [], issues, [...RUN_BLOCKS, 'early_terminate', 'parameters']);
+  const sweep = checkBlock(top, SWEEP_SCHEMA, defaults, [], issues, [...RUN_BLOCKS, 'metric', 'early_terminate', 'parameters']);
   if (top.method === undefined) issues.expected(['method'], `one of ${METHODS.join(', ')}`, undefined);
-  if (top.metric === undefined) issues.expected(['metric'], 'a mapping like { name: val_loss, goal: minimize }', undefined);
-  else if (isPlainObject(top.metric) && top.metric.name === undefined) {
-    issues.expected(['metric', 'name'], 'a non-empty identifier (letters, digits, _)', undefined);
-  }
+  const objectives = checkObjectives(top.metric, issues);
   const method = sweep.method as SweepConfig['method'] | undefined;
   if (top.run_cap === undefined && (method === 'random' || method === 'bayes')) {
     issues.add(['run_cap'], `expected a positive integer (method ${method} needs a run cap), got nothing`, ['method']);
@@ -137,7 +139,9 @@ export function parseSweepConfig(yamlText: string, file?: string): SweepConfig {
     name: sweep.name as string,
     ...(sweep.description === undefined ? {} : { description: sweep.description as string }),
     method: method as SweepConfig['method'],
-    metric: sweep.metric as SweepConfig['metric'],
+    // A list keeps its objectives; `metric` is the first either way (see SweepConfig.objectives).
+    metric: objectives.list[0],
+    ...(objectives.written === 'list' ? { objectives: objectives.list } : {}),
     run_cap: runCap as number,
     parallel: sweep.parallel as number,
     seed: sweep.seed as number,
@@ -154,6 +158,48 @@ export function parseSweepConfig(yamlText: string, file?: string): SweepConfig {
 /** Reads and parses a sweep config file (see {@link parseSweepConfig}); errors are prefixed with `path`. */
 export async function loadSweepConfig(path: string): Promise<SweepConfig> {
   return parseSweepConfig(await readConfigFile(path), path);
+}
+
+/**
+ * `metric`: one mapping `{ name, goal }` (today's form) or a list of them, the first being the objective
+ * "best" means. A list needs at least one item and unique names. Problems are reported at their YAML path
+ * (`metric[1].goal`, line of the item). Returns the objectives (empty when there were problems) and which
+ * form was written, so a single mapping parses exactly as it did before lists existed.
+ */
+function checkObjectives(value: unknown, issues: IssueList): { list: MetricGoal[]; written: 'mapping' | 'list' } {
+  const path: PathSegment[] = ['metric'];
+  const what = 'a mapping like { name: val_loss, goal: minimize }, or a list of them';
+  if (value === undefined || value === null) {
+    issues.expected(path, what, undefined);
+    return { list: [], written: 'mapping' };
+  }
+  const written = Array.isArray(value) ? 'list' : 'mapping';
+  const items: { value: unknown; at: PathSegment[] }[] = Array.isArray(value)
+    ? value.map((v, i) => ({ value: v, at: [...path, i] }))
+    : [{ value, at: path }];
+  if (Array.isArray(value) && value.length === 0) issues.expected(path, `at least one objective (${what})`, value);
+  if (!Array.isArray(value) && !isPlainObject(value)) {
+    issues.expected(path, what, value);
+    return { list: [], written };
+  }
+  const before = issues.size;
+  const list: MetricGoal[] = [];
+  const seen = new Map<string, number>();
+  items.forEach(({ value: item, at }, i) => {
+    if (!isPlainObject(item)) {
+      issues.expected(at, 'a mapping like { name: bar_ok_rate, goal: maximize }', item);
+      return;
+    }
+    const checked = checkBlock(item, OBJECTIVE, OBJECTIVE_DEFAULTS, at, issues);
+    if (item.name === undefined) issues.expected([...at, 'name'], 'a non-empty identifier (letters, digits, _)', undefined);
+    const name = checked.name as string | undefined;
+    if (typeof name !== 'string') return;
+    // Two objectives on one metric would make every trial tie on one axis of the front: a slip, not a choice.
+    if (seen.has(name)) issues.add([...at, 'name'], `duplicate objective "${name}" (also metric[${seen.get(name)}])`);
+    else seen.set(name, i);
+    list.push({ name, goal: checked.goal as MetricGoal['goal'] });
+  });
+  return { list: issues.size > before ? [] : list, written };
 }
 
 function checkEarlyTerminate(value: unknown, issues: IssueList): EarlyTerminate | undefined {

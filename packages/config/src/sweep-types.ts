@@ -22,6 +22,9 @@ export interface MetricGoal {
   goal: 'minimize' | 'maximize';
 }
 
+/** One objective of a sweep: a metric and its goal (a sweep's `metric` list holds one or more). */
+export type Objective = MetricGoal;
+
 export type EarlyTerminate =
   | { type: 'asha'; resource?: 'epochs'; min_iter: number; eta: number; max_iter?: number }
   /** ASHA whose rungs are characters trained on (the `characters` metric), not epochs. */
@@ -32,7 +35,17 @@ export interface SweepConfig {
   name: string;
   description?: string;
   method: SearchMethod;
+  /**
+   * The first objective: what "best" means everywhere (the trainer's best checkpoint, the best trial,
+   * retention, `promote --best`, early termination). With one objective it is the only one.
+   */
   metric: MetricGoal;
+  /**
+   * Every objective, the first being `metric`, when the file wrote `metric` as a list; absent for a single
+   * mapping (so such a config, and every sweep stored before lists existed, reads exactly as before).
+   * Read it through `objectivesOf`, which answers `[metric]` when it is absent.
+   */
+  objectives?: MetricGoal[];
   /** Most trials to run; required for random/bayes, caps grid. */
   run_cap: number;
   /** Worker threads on this machine. */
@@ -48,4 +61,13 @@ export interface SweepConfig {
   parameters: Record<string, ParameterSpec>;
   /** The run config every trial starts from. */
   base: RunConfig;
+}
+
+/**
+ * A sweep's objectives, first = `metric`: the one normalized view of `metric` (a mapping or a list in YAML)
+ * that multi-objective code reads. A config without `objectives` (a single mapping, or a sweep stored before
+ * lists existed) has the one objective `metric`.
+ */
+export function objectivesOf(config: Pick<SweepConfig, 'metric' | 'objectives'>): MetricGoal[] {
+  return config.objectives && config.objectives.length > 0 ? config.objectives : [config.metric];
 }
