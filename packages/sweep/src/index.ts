@@ -69,3 +69,4 @@ export {
   type SweepSummary,
   summarize,
 } from './summary';
+export { type ImportanceTrial, type ImportanceOptions, type ImportanceResult, type ParamImportance, type StoredTrialLike, MIN_IMPORTANCE_TRIALS, parameterImportance, trialsWithMetric, valueAtStep, configuredGoal } from './importance';
