@@ -12,7 +12,7 @@ import type { TrialParams } from './space';
  */
 
 /** What the controller reads of a sweep's config. */
-export type ControllerConfig = Pick<SweepConfig, 'method' | 'metric' | 'run_cap' | 'seed' | 'parameters' | 'parallel' | 'max_minutes'>;
+export type ControllerConfig = Pick<SweepConfig, 'method' | 'metric' | 'objectives' | 'run_cap' | 'seed' | 'parameters' | 'parallel' | 'max_minutes'>;
 
 /**
  * Who holds a running trial, as the driver can tell: its own process ('own': judged by its own executor, never

@@ -20,6 +20,11 @@ export interface TrialRecord {
   status: TrialStatus;
   /** The trial's objective (final or best value of the sweep metric), in the metric's own units. */
   value?: number;
+  /**
+   * Several objectives: the trial's objective vector (pareto.ts's objectiveVector: each objective at the best
+   * step by the first), in the config's objective order; null where the trial has no value for one.
+   */
+  values?: (number | null)[];
   /** The metric as reported during training, in step order. */
   intermediate?: IntermediateValue[];
 }

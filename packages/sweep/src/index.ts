@@ -61,6 +61,17 @@ export {
   finalSweepStatus,
   sweepStatus,
 } from './controller';
+export {
+  type Goal,
+  type VectorTrial,
+  dominates,
+  nonDominatedRanks,
+  paretoFront,
+  objectiveVector,
+  hypervolume,
+  selectByHypervolume,
+  splitNonDominated,
+} from './pareto';
 export { type ScoredTrial, type ScoredCheckpoint, improves, bestStep, bestTrial, rankCheckpoints, bestCheckpoint, trialCheckpoint } from './best';
 export {
   type SummaryTrialRow,

@@ -1,4 +1,4 @@
-import type { SweepConfig } from '@tunelab/config';
+import { objectivesOf, type SweepConfig } from '@tunelab/config';
 import type { TrialRecord } from './history';
 import { proposeRandom } from './random-search';
 import { gridPointAt, paramsKey, spaceSize, type TrialParams } from './space';
@@ -11,7 +11,7 @@ import { proposeTpe, resolveTpeOptions, type TpeOptions } from './tpe/tpe';
  */
 
 /** What a search needs from the sweep config. */
-export type SearchConfig = Pick<SweepConfig, 'method' | 'metric' | 'run_cap' | 'seed' | 'parameters'>;
+export type SearchConfig = Pick<SweepConfig, 'method' | 'metric' | 'objectives' | 'run_cap' | 'seed' | 'parameters'>;
 
 /** How a proposal was made, for the log and the dashboard. */
 export type ProposalSource = 'grid' | 'random' | 'tpe' | 'tpe-startup' | 'tpe-fallback';
@@ -28,7 +28,9 @@ export interface ProposeOptions {
  * Propose trial number `history.length`.
  * - grid: the first grid point (file order, first parameter slowest) not yet in the history.
  * - random: a seeded uniform draw that repeats no earlier trial.
- * - bayes: random for the startup trials, then TPE (tpe/tpe.ts); a TPE choice that repeats an earlier
+ * Grid and random read no results, so several objectives change nothing for them.
+ * - bayes: random for the startup trials, then TPE (tpe/tpe.ts), over every objective (each record's
+ *   `values`) when the config has several; a TPE choice that repeats an earlier
  *   trial falls back to an unseen random point ('tpe-fallback').
  * Returns { kind: 'exhausted' } once run_cap trials exist or every point of a finite space was tried.
  * @param history one record per trial proposed so far, in proposal order (any status)
@@ -58,7 +60,8 @@ export function proposeNext(config: SearchConfig, history: readonly TrialRecord[
       break;
     }
     case 'bayes': {
-      const tpe = proposeTpe(config.parameters, config.metric.goal, history, config.seed, index, resolveTpeOptions(config.run_cap, options.tpe));
+      const goals = objectivesOf(config).map((o) => o.goal);
+      const tpe = proposeTpe(config.parameters, goals, history, config.seed, index, resolveTpeOptions(config.run_cap, options.tpe));
       if (typeof tpe !== 'string') return { kind: 'trial', index, params: tpe, source: 'tpe' };
       const params = proposeRandom(config.parameters, config.seed, index, seen);
       if (params) return { kind: 'trial', index, params, source: tpe === 'startup' ? 'tpe-startup' : 'tpe-fallback' };

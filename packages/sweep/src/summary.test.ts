@@ -94,13 +94,15 @@ describe('summarize', () => {
           status: 'completed',
           params: { 'train.optimizer.lr': 0.002 },
           best: { name: 'val_loss', value: 1.07, step: 3 },
+          values: [1.07],
           bestCheckpoint: 'checkpoints/1/epoch-4',
           error: null,
         },
-        { id: 2, status: 'pruned', params: { 'train.optimizer.lr': 0.05 }, best: { name: 'val_loss', value: 2.2, step: 2 }, bestCheckpoint: null, error: null },
-        { id: 3, status: 'failed', params: { 'train.optimizer.lr': 0.9 }, best: null, bestCheckpoint: null, error: 'loss is NaN at step 3' },
+        { id: 2, status: 'pruned', params: { 'train.optimizer.lr': 0.05 }, best: { name: 'val_loss', value: 2.2, step: 2 }, values: [2.2], bestCheckpoint: null, error: null },
+        { id: 3, status: 'failed', params: { 'train.optimizer.lr': 0.9 }, best: null, values: null, bestCheckpoint: null, error: 'loss is NaN at step 3' },
       ],
       best: { trialId: 1, value: 1.07 },
+      pareto: [1],
     });
     expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
   });
@@ -111,6 +113,37 @@ describe('summarize', () => {
       status: 'cancelled',
       trials: [],
       best: null,
+      pareto: [],
     });
+  });
+
+  it('with two objectives: each trial\'s vector at its best val_loss epoch, and the front of the completed ones', () => {
+    const objectives = [
+      { name: 'val_loss', goal: 'minimize' as const },
+      { name: 'bar_ok_rate', goal: 'maximize' as const },
+    ];
+    const row = (id: string, status: 'completed' | 'pruned', loss: number[], bar: number[]) => ({
+      id,
+      status,
+      params: {},
+      metrics: curve(...loss),
+      objectiveMetrics: { bar_ok_rate: curve(...bar) },
+    });
+    const doc = summarize({
+      sweepId: 's',
+      metric: objectives[0],
+      objectives,
+      status: 'completed',
+      trials: [
+        row('a', 'completed', [1.5, 1.2], [0.2, 0.5]), // (1.2, 0.5): the best by val_loss
+        row('b', 'completed', [1.4, 1.3], [0.9, 0.6]), // (1.3, 0.6): bar_ok_rate at the val_loss-best epoch 2, not its own best 0.9
+        row('c', 'completed', [1.5, 1.6], [0.4, 0.8]), // (1.5, 0.4): dominated by a
+        row('d', 'pruned', [1.0], [1.0]), // (1.0, 1.0) dominates all, but only completed trials make the front
+        { id: 'e', status: 'completed', params: {}, metrics: curve(1.1), objectiveMetrics: {} }, // no bar_ok_rate: not on the front
+      ],
+    });
+    expect(doc.trials.map((t) => t.values)).toEqual([[1.2, 0.5], [1.3, 0.6], [1.5, 0.4], [1.0, 1.0], [1.1, null]]);
+    expect(doc.best).toEqual({ trialId: 'd', value: 1.0 });
+    expect(doc.pareto).toEqual(['a', 'b']);
   });
 });

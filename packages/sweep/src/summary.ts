@@ -1,5 +1,6 @@
 import type { MetricGoal, SweepConfig } from '@tunelab/config';
 import { bestCheckpoint, bestStep, bestTrial } from './best';
+import { objectiveVector, paretoFront } from './pareto';
 import { sweepStatus } from './controller';
 import type { IntermediateValue } from './history';
 import type { SweepStatus, TrialStatus } from './lifecycle';
@@ -13,8 +14,10 @@ export interface SummaryTrialRow {
   params: TrialParams;
   /** Latest attempt, counted from 0 as the store does; default 0. */
   attempt?: number;
-  /** The sweep metric per step. */
+  /** The sweep metric (the first objective) per step. */
   metrics?: IntermediateValue[];
+  /** Several objectives: each objective's values per step, by metric name (the first may be left to `metrics`). */
+  objectiveMetrics?: Readonly<Record<string, readonly { step: number; value: number }[] | undefined>>;
   /** Saved checkpoints (path or id as the store names them). */
   checkpoints?: { step: number; path: string }[];
   error?: string | null;
@@ -23,6 +26,8 @@ export interface SummaryTrialRow {
 export interface SweepSummaryInput {
   sweepId: string;
   metric: MetricGoal;
+  /** Every objective, the first being `metric` (default: `[metric]`; see @tunelab/config's objectivesOf). */
+  objectives?: readonly MetricGoal[];
   trials: readonly SummaryTrialRow[];
   /** The sweep's status when the store knows it; otherwise derived by sweepStatus. */
   status?: SweepStatus;
@@ -35,6 +40,11 @@ export interface TrialSummary {
   status: TrialStatus;
   params: TrialParams;
   best: { name: string; value: number; step: number } | null;
+  /**
+   * The objective vector: each objective's value at `best.step` (null where that step has none), in the
+   * objectives' order; null when the trial has no best step.
+   */
+  values: (number | null)[] | null;
   /** The saved checkpoint with the best metric at its step, or null if no checkpoint step has a value. */
   bestCheckpoint: string | null;
   error: string | null;
@@ -45,6 +55,11 @@ export interface SweepSummary {
   status: SweepStatus;
   trials: TrialSummary[];
   best: { trialId: string | number; value: number } | null;
+  /**
+   * The Pareto front: completed trials with a value for every objective that no such trial dominates, in
+   * trial order. With one objective, the completed trials tied at the best value.
+   */
+  pareto: (string | number)[];
 }
 
 /** The saved checkpoint whose step has the best metric value (bestCheckpoint's rule), or null. */
@@ -58,18 +73,22 @@ function bestCheckpointPath(row: SummaryTrialRow, metric: MetricGoal): string | 
 }
 
 /**
- * Summarise a sweep: per trial its best metric value and step, the checkpoint to keep, and its error;
- * overall the best trial (bestTrial's rules: completed, pruned and running trials count).
+ * Summarise a sweep: per trial its best metric value and step, its objective vector at that step, the
+ * checkpoint to keep, and its error; overall the best trial by the first objective (bestTrial's rules:
+ * completed, pruned and running trials count) and the Pareto front of the completed trials.
  */
 export function summarize(input: SweepSummaryInput): SweepSummary {
   const { metric } = input;
+  const objectives = input.objectives && input.objectives.length > 0 ? input.objectives : [metric];
   const trials = input.trials.map((row): TrialSummary => {
     const b = bestStep(row.metrics, metric.goal);
+    const vector = objectiveVector({ ...row.objectiveMetrics, [metric.name]: row.metrics }, objectives);
     return {
       id: row.id,
       status: row.status,
       params: row.params,
       best: b === null ? null : { name: metric.name, value: b.value, step: b.step },
+      values: vector?.values ?? null,
       bestCheckpoint: bestCheckpointPath(row, metric),
       error: row.error ?? null,
     };
@@ -81,5 +100,9 @@ export function summarize(input: SweepSummaryInput): SweepSummary {
     trials.map((t) => ({ id: t.id, status: t.status, value: t.best?.value })),
     metric,
   );
-  return { sweepId: input.sweepId, status, trials, best };
+  const pareto = paretoFront(
+    trials.filter((t) => t.status === 'completed'),
+    objectives,
+  ).map((t) => t.id);
+  return { sweepId: input.sweepId, status, trials, best, pareto };
 }

@@ -1,6 +1,7 @@
 import type { MetricGoal, ParameterSpec } from '@tunelab/config';
 import { goalSign, lastIntermediate, type TrialRecord } from '../history';
 import { isInFlight } from '../lifecycle';
+import { splitNonDominated } from '../pareto';
 import { createRng, STREAM, type Rng } from '../rng';
 import { intBounds, paramsKey, quantizedSteps, quantizedValue, valueKey, type TrialParams } from '../space';
 import {
@@ -69,17 +70,31 @@ interface Observation {
   /** Sort key, smaller is better: [group, ...]. */
   rank: number[];
   liar: boolean;
+  /** Several objectives: a completed trial's full vector, every value signed so that smaller is better. */
+  vector?: number[];
 }
 
 /**
  * Rank the history the way Optuna's _split_trials does: completed trials by objective; then pruned trials,
  * those that got further first, ties by their last intermediate value; then pruned trials that reported
  * nothing; then (constant liar) trials in flight. Failed and cancelled trials carry no information.
+ * With several objectives (`signs` longer than one) a completed trial's objective is its vector (`values`):
+ * those with a complete vector come first, ordered here only by trial (their split is by non-dominated
+ * ranking, see splitObservations); completed trials lacking a value for some objective follow them; pruned
+ * trials are ranked by the first objective, which early termination reads.
  */
-function rankObservations(history: readonly TrialRecord[], sign: number, constantLiar: boolean): Observation[] {
+function rankObservations(history: readonly TrialRecord[], signs: readonly number[], constantLiar: boolean): Observation[] {
   const obs: Observation[] = [];
+  const sign = signs[0];
+  const multi = signs.length > 1;
   history.forEach((t, index) => {
-    if (t.status === 'completed') {
+    if (t.status === 'completed' && multi) {
+      const values = t.values ?? [];
+      const full = values.length === signs.length && values.every((v) => typeof v === 'number' && Number.isFinite(v));
+      if (full) obs.push({ index, params: t.params, rank: [0], liar: false, vector: values.map((v, i) => signs[i] * (v as number)) });
+      // A completed trial with only part of its vector is still a finished result: worse than any full one.
+      else obs.push({ index, params: t.params, rank: [0.5], liar: false });
+    } else if (t.status === 'completed') {
       const v = Number.isFinite(t.value) ? (t.value as number) : lastIntermediate(t)?.value;
       if (v !== undefined && Number.isFinite(v)) obs.push({ index, params: t.params, rank: [0, sign * v], liar: false });
     } else if (t.status === 'pruned') {
@@ -106,7 +121,22 @@ function rankObservations(history: readonly TrialRecord[], sign: number, constan
 
 /** Number of completed + pruned trials (the observations that count toward the startup phase). */
 export function countObservations(history: readonly TrialRecord[]): number {
-  return rankObservations(history, 1, false).length;
+  return rankObservations(history, [1], false).length;
+}
+
+/**
+ * The good (below) and bad (above) groups: the first `nBelow` of the ranking, except that with several
+ * objectives, when the good group ends among the completed trials with a full vector, which of them are good
+ * is decided as Optuna's multi-objective TPE does it (splitNonDominated: whole Pareto ranks, the last rank
+ * cut by greedy hypervolume contribution).
+ */
+function splitObservations(ranked: readonly Observation[], nBelow: number): { below: Observation[]; above: Observation[] } {
+  const withVector = ranked.filter((o) => o.vector !== undefined);
+  if (withVector.length === 0 || nBelow >= withVector.length) {
+    return { below: ranked.slice(0, nBelow), above: ranked.slice(nBelow) };
+  }
+  const good = new Set(splitNonDominated(withVector.map((o) => o.vector!), nBelow).map((i) => withVector[i]));
+  return { below: ranked.filter((o) => good.has(o)), above: ranked.filter((o) => !good.has(o)) };
 }
 
 /** A parameter seen through its transformed space (see parzen-estimator.ts). */
@@ -246,7 +276,8 @@ export function resolveTpeOptions(runCap: number, options: TpeOptions = {}): Req
 }
 
 /**
- * Propose trial number `index` by TPE. Returns 'startup' while fewer than nStartupTrials trials are
+ * Propose trial number `index` by TPE; `goal` is one goal, or one per objective (several objectives: the
+ * split reads each completed trial's `values`, see rankObservations). Returns 'startup' while fewer than nStartupTrials trials are
  * completed or pruned (the caller then draws at random). Deterministic in (parameters, goal, history, seed,
  * index). When TPE's choice repeats a trial already in the history (possible in discrete spaces), it redraws
  * with fresh candidate streams up to 5 times and then returns 'duplicate', so the caller falls back to an
@@ -254,19 +285,19 @@ export function resolveTpeOptions(runCap: number, options: TpeOptions = {}): Req
  */
 export function proposeTpe(
   parameters: Record<string, ParameterSpec>,
-  goal: MetricGoal['goal'],
+  goal: MetricGoal['goal'] | readonly MetricGoal['goal'][],
   history: readonly TrialRecord[],
   seed: number,
   index: number,
   options: Required<TpeOptions>,
 ): TrialParams | 'startup' | 'duplicate' {
-  const ranked = rankObservations(history, goalSign(goal), options.constantLiar);
+  const goals = typeof goal === 'string' ? [goal] : goal;
+  const ranked = rankObservations(history, goals.map(goalSign), options.constantLiar);
   const informative = ranked.filter((o) => !o.liar).length;
   if (informative < options.nStartupTrials || informative === 0) return 'startup';
   // The good group holds only real observations: a lie says "bad", never "good".
   const nBelow = Math.max(1, Math.min(options.gamma(ranked.length), informative));
-  const below = ranked.slice(0, nBelow);
-  const above = ranked.slice(nBelow);
+  const { below, above } = splitObservations(ranked, nBelow);
   const seen = new Set(history.map((t) => paramsKey(t.params)));
   for (let attempt = 0; attempt < 5; attempt++) {
     const params = tpeSample(parameters, below, above, createRng(seed, index, STREAM.tpe, attempt), options);
