@@ -31,7 +31,7 @@ describe('parameterImportance (PED-ANOVA)', () => {
   it('ranks first the one parameter that alone decides the metric, normalised and sorted', () => {
     const trials = history(SPACE, 80, (p) => 1 + (num(p, 'model.dropout') - 0.1) ** 2);
     const r = parameterImportance(SPACE, trials, minimize());
-    expect(r).toMatchObject({ metric: 'val_loss', goal: 'minimize', trials: 80 });
+    expect(r).toMatchObject({ method: 'ped-anova', metric: 'val_loss', goal: 'minimize', trials: 80 });
     expect(r.reason).toBeUndefined();
     expect(r.importances[0].param).toBe('model.dropout');
     expect(r.importances[0].importance).toBeGreaterThan(0.5);
@@ -132,6 +132,7 @@ describe('parameterImportance (PED-ANOVA)', () => {
     ];
     const r = parameterImportance(SPACE, [...done, ...others], minimize());
     expect(r).toEqual({
+      method: 'ped-anova',
       metric: 'val_loss',
       goal: 'minimize',
       trials: 4,

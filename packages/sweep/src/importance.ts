@@ -58,6 +58,8 @@ export interface ParamImportance {
 }
 
 export interface ImportanceResult {
+  /** How importance was measured: always PED-ANOVA here (see the module comment). */
+  method: 'ped-anova';
   metric: string;
   goal: MetricGoal['goal'];
   /** Completed trials with a finite value for the metric and a usable value for every parameter. */
@@ -107,7 +109,7 @@ export function parameterImportance(
     if (bins.size === searched.length) usable.push({ bins, value: t.value });
   }
 
-  const base = { metric: metric.name, goal: metric.goal, trials: usable.length };
+  const base = { method: 'ped-anova' as const, metric: metric.name, goal: metric.goal, trials: usable.length };
   if (usable.length < MIN_IMPORTANCE_TRIALS) {
     return {
       ...base,

@@ -153,6 +153,33 @@ export const SeriesResponse = Type.Object({
 });
 export type SeriesResponse = Static<typeof SeriesResponse>;
 
+/** Metric names as trainers and evaluators report them (`val_loss`, `bar_ok_rate`). */
+const MetricName = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_][A-Za-z0-9_.:/-]*$' });
+
+export const ImportanceQuery = Type.Object({
+  /** The metric to explain (default: the sweep's metric); some trial of the sweep must have reported it. */
+  metric: Type.Optional(MetricName),
+  /**
+   * Which values are good: default the goal the sweep config gives the metric, else `minimize`. It matters:
+   * importance is what it took to reach the best trials.
+   */
+  goal: Type.Optional(Goal),
+});
+export type ImportanceQuery = Static<typeof ImportanceQuery>;
+
+/** @tunelab/sweep's parameterImportance: PED-ANOVA over the sweep's completed trials. */
+export const ImportanceResponse = Type.Object({
+  method: Type.Literal('ped-anova'),
+  metric: Type.String(),
+  goal: Goal,
+  /** Completed trials with a value for the metric that the importances are computed over. */
+  trials: Type.Integer({ minimum: 0 }),
+  /** Highest first, summing to 1; empty when `reason` says why (fewer than 5 such trials). */
+  importances: Type.Array(Type.Object({ param: Type.String(), importance: Type.Number({ minimum: 0, maximum: 1 }) })),
+  reason: Type.Optional(Type.String()),
+});
+export type ImportanceResponse = Static<typeof ImportanceResponse>;
+
 export const Checkpoint = Type.Object({
   id: Type.String(),
   trialId: Type.String(),

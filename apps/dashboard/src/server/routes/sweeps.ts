@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { CheckpointRow, Store, SweepRow, TrialRow, TrialStatus as StoreTrialStatus } from '@tunelab/store';
-import { bestTrial, trialCheckpoint, TRIAL_STATUSES } from '@tunelab/sweep';
+import type { CheckpointRow, MetricPoint, Store, SweepRow, TrialRow, TrialStatus as StoreTrialStatus } from '@tunelab/store';
+import { bestTrial, configuredGoal, parameterImportance, trialCheckpoint, trialsWithMetric, TRIAL_STATUSES } from '@tunelab/sweep';
 import {
   ErrorBody,
   IdParams,
+  ImportanceQuery,
+  ImportanceResponse,
   SeriesQuery,
   SeriesResponse,
   SweepDetail,
@@ -130,6 +132,34 @@ export async function sweepRoutes(app: FastifyInstance, ctx: DashboardContext): 
         maxPoints: req.query.maxPoints ?? 300,
       });
       return { name: req.query.name, series: seriesView(series) };
+    },
+  );
+
+  app.get<{ Params: IdParams; Querystring: ImportanceQuery }>(
+    '/api/sweeps/:id/importance',
+    {
+      schema: {
+        tags: ['sweeps'],
+        summary: "What mattered: each parameter's importance (PED-ANOVA) for a metric over the completed trials",
+        params: IdParams,
+        querystring: ImportanceQuery,
+        response: { 200: ImportanceResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const sweep = await requireSweep(store, req.params.id);
+      const metric = req.query.metric ?? sweep.metricName;
+      const goal = req.query.goal ?? configuredGoal(sweep.config.metric, metric) ?? (metric === sweep.metricName ? sweep.metricGoal : 'minimize');
+      const trials = await store.listTrials(sweep.id, { status: 'completed' });
+      // The sweep metric is each trial's recorded best value; another metric is read at that best step.
+      let series: Record<string, MetricPoint[]> = {};
+      if (metric !== sweep.metricName) {
+        series = await store.getMetricSeries({ name: metric, sweepId: sweep.id });
+        if (!Object.values(series).some((points) => points.length > 0) && configuredGoal(sweep.config.metric, metric) === undefined) {
+          throw new HttpError(400, `No trial of sweep ${sweep.id} reported a metric ${metric} (the sweep's metric is ${sweep.metricName})`, 'query.metric');
+        }
+      }
+      return parameterImportance(sweep.config.parameters, trialsWithMetric(trials, metric, sweep.metricName, series), { name: metric, goal });
     },
   );
 }
