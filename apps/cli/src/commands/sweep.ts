@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { resolveHome } from '@tunelab/config';
 import type { SweepSummary } from '@tunelab/sweeper';
+// Static: @tunelab/sweep is pure TypeScript over @tunelab/config and costs start-up no more than config does.
+import { configuredGoal, parameterImportance, trialsWithMetric } from '@tunelab/sweep';
 import * as lazy from '../lazy';
 import { log, printJson, say, table, UsageError } from '../output';
 
@@ -201,6 +203,46 @@ export function registerSweepCommands(program: Command): void {
           await writeFile(flags.out, text);
           log(`wrote ${flags.out}`);
         } else process.stdout.write(text);
+      } finally {
+        await store.close();
+      }
+    });
+
+  withCommon(sweep.command('importance <id>').description("what mattered: each parameter's importance for a metric over the completed trials (PED-ANOVA)"))
+    .option('--metric <name>', 'the metric to explain (default: the sweep metric)')
+    .option('--goal <goal>', 'minimize | maximize (default: the goal the sweep config gives the metric, else minimize)')
+    .action(async (id: string, flags: CommonFlags & { metric?: string; goal?: string }) => {
+      if (flags.goal !== undefined && flags.goal !== 'minimize' && flags.goal !== 'maximize') {
+        throw new UsageError(`--goal: expected minimize or maximize, got ${JSON.stringify(flags.goal)}`);
+      }
+      const sweeper = await lazy.sweeper();
+      const store = await sweeper.openStoreFor(storeOptions(flags), true);
+      try {
+        const row = await sweeper.requireSweep(store, id);
+        const metric = flags.metric ?? row.metricName;
+        const goal = flags.goal ?? configuredGoal(row.config.metric, metric) ?? (metric === row.metricName ? row.metricGoal : 'minimize');
+        // As GET /api/sweeps/:id/importance: the sweep metric is each trial's best value, another metric is
+        // read at that best step, and a metric no trial reported is a mistake rather than "too few trials".
+        let series: Record<string, { step: number; value: number }[]> = {};
+        if (metric !== row.metricName) {
+          series = await store.getMetricSeries({ name: metric, sweepId: row.id });
+          if (!Object.values(series).some((points) => points.length > 0) && configuredGoal(row.config.metric, metric) === undefined) {
+            throw new UsageError(`--metric: no trial of sweep ${row.id} reported ${JSON.stringify(metric)} (the sweep's metric is ${row.metricName})`);
+          }
+        }
+        const trials = await store.listTrials(row.id, { status: 'completed' });
+        const result = parameterImportance(row.config.parameters, trialsWithMetric(trials, metric, row.metricName, series), { name: metric, goal });
+        if (flags.json) {
+          printJson(result);
+          return;
+        }
+        say(false, `${result.metric} (${result.goal}) over ${result.trials} completed trials of sweep ${row.id}, by PED-ANOVA`);
+        if (result.reason) {
+          say(false, result.reason);
+          return;
+        }
+        // Bars scale to the shares (40 marks = importance 1), so two runs' charts compare by eye.
+        say(false, table(['param', 'importance', ''], result.importances.map((x) => [x.param, x.importance.toFixed(3), '▇'.repeat(Math.round(x.importance * 40))])));
       } finally {
         await store.close();
       }
