@@ -167,15 +167,16 @@ describe('valueAtStep, trialsWithMetric, configuredGoal', () => {
   const points = [
     { step: 2, value: 0.5 },
     { step: 4, value: 0.7 },
+    { step: 4, value: 0.75 },
     { step: 6, value: Number.NaN },
   ];
-  it('takes the point at the step, else the latest finite one before it', () => {
-    expect(valueAtStep(points, 4)).toBe(0.7);
-    expect(valueAtStep(points, 5)).toBe(0.7);
-    expect(valueAtStep(points, 6)).toBe(0.7);
-    expect(valueAtStep(points, 1)).toBeNull();
+  it('takes the last finite report of exactly that step, else null (as pareto.ts objectiveVector)', () => {
+    expect(valueAtStep(points, 2)).toBe(0.5);
+    expect(valueAtStep(points, 4)).toBe(0.75);
+    expect(valueAtStep(points, 5)).toBeNull();
+    expect(valueAtStep(points, 6)).toBeNull();
     expect(valueAtStep(points, null)).toBeNull();
-    expect(valueAtStep(undefined, 3)).toBeNull();
+    expect(valueAtStep(undefined, 2)).toBeNull();
   });
 
   it('values a trial by its best value for the sweep metric, else by the other metric at its best step', () => {
@@ -187,7 +188,8 @@ describe('valueAtStep, trialsWithMetric, configuredGoal', () => {
       { params: { a: 1 }, status: 'completed', value: 1.5 },
       { params: { a: 2 }, status: 'failed', value: null },
     ]);
-    expect(trialsWithMetric(rows, 'bar_ok_rate', 'val_loss', { t0: points }).map((t) => t.value)).toEqual([0.5, null]);
+    expect(trialsWithMetric(rows, 'bar_ok_rate', 'val_loss', { t0: points }).map((t) => t.value)).toEqual([null, null]);
+    expect(trialsWithMetric([{ ...rows[0], bestStep: 2 }], 'bar_ok_rate', 'val_loss', { t0: points })[0].value).toBe(0.5);
   });
 
   it('finds a goal in a single metric mapping or a list of objectives', () => {

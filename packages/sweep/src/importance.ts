@@ -252,16 +252,15 @@ function parzenOnGrid(bins: readonly number[], size: number, w: number): number[
 
 /**
  * A metric's value for a trial at a given step (the trial's best epoch by the sweep metric, the checkpoint
- * `promote --best` takes): the point at that step, else the latest one before it (a metric computed every few
- * epochs), else null. Non-finite values are skipped.
+ * `promote --best` takes): the last finite report of exactly that step, else null — pareto.ts's
+ * objectiveVector rule, so an objective's importance and the front read the same values. A metric computed
+ * every few epochs that skipped the best epoch leaves the trial out.
  */
 export function valueAtStep(points: readonly { step: number; value: number }[] | undefined, step: number | null | undefined): number | null {
   if (step === null || step === undefined) return null;
-  let at: { step: number; value: number } | null = null;
-  for (const p of points ?? []) {
-    if (p.step <= step && Number.isFinite(p.value) && (at === null || p.step > at.step)) at = p;
-  }
-  return at?.value ?? null;
+  let at: number | null = null;
+  for (const p of points ?? []) if (p.step === step && Number.isFinite(p.value)) at = p.value;
+  return at;
 }
 
 /** A trial as a store lists it: enough to give it a value for any metric. */
