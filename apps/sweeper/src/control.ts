@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
-import { applyParams } from '@tunelab/config';
+import { applyParams, objectivesOf } from '@tunelab/config';
 import type { Store, SweepRow, TrialRow } from '@tunelab/store';
 import {
   decide,
   isFinalSweep,
   isInFlight,
   isTimeUp,
+  objectiveVector,
   type ControlInput,
   type ControlledTrial,
   type IntermediateValue,
@@ -72,7 +73,12 @@ export function holderAlive(worker: string | null): boolean {
 }
 
 /** A store row as the controller sees it. */
-export function controlledTrial(row: TrialRow, facts: Pick<DriverFacts, 'holderOf' | 'busy'>, intermediate?: IntermediateValue[]): ControlledTrial {
+export function controlledTrial(
+  row: TrialRow,
+  facts: Pick<DriverFacts, 'holderOf' | 'busy'>,
+  intermediate?: IntermediateValue[],
+  values?: (number | null)[],
+): ControlledTrial {
   const busy = facts.busy?.has(row.id) === true && isInFlight(row.status);
   return {
     id: row.id,
@@ -80,6 +86,7 @@ export function controlledTrial(row: TrialRow, facts: Pick<DriverFacts, 'holderO
     params: row.params as ControlledTrial['params'],
     status: busy ? 'running' : row.status,
     value: row.bestValue ?? undefined,
+    ...(values ? { values } : {}),
     intermediate,
     lastSeenAt: row.heartbeatAt ?? row.startedAt ?? row.createdAt,
     holder: busy ? 'own' : row.status === 'running' ? facts.holderOf(row) : undefined,
@@ -87,11 +94,36 @@ export function controlledTrial(row: TrialRow, facts: Pick<DriverFacts, 'holderO
   };
 }
 
-/** The controller's input for a sweep's rows and a driver's facts. */
-export function controlInput(sweep: SweepRow, rows: readonly TrialRow[], facts: DriverFacts, now: number, series: Readonly<Record<string, IntermediateValue[] | undefined>>): ControlInput {
+/**
+ * A multi-objective bayes sweep's objective vector per trial (what its TPE split reads; @tunelab/sweep's
+ * objectiveVector over the stored series: each objective at the best epoch by the first). Empty for one
+ * objective, and for grid and random, which read no results.
+ */
+export async function objectiveVectors(tx: Store, sweep: SweepRow): Promise<Record<string, (number | null)[]>> {
+  const objectives = objectivesOf(sweep.config);
+  if (objectives.length < 2 || sweep.config.method !== 'bayes') return {};
+  const byName = await Promise.all(objectives.map((o) => tx.getMetricSeries({ name: o.name, sweepId: sweep.id })));
+  const out: Record<string, (number | null)[]> = {};
+  for (const trialId of Object.keys(byName[0])) {
+    const series = Object.fromEntries(objectives.map((o, i) => [o.name, byName[i][trialId]]));
+    const vector = objectiveVector(series, objectives);
+    if (vector) out[trialId] = vector.values;
+  }
+  return out;
+}
+
+/** The controller's input for a sweep's rows and a driver's facts (`vectors`: see objectiveVectors). */
+export function controlInput(
+  sweep: SweepRow,
+  rows: readonly TrialRow[],
+  facts: DriverFacts,
+  now: number,
+  series: Readonly<Record<string, IntermediateValue[] | undefined>>,
+  vectors: Readonly<Record<string, (number | null)[] | undefined>> = {},
+): ControlInput {
   return {
     config: sweep.config,
-    trials: rows.map((r) => controlledTrial(r, facts, series[r.id])),
+    trials: rows.map((r) => controlledTrial(r, facts, series[r.id], vectors[r.id])),
     now,
     startedAt: sweep.startedAt,
     staleAfterMs: facts.staleAfterMs,
@@ -115,7 +147,7 @@ export async function controlStep(store: Store, sweepId: string, facts: DriverFa
     const rows = await tx.listTrials(sweepId);
     // A `sweep cancel` from another process counts as soon as the store says so.
     const cancelled = facts.cancelled === true || sweep.status === 'cancelled';
-    const input = controlInput(sweep, rows, { ...facts, cancelled }, now, await facts.series(tx, sweep));
+    const input = controlInput(sweep, rows, { ...facts, cancelled }, now, await facts.series(tx, sweep), await objectiveVectors(tx, sweep));
     const decision = decide(input);
     facts.vet?.(decision, input);
     out.decision = decision;

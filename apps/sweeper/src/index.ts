@@ -5,6 +5,7 @@ export {
   retryFailed,
   deleteSweep,
   summarizeSweep,
+  trialCheckpointOf,
   openStoreFor,
   requireSweep,
   type RunOptions,
@@ -12,6 +13,7 @@ export {
   type SweepSummary,
 } from './operations';
 export { exportSweep, type ExportFormat } from './export';
+export { objectiveVectors } from './control';
 export { SweepRunner, type RunSweepOptions } from './runner';
 export { startDistributedSweep } from './operations';
 export { runAgent, type AgentOptions, type AgentReport } from './agent';

@@ -1,8 +1,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError, parseSweepConfig } from '@tunelab/config';
-import { openStore, parseStoreUrl, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
-import { summarize, type SweepStatus, type TrialParams } from '@tunelab/sweep';
+import { InputError, objectivesOf, parseSweepConfig } from '@tunelab/config';
+import { openStore, parseStoreUrl, type CheckpointRow, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
+import { summarize, trialCheckpoint, type SweepStatus, type TrialParams } from '@tunelab/sweep';
 import { createDistributedSweep, resumeDistributedSweep } from './distributed';
 import { createProgressView } from './progress';
 import { SweepRunner } from './runner';
@@ -32,17 +32,25 @@ export interface SweepSummary {
   sweepId: string;
   name: string;
   status: SweepStatus;
+  /** The first objective: what `best` and `trials[].best` are by. */
   metric: { name: string; goal: 'minimize' | 'maximize' };
+  /** Every objective, the first being `metric` (one for a sweep whose `metric` is a single mapping). */
+  objectives: { name: string; goal: 'minimize' | 'maximize' }[];
   counts: Record<string, number>;
   trials: {
     id: string;
     status: TrialRow['status'];
     params: TrialRow['params'];
     best: { name: string; value: number | null; step: number | null };
+    /** Each objective's value at the trial's best epoch by the first (`best.step`), by name; null where none. */
+    objectives: Record<string, number | null> | null;
     bestCheckpoint: string | null;
     error: string | null;
   }[];
+  /** The best trial by the first objective (completed, pruned or running). */
   best: { trialId: string; value: number } | null;
+  /** The Pareto front: completed trials with every objective that no such trial dominates (see @tunelab/sweep's paretoFront). */
+  pareto: string[];
 }
 
 /** Opens the store a command names; the caller closes it. */
@@ -188,11 +196,16 @@ export async function summarizeSweep(store: Store, sweepId: string): Promise<Swe
   const sweep = await requireSweep(store, sweepId);
   const trials = await store.listTrials(sweepId);
   const { name, goal } = sweep.config.metric;
+  const objectives = objectivesOf(sweep.config).map((o) => ({ name: o.name, goal: o.goal }));
   const series = await store.getMetricSeries({ name, sweepId });
+  const others = Object.fromEntries(
+    await Promise.all(objectives.slice(1).map(async (o) => [o.name, await store.getMetricSeries({ name: o.name, sweepId })] as const)),
+  );
   const checkpoints = (await store.listCheckpoints({ sweepId })).filter((c) => c.deletedAt === null);
   const summary = summarize({
     sweepId,
     metric: { name, goal },
+    objectives,
     status: sweep.status,
     config: sweep.config,
     trials: trials.map((t) => ({
@@ -201,6 +214,7 @@ export async function summarizeSweep(store: Store, sweepId: string): Promise<Swe
       params: t.params as TrialParams,
       attempt: t.attempt,
       metrics: (series[t.id] ?? []).map((p) => ({ step: p.step, value: p.value })),
+      objectiveMetrics: Object.fromEntries(Object.entries(others).map(([metric, byTrial]) => [metric, byTrial[t.id]])),
       checkpoints: checkpoints.filter((c) => c.trialId === t.id).map((c) => ({ step: c.epoch, path: c.id })),
       error: t.failureReason,
     })),
@@ -212,15 +226,34 @@ export async function summarizeSweep(store: Store, sweepId: string): Promise<Swe
     name: sweep.name,
     status: summary.status,
     metric: { name, goal },
+    objectives,
     counts,
     trials: summary.trials.map((t) => ({
       id: String(t.id),
       status: t.status,
       params: t.params,
       best: { name, value: t.best?.value ?? null, step: t.best?.step ?? null },
+      objectives: t.values ? Object.fromEntries(objectives.map((o, i) => [o.name, t.values![i]])) : null,
       bestCheckpoint: t.bestCheckpoint,
       error: t.error,
     })),
     best: summary.best ? { trialId: String(summary.best.trialId), value: summary.best.value } : null,
+    pareto: summary.pareto.map(String),
   };
+}
+
+/**
+ * The checkpoint `promote --trial <id>` means: among the trial's checkpoints still on disk, the one
+ * @tunelab/sweep's trialCheckpoint picks (its recorded best, else the best by the sweep's first objective,
+ * else the newest), the same rule `promote --sweep <id> --best` applies to the best trial. Any trial of a
+ * multi-objective front can be promoted this way.
+ */
+export async function trialCheckpointOf(store: Store, trialId: string): Promise<CheckpointRow> {
+  const trial = await store.getTrial(trialId);
+  if (!trial) throw new InputError(`no trial with id ${JSON.stringify(trialId)} in ${store.info.location}`, '--trial');
+  const sweep = await requireSweep(store, trial.sweepId);
+  const kept = (await store.listCheckpoints({ trialId })).filter((c) => c.deletedAt === null);
+  const pick = trialCheckpoint(kept, sweep.config.metric, trial.bestCheckpointId);
+  if (!pick) throw new InputError(`trial ${trialId} has no checkpoint left`, '--trial');
+  return pick;
 }

@@ -11,31 +11,40 @@ interface PromoteFlags {
   note?: string;
   sweep?: string;
   best?: boolean;
+  trial?: string;
   json?: boolean;
 }
 
 /**
- * `tunelab promote <checkpoint-id>` or `tunelab promote --sweep <id> --best`: points an alias (default
- * champion) at a checkpoint, so `tunelab generate --model champion` uses it.
+ * `tunelab promote <checkpoint-id>`, `tunelab promote --sweep <id> --best` or `tunelab promote --trial <id>`:
+ * points an alias (default champion) at a checkpoint, so `tunelab generate --model champion` uses it. `--best`
+ * is best by the sweep's first objective; `--trial` takes any trial's best checkpoint (the same rule), e.g.
+ * another member of a multi-objective sweep's front.
  */
 export function registerPromoteCommands(program: Command): void {
   program
     .command('promote [checkpoint-id]')
-    .description('Point an alias (default champion) at a checkpoint; with --sweep <id> --best, at the best trial’s best checkpoint')
+    .description('Point an alias (default champion) at a checkpoint; with --sweep <id> --best, at the best trial’s best checkpoint; with --trial <id>, at that trial’s')
     .option('--alias <name>', 'alias to move', DEFAULT_ALIAS)
     .option('--note <text>', 'why this checkpoint (kept in the alias history)')
     .option('--sweep <id>', 'pick from this sweep (with --best)')
-    .option('--best', "the sweep's best trial, best checkpoint by the sweep metric")
+    .option('--best', "the sweep's best trial by its (first) metric, and that trial's best checkpoint")
+    .option('--trial <id>', "this trial's best checkpoint (by the sweep's first metric), e.g. a member of the Pareto front")
     .option('--home <dir>', 'tunelab home folder (default: TUNELAB_HOME, else .tunelab at the workspace root)')
     .option('--store <url>', 'store URL: a SQLite file, sqlite:<path> or postgres://… (default: <home>/tunelab.db)')
     .option('--json', 'print one JSON document on stdout')
     .action(async (checkpointId: string | undefined, flags: PromoteFlags) => {
-      if (checkpointId && flags.sweep) throw new UsageError('promote: give a checkpoint id or --sweep <id> --best, not both');
-      if (!checkpointId && !(flags.sweep && flags.best)) throw new UsageError('promote: give a checkpoint id, or --sweep <id> --best');
+      const ways = [checkpointId !== undefined, flags.sweep !== undefined, flags.trial !== undefined].filter(Boolean).length;
+      if (ways > 1) throw new UsageError('promote: give one of a checkpoint id, --sweep <id> --best, or --trial <id>');
+      if (!checkpointId && !flags.trial && !(flags.sweep && flags.best)) throw new UsageError('promote: give a checkpoint id, --sweep <id> --best, or --trial <id>');
       const [{ bestCheckpointOf, modelTestLoss, promoteCheckpoint }, { openStore }] = await Promise.all([lazy.dashboard(), lazy.store()]);
       const store = await openStore(flags.store ?? { home: resolveHome(flags.home) });
       try {
-        const id = checkpointId ?? (await bestCheckpointOf(store, flags.sweep!)).id;
+        const id =
+          checkpointId ??
+          (flags.trial !== undefined
+            ? (await (await lazy.sweeper()).trialCheckpointOf(store, flags.trial)).id
+            : (await bestCheckpointOf(store, flags.sweep!)).id);
         const r = await promoteCheckpoint(store, { checkpointId: id, alias: flags.alias, note: flags.note }, { testLoss: modelTestLoss });
         if (flags.json) {
           printJson({ alias: r.alias, trialId: r.trialId, sweepId: r.sweepId, testLoss: r.testLoss, testLossNote: r.testLossNote });

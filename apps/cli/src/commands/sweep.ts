@@ -52,20 +52,31 @@ function printSummary(summary: SweepSummary, json: boolean | undefined): void {
   }
   const { name } = summary.metric;
   const paramNames = [...new Set(summary.trials.flatMap((t) => Object.keys(t.params)))];
+  // Several objectives: the others at the same epoch, and which trials are on the front.
+  const others = summary.objectives.slice(1).map((o) => o.name);
+  const front = new Set(summary.pareto);
+  const multi = others.length > 0;
   const rows = summary.trials.map((t) => [
     t.id,
     t.status,
     ...paramNames.map((p) => fmtValue(t.params[p])),
     t.best.value === null ? '–' : `${fmtValue(t.best.value)} @${t.best.step}`,
+    ...others.map((o) => (t.objectives?.[o] == null ? '–' : fmtValue(t.objectives[o]))),
+    ...(multi ? [front.has(t.id) ? '*' : ''] : []),
     t.bestCheckpoint ?? '–',
     t.error ? t.error.slice(0, 60) : '',
   ]);
-  say(json, table(['trial', 'status', ...paramNames.map((p) => p.split('.').pop()!), `best ${name}`, 'best checkpoint', 'error'], rows));
+  const head = ['trial', 'status', ...paramNames.map((p) => p.split('.').pop()!), `best ${name}`, ...others.map((o) => `${o} @best`), ...(multi ? ['front'] : []), 'best checkpoint', 'error'];
+  say(json, table(head, rows));
   const counts = Object.entries(summary.counts)
     .map(([s, n]) => `${n} ${s}`)
     .join(', ');
   say(json, `\nsweep ${summary.sweepId} (${summary.name}): ${summary.status}; ${counts || 'no trials'}`);
   if (summary.best) say(json, `best trial: ${summary.best.trialId}  ${name} ${fmtValue(summary.best.value)}`);
+  if (multi) {
+    const goals = summary.objectives.map((o) => `${o.name} ${o.goal}`).join(', ');
+    say(json, `pareto front (${goals}): ${summary.pareto.join(', ') || 'none yet'}  (promote one with \`tunelab promote --trial <id>\`)`);
+  }
 }
 
 function fmtValue(v: unknown): string {
@@ -220,13 +231,13 @@ export function registerSweepCommands(program: Command): void {
       try {
         const row = await sweeper.requireSweep(store, id);
         const metric = flags.metric ?? row.metricName;
-        const goal = flags.goal ?? configuredGoal(row.config.metric, metric) ?? (metric === row.metricName ? row.metricGoal : 'minimize');
+        const goal = flags.goal ?? configuredGoal(row.config, metric) ?? (metric === row.metricName ? row.metricGoal : 'minimize');
         // As GET /api/sweeps/:id/importance: the sweep metric is each trial's best value, another metric is
         // read at that best step, and a metric no trial reported is a mistake rather than "too few trials".
         let series: Record<string, { step: number; value: number }[]> = {};
         if (metric !== row.metricName) {
           series = await store.getMetricSeries({ name: metric, sweepId: row.id });
-          if (!Object.values(series).some((points) => points.length > 0) && configuredGoal(row.config.metric, metric) === undefined) {
+          if (!Object.values(series).some((points) => points.length > 0) && configuredGoal(row.config, metric) === undefined) {
             throw new UsageError(`--metric: no trial of sweep ${row.id} reported ${JSON.stringify(metric)} (the sweep's metric is ${row.metricName})`);
           }
         }
