@@ -11,7 +11,7 @@ export { abcTokens } from './vocab';
 export { lexTune } from './lexer';
 export type { LexResult } from './lexer';
 export { frac, add, sub, mul, div, compare, equals, formatFraction, parseFraction, ZERO, ONE } from './fraction';
-export { parseMeter, parseUnitLength, defaultUnitLength } from './fields';
+export { parseMeter, parseUnitLength, defaultUnitLength, isKnownField } from './fields';
 export { checkText, checkFile, summarizeChecks, hasErrors } from './check';
 export { headerProblems } from './header';
 export type { FileCheck, CheckSummary, CheckOptions, TuneProblems } from './check';

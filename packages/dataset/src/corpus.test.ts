@@ -55,7 +55,7 @@ describe('loadCorpus', () => {
     expect(c.files).toEqual([{ name: file, from: file, chars: TWO_TUNES.length, tunes: 2 }]);
   });
 
-  it('normalized: drops comments and S:/Z:/N:/H:, writes X:1, trims lines', async () => {
+  it('normalized: drops comments, S:/Z:/N:/H: and fields ABC 2.1 does not define, writes X:1, trims lines', async () => {
     const c = await loadCorpus(config({ preprocessing: 'normalized' }));
     expect(c.tunes.map((t) => t.text)).toEqual([
       'X:1\nT:First\nM:6/8\nK:G\n"G"GAB c2d|e3 d3:|\n',
@@ -76,6 +76,10 @@ describe('loadCorpus', () => {
     const c = await loadCorpus(config());
     expect(joinTunes(c.tunes)).toBe(`${c.tunes[0].text}\n\n${c.tunes[1].text}`);
     expect(joinTunes([])).toBe('');
+  });
+
+  it('drops fields ABC 2.1 does not define (Y:), keeps the ones it does', () => {
+    expect(normalizeTune({ file: 'f', line: 1, index: 0, text: 'X:1\nT:t\nY:AABB\nR:jig\nM:6/8\nK:G\nGAB c3|\n' })).toBe('X:1\nT:t\nR:jig\nM:6/8\nK:G\nGAB c3|\n');
   });
 
   it('keeps a % inside a chord symbol', () => {

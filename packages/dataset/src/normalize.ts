@@ -1,12 +1,13 @@
 /**
  * `normalized` preprocessing: a tune rebuilt from its parse (@tunelab/abc) without what a model should not
- * spend capacity on. Dropped: comments (`%` lines and trailing `% …`), and the fields S: (source),
- * Z: (transcriber), N: (notes), H: (history) — free text that differs per tune. Kept fields are written
+ * spend capacity on. Dropped: comments (`%` lines and trailing `% …`), the fields S: (source),
+ * Z: (transcriber), N: (notes), H: (history) — free text that differs per tune — and fields ABC 2.1 does not
+ * define (the Nottingham files' `Y:AABB` part orders): a model that learns them writes tunes `abc check` refuses. Kept fields are written
  * `X:1`, not `X: 1` (letter, colon, value trimmed); spaces at either end of a line (which ABC ignores there)
  * and lines left empty go. Every token
  * of the music itself is kept as written.
  */
-import { parseTune, type SourceTune, type Token } from '@tunelab/abc';
+import { isKnownField, parseTune, type SourceTune, type Token } from '@tunelab/abc';
 
 const DROPPED_FIELDS = new Set(['S', 'Z', 'N', 'H']);
 
@@ -26,7 +27,7 @@ export function normalizeTune(tune: SourceTune, options: { numbered?: boolean } 
     let text: string;
     if (field) {
       const m = /^([A-Za-z+]):([^%]*)/.exec(field.text);
-      if (!m || DROPPED_FIELDS.has(m[1])) continue;
+      if (!m || DROPPED_FIELDS.has(m[1]) || !isKnownField(m[1])) continue;
       text = m[1] === 'X' && options.numbered === false ? 'X:1' : `${m[1]}:${m[2].trim()}`;
     } else {
       text = line
