@@ -36,7 +36,7 @@ export function registerPromoteCommands(program: Command): void {
     .action(async (checkpointId: string | undefined, flags: PromoteFlags) => {
       const ways = [checkpointId !== undefined, flags.sweep !== undefined, flags.trial !== undefined].filter(Boolean).length;
       if (ways > 1) throw new UsageError('promote: give one of a checkpoint id, --sweep <id> --best, or --trial <id>');
-      if (!checkpointId && !flags.trial && !(flags.sweep && flags.best)) throw new UsageError('promote: give a checkpoint id, --sweep <id> --best, or --trial <id>');
+      if (!checkpointId && !flags.trial && !(flags.sweep && flags.best)) throw new UsageError('promote: give a checkpoint id, or --sweep <id> --best, or --trial <id>');
       const [{ bestCheckpointOf, modelTestLoss, promoteCheckpoint }, { openStore }] = await Promise.all([lazy.dashboard(), lazy.store()]);
       const store = await openStore(flags.store ?? { home: resolveHome(flags.home) });
       try {
