@@ -192,10 +192,12 @@ describe('valueAtStep, trialsWithMetric, configuredGoal', () => {
     expect(trialsWithMetric([{ ...rows[0], bestStep: 2 }], 'bar_ok_rate', 'val_loss', { t0: points })[0].value).toBe(0.5);
   });
 
-  it('finds a goal in a single metric mapping or a list of objectives', () => {
-    expect(configuredGoal({ name: 'val_loss', goal: 'minimize' }, 'val_loss')).toBe('minimize');
-    expect(configuredGoal([{ name: 'val_loss', goal: 'minimize' }, { name: 'bar_ok_rate', goal: 'maximize' }], 'bar_ok_rate')).toBe('maximize');
-    expect(configuredGoal({ name: 'val_loss', goal: 'minimize' }, 'bar_ok_rate')).toBeUndefined();
-    expect(configuredGoal(undefined, 'val_loss')).toBeUndefined();
+  it("finds a metric's goal among the sweep's objectives", () => {
+    const single = { metric: { name: 'val_loss', goal: 'minimize' as const } };
+    const two = { metric: single.metric, objectives: [single.metric, { name: 'bar_ok_rate', goal: 'maximize' as const }] };
+    expect(configuredGoal(single, 'val_loss')).toBe('minimize');
+    expect(configuredGoal(single, 'bar_ok_rate')).toBeUndefined();
+    expect(configuredGoal(two, 'bar_ok_rate')).toBe('maximize');
+    expect(configuredGoal(two, 'val_loss')).toBe('minimize');
   });
 });

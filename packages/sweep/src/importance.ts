@@ -1,4 +1,4 @@
-import type { MetricGoal, ParameterSpec, ParameterValue } from '@tunelab/config';
+import { objectivesOf, type MetricGoal, type ParameterSpec, type ParameterValue, type SweepConfig } from '@tunelab/config';
 import { goalSign } from './history';
 import type { TrialStatus } from './lifecycle';
 import { intBounds, quantizedSteps, valueKey, type TrialParams } from './space';
@@ -291,13 +291,9 @@ export function trialsWithMetric(
 }
 
 /**
- * The goal a sweep config gives `name`: its `metric` may be one `{ name, goal }` or a list of them (a
- * multi-objective sweep); undefined when the metric is not among them.
+ * The goal a sweep config gives metric `name` when it is one of the sweep's objectives (@tunelab/config's
+ * objectivesOf: the `metric` mapping, or every item of a `metric` list); undefined otherwise.
  */
-export function configuredGoal(metricConfig: unknown, name: string): MetricGoal['goal'] | undefined {
-  for (const m of ([] as unknown[]).concat(metricConfig ?? [])) {
-    const entry = m as Partial<MetricGoal> | null;
-    if (entry && entry.name === name && (entry.goal === 'minimize' || entry.goal === 'maximize')) return entry.goal;
-  }
-  return undefined;
+export function configuredGoal(config: Pick<SweepConfig, 'metric' | 'objectives'>, name: string): MetricGoal['goal'] | undefined {
+  return objectivesOf(config).find((o) => o.name === name)?.goal;
 }

@@ -17,7 +17,9 @@ beforeAll(async () => {
   // The fixture's sweep has 6 trials of which 4 completed: too few for importance.
   f = await makeFixture({ trials: 6, points: 8 });
   const fixtureSweep = (await f.store.getSweep(f.sweepId))!;
-  const config: SweepConfig = { ...fixtureSweep.config, name: 'layers-decide', run_cap: 12 };
+  // Two objectives: val_loss (the first) and bar_ok_rate, maximized.
+  const objectives = [fixtureSweep.config.metric, { name: 'bar_ok_rate', goal: 'maximize' as const }];
+  const config: SweepConfig = { ...fixtureSweep.config, name: 'layers-decide', run_cap: 12, objectives };
   const sweep = await f.store.createSweep({ config, configYaml: 'name: layers-decide\n' });
   decidedId = sweep.id;
   for (let i = 0; i < 12; i++) {
@@ -63,13 +65,14 @@ describe('GET /api/sweeps/:id/importance', () => {
     expect(body.importances.reduce((s: number, x: { importance: number }) => s + x.importance, 0)).toBeCloseTo(1, 9);
   });
 
-  test('?metric= reads another metric at each trial\'s best step, with ?goal=', async () => {
-    const { status, body } = await get(`/api/sweeps/${decidedId}/importance?metric=bar_ok_rate&goal=maximize`);
+  test("?metric= reads another metric at each trial's best step, with the goal the sweep's objectives give it", async () => {
+    const { status, body } = await get(`/api/sweeps/${decidedId}/importance?metric=bar_ok_rate`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ metric: 'bar_ok_rate', goal: 'maximize', trials: 11 });
     expect(body.importances[0].param).toBe('train.optimizer.lr');
-    // A metric the config gives no goal for defaults to minimize, and says so.
-    expect((await get(`/api/sweeps/${decidedId}/importance?metric=bar_ok_rate`)).body.goal).toBe('minimize');
+    // ?goal= overrides; a metric that is no objective defaults to minimize, and says so.
+    expect((await get(`/api/sweeps/${decidedId}/importance?metric=bar_ok_rate&goal=minimize`)).body.goal).toBe('minimize');
+    expect((await get(`/api/sweeps/${f.sweepId}/importance?metric=val_accuracy`)).body).toMatchObject({ metric: 'val_accuracy', goal: 'minimize', trials: 4 });
   });
 
   test('fewer than 5 completed trials: 200 with importances [] and a reason', async () => {

@@ -149,13 +149,13 @@ export async function sweepRoutes(app: FastifyInstance, ctx: DashboardContext): 
     async (req) => {
       const sweep = await requireSweep(store, req.params.id);
       const metric = req.query.metric ?? sweep.metricName;
-      const goal = req.query.goal ?? configuredGoal(sweep.config.metric, metric) ?? (metric === sweep.metricName ? sweep.metricGoal : 'minimize');
+      const goal = req.query.goal ?? configuredGoal(sweep.config, metric) ?? (metric === sweep.metricName ? sweep.metricGoal : 'minimize');
       const trials = await store.listTrials(sweep.id, { status: 'completed' });
       // The sweep metric is each trial's recorded best value; another metric is read at that best step.
       let series: Record<string, MetricPoint[]> = {};
       if (metric !== sweep.metricName) {
         series = await store.getMetricSeries({ name: metric, sweepId: sweep.id });
-        if (!Object.values(series).some((points) => points.length > 0) && configuredGoal(sweep.config.metric, metric) === undefined) {
+        if (!Object.values(series).some((points) => points.length > 0) && configuredGoal(sweep.config, metric) === undefined) {
           throw new HttpError(400, `No trial of sweep ${sweep.id} reported a metric ${metric} (the sweep's metric is ${sweep.metricName})`, 'query.metric');
         }
       }
