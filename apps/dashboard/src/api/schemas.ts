@@ -57,6 +57,21 @@ export const SweepDetail = Type.Composite([
     parameters: Type.Array(Type.String()),
     /** Metric names seen in the sweep's trials, the sweep metric first. */
     metricNames: Type.Array(Type.String()),
+    /** Every objective in order, the first being the sweep metric (one for a single `metric` mapping). */
+    objectives: Type.Array(Type.Object({ name: Type.String(), goal: Goal })),
+    /**
+     * Several objectives only (empty with one, where `best` is the answer): the Pareto front as `sweep status
+     * --json` lists it, the completed trials no completed trial dominates, in trial order.
+     */
+    pareto: Type.Array(Type.String()),
+    /**
+     * Several objectives only: each trial's objective vector as `sweep status --json` gives it, every
+     * objective's value at the trial's best epoch by the first (null where that epoch has none), in trial
+     * order. Trials without a best epoch are absent.
+     */
+    objectiveVectors: Type.Array(
+      Type.Object({ trialId: Type.String(), number: Type.Integer(), status: TrialStatus, values: Type.Record(Type.String(), Nullable(Type.Number())) }),
+    ),
   }),
 ]);
 export type SweepDetail = Static<typeof SweepDetail>;

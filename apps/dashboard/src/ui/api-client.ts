@@ -4,6 +4,8 @@ import type {
   ErrorBody,
   GenerateRequest,
   GenerateResponse,
+  ImportanceQuery,
+  ImportanceResponse,
   MeterList,
   MetricsQuery,
   MetricsResponse,
@@ -25,6 +27,8 @@ export interface DashboardApi {
   getSweep(id: string): Promise<SweepDetail>;
   listTrials(sweepId: string, query?: TrialsQuery): Promise<TrialPage>;
   getSeries(sweepId: string, query: SeriesQuery): Promise<SeriesResponse>;
+  /** Each parameter's importance for a metric over the sweep's completed trials (PED-ANOVA). */
+  getImportance(sweepId: string, query?: ImportanceQuery): Promise<ImportanceResponse>;
   getTrial(id: string): Promise<TrialDetail>;
   getMetrics(trialId: string, query?: MetricsQuery): Promise<MetricsResponse>;
   listCheckpoints(trialId: string): Promise<CheckpointList>;
@@ -91,6 +95,7 @@ export function createFetchApi(
     getSweep: (id) => call(`/api/sweeps/${enc(id)}`),
     listTrials: (id, q) => call(`/api/sweeps/${enc(id)}/trials${queryString(q)}`),
     getSeries: (id, q) => call(`/api/sweeps/${enc(id)}/series${queryString(q)}`),
+    getImportance: (id, q) => call(`/api/sweeps/${enc(id)}/importance${queryString(q)}`),
     getTrial: (id) => call(`/api/trials/${enc(id)}`),
     getMetrics: (id, q) => call(`/api/trials/${enc(id)}/metrics${queryString(q)}`),
     listCheckpoints: (id) => call(`/api/trials/${enc(id)}/checkpoints`),

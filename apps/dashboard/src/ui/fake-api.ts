@@ -2,7 +2,12 @@ import type { Alias, Checkpoint, GenerateRequest, Point, Sample, SweepDetail, Tr
 import type { DashboardApi } from './api-client';
 
 /** An in-memory DashboardApi for component tests: one sweep, a few trials, records what was asked. */
-export function fakeApi(opts: { running?: boolean } = {}): DashboardApi & { calls: string[]; aliases: Alias[]; grow(): void } {
+/**
+ * `objectives`: 2 or 3 makes a multi-objective sweep (val_loss minimize, then bar_ok_rate and novelty
+ * maximize) whose completed trials 0, 3 and 4 are on the front. `importanceReason`: the importance route
+ * answers [] with that reason (as below 5 completed trials).
+ */
+export function fakeApi(opts: { running?: boolean; objectives?: 1 | 2 | 3; importanceReason?: string } = {}): DashboardApi & { calls: string[]; aliases: Alias[]; grow(): void } {
   const sweepId = 'sw-test01';
   const trials: Trial[] = Array.from({ length: 6 }, (_, i) => ({
     id: `${sweepId}-t00${i}`,
@@ -38,7 +43,33 @@ export function fakeApi(opts: { running?: boolean } = {}): DashboardApi & { call
     configYaml: 'name: fake-sweep\n',
     parameters: ['train.optimizer.lr', 'model.layers'],
     metricNames: ['val_loss', 'loss'],
+    objectives: [{ name: 'val_loss', goal: 'minimize' }],
+    pareto: [],
+    objectiveVectors: [],
   };
+  if ((opts.objectives ?? 1) > 1) {
+    const extra = [
+      { name: 'bar_ok_rate', goal: 'maximize' as const },
+      { name: 'novelty', goal: 'maximize' as const },
+    ].slice(0, opts.objectives! - 1);
+    sweep.objectives = [...sweep.objectives, ...extra];
+    sweep.metricNames = [...sweep.metricNames, ...extra.map((o) => o.name)];
+    // val_loss rises with the trial number; bar_ok_rate too except for trial 1 (dominated by 0) and 3 (by 4).
+    const bar = [0.5, 0.4, null, 0.6, 0.9, 0.95];
+    sweep.objectiveVectors = trials
+      .filter((t) => t.bestValue !== null)
+      .map((t) => ({
+        trialId: t.id,
+        number: t.number,
+        status: t.status,
+        values: Object.fromEntries([
+          ['val_loss', t.bestValue],
+          ['bar_ok_rate', bar[t.number]],
+          ['novelty', 0.3 + 0.1 * t.number],
+        ].slice(0, opts.objectives!)),
+      }));
+    sweep.pareto = [trials[0].id, trials[3].id, trials[4].id];
+  }
   // Epochs written so far; grow() adds one, as a running sweep does.
   let epochs = 10;
   const curve = (k: number, after = 0): Point[] =>
@@ -73,6 +104,18 @@ export function fakeApi(opts: { running?: boolean } = {}): DashboardApi & { call
       api.calls.push(`getSeries ${q.name} ${q.trialIds}${q.after !== undefined ? ` after=${q.after}` : ''}`);
       const ids = q.trialIds?.split(',') ?? trials.map((t) => t.id);
       return { name: q.name, series: Object.fromEntries(ids.map((id, k) => [id, curve(k, q.after ?? 0)])) };
+    },
+    async getImportance(_id: string, q: { metric?: string; goal?: 'minimize' | 'maximize' } = {}) {
+      api.calls.push(`getImportance ${q.metric ?? ''}`);
+      const metric = q.metric ?? 'val_loss';
+      const goal = sweep.objectives.find((o) => o.name === metric)?.goal ?? 'minimize';
+      if (opts.importanceReason) return { method: 'ped-anova' as const, metric, goal, trials: 4, importances: [], reason: opts.importanceReason };
+      const lrFirst = metric === 'val_loss';
+      const importances = [
+        { param: 'train.optimizer.lr', importance: lrFirst ? 0.8 : 0.3 },
+        { param: 'model.layers', importance: lrFirst ? 0.2 : 0.7 },
+      ].sort((a, b) => b.importance - a.importance);
+      return { method: 'ped-anova' as const, metric, goal, trials: 5, importances };
     },
     async getTrial(id: string) {
       api.calls.push(`getTrial ${id}`);

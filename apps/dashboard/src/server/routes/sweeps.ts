@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CheckpointRow, MetricPoint, Store, SweepRow, TrialRow, TrialStatus as StoreTrialStatus } from '@tunelab/store';
-import { bestTrial, configuredGoal, parameterImportance, trialCheckpoint, trialsWithMetric, TRIAL_STATUSES } from '@tunelab/sweep';
+import { objectivesOf } from '@tunelab/config';
+import { bestTrial, configuredGoal, parameterImportance, summarize, trialCheckpoint, trialsWithMetric, TRIAL_STATUSES, type TrialParams } from '@tunelab/sweep';
 import {
   ErrorBody,
   IdParams,
@@ -17,6 +18,7 @@ import {
 } from '../../api/schemas';
 import { HttpError, notFound } from '../errors';
 import type { DashboardContext } from '../context';
+import type { SweepDetail as SweepDetailBody } from '../../api/schemas';
 import { finiteOrNull, seriesView, sweepBase, trialView } from '../views';
 
 const errors = { '4xx': ErrorBody, '5xx': ErrorBody };
@@ -32,6 +34,43 @@ async function sweepSummary(store: Store, s: SweepRow): Promise<Sweep> {
     s.config.metric,
   );
   return { ...sweepBase(s), counts, best: best ? { trialId: String(best.trialId), value: best.value } : null };
+}
+
+/**
+ * A multi-objective sweep's front as `tunelab sweep status --json` reports it: the store's rows through
+ * @tunelab/sweep's `summarize` (objectiveVector at each trial's best epoch, paretoFront of the completed
+ * trials), read the way the sweeper's summarizeSweep reads them. One objective: no front, `best` says it all,
+ * and the page's polls do not read every series.
+ */
+async function sweepFront(store: Store, s: SweepRow): Promise<Pick<SweepDetailBody, 'objectives' | 'pareto' | 'objectiveVectors'>> {
+  const objectives = objectivesOf(s.config).map((o) => ({ name: o.name, goal: o.goal }));
+  if (objectives.length < 2) return { objectives, pareto: [], objectiveVectors: [] };
+  const [trials, ...series] = await Promise.all([
+    store.listTrials(s.id),
+    ...objectives.map((o) => store.getMetricSeries({ name: o.name, sweepId: s.id })),
+  ]);
+  const byName = Object.fromEntries(objectives.map((o, i) => [o.name, series[i]]));
+  const summary = summarize({
+    sweepId: s.id,
+    metric: objectives[0],
+    objectives,
+    status: s.status,
+    trials: trials.map((t) => ({
+      id: t.id,
+      status: t.status,
+      params: t.params as TrialParams,
+      attempt: t.attempt,
+      metrics: byName[objectives[0].name][t.id] ?? [],
+      objectiveMetrics: Object.fromEntries(objectives.map((o) => [o.name, byName[o.name][t.id]])),
+    })),
+  });
+  // summarize keeps the input order: summary.trials[i] is trials[i].
+  const objectiveVectors = summary.trials.flatMap((t, i) =>
+    t.values
+      ? [{ trialId: trials[i].id, number: trials[i].number, status: trials[i].status, values: Object.fromEntries(objectives.map((o, k) => [o.name, finiteOrNull(t.values![k])])) }]
+      : [],
+  );
+  return { objectives, pareto: summary.pareto.map(String), objectiveVectors };
 }
 
 async function requireSweep(store: Store, id: string): Promise<SweepRow> {
@@ -54,10 +93,10 @@ export async function sweepRoutes(app: FastifyInstance, ctx: DashboardContext): 
 
   app.get<{ Params: IdParams }>(
     '/api/sweeps/:id',
-    { schema: { tags: ['sweeps'], summary: 'One sweep: config, searched parameters, metric names', params: IdParams, response: { 200: SweepDetail, ...errors } } },
+    { schema: { tags: ['sweeps'], summary: 'One sweep: config, searched parameters, metric names, objectives; several objectives: the Pareto front and each trial\'s objective vector', params: IdParams, response: { 200: SweepDetail, ...errors } } },
     async (req) => {
       const sweep = await requireSweep(store, req.params.id);
-      const summary = await sweepSummary(store, sweep);
+      const [summary, front] = await Promise.all([sweepSummary(store, sweep), sweepFront(store, sweep)]);
       // Metric names: from the last point of a few trials that ran (one indexed read each).
       const ran = await store.listTrials(sweep.id, { status: PAST_QUEUED, limit: 3 });
       const names = new Set<string>([sweep.metricName]);
@@ -66,7 +105,8 @@ export async function sweepRoutes(app: FastifyInstance, ctx: DashboardContext): 
         ...summary,
         configYaml: sweep.configYaml,
         parameters: Object.keys(sweep.config.parameters ?? {}),
-        metricNames: [...names],
+        metricNames: [...names, ...front.objectives.map((o) => o.name).filter((n) => !names.has(n))],
+        ...front,
       };
     },
   );
