@@ -4,19 +4,44 @@ import { DashboardProvider, useDashboard } from './context';
 import { SweepsPage } from './pages/SweepsPage';
 import { SweepPage } from './pages/SweepPage';
 import { TrialPage } from './pages/TrialPage';
+import { ComparePage } from './pages/ComparePage';
 
-/** `#/`, `#/sweeps/<id>`, `#/trials/<id>`: hash routes, so the server serves one index.html. */
-export type Route = { page: 'sweeps' } | { page: 'sweep'; id: string } | { page: 'trial'; id: string };
+/**
+ * `#/`, `#/sweeps/<id>`, `#/trials/<id>`, `#/sweeps/<id>/compare?trials=a,b`: hash routes, so the server
+ * serves one index.html.
+ */
+export type Route =
+  | { page: 'sweeps' }
+  | { page: 'sweep'; id: string }
+  | { page: 'trial'; id: string }
+  | { page: 'compare'; id: string; trials: string[] };
 
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const [path, query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'sweeps' && parts[1] && parts[2] === 'compare') {
+    const trials = (new URLSearchParams(query).get('trials') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    return { page: 'compare', id: parts[1], trials: [...new Set(trials)] };
+  }
   if (parts[0] === 'sweeps' && parts[1]) return { page: 'sweep', id: parts[1] };
   if (parts[0] === 'trials' && parts[1]) return { page: 'trial', id: parts[1] };
   return { page: 'sweeps' };
 }
 
-export const hrefOf = (route: Route): string =>
-  route.page === 'sweeps' ? '#/' : `#/${route.page === 'sweep' ? 'sweeps' : 'trials'}/${encodeURIComponent(route.id)}`;
+export function hrefOf(route: Route): string {
+  const enc = encodeURIComponent;
+  switch (route.page) {
+    case 'sweeps':
+      return '#/';
+    case 'sweep':
+      return `#/sweeps/${enc(route.id)}`;
+    case 'trial':
+      return `#/trials/${enc(route.id)}`;
+    case 'compare':
+      // Commas stay readable: trial ids never hold one.
+      return `#/sweeps/${enc(route.id)}/compare?trials=${route.trials.map(enc).join(',')}`;
+  }
+}
 
 function useHashRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
@@ -56,6 +81,7 @@ export function App({ api }: { api: DashboardApi }) {
         {route.page === 'sweeps' && <SweepsPage />}
         {route.page === 'sweep' && <SweepPage key={route.id} sweepId={route.id} />}
         {route.page === 'trial' && <TrialPage key={route.id} trialId={route.id} />}
+        {route.page === 'compare' && <ComparePage key={`${route.id}?${route.trials.join(',')}`} sweepId={route.id} trialIds={route.trials} />}
       </main>
     </DashboardProvider>
   );

@@ -20,6 +20,13 @@ export interface TrialsTableProps {
   /** Alias names per trial id. */
   marks: ReadonlyMap<string, string[]>;
   colorOf(trialId: string): string | undefined;
+  /** Trials on the Pareto front of a multi-objective sweep: marked ◆ front. */
+  front?: ReadonlySet<string>;
+  /** Trials picked for the compare view; with `onCompare`, a compare checkbox per row. */
+  compare?: ReadonlySet<string>;
+  onCompare?(trialId: string): void;
+  /** The most trials the compare view takes: the other boxes are disabled once that many are picked. */
+  compareMax?: number;
   /** Rows per page (default 50). */
   pageSize?: number;
 }
@@ -67,6 +74,7 @@ export const TrialsTable = memo(function TrialsTable(props: TrialsTableProps) {
         <thead>
           <tr>
             <th title="show its curve">curve</th>
+            {props.onCompare && <th title="pick 2–4 trials to compare side by side">compare</th>}
             <th className="sortable" onClick={() => props.onSort('number')}>
               #{arrow('number')}
             </th>
@@ -93,8 +101,24 @@ export const TrialsTable = memo(function TrialsTable(props: TrialsTableProps) {
                   <input type="checkbox" aria-label={`curve of ${t.id}`} checked={props.selected.has(t.id)} onChange={() => props.onToggle(t.id)} />
                   {color && <span className="swatch" style={{ background: color }} />}
                 </td>
+                {props.onCompare && (
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`compare ${t.id}`}
+                      checked={props.compare?.has(t.id) ?? false}
+                      disabled={!props.compare?.has(t.id) && (props.compare?.size ?? 0) >= (props.compareMax ?? Infinity)}
+                      onChange={() => props.onCompare!(t.id)}
+                    />
+                  </td>
+                )}
                 <td>
                   <a href={hrefOf({ page: 'trial', id: t.id })}>{t.number}</a> <AliasMarks aliases={props.marks.get(t.id) ?? []} />
+                  {props.front?.has(t.id) && (
+                    <span className="front-mark" data-testid="front-mark" title="on the Pareto front: no completed trial is at least as good on every objective and better on one">
+                      ◆ front
+                    </span>
+                  )}
                 </td>
                 <td>
                   <StatusBadge status={t.status} />

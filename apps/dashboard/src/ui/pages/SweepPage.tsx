@@ -3,12 +3,15 @@ import type { Point, SweepDetail, Trial, TrialsQuery } from '../../api/schemas';
 import { hrefOf } from '../App';
 import { CurvesChart, type Curve } from '../components/CurvesChart';
 import { AliasMarks, ErrorNote, StatusBadge } from '../components/marks';
+import { ImportanceChart } from '../components/ImportanceChart';
 import { ParamCharts } from '../components/ParamCharts';
+import { ParetoChart } from '../components/ParetoChart';
 import { ParallelCoordinates } from '../components/ParallelCoordinates';
 import { TrialsTable } from '../components/TrialsTable';
 import { useDashboard, usePolling } from '../context';
 import { lastCommonStep, mergePoints } from '../curves';
 import { fmt, PALETTE } from '../format';
+import { COMPARE_MAX, COMPARE_MIN } from './ComparePage';
 
 type Sort = NonNullable<TrialsQuery['sort']>;
 /** metric name → trial id → points. */
@@ -30,6 +33,8 @@ export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; poll
   const [series, setSeries] = useState<SeriesCache>({});
   const [error, setError] = useState<unknown>(null);
   const [paramView, setParamView] = useState<'scatter' | 'parallel'>('scatter');
+  /** Trials picked for the compare view, in the order picked. */
+  const [compare, setCompare] = useState<string[]>([]);
 
   const loadTrials = useCallback(async () => {
     const page = await api.listTrials(sweepId, { sort, order, status: status || undefined, limit: 1000 });
@@ -170,6 +175,11 @@ export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; poll
     [],
   );
   const noneSelected = useMemo(() => new Set<string>(), []);
+  const onCompare = useCallback((id: string) => setCompare((old) => (old.includes(id) ? old.filter((x) => x !== id) : old.length < COMPARE_MAX ? [...old, id] : old)), []);
+  const compareSet = useMemo(() => new Set(compare), [compare]);
+  // The server's front (@tunelab/sweep's paretoFront); a new Set only when the poll brings another front.
+  const paretoKey = sweep?.pareto.join(',') ?? '';
+  const front = useMemo(() => new Set(paretoKey ? paretoKey.split(',') : []), [paretoKey]);
 
   if (!sweep) return error ? <ErrorNote error={error} /> : <p className="muted">loading…</p>;
   return (
@@ -191,6 +201,15 @@ export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; poll
         {sweep.status === 'running' && <span className="live"> ● live</span>}
       </p>
       <ErrorNote error={error} />
+      {sweep.objectives.length > 1 && (
+        <>
+          <h2>Pareto front</h2>
+          <p className="muted">
+            {sweep.objectives.map((o) => `${o.goal} ${o.name}`).join(', ')}; each trial at its best {sweep.objectives[0].name} epoch.
+          </p>
+          <ParetoChart objectives={sweep.objectives} vectors={sweep.objectiveVectors} pareto={sweep.pareto} />
+        </>
+      )}
       <h2>Learning curves</h2>
       <CurvesChart curves={curves} metricNames={sweep.metricNames} metric={metric ?? sweep.metricName} onMetric={setMetric} />
       <h2>Hyperparameters</h2>
@@ -209,7 +228,20 @@ export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; poll
       ) : (
         <ParallelCoordinates trials={deferredTrials} parameters={sweep.parameters} metricName={sweep.metricName} goal={sweep.metricGoal} />
       )}
+      <h2>What mattered</h2>
+      <ImportanceChart sweepId={sweep.id} objectives={sweep.objectives.map((o) => o.name)} refreshKey={sweep.counts.completed ?? 0} />
       <h2>Trials</h2>
+      <p className="compare-bar" data-testid="compare-bar">
+        {compare.length >= COMPARE_MIN ? (
+          <a href={hrefOf({ page: 'compare', id: sweep.id, trials: compare })} data-testid="compare-link">
+            compare {compare.length} trials →
+          </a>
+        ) : (
+          <span className="muted">
+            tick {COMPARE_MIN}–{COMPARE_MAX} trials in the compare column to see them side by side
+          </span>
+        )}
+      </p>
       <TrialsTable
         trials={trials}
         parameters={sweep.parameters}
@@ -223,6 +255,10 @@ export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; poll
         onToggle={onToggle}
         marks={marks}
         colorOf={colorOf}
+        front={front}
+        compare={compareSet}
+        onCompare={onCompare}
+        compareMax={COMPARE_MAX}
       />
       <details>
         <summary>sweep config</summary>
