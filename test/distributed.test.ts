@@ -131,9 +131,11 @@ describe.skipIf(pg.skip)('distributed sweeps on PostgreSQL (controller + agents)
     const s = tunelab(['sweep', 'status', sweepId, '--store', url, '--json']);
     expect(s.status, s.stderr).toBe(0);
     const summary = JSON.parse(s.stdout);
-    expect(Object.keys(summary).sort()).toEqual(['best', 'counts', 'metric', 'name', 'status', 'sweepId', 'trials']);
+    expect(Object.keys(summary).sort()).toEqual(['best', 'counts', 'metric', 'name', 'objectives', 'pareto', 'status', 'sweepId', 'trials']);
     expect(summary.status).toBe('completed');
     expect(summary.counts).toEqual({ completed: 4 });
+    // One objective: the front is the trials tied at the best value, so it holds the best trial.
+    expect(summary.pareto).toContain(summary.best.trialId);
     for (const t of summary.trials) {
       expect(t.best.value).toBeGreaterThan(0);
       expect(t.bestCheckpoint).toEqual(expect.any(String));
