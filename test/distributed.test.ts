@@ -404,35 +404,101 @@ parameters:
     }
   }, 120_000);
 
+  /**
+   * A distributed sweep limited to a minute, its time driven by the agent's injected clock (as
+   * sweep-time-limit.test.ts drives the local runner's): the wall clock never reaches the limit while these
+   * tests run, so only the clock can end the trials. The sweep's start is the database's stamp, which the
+   * clock is compared with.
+   */
+  function limitedSweep(dir: string, epochs: number): string {
+    const yaml = readFileSync(sweepConfig(dir, { name: 'dist-limit', runCap: 4, epochs, tunes: 60 }), 'utf8').replace(
+      'parallel: 2',
+      'parallel: 2\nmax_minutes: 1',
+    );
+    writeFileSync(join(dir, 'limit.yaml'), yaml);
+    return join(dir, 'limit.yaml');
+  }
+
   test('past a distributed sweep max_minutes the agents stop their trials and nothing new starts', async () => {
     const dir = tempDir('time-limit');
     const url = freshStore();
-    // 1,000 epochs would take a minute or more (each writes a checkpoint into PostgreSQL); the sweep may run
-    // for 0.05 min = 3 s.
+    // 1,000 epochs take about a minute (each writes a checkpoint into PostgreSQL): the trials are still running
+    // when the clock moves, a few seconds in.
     const epochs = 1000;
-    const yaml = readFileSync(sweepConfig(dir, { name: 'dist-limit', runCap: 4, epochs, tunes: 60 }), 'utf8').replace(
-      'parallel: 2',
-      'parallel: 2\nmax_minutes: 0.05',
-    );
-    writeFileSync(join(dir, 'limit.yaml'), yaml);
     const home = join(dir, 'home');
-    const { sweepId } = await startDistributedSweep(join(dir, 'limit.yaml'), { home, store: url, quiet: true });
-    const report = await runAgent({ store: url, home, sweepId, parallel: 2, exitWhenDone: true, quiet: true, staleAfterMs: 15_000, tickMs: 200 });
-    expect(report.reason).toBe('done');
-    expect(report.trials.map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
+    const { sweepId } = await startDistributedSweep(limitedSweep(dir, epochs), { home, store: url, quiet: true });
     const store = await openStore(url, { readonly: true });
     try {
+      let skew = 0;
+      const stop = new AbortController();
+      const agentRun = runAgent({
+        store: url,
+        home,
+        sweepId,
+        parallel: 2,
+        exitWhenDone: true,
+        quiet: true,
+        staleAfterMs: 15_000,
+        tickMs: 200,
+        signal: stop.signal,
+        now: () => Date.now() + skew,
+      });
+      // Both trials are under way (each has reported an epoch) before the clock passes the limit: a few seconds
+      // here; the bound keeps this wait plus the one below under the wall clock's minute.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const trials = await store.listTrials(sweepId);
+        let reported = 0;
+        for (const t of trials) if (((await store.getMetrics(t.id)).val_loss?.length ?? 0) > 0) reported++;
+        if (reported >= 2) break;
+        if (Date.now() > deadline) throw new Error('no 2 trials reported an epoch within 30 s');
+        await sleep(200);
+      }
+      skew = 2 * 60_000;
+      // Seconds, not the wall clock's minute: the wall clock must not be what ends these trials. Past the bound
+      // the agent is stopped first, so it writes no checkpoint while the temp folders are removed.
+      const timer = setTimeout(() => stop.abort(), 20_000);
+      const report = await agentRun.finally(() => clearTimeout(timer));
+      if (stop.signal.aborted) throw new Error('the agent did not stop within 20 s of its clock passing max_minutes');
+      expect(report.reason).toBe('done');
+      expect(report.trials.map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
       const summary = await summarizeSweep(store, sweepId);
       expect(summary.status).toBe('completed');
+      // run_cap is 4: nothing was proposed in the two trials' place.
       expect(summary.counts).toEqual({ cancelled: 2 });
       for (const t of summary.trials) {
-        expect((await store.getTrial(t.id))!.logTail).toMatch(/max_minutes 0\.05 reached/);
+        expect((await store.getTrial(t.id))!.logTail).toMatch(/max_minutes 1 reached/);
         expect((await store.getMetrics(t.id)).val_loss?.length ?? 0).toBeLessThan(epochs);
       }
     } finally {
       await store.close();
     }
   }, 120_000);
+
+  test('an agent whose clock is past a started distributed sweep max_minutes starts no trial', async () => {
+    const dir = tempDir('time-up');
+    const url = freshStore();
+    const home = join(dir, 'home');
+    const { sweepId } = await startDistributedSweep(limitedSweep(dir, 1000), { home, store: url, quiet: true });
+    const store = await openStore(url);
+    try {
+      // A distributed sweep's time starts when an agent first takes a trial; this one started (stamped by the
+      // database, as that agent would) and no trial runs now, like a sweep resumed after its limit.
+      await store.updateSweepStatus(sweepId, 'running');
+      const report = await runAgent({ store: url, home, sweepId, parallel: 2, exitWhenDone: true, quiet: true, staleAfterMs: 15_000, tickMs: 200, now: () => Date.now() + 2 * 60_000 });
+      expect(report.reason).toBe('done');
+      expect(report.trials).toEqual([]);
+      const summary = await summarizeSweep(store, sweepId);
+      expect(summary.status).toBe('completed');
+      expect(summary.counts).toEqual({ cancelled: 2 });
+      for (const t of summary.trials) {
+        expect((await store.getTrial(t.id))!.logTail).toMatch(/max_minutes 1 reached before it ran/);
+        expect((await store.getMetrics(t.id)).val_loss ?? []).toEqual([]);
+      }
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 
   test('retry-failed on a distributed sweep: the failed trial is queued again and an agent runs it', async () => {
     const dir = tempDir('retry');

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { InputError } from '@tunelab/config';
 import { openStore, parseStoreUrl, type Store, type SweepRow, type TrialRow } from '@tunelab/store';
 import { CHARACTERS_METRIC, intermediateValues, isFinalSweep, isWaiting, stopReason, SWEEP_STATUSES, WAITING_TRIAL_STATUSES, type PruneTrial } from '@tunelab/sweep';
-import { coordinate } from './coordinator';
+import { coordinate, type CoordinateOptions } from './coordinator';
 import { createProgressView, type ProgressView } from './progress';
 import { TrialExecutor, type ActiveTrial } from './trial-execution';
 import { TrialQueue, type TrialJob } from './trial-queue';
@@ -35,6 +35,13 @@ export interface AgentOptions {
    * must change nothing; leave it unset.
    */
   testClockOffsetMs?: number;
+  /**
+   * The clock the sweep's time limit and the controller role (stale trials) judge by, ms since the epoch.
+   * Default: the store's clock ({@link Store.now}), which stamped the sweep's start and the heartbeats it is
+   * compared with. Tests pass their own to move time on without waiting for it. A worker's silence is not
+   * judged by it (see testClockOffsetMs): that interval is this machine's to measure.
+   */
+  now?: () => number;
   /** How often the queue is polled while slots are free (default 500 ms). */
   pollMs?: number;
   quiet?: boolean;
@@ -193,7 +200,7 @@ class Agent {
     // A trial handed back (agent leaving, retry, hung worker) needs a job for whoever takes it next.
     if (row && isWaiting(row.status)) await this.queue.enqueue([{ sweepId: row.sweepId, trialId: row.id }]);
     // The controller role: a slot just freed in the sweep, so propose what comes next.
-    await coordinate(this.store, this.queue, trial.sweep.id, { staleAfterMs: this.staleAfterMs }).catch((err) =>
+    await coordinate(this.store, this.queue, trial.sweep.id, this.coordinateOptions()).catch((err) =>
       this.view.note(`coordinating ${trial.sweep.id} failed: ${(err as Error).message}`),
     );
   }
@@ -218,8 +225,8 @@ class Agent {
     await this.executor.beat();
     const sweeps = new Map<string, SweepRow>();
     for (const s of await this.served()) sweeps.set(s.id, s);
-    // Sweep start times are the database's stamps: judged by its clock, not this machine's.
-    const now = this.executor.active.size > 0 ? await this.store.now() : 0;
+    // Sweep start times are the database's stamps: judged by its clock (or the injected one), not this machine's.
+    const now = this.executor.active.size > 0 ? await this.now() : 0;
     for (const t of this.executor.active.values()) {
       const s = sweeps.get(t.sweep.id) ?? (await this.store.getSweep(t.sweep.id));
       const reason = s ? stopReason({ cancelled: s.status === 'cancelled', config: s.config, startedAt: s.startedAt }, now) : 'sweep cancelled';
@@ -228,10 +235,20 @@ class Agent {
     if (this.stopping) return;
     for (const s of sweeps.values()) {
       if (isFinalSweep(s.status)) continue;
-      const r = await coordinate(this.store, this.queue, s.id, { staleAfterMs: this.staleAfterMs });
+      const r = await coordinate(this.store, this.queue, s.id, this.coordinateOptions());
       for (const t of r.markedStale) this.view.note(`↺ ${t.id} marked stale (its holder stopped); queued again`);
     }
     this.render();
+  }
+
+  /** The time to judge by: the injected clock, else the store's. */
+  private async now(): Promise<number> {
+    return this.opts.now ? this.opts.now() : this.store.now();
+  }
+
+  /** The controller role judges by the same clock as the time limit here (coordinate's default: the store's). */
+  private coordinateOptions(): CoordinateOptions {
+    return { staleAfterMs: this.staleAfterMs, now: this.opts.now?.() };
   }
 
   private async served(): Promise<SweepRow[]> {
