@@ -385,3 +385,56 @@ export const AliasParams = Type.Object({ alias: AliasName });
 
 export const AliasDetail = Type.Object({ current: Nullable(Alias), history: Type.Array(Alias) });
 export type AliasDetail = Static<typeof AliasDetail>;
+
+/**
+ * How far a running trial is, from the store alone: the last epoch it reported metrics for (steps are
+ * epochs) of the epochs its config asks. Batches within an epoch live only in the sweeper's memory, so
+ * they are not known here.
+ */
+export const TrialProgress = Type.Object({
+  /** The last epoch with a metric point; null before the first epoch ends. */
+  epoch: Nullable(Type.Integer({ minimum: 0 })),
+  /** `train.epochs` of the trial's config; null when the config does not say. */
+  epochs: Nullable(Type.Integer({ minimum: 0 })),
+});
+export type TrialProgress = Static<typeof TrialProgress>;
+
+/** `event: hello`, first on every connection (and reconnection): what is running now and how far it is. */
+export const SweepHelloEvent = Type.Object({
+  sweepId: Type.String(),
+  status: SweepStatus,
+  counts: Type.Record(Type.String(), Type.Integer()),
+  /** Per trial id, the trials running now. */
+  progress: Type.Record(Type.String(), TrialProgress),
+});
+export type SweepHelloEvent = Static<typeof SweepHelloEvent>;
+
+/** `event: sweep`: the sweep's status, trial counts or best trial changed. */
+export const SweepChangeEvent = Type.Object({
+  status: SweepStatus,
+  counts: Type.Record(Type.String(), Type.Integer()),
+  best: Nullable(Type.Object({ trialId: Type.String(), value: Type.Number() })),
+});
+export type SweepChangeEvent = Static<typeof SweepChangeEvent>;
+
+/** `event: trial`: a trial is new or changed (status, best value, reason, epoch); the whole row as the trials route gives it. */
+export const TrialChangeEvent = Type.Object({
+  trial: Trial,
+  /** Set while the trial runs and on the event that says it stopped; null otherwise. */
+  progress: Nullable(TrialProgress),
+});
+export type TrialChangeEvent = Static<typeof TrialChangeEvent>;
+
+/** `event: metrics`: points a running trial wrote since the last event (or since the connection began), per metric name. */
+export const MetricsEvent = Type.Object({
+  trialId: Type.String(),
+  series: Type.Record(Type.String(), Type.Array(Point)),
+});
+export type MetricsEvent = Static<typeof MetricsEvent>;
+
+/** `event: end`: the sweep is final (or gone) and nothing more will change; the stream closes. */
+export const EndEvent = Type.Object({ status: Nullable(SweepStatus) });
+export type EndEvent = Static<typeof EndEvent>;
+
+/** Any one event's `data:` line, for the OpenAPI document (each event's name says which). */
+export const SweepEvent = Type.Union([SweepHelloEvent, SweepChangeEvent, TrialChangeEvent, MetricsEvent, EndEvent]);

@@ -16,6 +16,7 @@ import { evalScorer } from './scoring';
 import { aliasRoutes } from './routes/aliases';
 import { sampleRoutes } from './routes/samples';
 import { sweepRoutes } from './routes/sweeps';
+import { eventRoutes, type EventRouteOptions } from './routes/events';
 import { trialRoutes } from './routes/trials';
 
 /** Where `vite build` puts the UI: apps/dashboard/dist. */
@@ -40,6 +41,8 @@ export interface DashboardOptions {
   checkpointCache?: string;
   /** `.mid` rendering: abc2midi processes at once and requests that may wait. */
   midi?: MidiOptions;
+  /** The live sweep feed (`GET /api/sweeps/:id/events`): how often each stream reads the store. */
+  events?: EventRouteOptions;
 }
 
 /**
@@ -71,6 +74,7 @@ export async function dashboardPlugin(app: FastifyInstance, opts: DashboardOptio
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await sweepRoutes(app, ctx);
+  await eventRoutes(app, ctx, opts.events);
   await trialRoutes(app, ctx);
   await sampleRoutes(app, ctx);
   await aliasRoutes(app, ctx);

@@ -1,12 +1,14 @@
 import type {
   AliasList,
   CheckpointList,
+  EndEvent,
   ErrorBody,
   GenerateRequest,
   GenerateResponse,
   ImportanceQuery,
   ImportanceResponse,
   MeterList,
+  MetricsEvent,
   MetricsQuery,
   MetricsResponse,
   PromoteRequest,
@@ -14,12 +16,26 @@ import type {
   SampleList,
   SeriesQuery,
   SeriesResponse,
+  SweepChangeEvent,
   SweepDetail,
+  SweepHelloEvent,
   SweepList,
+  TrialChangeEvent,
   TrialDetail,
   TrialPage,
   TrialsQuery,
 } from '../api/schemas';
+
+/** What the live sweep feed (`GET /api/sweeps/:id/events`) tells the page, event by event. */
+export interface SweepFeedHandlers {
+  /** First on every (re)connection: the page catches up on what it may have missed before it. */
+  hello(e: SweepHelloEvent): void;
+  trial(e: TrialChangeEvent): void;
+  metrics(e: MetricsEvent): void;
+  sweep(e: SweepChangeEvent): void;
+  /** The sweep is final; the feed has closed. */
+  end(e: EndEvent): void;
+}
 
 /** The one interface the UI talks to: a fetch implementation in the page, a fake in component tests. */
 export interface DashboardApi {
@@ -40,6 +56,11 @@ export interface DashboardApi {
   listAliases(): Promise<AliasList>;
   /** A link to download a sample. */
   sampleUrl(id: string, ext: 'abc' | 'mid'): string;
+  /**
+   * Follows a running sweep (Server-Sent Events); returns the function that stops following, or null where
+   * the browser has no EventSource (the page then polls).
+   */
+  followSweep(sweepId: string, handlers: SweepFeedHandlers): (() => void) | null;
 }
 
 /** A failed API call: the server's message and, for 4xx, the field it names. */
@@ -105,5 +126,16 @@ export function createFetchApi(
     promote: (body) => call('/api/promote', { method: 'POST', body }),
     listAliases: () => call('/api/aliases'),
     sampleUrl: (id, ext) => `${base}/api/samples/${enc(id)}.${ext}`,
+    followSweep: (id, handlers) => {
+      if (typeof EventSource === 'undefined') return null;
+      const source = new EventSource(`${base}/api/sweeps/${enc(id)}/events`);
+      const on = <K extends keyof SweepFeedHandlers>(name: K) =>
+        source.addEventListener(name, (e) => {
+          if (name === 'end') source.close(); // else EventSource reconnects to a finished sweep forever
+          handlers[name](JSON.parse((e as MessageEvent<string>).data) as never);
+        });
+      for (const name of ['hello', 'trial', 'metrics', 'sweep', 'end'] as const) on(name);
+      return () => source.close();
+    },
   };
 }

@@ -1,5 +1,5 @@
 import type { Alias, Checkpoint, GenerateRequest, Point, Sample, SweepDetail, Trial } from '../api/schemas';
-import type { DashboardApi } from './api-client';
+import type { DashboardApi, SweepFeedHandlers } from './api-client';
 
 /** An in-memory DashboardApi for component tests: one sweep, a few trials, records what was asked. */
 /**
@@ -7,7 +7,10 @@ import type { DashboardApi } from './api-client';
  * maximize) whose completed trials 0, 3 and 4 are on the front. `importanceReason`: the importance route
  * answers [] with that reason (as below 5 completed trials).
  */
-export function fakeApi(opts: { running?: boolean; objectives?: 1 | 2 | 3; importanceReason?: string } = {}): DashboardApi & { calls: string[]; aliases: Alias[]; grow(): void } {
+/** `feed`: followSweep works and `emit` sends its events (else it returns null, as without EventSource, and the page polls). */
+export function fakeApi(
+  opts: { running?: boolean; objectives?: 1 | 2 | 3; importanceReason?: string; feed?: boolean } = {},
+): DashboardApi & { calls: string[]; aliases: Alias[]; grow(): void; emit<K extends keyof SweepFeedHandlers>(name: K, data: Parameters<SweepFeedHandlers[K]>[0]): void; following: number } {
   const sweepId = 'sw-test01';
   const trials: Trial[] = Array.from({ length: 6 }, (_, i) => ({
     id: `${sweepId}-t00${i}`,
@@ -179,6 +182,22 @@ export function fakeApi(opts: { running?: boolean; objectives?: 1 | 2 | 3; impor
     sampleUrl: (id: string, ext: string) => `/api/samples/${id}.${ext}`,
     grow() {
       epochs++;
+    },
+    /** Open feeds. */
+    following: 0,
+    feeds: [] as SweepFeedHandlers[],
+    followSweep(id: string, handlers: SweepFeedHandlers) {
+      if (!opts.feed) return null;
+      api.calls.push(`followSweep ${id}`);
+      api.feeds.push(handlers);
+      api.following++;
+      return () => {
+        api.feeds = api.feeds.filter((h) => h !== handlers);
+        api.following--;
+      };
+    },
+    emit<K extends keyof SweepFeedHandlers>(name: K, data: Parameters<SweepFeedHandlers[K]>[0]) {
+      for (const h of api.feeds) (h[name] as (d: typeof data) => void)(data);
     },
   };
   return api;

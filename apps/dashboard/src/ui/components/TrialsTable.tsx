@@ -1,10 +1,11 @@
 import { memo, useState } from 'react';
 // In a browser build @tunelab/sweep resolves to its lifecycle module alone (its `browser` export), no Node code.
 import { TRIAL_STATUSES } from '@tunelab/sweep';
-import type { Trial, TrialsQuery } from '../../api/schemas';
+import type { Trial, TrialProgress, TrialsQuery } from '../../api/schemas';
 import { hrefOf } from '../App';
 import { fmt } from '../format';
 import { AliasMarks, StatusBadge } from './marks';
+import { ProgressBar } from './ProgressBar';
 
 export interface TrialsTableProps {
   trials: readonly Trial[];
@@ -27,6 +28,8 @@ export interface TrialsTableProps {
   onCompare?(trialId: string): void;
   /** The most trials the compare view takes: the other boxes are disabled once that many are picked. */
   compareMax?: number;
+  /** Running trials' epochs, from the live feed: a progress bar beside their status. */
+  progress?: Readonly<Record<string, TrialProgress>>;
   /** Rows per page (default 50). */
   pageSize?: number;
 }
@@ -122,6 +125,12 @@ export const TrialsTable = memo(function TrialsTable(props: TrialsTableProps) {
                 </td>
                 <td>
                   <StatusBadge status={t.status} />
+                  {t.status === 'running' && props.progress?.[t.id] && (
+                    <>
+                      {' '}
+                      <ProgressBar progress={props.progress[t.id]} />
+                    </>
+                  )}
                 </td>
                 {props.parameters.map((p) => (
                   <td key={p}>{fmt(t.params[p])}</td>

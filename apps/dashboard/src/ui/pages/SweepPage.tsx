@@ -1,5 +1,6 @@
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
-import type { Point, SweepDetail, Trial, TrialsQuery } from '../../api/schemas';
+import type { Point, SweepDetail, Trial, TrialProgress, TrialsQuery } from '../../api/schemas';
+import type { SweepFeedHandlers } from '../api-client';
 import { hrefOf } from '../App';
 import { CurvesChart, type Curve } from '../components/CurvesChart';
 import { AliasMarks, ErrorNote, StatusBadge } from '../components/marks';
@@ -8,6 +9,7 @@ import { ParamCharts } from '../components/ParamCharts';
 import { ParetoChart } from '../components/ParetoChart';
 import { ParallelCoordinates } from '../components/ParallelCoordinates';
 import { TrialsTable } from '../components/TrialsTable';
+import { ProgressBar } from '../components/ProgressBar';
 import { useDashboard, usePolling } from '../context';
 import { lastCommonStep, mergePoints } from '../curves';
 import { fmt, PALETTE } from '../format';
@@ -129,7 +131,64 @@ export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; poll
       setError(err);
     }
   }, [api, sweepId, loadTrials, metric, selectedIds, series]);
-  usePolling(poll, pollMs, sweep?.status === 'running');
+  // Live: the server's event stream says what changed (trial rows, epochs, new points); without one
+  // (no EventSource), the page polls as above. Handlers read the latest state through a ref, so the stream
+  // stays open across renders.
+  const live = sweep?.status === 'running' || sweep?.status === 'queued';
+  const [feed, setFeed] = useState<'events' | 'poll' | null>(null);
+  const [progress, setProgress] = useState<Record<string, TrialProgress>>({});
+  const latest = useRef({ poll, loadTrials, sort, status, trials });
+  latest.current = { poll, loadTrials, sort, status, trials };
+  useEffect(() => {
+    if (!live) return;
+    const handlers: SweepFeedHandlers = {
+      // On every (re)connection: catch up once on what changed before the stream began.
+      hello: (e) => {
+        setProgress(e.progress);
+        void latest.current.poll();
+      },
+      trial: ({ trial, progress: p }) => {
+        setProgress((old) => {
+          const next = { ...old };
+          if (p && trial.status === 'running') next[trial.id] = p;
+          else delete next[trial.id];
+          return next;
+        });
+        const { sort: s, status: filter, loadTrials: reload, trials: shown } = latest.current;
+        // A new trial, a filter or an order that may change: ask the server for the list again.
+        if (!shown.some((t) => t.id === trial.id) || filter || s !== 'number') {
+          reload().catch(setError);
+          return;
+        }
+        setTrials((old) => old.map((t) => (t.id === trial.id ? trial : t)));
+      },
+      metrics: ({ trialId, series: fresh }) =>
+        setSeries((old) => {
+          // Only series the page holds: one it fetches later comes whole.
+          let next = old;
+          for (const [name, pts] of Object.entries(fresh)) {
+            const have = old[name]?.[trialId];
+            if (!have) continue;
+            next = { ...next, [name]: { ...next[name], [trialId]: mergePoints(have, pts) } };
+          }
+          return next;
+        }),
+      sweep: (e) => {
+        setSweep((old) => (old ? { ...old, status: e.status, counts: e.counts, best: e.best } : old));
+        // The front, objective vectors and metric names come with the full row.
+        api.getSweep(sweepId).then(setSweep, setError);
+      },
+      end: () => {
+        setProgress({});
+        void latest.current.poll();
+      },
+    };
+    const stop = api.followSweep(sweepId, handlers);
+    setFeed(stop ? 'events' : 'poll');
+    return () => stop?.();
+  }, [live, api, sweepId]);
+  usePolling(poll, pollMs, live && feed === 'poll');
+  const runningTrials = useMemo(() => trials.filter((t) => t.status === 'running'), [trials]);
 
   const colorOf = useCallback((id: string) => (selected?.has(id) ? PALETTE[selectedIds.indexOf(id) % PALETTE.length] : undefined), [selected, selectedIds]);
   const curves: Curve[] = useMemo(() => {
@@ -200,6 +259,23 @@ export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; poll
         )}
         {sweep.status === 'running' && <span className="live"> ● live</span>}
       </p>
+      {live && runningTrials.length > 0 && (
+        <div className="running" data-testid="running-trials">
+          <h2>Running now</h2>
+          {runningTrials.map((t) => (
+            <p key={t.id} data-trial={t.id}>
+              <a href={hrefOf({ page: 'trial', id: t.id })}>{t.id.replace(`${sweepId}-`, '')}</a>{' '}
+              <ProgressBar progress={progress[t.id]} />
+              {t.bestValue !== null && (
+                <span className="muted">
+                  {' '}
+                  best {sweep.metricName} {fmt(t.bestValue)}
+                </span>
+              )}
+            </p>
+          ))}
+        </div>
+      )}
       <ErrorNote error={error} />
       {sweep.objectives.length > 1 && (
         <>
@@ -259,6 +335,7 @@ export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; poll
         compare={compareSet}
         onCompare={onCompare}
         compareMax={COMPARE_MAX}
+        progress={progress}
       />
       <details>
         <summary>sweep config</summary>
