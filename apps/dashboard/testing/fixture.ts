@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { RunConfig, SweepConfig } from '@tunelab/config';
 import { openStore, type Store, type TrialStatus } from '@tunelab/store';
 import type { TuneGenerator, TuneScorer } from '../src/server/generation';
+import type { HumanTuneProvider } from '../src/server/human-tunes';
 
 export interface FixtureOptions {
   trials?: number;
@@ -191,4 +192,21 @@ export function fakeScorer(): TuneScorer {
       }));
     },
   };
+}
+
+/** The player name of the fake human tunes (as corpusHumanTunes names the Nottingham jigs' test split). */
+export const FAKE_HUMAN_SOURCE = 'human:nottingham-jigs-test';
+
+/**
+ * Held-out human tunes without a corpus: three titled jigs in 6/8 and one reel in 4/4, as the test split of
+ * every sweep. Their titles and composers let tests see that blind pairs hide them.
+ */
+export function fakeHumanTunes(): HumanTuneProvider {
+  const tunes = [
+    'X:1\nT:The Humans\' Jig\nC:Trad.\nM:6/8\nL:1/8\nK:G\n|:GAB cde|dBG A2D|GAB cde|dBA G3:|\n',
+    'X:2\nT:Held Out\nM:6/8\nL:1/8\nK:D\n|:dfa afd|ecA A2e|dfa afd|ecA d3:|\n',
+    'X:3\nT:A Reel\nM:4/4\nL:1/8\nK:D\n|:DFAF DFAF|GBdB GBdB:|\n',
+    'X:4\nT:Third Jig\nO:Nottingham\nM:6/8\nL:1/8\nK:A\n|:ABc BAF|EFA AFE|ABc BAF|EFA A3:|\n',
+  ];
+  return async () => ({ source: FAKE_HUMAN_SOURCE, tunes });
 }

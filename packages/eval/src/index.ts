@@ -25,3 +25,5 @@ export type { MusicProfile, DistributionComparison, Interval } from './distribut
 export { tuneBody, bodyBars } from './body';
 export { SuffixAutomaton } from './suffix-automaton';
 export type { LongestMatch } from './suffix-automaton';
+export { fitBradleyTerry, votesToComparisons, winProbability, choosePair, pairCounter, rateVotes } from './bradley-terry';
+export type { BradleyTerryFit, BradleyTerryOptions, ChosenPair, Comparison, PairCandidate, PlayerRating } from './bradley-terry';

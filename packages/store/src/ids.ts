@@ -20,3 +20,8 @@ export function checkpointId(trialId: string, epoch: number, kind: 'periodic' | 
   const base = `${trialId}-e${String(epoch).padStart(3, '0')}`;
   return kind === 'periodic' ? base : `${base}-${kind}`;
 }
+
+/** A fresh vote id: `vo-1b2c3d4e`. */
+export function newVoteId(): string {
+  return `vo-${randomBytes(4).toString('hex')}`;
+}

@@ -10,4 +10,5 @@ export { SWEEP_STATUSES } from './sweep-queries';
 export { SCHEMA_VERSION } from './migrations';
 export { appendLogTail, LOG_TAIL_MAX_LINES, LOG_TAIL_MAX_CHARS } from './log-tail';
 export type * from './types';
+export { HUMAN_PLAYER_PREFIX } from './types';
 export { uploadCheckpointDir, materializeCheckpoint, readCheckpointFiles } from './checkpoint-sync';

@@ -16,10 +16,10 @@ describe('runMigrations', () => {
   it('applies each migration once', async () => {
     backend = openSqliteBackend(':memory:', { readonly: false, memory: true });
     expect(await schemaVersion(backend.db)).toBe(0);
-    expect(await runMigrations(backend.db, 'sqlite')).toEqual({ applied: [1, 2], version: 2 });
-    expect(await runMigrations(backend.db, 'sqlite')).toEqual({ applied: [], version: 2 });
+    expect(await runMigrations(backend.db, 'sqlite')).toEqual({ applied: [1, 2, 3], version: 3 });
+    expect(await runMigrations(backend.db, 'sqlite')).toEqual({ applied: [], version: 3 });
     expect(await tables()).toEqual(
-      ['aliases', 'checkpoint_files', 'checkpoints', 'metrics', 'samples', 'sweeps', 'trials', 'tunelab_migrations'],
+      ['aliases', 'checkpoint_files', 'checkpoints', 'human_tunes', 'metrics', 'samples', 'sweeps', 'trials', 'tunelab_migrations', 'votes'],
     );
   });
 
@@ -27,7 +27,7 @@ describe('runMigrations', () => {
     backend = openSqliteBackend(':memory:', { readonly: false, memory: true });
     await runMigrations(backend.db, 'sqlite');
     const broken: Migration = {
-      version: 3,
+      version: 4,
       name: 'half done',
       async up(db) {
         await db.schema.createTable('half').addColumn('x', 'integer').execute();
@@ -35,14 +35,14 @@ describe('runMigrations', () => {
       },
     };
     await expect(runMigrations(backend.db, 'sqlite', [...MIGRATIONS, broken])).rejects.toThrow('disk full');
-    expect(await schemaVersion(backend.db)).toBe(2);
+    expect(await schemaVersion(backend.db)).toBe(3);
     expect(await tables()).not.toContain('half');
   });
 
   it('refuses a store written by a newer tunelab', async () => {
     backend = openSqliteBackend(':memory:', { readonly: false, memory: true });
-    const future: Migration = { version: 3, name: 'future', async up() {} };
+    const future: Migration = { version: 4, name: 'future', async up() {} };
     await runMigrations(backend.db, 'sqlite', [...MIGRATIONS, future]);
-    await expect(runMigrations(backend.db, 'sqlite')).rejects.toThrow(/version 3, newer than this tunelab knows \(2\)/);
+    await expect(runMigrations(backend.db, 'sqlite')).rejects.toThrow(/version 4, newer than this tunelab knows \(3\)/);
   });
 });

@@ -172,10 +172,47 @@ async function aliasesOutliveCheckpoints(db: Kysely<any>, dialect: Dialect): Pro
   await createAliasIndexes(db);
 }
 
+/**
+ * Blind listening (issue 24): `votes`, one row per judgement of two samples, and `human_tunes`, the held-out
+ * human tunes that take part as a player. A human tune cannot be a `samples` row (samples reference a
+ * checkpoint, which references a trial), so it has its own table; its ids look like sample ids (`sa-…`) so a
+ * listener cannot tell a human tune from a model's by its id. Each vote keeps who played each side (a checkpoint
+ * id, or the human source such as `human:nottingham-jigs-test`) as text without a foreign key: the vote is
+ * evidence that outlives retention's deletions, and goes only with its sweep.
+ */
+async function listeningTables(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  const t = types(dialect);
+  await db.schema
+    .createTable('human_tunes')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('source', 'text', (c) => c.notNull())
+    .addColumn('source_index', 'integer', (c) => c.notNull())
+    .addColumn('abc', 'text', (c) => c.notNull())
+    .addColumn('created_at', t.millis, (c) => c.notNull())
+    .addUniqueConstraint('human_tunes_source_index', ['source', 'source_index'])
+    .execute();
+
+  await db.schema
+    .createTable('votes')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('created_at', t.millis, (c) => c.notNull())
+    .addColumn('sweep_id', 'text', (c) => c.notNull().references('sweeps.id').onDelete('cascade'))
+    .addColumn('voter', 'text')
+    .addColumn('left_sample_id', 'text', (c) => c.notNull())
+    .addColumn('right_sample_id', 'text', (c) => c.notNull())
+    .addColumn('left_player', 'text', (c) => c.notNull())
+    .addColumn('right_player', 'text', (c) => c.notNull())
+    .addColumn('verdict', 'text', (c) => c.notNull().check(sql`verdict in ('left', 'right', 'same')`))
+    .execute();
+  // Ratings read one sweep's votes in order.
+  await db.schema.createIndex('votes_sweep').on('votes').columns(['sweep_id', 'created_at']).execute();
+}
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tracking tables', up: createTables },
   { version: 2, name: 'aliases outlive their checkpoints', up: aliasesOutliveCheckpoints },
+  { version: 3, name: 'votes and human tunes for blind listening', up: listeningTables },
 ];
 
 /** The schema version this code writes. */

@@ -1,14 +1,17 @@
 import type { Selectable } from 'kysely';
-import type { AliasesTable, CheckpointsTable, SamplesTable, SweepsTable, TrialsTable } from './schema';
+import type { AliasesTable, CheckpointsTable, HumanTunesTable, SamplesTable, SweepsTable, TrialsTable, VotesTable } from './schema';
 import type {
   AliasRow,
   CheckpointKind,
   CheckpointRow,
+  HumanTuneRow,
   SampleRow,
   SweepRow,
   SweepStatus,
   TrialRow,
   TrialStatus,
+  Verdict,
+  VoteRow,
 } from './types';
 
 /** SQLite hands JSON columns back as text, PostgreSQL's `json` type as parsed values. */
@@ -106,4 +109,22 @@ export function toAliasRow(r: Selectable<AliasesTable>): AliasRow {
 /** A metric value as stored: SQLite turns NaN into NULL, so NULL reads back as NaN on both. */
 export function metricValue(value: number | null): number {
   return value === null ? Number.NaN : num(value);
+}
+
+export function toHumanTuneRow(r: Selectable<HumanTunesTable>): HumanTuneRow {
+  return { id: r.id, source: r.source, index: num(r.source_index), abc: r.abc, createdAt: num(r.created_at) };
+}
+
+export function toVoteRow(r: Selectable<VotesTable>): VoteRow {
+  return {
+    id: r.id,
+    createdAt: num(r.created_at),
+    sweepId: r.sweep_id,
+    voter: r.voter,
+    leftSampleId: r.left_sample_id,
+    rightSampleId: r.right_sample_id,
+    leftPlayer: r.left_player,
+    rightPlayer: r.right_player,
+    verdict: r.verdict as Verdict,
+  };
 }

@@ -97,6 +97,26 @@ export interface AliasesTable {
   removed_note: string | null;
 }
 
+export interface HumanTunesTable {
+  id: string;
+  source: string;
+  source_index: number;
+  abc: string;
+  created_at: number;
+}
+
+export interface VotesTable {
+  id: string;
+  created_at: number;
+  sweep_id: string;
+  voter: string | null;
+  left_sample_id: string;
+  right_sample_id: string;
+  left_player: string;
+  right_player: string;
+  verdict: string;
+}
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -111,5 +131,7 @@ export interface Database {
   checkpoint_files: CheckpointFilesTable;
   samples: SamplesTable;
   aliases: AliasesTable;
+  human_tunes: HumanTunesTable;
+  votes: VotesTable;
   tunelab_migrations: MigrationsTable;
 }

@@ -7,6 +7,7 @@ import { runMigrations } from './migrations';
 import { assertWritable, dbNow, type QueryContext } from './query-context';
 import * as sweeps from './sweep-queries';
 import * as trials from './trial-queries';
+import * as votes from './vote-queries';
 import type {
   CheckpointFile,
   DeleteSweepOptions,
@@ -20,6 +21,7 @@ import type {
   NewSample,
   NewSweep,
   NewTrial,
+  NewVote,
   Store,
   StoreInfo,
   SweepStatus,
@@ -136,6 +138,22 @@ export class TrackingStore implements Store {
   }
   listSamples(opts: { checkpointId: string; limit?: number; offset?: number }) {
     return checkpoints.listSamples(this.ctx, opts);
+  }
+
+  addHumanTunes(source: string, tunes: readonly { index: number; abc: string }[]) {
+    return votes.addHumanTunes(this.ctx, source, tunes);
+  }
+  getHumanTune(id: string) {
+    return votes.getHumanTune(this.ctx, id);
+  }
+  listHumanTunes(source: string) {
+    return votes.listHumanTunes(this.ctx, source);
+  }
+  addVote(input: NewVote) {
+    return votes.addVote(this.ctx, input);
+  }
+  listVotes(opts?: { sweepId?: string; limit?: number; offset?: number }) {
+    return votes.listVotes(this.ctx, opts);
   }
 
   promote(checkpointId: string, alias: string, note?: string) {

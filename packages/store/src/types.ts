@@ -136,6 +136,56 @@ export interface AliasRow {
   removed?: { at: number; what: string };
 }
 
+/** A listener's judgement of two tunes: which is better to hear. */
+export type Verdict = 'left' | 'right' | 'same';
+
+/**
+ * What a human player's id starts with: `human:<corpus>-<files>-test`. The held-out test tunes of a sweep's
+ * corpus take part in blind listening as one player, the anchor of the ratings.
+ */
+export const HUMAN_PLAYER_PREFIX = 'human:';
+
+/**
+ * A held-out human tune stored so it can be played blind and voted on. Its id has the form of a sample id
+ * (`sa-…`) so the id does not give away that it is human.
+ */
+export interface HumanTuneRow {
+  id: string;
+  /** The player it belongs to: `human:nottingham-jigs-test`. */
+  source: string;
+  /** Its index in the source's list (the test split, in corpus order). */
+  index: number;
+  abc: string;
+  createdAt: number;
+}
+
+export interface NewVote {
+  /** The sweep whose checkpoints were compared; the vote goes with it when it is deleted. */
+  sweepId: string;
+  /** Who voted, when a name was given. */
+  voter?: string | null;
+  leftSampleId: string;
+  rightSampleId: string;
+  /** Who wrote each sample: a checkpoint id, or a human source (`human:…`). */
+  leftPlayer: string;
+  rightPlayer: string;
+  verdict: Verdict;
+}
+
+export interface VoteRow {
+  /** `vo-1b2c3d4e`. */
+  id: string;
+  /** The database's clock when the vote was stored. */
+  createdAt: number;
+  sweepId: string;
+  voter: string | null;
+  leftSampleId: string;
+  rightSampleId: string;
+  leftPlayer: string;
+  rightPlayer: string;
+  verdict: Verdict;
+}
+
 export interface NewSweep {
   /** Defaults to a fresh `sw-xxxxxx`. */
   id?: string;
@@ -360,6 +410,20 @@ export interface Store {
   addSample(input: NewSample): Promise<SampleRow>;
   getSample(id: string): Promise<SampleRow | null>;
   listSamples(opts: { checkpointId: string; limit?: number; offset?: number }): Promise<SampleRow[]>;
+
+  /**
+   * Stores held-out human tunes of one source (idempotent: a tune already stored under its source and index
+   * keeps its row and id). Returns the rows of the given indexes, in the given order.
+   */
+  addHumanTunes(source: string, tunes: readonly { index: number; abc: string }[]): Promise<HumanTuneRow[]>;
+  getHumanTune(id: string): Promise<HumanTuneRow | null>;
+  /** A source's stored tunes by index. */
+  listHumanTunes(source: string): Promise<HumanTuneRow[]>;
+
+  /** Stores a listening vote, stamped by the database's clock; InputError for a bad verdict or one sample twice. */
+  addVote(input: NewVote): Promise<VoteRow>;
+  /** Votes, oldest first: of one sweep, or all. */
+  listVotes(opts?: { sweepId?: string; limit?: number; offset?: number }): Promise<VoteRow[]>;
 
   /** Points the alias at the checkpoint in one transaction; the previous row is kept as history. */
   promote(checkpointId: string, alias: string, note?: string): Promise<AliasRow>;

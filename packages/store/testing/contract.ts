@@ -284,6 +284,55 @@ export function describeStoreContract(label: string, harness: StoreHarness): voi
       expect(await store.listSamples({ checkpointId: c1.id, limit: 1 })).toHaveLength(1);
     });
 
+    it('stores human tunes once under their source, with sample-like ids', async () => {
+      const { store } = await setup();
+      const source = 'human:nottingham-jigs-test';
+      const first = await store.addHumanTunes(source, [
+        { index: 4, abc: 'X:4\nK:D\nABc|' },
+        { index: 1, abc: 'X:1\nK:G\nGAB|' },
+      ]);
+      expect(first.map((t) => t.index)).toEqual([4, 1]);
+      expect(first[0].id).toMatch(/^sa-[0-9a-f]{8}$/);
+      // Again, with one new tune: the stored ones keep their ids and text.
+      const again = await store.addHumanTunes(source, [
+        { index: 1, abc: 'changed' },
+        { index: 7, abc: 'X:7\nK:A\nAce|' },
+      ]);
+      expect(again[0]).toEqual(first[1]);
+      expect(again[1]).toMatchObject({ source, index: 7, abc: 'X:7\nK:A\nAce|' });
+      expect((await store.listHumanTunes(source)).map((t) => t.index)).toEqual([1, 4, 7]);
+      expect(await store.listHumanTunes('human:other')).toEqual([]);
+      expect(await store.getHumanTune(first[0].id)).toEqual(first[0]);
+      expect(await store.getHumanTune('sa-nothere')).toBeNull();
+    });
+
+    it('records votes with the database clock, lists them by sweep, and deletes them with the sweep', async () => {
+      const { store, sweep, trial } = await setup();
+      const other = await store.createSweep({ config: sweepConfig(), configYaml: '' });
+      const t = await trial(0);
+      const c = await store.addCheckpoint({ trialId: t.id, epoch: 1, kind: 'best' });
+      const before = await store.now();
+      const v1 = await store.addVote({ sweepId: sweep.id, leftSampleId: 'sa-a', rightSampleId: 'sa-b', leftPlayer: c.id, rightPlayer: 'human:jigs-test', verdict: 'left' });
+      expect(v1).toMatchObject({ sweepId: sweep.id, voter: null, leftSampleId: 'sa-a', rightSampleId: 'sa-b', leftPlayer: c.id, rightPlayer: 'human:jigs-test', verdict: 'left' });
+      expect(v1.id).toMatch(/^vo-[0-9a-f]{8}$/);
+      expect(v1.createdAt).toBeGreaterThanOrEqual(before - 1);
+      expect(v1.createdAt).toBeLessThanOrEqual((await store.now()) + 1);
+      await sleep(2);
+      const v2 = await store.addVote({ sweepId: sweep.id, voter: 'ann', leftSampleId: 'sa-c', rightSampleId: 'sa-a', leftPlayer: 'human:jigs-test', rightPlayer: c.id, verdict: 'same' });
+      await store.addVote({ sweepId: other.id, leftSampleId: 'sa-x', rightSampleId: 'sa-y', leftPlayer: 'a', rightPlayer: 'b', verdict: 'right' });
+      expect((await store.listVotes({ sweepId: sweep.id })).map((v) => [v.id, v.voter, v.verdict])).toEqual([
+        [v1.id, null, 'left'],
+        [v2.id, 'ann', 'same'],
+      ]);
+      expect(await store.listVotes()).toHaveLength(3);
+      expect(await store.listVotes({ sweepId: sweep.id, limit: 1, offset: 1 })).toEqual([v2]);
+      await expect(store.addVote({ sweepId: sweep.id, leftSampleId: 'sa-a', rightSampleId: 'sa-b', leftPlayer: 'a', rightPlayer: 'b', verdict: 'better' as never })).rejects.toThrow(InputError);
+      await expect(store.addVote({ sweepId: sweep.id, leftSampleId: 'sa-a', rightSampleId: 'sa-a', leftPlayer: 'a', rightPlayer: 'b', verdict: 'left' })).rejects.toThrow(InputError);
+      await expect(store.addVote({ sweepId: 'sw-none', leftSampleId: 'sa-a', rightSampleId: 'sa-b', leftPlayer: 'a', rightPlayer: 'b', verdict: 'left' })).rejects.toThrow();
+      await store.deleteSweep(other.id);
+      expect(await store.listVotes()).toHaveLength(2);
+    });
+
     it('promotes with history: one current row per alias', async () => {
       const { store, trial } = await setup();
       const t = await trial(0);

@@ -341,6 +341,106 @@ export type SampleListQuery = Static<typeof SampleListQuery>;
 export const SampleList = Type.Object({ samples: Type.Array(Sample) });
 export type SampleList = Static<typeof SampleList>;
 
+// Blind listening (issue 24): pairs to judge, votes, and Bradley–Terry ratings per checkpoint.
+
+/** Which of two tunes is better to hear: the left, the right, or neither. */
+export const Verdict = Type.Union([Type.Literal('left'), Type.Literal('right'), Type.Literal('same')]);
+export type Verdict = Static<typeof Verdict>;
+
+export const ListenPairQuery = Type.Object({
+  sweep: Id,
+  meter: Type.Optional(
+    Type.String({ maxLength: 16, pattern: METER_PATTERN, description: "both tunes' meter (default: the most common meter of the sweep's training tunes, else 6/8)" }),
+  ),
+  seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'fixes the choice among equally good pairs and the left/right order (tests)' })),
+});
+export type ListenPairQuery = Static<typeof ListenPairQuery>;
+
+/** One side of a blind pair: an opaque sample id and the tune without its title or other names. */
+export const BlindTune = Type.Object({
+  /** A sample id (`sa-…`) whether a checkpoint or a human wrote it; vote with it. */
+  id: Type.String(),
+  abc: Type.String(),
+});
+export type BlindTune = Static<typeof BlindTune>;
+
+export const ListenPair = Type.Object({
+  sweepId: Type.String(),
+  meter: Type.String(),
+  /** In random order; which checkpoint wrote which is told only by the vote's answer. */
+  left: BlindTune,
+  right: BlindTune,
+});
+export type ListenPair = Static<typeof ListenPair>;
+
+export const VoteRequest = Type.Object(
+  {
+    left: Id,
+    right: Id,
+    verdict: Verdict,
+    voter: Type.Optional(Type.String({ minLength: 1, maxLength: 80, description: 'who voted (optional)' })),
+  },
+  { additionalProperties: false },
+);
+export type VoteRequest = Static<typeof VoteRequest>;
+
+export const Vote = Type.Object({
+  id: Type.String(),
+  createdAt: Type.Number(),
+  sweepId: Type.String(),
+  voter: Nullable(Type.String()),
+  leftSampleId: Type.String(),
+  rightSampleId: Type.String(),
+  verdict: Verdict,
+});
+export type Vote = Static<typeof Vote>;
+
+/** A side of a pair once voted on: who wrote it, and the tune with its title. */
+export const RevealedTune = Type.Object({
+  sampleId: Type.String(),
+  /** The checkpoint id, or the human player (`human:nottingham-jigs-test`). */
+  player: Type.String(),
+  human: Type.Boolean(),
+  checkpointId: Nullable(Type.String()),
+  trialId: Nullable(Type.String()),
+  abc: Type.String(),
+});
+export type RevealedTune = Static<typeof RevealedTune>;
+
+export const VoteResponse = Type.Object({ vote: Vote, left: RevealedTune, right: RevealedTune });
+export type VoteResponse = Static<typeof VoteResponse>;
+
+export const RatingsQuery = Type.Object({ sweep: Id });
+export type RatingsQuery = Static<typeof RatingsQuery>;
+
+/** A player's Bradley–Terry rating: log-odds, relative to the human tunes when they took part. */
+export const PlayerRating = Type.Object({
+  player: Type.String(),
+  checkpointId: Nullable(Type.String()),
+  trialId: Nullable(Type.String()),
+  rating: Type.Number(),
+  /** Standard error from the observed Fisher information (0 for the anchor). */
+  stderr: Type.Number(),
+  /** Votes the player took part in. */
+  votes: Type.Integer(),
+  /** Wins, a "same" counting half. */
+  wins: Type.Number(),
+});
+export type PlayerRating = Static<typeof PlayerRating>;
+
+export const RatingsResponse = Type.Object({
+  sweepId: Type.String(),
+  /** Votes in the sweep. */
+  votes: Type.Integer(),
+  /** The checkpoints with votes, best first. */
+  ratings: Type.Array(PlayerRating),
+  /** The held-out human tunes, the anchor (rating 0) when they took part; null otherwise (ratings then centre on 0 by the prior). */
+  human: Nullable(PlayerRating),
+  /** How to read the numbers. */
+  model: Type.String(),
+});
+export type RatingsResponse = Static<typeof RatingsResponse>;
+
 /** `<sample id>.abc` or `<sample id>.mid`. */
 export const SampleFileParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*\\.(abc|mid)$', maxLength: 200 }) });
 export type SampleFileParams = Static<typeof SampleFileParams>;

@@ -14,6 +14,8 @@ import { modelGenerator, modelTestLoss, type TestLossEvaluator, type TuneGenerat
 import { GenerationQueue, type QueueOptions } from './queue';
 import { evalScorer } from './scoring';
 import { aliasRoutes } from './routes/aliases';
+import { corpusHumanTunes, type HumanTuneProvider } from './human-tunes';
+import { listeningRoutes } from './routes/listening';
 import { sampleRoutes } from './routes/samples';
 import { sweepRoutes } from './routes/sweeps';
 import { eventRoutes, type EventRouteOptions } from './routes/events';
@@ -41,6 +43,8 @@ export interface DashboardOptions {
   checkpointCache?: string;
   /** `.mid` rendering: abc2midi processes at once and requests that may wait. */
   midi?: MidiOptions;
+  /** The held-out human tunes for blind listening; default: the test split of the sweep's corpus. */
+  humanTunes?: HumanTuneProvider;
   /** The live sweep feed (`GET /api/sweeps/:id/events`): how often each stream reads the store. */
   events?: EventRouteOptions;
 }
@@ -59,6 +63,7 @@ export async function dashboardPlugin(app: FastifyInstance, opts: DashboardOptio
     queue: new GenerationQueue(opts.queue),
     midi: new MidiRenderer(opts.midi),
     checkpointCache: opts.checkpointCache,
+    humanTunes: opts.humanTunes ?? corpusHumanTunes(),
   };
   const uiDir = opts.uiDir === undefined ? (existsSync(`${UI_DIST}/index.html`) ? UI_DIST : null) : opts.uiDir;
   // First: Host and Origin are checked before anything else runs, and every answer forbids framing.
@@ -78,6 +83,7 @@ export async function dashboardPlugin(app: FastifyInstance, opts: DashboardOptio
   await trialRoutes(app, ctx);
   await sampleRoutes(app, ctx);
   await aliasRoutes(app, ctx);
+  await listeningRoutes(app, ctx);
   app.get('/api/health', { schema: { summary: 'The server answers', tags: ['meta'], response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
 
   if (uiDir) {

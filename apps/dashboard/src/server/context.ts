@@ -2,6 +2,7 @@ import type { Store } from '@tunelab/store';
 import type { GenerationQueue } from './queue';
 import type { MidiRenderer } from './midi';
 import type { TestLossEvaluator, TuneGenerator, TuneScorer } from './generation';
+import type { HumanTuneProvider } from './human-tunes';
 
 /** What every route reads: the stores, the generator and its queue. */
 export interface DashboardContext {
@@ -17,4 +18,6 @@ export interface DashboardContext {
   midi: MidiRenderer;
   /** Where database-stored checkpoints are written to be loaded (default under the tunelab home). */
   checkpointCache?: string;
+  /** The held-out human tunes that play in blind listening; absent: none take part. */
+  humanTunes?: HumanTuneProvider;
 }
