@@ -8,6 +8,7 @@ import { registerPromoteCommands } from './commands/promote';
 import { registerModelCommands } from './commands/model';
 import { registerTrainCommands } from './commands/train';
 import { registerGenerateCommands } from './commands/generate';
+import { registerListenCommands } from './commands/listen';
 
 /**
  * Every command group registers itself here; each lives in its own file under commands/.
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerModelCommands(program);
   registerTrainCommands(program);
   registerGenerateCommands(program);
+  registerListenCommands(program);
 }

@@ -7,4 +7,5 @@ export { buildApp, dashboardPlugin, UI_DIST, type DashboardOptions } from './ser
 export { promoteCheckpoint, bestCheckpointOf, DEFAULT_ALIAS, type PromoteInput, type PromoteResult } from './promote';
 export { modelGenerator, modelTestLoss, type TuneGenerator, type TuneScorer, type TestLossEvaluator, type GenerateJob, type GenerateSettings } from './server/generation';
 export { GenerationQueue, type QueueOptions } from './server/queue';
+export { sweepRatings } from './server/routes/listening';
 export { buildUi, uiIsStale, type BuildUiOptions } from './ui-build';

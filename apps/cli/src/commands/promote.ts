@@ -11,6 +11,7 @@ interface PromoteFlags {
   note?: string;
   sweep?: string;
   best?: boolean;
+  bestBy?: string;
   trial?: string;
   json?: boolean;
 }
@@ -19,7 +20,8 @@ interface PromoteFlags {
  * `tunelab promote <checkpoint-id>`, `tunelab promote --sweep <id> --best` or `tunelab promote --trial <id>`:
  * points an alias (default champion) at a checkpoint, so `tunelab generate --model champion` uses it. `--best`
  * is best by the sweep's first objective; `--trial` takes any trial's best checkpoint (the same rule), e.g.
- * another member of a multi-objective sweep's front.
+ * another member of a multi-objective sweep's front. `--best-by listen_rating` takes instead the checkpoint
+ * with the highest blind-listening rating (Bradley–Terry, from `tunelab listen` and the listen page's votes).
  */
 export function registerPromoteCommands(program: Command): void {
   program
@@ -29,6 +31,7 @@ export function registerPromoteCommands(program: Command): void {
     .option('--note <text>', 'why this checkpoint (kept in the alias history)')
     .option('--sweep <id>', 'pick from this sweep (with --best)')
     .option('--best', "the sweep's best trial by its (first) metric, and that trial's best checkpoint")
+    .option('--best-by <what>', "with --sweep: the sweep's metric (default) or listen_rating (the best-rated checkpoint by blind listening)")
     .option('--trial <id>', "this trial's best checkpoint (by the sweep's first metric), e.g. a member of the Pareto front")
     .option('--home <dir>', 'tunelab home folder (default: TUNELAB_HOME, else .tunelab at the workspace root)')
     .option('--store <url>', 'store URL: a SQLite file, sqlite:<path> or postgres://… (default: <home>/tunelab.db)')
@@ -36,15 +39,37 @@ export function registerPromoteCommands(program: Command): void {
     .action(async (checkpointId: string | undefined, flags: PromoteFlags) => {
       const ways = [checkpointId !== undefined, flags.sweep !== undefined, flags.trial !== undefined].filter(Boolean).length;
       if (ways > 1) throw new UsageError('promote: give one of a checkpoint id, --sweep <id> --best, or --trial <id>');
-      if (!checkpointId && !flags.trial && !(flags.sweep && flags.best)) throw new UsageError('promote: give a checkpoint id, or --sweep <id> --best, or --trial <id>');
-      const [{ bestCheckpointOf, modelTestLoss, promoteCheckpoint }, { openStore }] = await Promise.all([lazy.dashboard(), lazy.store()]);
+      if (!checkpointId && !flags.trial && !(flags.sweep && (flags.best || flags.bestBy !== undefined))) throw new UsageError('promote: give a checkpoint id, or --sweep <id> --best, or --trial <id>');
+      if (flags.bestBy !== undefined && flags.sweep === undefined) throw new UsageError('promote: --best-by goes with --sweep <id>');
+      const [{ bestCheckpointOf, modelTestLoss, promoteCheckpoint, sweepRatings }, { openStore }] = await Promise.all([lazy.dashboard(), lazy.store()]);
       const store = await openStore(flags.store ?? { home: resolveHome(flags.home) });
       try {
+        let bestByListening = false;
+        if (flags.bestBy !== undefined && flags.bestBy !== 'listen_rating') {
+          const sweep = await store.getSweep(flags.sweep!);
+          if (sweep && flags.bestBy !== sweep.metricName) {
+            throw new UsageError(`promote: --best-by takes the sweep's metric (${sweep.metricName}) or listen_rating, but got ${JSON.stringify(flags.bestBy)}`);
+          }
+        } else if (flags.bestBy === 'listen_rating') {
+          bestByListening = true;
+        }
+        const listened = async (): Promise<string> => {
+          if (!(await store.getSweep(flags.sweep!))) throw new UsageError(`promote: no sweep ${flags.sweep}`);
+          const { ratings } = await sweepRatings(store, flags.sweep!);
+          // Best first; a checkpoint retention deleted cannot be promoted, so the best one still there.
+          for (const r of ratings) {
+            const c = r.checkpointId ? await store.getCheckpoint(r.checkpointId) : null;
+            if (c && c.deletedAt === null) return c.id;
+          }
+          throw new UsageError(`promote: sweep ${flags.sweep} has no rated checkpoint yet; vote first (tunelab listen --sweep ${flags.sweep}, or the dashboard's listen page)`);
+        };
         const id =
           checkpointId ??
           (flags.trial !== undefined
             ? (await (await lazy.sweeper()).trialCheckpointOf(store, flags.trial)).id
-            : (await bestCheckpointOf(store, flags.sweep!)).id);
+            : bestByListening
+              ? await listened()
+              : (await bestCheckpointOf(store, flags.sweep!)).id);
         const r = await promoteCheckpoint(store, { checkpointId: id, alias: flags.alias, note: flags.note }, { testLoss: modelTestLoss });
         if (flags.json) {
           printJson({ alias: r.alias, trialId: r.trialId, sweepId: r.sweepId, testLoss: r.testLoss, testLossNote: r.testLossNote });
