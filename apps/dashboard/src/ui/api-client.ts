@@ -25,6 +25,7 @@ import type {
   TrialPage,
   TrialsQuery,
 } from '../api/schemas';
+import type { ListenPair, RatingsResponse, VoteRequest, VoteResponse } from './listen-types';
 
 /** What the live sweep feed (`GET /api/sweeps/:id/events`) tells the page, event by event. */
 export interface SweepFeedHandlers {
@@ -54,6 +55,12 @@ export interface DashboardApi {
   listMeters(checkpointId: string): Promise<MeterList>;
   promote(request: PromoteRequest): Promise<PromoteResponse>;
   listAliases(): Promise<AliasList>;
+  /** Two tunes of the sweep (two checkpoints, or one and the held-out human tunes) in one meter, names hidden. */
+  getListenPair(query: { sweep: string; meter?: string }): Promise<ListenPair>;
+  /** Records which of the two is better to hear; the answer says who wrote each. */
+  vote(request: VoteRequest): Promise<VoteResponse>;
+  /** Each voted checkpoint's Bradley–Terry rating in the sweep. */
+  getRatings(sweepId: string): Promise<RatingsResponse>;
   /** A link to download a sample. */
   sampleUrl(id: string, ext: 'abc' | 'mid'): string;
   /**
@@ -125,6 +132,9 @@ export function createFetchApi(
     listMeters: (checkpointId) => call(`/api/checkpoints/${enc(checkpointId)}/meters`),
     promote: (body) => call('/api/promote', { method: 'POST', body }),
     listAliases: () => call('/api/aliases'),
+    getListenPair: (q) => call(`/api/listen/pair${queryString(q)}`),
+    vote: (body) => call('/api/votes', { method: 'POST', body }),
+    getRatings: (sweep) => call(`/api/ratings${queryString({ sweep })}`),
     sampleUrl: (id, ext) => `${base}/api/samples/${enc(id)}.${ext}`,
     followSweep: (id, handlers) => {
       if (typeof EventSource === 'undefined') return null;

@@ -1,5 +1,6 @@
 import type { Alias, Checkpoint, GenerateRequest, Point, Sample, SweepDetail, Trial } from '../api/schemas';
 import type { DashboardApi, SweepFeedHandlers } from './api-client';
+import type { PlayerRating, RevealedTune, VoteRequest } from './listen-types';
 
 /** An in-memory DashboardApi for component tests: one sweep, a few trials, records what was asked. */
 /**
@@ -88,6 +89,13 @@ export function fakeApi(
     aliases: api.aliases.filter((a) => a.checkpointId === `${trialId}-e00${epoch}`).map((a) => a.alias),
   });
   let sampleNo = 0;
+  // Sample `sa-p<pair>-<trial>`: a jig from trial 0's or trial 1's best checkpoint.
+  const blind = (pair: number, trial: number) => ({ id: `sa-p${pair}-${trial}`, abc: `X:1\nM:6/8\nL:1/8\nK:D\n${trial ? 'fed cBA' : 'ABc def'}|\n` });
+  const reveal = (sampleId: string): RevealedTune => {
+    const trial = Number(sampleId.slice(-1));
+    const trialId = trials[trial].id;
+    return { sampleId, player: trials[trial].bestCheckpointId!, human: false, checkpointId: trials[trial].bestCheckpointId, trialId, abc: `X:1\nT:Tune of ${trialId}\nM:6/8\nL:1/8\nK:D\nABc def|\n` };
+  };
   const api = {
     calls: [] as string[],
     aliases: [] as Alias[],
@@ -182,6 +190,35 @@ export function fakeApi(
     sampleUrl: (id: string, ext: string) => `/api/samples/${id}.${ext}`,
     grow() {
       epochs++;
+    },
+    /**
+     * Blind listening: pair k is checkpoint t000's best against t001's best (odd k: sides swapped); each vote
+     * moves a made-up rating by ±0.5 (the server fits Bradley–Terry; the page only shows what it gets).
+     */
+    pairs: 0,
+    listenRatings: new Map<string, PlayerRating>(),
+    async getListenPair(q: { sweep: string; meter?: string }) {
+      api.calls.push(`getListenPair ${q.sweep}${q.meter ? ` ${q.meter}` : ''}`);
+      const k = api.pairs++;
+      const sides = [blind(k, 0), blind(k, 1)];
+      if (k % 2 === 1) sides.reverse();
+      return { sweepId: q.sweep, meter: q.meter ?? '6/8', left: sides[0], right: sides[1] };
+    },
+    async vote(req: VoteRequest) {
+      api.calls.push(`vote ${JSON.stringify(req)}`);
+      const [left, right] = [reveal(req.left), reveal(req.right)];
+      const score = { left: [1, -1], right: [-1, 1], same: [0, 0] }[req.verdict];
+      [left, right].forEach((side, i) => {
+        const old = api.listenRatings.get(side.checkpointId!) ?? { player: side.player, checkpointId: side.checkpointId, trialId: side.trialId, rating: 0, stderr: 2, votes: 0, wins: 0 };
+        api.listenRatings.set(side.checkpointId!, { ...old, rating: old.rating + 0.5 * score[i], stderr: 2 / Math.sqrt(old.votes + 2), votes: old.votes + 1, wins: old.wins + (score[i] + 1) / 2 });
+      });
+      const vote = { id: `vo-${api.pairs}`, createdAt: 0, sweepId, voter: req.voter ?? null, leftSampleId: req.left, rightSampleId: req.right, verdict: req.verdict };
+      return { vote, left, right };
+    },
+    async getRatings(sweep: string) {
+      api.calls.push(`getRatings ${sweep}`);
+      const ratings = [...api.listenRatings.values()].sort((a, b) => b.rating - a.rating);
+      return { sweepId: sweep, votes: ratings.reduce((n, r) => n + r.votes, 0) / 2, ratings, human: null, model: 'fake: ±0.5 per vote' };
     },
     /** Open feeds. */
     following: 0,

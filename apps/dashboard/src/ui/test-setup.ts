@@ -4,8 +4,9 @@ import { vi } from 'vitest';
  * jsdom lacks what abcjs and recharts measure with; component tests stub abcjs's renderer (it draws an
  * <svg> so tests can see that notation was asked for) and give jsdom a ResizeObserver.
  */
-export const renderAbc = vi.fn((el: HTMLElement, abc: string) => {
-  el.innerHTML = `<svg data-abc="${abc.length}"></svg>`;
+export const renderAbc = vi.fn((el: HTMLElement | '*', abc: string) => {
+  // '*' lays the tune out without drawing it (the player alone).
+  if (typeof el !== 'string') el.innerHTML = `<svg data-abc="${abc.length}"></svg>`;
   return [{}];
 });
 

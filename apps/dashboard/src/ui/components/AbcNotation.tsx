@@ -16,7 +16,7 @@ const within = <T,>(p: Promise<T>, ms: number): Promise<T> =>
  * One tune drawn as sheet music by abcjs (SVG), with play/stop through abcjs's synth (plain tones when its
  * sound font cannot be fetched). The synth is made on the first play: audio needs a user gesture.
  */
-export function AbcNotation({ abc }: { abc: string }) {
+export function AbcNotation({ abc, notation = true }: { abc: string; /** false: the player alone, no sheet music (blind listening). */ notation?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   const visual = useRef<unknown>(null);
   const synth = useRef<Synth | null>(null);
@@ -27,8 +27,9 @@ export function AbcNotation({ abc }: { abc: string }) {
   useEffect(() => {
     let live = true;
     void loadAbcjs().then((abcjs) => {
-      if (!live || !ref.current) return;
-      const tunes = abcjs.renderAbc(ref.current, abc, { responsive: 'resize', add_classes: true });
+      if (!live || (notation && !ref.current)) return;
+      // '*': abcjs parses and lays the tune out off-page (the synth needs that), drawing nothing here.
+      const tunes = abcjs.renderAbc(notation ? ref.current! : '*', abc, { responsive: 'resize', add_classes: true });
       visual.current = tunes[0] ?? null;
     });
     return () => {
@@ -36,7 +37,7 @@ export function AbcNotation({ abc }: { abc: string }) {
       synth.current?.stop();
       stopTones.current?.();
     };
-  }, [abc]);
+  }, [abc, notation]);
 
   async function play() {
     if (!visual.current) return;
@@ -81,7 +82,7 @@ export function AbcNotation({ abc }: { abc: string }) {
 
   return (
     <div className="abc">
-      <div className="tune-notation" ref={ref} data-testid="tune-notation" />
+      {notation && <div className="tune-notation" ref={ref} data-testid="tune-notation" />}
       <div className="player">
         {state === 'playing' ? (
           <button type="button" onClick={stop}>

@@ -6,6 +6,8 @@ import { hrefOf } from '../App';
 import { fmt } from '../format';
 import { AliasMarks, StatusBadge } from './marks';
 import { ProgressBar } from './ProgressBar';
+import { RatingText } from './Rating';
+import type { PlayerRating } from '../listen-types';
 
 export interface TrialsTableProps {
   trials: readonly Trial[];
@@ -30,6 +32,8 @@ export interface TrialsTableProps {
   compareMax?: number;
   /** Running trials' epochs, from the live feed: a progress bar beside their status. */
   progress?: Readonly<Record<string, TrialProgress>>;
+  /** Blind-listening ratings per trial id; given, a "listen" column beside the metric. */
+  ratings?: ReadonlyMap<string, PlayerRating>;
   /** Rows per page (default 50). */
   pageSize?: number;
 }
@@ -92,6 +96,7 @@ export const TrialsTable = memo(function TrialsTable(props: TrialsTableProps) {
               {arrow('best')}
             </th>
             <th>at step</th>
+            {props.ratings && <th title="Bradley–Terry rating from blind listening, ± one standard error">listen</th>}
             <th>why it stopped</th>
           </tr>
         </thead>
@@ -137,6 +142,11 @@ export const TrialsTable = memo(function TrialsTable(props: TrialsTableProps) {
                 ))}
                 <td title={Object.entries(t.bestMetrics).map(([k, v]) => `${k} ${fmt(v)}`).join(', ') || undefined}>{fmt(t.bestValue)}</td>
                 <td>{fmt(t.bestStep)}</td>
+                {props.ratings && (
+                  <td data-testid="trial-rating">
+                    <RatingText rating={props.ratings.get(t.id)} />
+                  </td>
+                )}
                 <td className="reason">{t.failureReason ?? t.pruneReason ?? ''}</td>
               </tr>
             );

@@ -10,6 +10,8 @@ import { ParetoChart } from '../components/ParetoChart';
 import { ParallelCoordinates } from '../components/ParallelCoordinates';
 import { TrialsTable } from '../components/TrialsTable';
 import { ProgressBar } from '../components/ProgressBar';
+import { ratingsByTrial } from '../components/Rating';
+import type { RatingsResponse } from '../listen-types';
 import { useDashboard, usePolling } from '../context';
 import { lastCommonStep, mergePoints } from '../curves';
 import { fmt, PALETTE } from '../format';
@@ -131,6 +133,24 @@ export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; poll
       setError(err);
     }
   }, [api, sweepId, loadTrials, metric, selectedIds, series]);
+  // Blind-listening ratings beside the metric; a server without them (or no votes yet) shows no column.
+  const [ratings, setRatings] = useState<RatingsResponse | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.getRatings(sweepId).then(
+      (r) => live && setRatings(r),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, sweepId]);
+  const ratingMap = useMemo(() => {
+    if (!ratings || ratings.ratings.length === 0) return undefined;
+    const best = new Map(trials.map((t) => [t.id, t.bestCheckpointId]));
+    return ratingsByTrial(ratings.ratings, (id) => best.get(id) ?? null);
+  }, [ratings, trials]);
+
   // Live: the server's event stream says what changed (trial rows, epochs, new points); without one
   // (no EventSource), the page polls as above. Handlers read the latest state through a ref, so the stream
   // stays open across renders.
@@ -259,6 +279,17 @@ export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; poll
         )}
         {sweep.status === 'running' && <span className="live"> ● live</span>}
       </p>
+      <p>
+        <a href={hrefOf({ page: 'listen', sweep: sweep.id })} data-testid="listen-link">
+          ♪ listen: blind pairs of this sweep&apos;s tunes →
+        </a>
+        {ratings && ratings.votes > 0 && (
+          <span className="muted">
+            {' '}
+            {ratings.votes} {ratings.votes === 1 ? 'vote' : 'votes'} so far
+          </span>
+        )}
+      </p>
       {live && runningTrials.length > 0 && (
         <div className="running" data-testid="running-trials">
           <h2>Running now</h2>
@@ -336,6 +367,7 @@ export function SweepPage({ sweepId, pollMs = POLL_MS }: { sweepId: string; poll
         onCompare={onCompare}
         compareMax={COMPARE_MAX}
         progress={progress}
+        ratings={ratingMap}
       />
       <details>
         <summary>sweep config</summary>

@@ -5,6 +5,8 @@ import { CurvesChart } from '../components/CurvesChart';
 import { GeneratePanel } from '../components/GeneratePanel';
 import { AliasMarks, ErrorNote, StatusBadge } from '../components/marks';
 import { PromoteForm } from '../components/PromoteForm';
+import { RatingText } from '../components/Rating';
+import type { RatingsResponse } from '../listen-types';
 import { useDashboard, usePolling } from '../context';
 import { mergePoints } from '../curves';
 import { fmt, PALETTE, when } from '../format';
@@ -61,6 +63,22 @@ export function TrialPage({ trialId }: { trialId: string }) {
   }, [api, trialId, series, loadCheckpoints]);
   usePolling(poll, 3000, trial?.status === 'running');
 
+  // Blind-listening ratings of this trial's checkpoints (none shown where the server has no votes).
+  const [ratings, setRatings] = useState<RatingsResponse | null>(null);
+  const sweepOfTrial = trial?.sweepId;
+  useEffect(() => {
+    if (!sweepOfTrial) return;
+    let live = true;
+    api.getRatings(sweepOfTrial).then(
+      (r) => live && setRatings(r),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, sweepOfTrial]);
+  const ratingOf = useMemo(() => new Map((ratings?.ratings ?? []).filter((r) => r.trialId === trialId && r.checkpointId).map((r) => [r.checkpointId!, r])), [ratings, trialId]);
+
   const names = useMemo(() => Object.keys(series).sort(), [series]);
   if (!trial) return error ? <ErrorNote error={error} /> : <p className="muted">loading…</p>;
   const shown = metric && series[metric] ? metric : (names[0] ?? trial.metricName);
@@ -78,6 +96,12 @@ export function TrialPage({ trialId }: { trialId: string }) {
         best {trial.metricName} {fmt(trial.bestValue)} at step {fmt(trial.bestStep)}; attempt {trial.attempt}; started {when(trial.startedAt)}
         {trial.finishedAt && `, finished ${when(trial.finishedAt)}`}
       </p>
+      {ratingOf.size > 0 && (
+        <p data-testid="trial-ratings">
+          listen: <RatingText rating={ratingOf.get(trial.bestCheckpointId ?? '') ?? [...ratingOf.values()][0]} />{' '}
+          <a href={hrefOf({ page: 'listen', sweep: trial.sweepId })}>listen to more pairs →</a>
+        </p>
+      )}
       {(trial.failureReason || trial.pruneReason) && <p className={trial.failureReason ? 'error' : 'muted'}>{trial.failureReason ?? trial.pruneReason}</p>}
       <ErrorNote error={error} />
       <h2>Curves</h2>
@@ -97,6 +121,7 @@ export function TrialPage({ trialId }: { trialId: string }) {
             <th>epoch</th>
             <th>kind</th>
             <th>metrics</th>
+            {ratingOf.size > 0 && <th>listen</th>}
             <th />
           </tr>
         </thead>
@@ -113,6 +138,11 @@ export function TrialPage({ trialId }: { trialId: string }) {
                   .map(([k, v]) => `${k} ${fmt(v)}`)
                   .join(', ')}
               </td>
+              {ratingOf.size > 0 && (
+                <td>
+                  <RatingText rating={ratingOf.get(c.id)} />
+                </td>
+              )}
               <td>
                 {c.deleted ? (
                   <span className="muted">deleted by retention</span>
