@@ -4,7 +4,7 @@
  * pitch, note-length, key and meter distributions to the checkpoint's training tunes, with 95% bootstrap
  * intervals. The table in docs/results.md comes from here:
  *
- *   TUNELAB_DATA_DIR=<folder of the Nottingham .abc files> npx tsx experiments/compare-sampling.ts <checkpoint-dir> [n] [modes]
+ *   TUNELAB_DATA_DIR=<folder of the Nottingham .abc files> npx tsx experiments/compare-sampling.ts <checkpoint-dir> [n] [modes: off,syntax,meter,meter-once]
  */
 import { parseTune } from '@tunelab/abc';
 import { checkpointReference, distanceIntervals, evaluateTunes, musicProfile } from '@tunelab/eval';
@@ -20,9 +20,11 @@ const referenceProfile = musicProfile(reference.texts.map((text, index) => parse
 const sampler = Sampler.fromCheckpoint(ckpt);
 const fmt = (x: number | null) => (x === null ? '–' : x.toFixed(2));
 const rows: string[] = [];
-for (const mode of modesText.split(',') as ('off' | 'syntax' | 'meter')[]) {
+// `meter-once`: the meter mode without drawing bars again (SampleOptions.redrawBars: false).
+for (const mode of modesText.split(',') as ('off' | 'syntax' | 'meter' | 'meter-once')[]) {
   const started = Date.now();
-  const tunes: SampledTune[] = await sampler.generate({ n, temperature: 1, seed: 1, constrain: mode });
+  const constrain = mode === 'meter-once' ? 'meter' : mode;
+  const tunes: SampledTune[] = await sampler.generate({ n, temperature: 1, seed: 1, constrain, redrawBars: mode !== 'meter-once' });
   const seconds = (Date.now() - started) / 1000;
   const texts = tunes.map((t) => t.text);
   const report = await evaluateTunes(texts, reference, { perTune: false });

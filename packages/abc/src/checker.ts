@@ -250,6 +250,11 @@ export class TuneChecker {
     return c;
   }
 
+  /** Bars of music closed so far (a bar line after notes; what the sampler counts to redraw a bar). */
+  get barsClosed(): number {
+    return this.musicBars;
+  }
+
   /** Whether the text so far can still become an accepted tune. */
   get viable(): boolean {
     return this.reason === null;

@@ -38,6 +38,20 @@ export class SymbolConstraint {
     this.newline = this.texts.indexOf('\n');
   }
 
+  /** An independent copy at this point of the tune (the sampler keeps one at each bar start to redraw a bar). */
+  clone(): SymbolConstraint {
+    const c = Object.create(SymbolConstraint.prototype) as SymbolConstraint;
+    Object.assign(c, this);
+    c.checker = this.checker.clone();
+    c.verdicts = new Int8Array(0);
+    return c;
+  }
+
+  /** Bars of music closed so far. */
+  get barsClosed(): number {
+    return this.checker.barsClosed;
+  }
+
   /** Why the text so far cannot become an accepted tune (null while it can). */
   get reason(): string | null {
     return this.checker.reason;

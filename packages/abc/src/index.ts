@@ -17,7 +17,7 @@ export { headerProblems } from './header';
 export type { FileCheck, CheckSummary, CheckOptions, TuneProblems } from './check';
 export { TuneChecker, CONSTRAIN_MODES, REFUSED_WARNINGS } from './checker';
 export type { ConstrainMode } from './checker';
-export { SymbolConstraint, completeTune } from './constraint';
+export { SymbolConstraint, completeTune, FINISH_SOON } from './constraint';
 export { ChordSymbolReader } from './chord-symbols';
 export { NOTTINGHAM_METERS, meterChoice, meterLabel, meterLines } from './meter-choice';
 export { transposeTune, transposeFile, readKey, soundingPitches } from './transpose';

@@ -46,7 +46,7 @@ it('a run with an eval block logs the music metrics at every `every`-th epoch an
 /** A sampler stand-in: `generate` and `stream` give fixed texts and record the options they were called with. */
 function fakeSampler(generated: string[], streamed: string[]) {
   const calls: { generate: SampleOptions[]; stream: SampleOptions[] } = { generate: [], stream: [] };
-  const tune = (text: string, mass: number): SampledTune => ({ text, maskedMassMean: mass, maskedMassMax: 2 * mass, complete: true });
+  const tune = (text: string, mass: number): SampledTune => ({ text, maskedMassMean: mass, maskedMassMax: 2 * mass, complete: true, barsRedrawn: 0 });
   const sampler = {
     async generate(o: SampleOptions) {
       calls.generate.push(o);

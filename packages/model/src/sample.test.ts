@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { createRng, prepareData } from '@tunelab/dataset';
 import { InputError } from '@tunelab/config';
+import { parseTune, REFUSED_WARNINGS } from '@tunelab/abc';
 import { train } from './train';
 import { loadCheckpoint } from './checkpoint';
 import { meterLineMask, pick, sample, Sampler } from './sample';
@@ -109,6 +110,27 @@ describe('sample', () => {
         // Forcing a meter the model does not expect takes mass away from it.
         expect(t.maskedMassMax).toBeGreaterThan(0.5);
       }
+    });
+
+    test('a bar the checker had to bend is drawn again from where it began, reproducibly', async () => {
+      // 4/4 bars of a model that learned six-note 6/8 bars: where a bar runs out of room the checker takes most
+      // of the model's choice, and the bar is drawn again (on the sampler's own stepper).
+      const options = { n: 4, seed: 3, maxLength: 300, meter: '4/4', constrain: 'meter' as const };
+      const tunes = await sample(dir, options);
+      const s = Sampler.fromCheckpoint(await loadCheckpoint(dir));
+      try {
+        if (!s.usesFastPath) return; // bars are redrawn only where the stepper's state can be copied
+      } finally {
+        s.dispose();
+      }
+      expect(tunes.reduce((n, t) => n + t.barsRedrawn, 0)).toBeGreaterThan(0);
+      for (const t of tunes.filter((t) => t.complete)) {
+        const refused = parseTune(t.text).findings.filter((f) => f.severity === 'error' || REFUSED_WARNINGS.includes(f.code));
+        expect(refused, t.text).toEqual([]);
+      }
+      expect((await sample(dir, options)).map((t) => t.text)).toEqual(tunes.map((t) => t.text));
+      const free = await sample(dir, { ...options, constrain: 'off' });
+      expect(free.every((t) => t.barsRedrawn === 0)).toBe(true);
     });
 
     test('constrain off: the model writes its own header and every M: line it opens says the meter', async () => {

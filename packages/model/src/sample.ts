@@ -1,4 +1,4 @@
-import { CONSTRAIN_MODES, meterChoice, meterLines, SymbolConstraint, type ConstrainMode } from '@tunelab/abc';
+import { CONSTRAIN_MODES, FINISH_SOON, meterChoice, meterLines, SymbolConstraint, type ConstrainMode } from '@tunelab/abc';
 import { InputError } from '@tunelab/config';
 import { createRng, Vocabulary } from '@tunelab/dataset';
 import type { Rng } from '@tunelab/dataset';
@@ -7,10 +7,32 @@ import { buildModel, disposeModel, resetStates } from './build';
 import type { Checkpoint } from './checkpoint';
 import type { ModelSpec } from './spec';
 import { loadCheckpoint, loadWeightsInto } from './checkpoint';
-import { FastLstmStepper } from './sampler-step';
+import { FastLstmStepper, type StepperState } from './sampler-step';
 
 /** How far past `maxLength` a constrained tune may run while the checker closes it (symbols). */
 export const MAX_OVERRUN = 256;
+
+/**
+ * A constrained bar is drawn again (from the model's state where it began) when the checker had to take more
+ * than this share of the probability at some step of it, at most REDRAWS_PER_BAR times. Where a bar runs out
+ * of room the mask leaves what the model did not want (a sixteenth where it wanted an eighth); drawing the bar
+ * again lets the model's own choice fit instead. Not once the budget steers toward the end.
+ */
+export const REDRAW_ABOVE = 0.5;
+export const REDRAWS_PER_BAR = 3;
+
+/** Where the current bar began: everything needed to draw it again. */
+interface BarStart {
+  state: StepperState;
+  constraint: SymbolConstraint;
+  probs: Float32Array;
+  text: string;
+  masked: number;
+  maskedMax: number;
+  drawn: number;
+  k: number;
+  redraws: number;
+}
 
 export interface SampleOptions {
   /** Tunes to generate. Default 1. */
@@ -47,6 +69,11 @@ export interface SampleOptions {
    * meter; the default), `syntax` (well-formed, bars not measured), `off` (the model's own distribution).
    */
   constrain?: ConstrainMode;
+  /**
+   * Constrained: draw a bar again where the checker had to take most of the model's choice (see REDRAW_ABOVE).
+   * Default true; false is faster and leaves such bars as the mask bent them.
+   */
+  redrawBars?: boolean;
 }
 
 /** One sampled tune and what the checker had to take away from the model to write it. */
@@ -61,6 +88,8 @@ export interface SampledTune {
   maskedMassMax: number;
   /** Whether the tune ended at a blank line (always, when constrained); false when `maxLength` cut it off. */
   complete: boolean;
+  /** Bars drawn again because the checker took most of the model's choice in them (see REDRAW_ABOVE). */
+  barsRedrawn: number;
 }
 
 /**
@@ -165,7 +194,7 @@ export class Sampler {
     try {
       for (;;) {
         this.reset();
-        const constraint =
+        let constraint =
           o.constrain === 'off' ? null : new SymbolConstraint(this.vocab.symbols, o.constrain, { wholeNotes: this.vocab.kind === 'token', meter: o.meter });
         if (constraint) {
           let read = '';
@@ -189,6 +218,12 @@ export class Sampler {
         // A constrained tune steers toward its end as the budget runs out and, once it is spent, the checker
         // writes the end; it may run past maxLength by that much, never by more than MAX_OVERRUN.
         const limit = constraint ? o.maxLength + MAX_OVERRUN : o.maxLength;
+        // Bars are redrawn on the sampler's own stepper, whose state can be copied.
+        const redraw = constraint !== null && o.redrawBars && this.fast !== undefined;
+        let barStart: BarStart | null = null;
+        let barsSeen = 0;
+        let barRemoved = 0;
+        let redraws = 0;
         for (let k = 0; k < limit; k++) {
           const { id, removed } = constraint
             ? drawConstrained(probs, o.temperature, o.topK, o.topP, rng, constraint, o.maxLength - k)
@@ -210,8 +245,33 @@ export class Sampler {
             break;
           }
           probs = await this.step(Int32Array.of(id));
+          if (redraw && constraint) {
+            barRemoved = Math.max(barRemoved, removed);
+            if (constraint.barsClosed !== barsSeen) {
+              // A bar just closed: keep it, or go back to where it began and draw it again.
+              const start = barStart;
+              if (start && barRemoved > REDRAW_ABOVE && start.redraws < REDRAWS_PER_BAR && o.maxLength - k > FINISH_SOON) {
+                this.fast!.restore(start.state);
+                constraint = start.constraint.clone();
+                probs = start.probs;
+                text = start.text;
+                masked = start.masked;
+                maskedMax = start.maskedMax;
+                drawn = start.drawn;
+                k = start.k;
+                start.redraws++;
+                redraws++;
+              } else {
+                if (start) FastLstmStepper.release(start.state);
+                barStart = { state: this.fast!.snapshot(), constraint: constraint.clone(), probs, text, masked, maskedMax, drawn, k, redraws: 0 };
+                barsSeen = constraint.barsClosed;
+              }
+              barRemoved = 0;
+            }
+          }
         }
-        yield { text: `${text.replace(/\s+$/, '')}\n`, maskedMassMean: drawn > 0 ? masked / drawn : 0, maskedMassMax: maskedMax, complete };
+        if (barStart) FastLstmStepper.release(barStart.state);
+        yield { text: `${text.replace(/\s+$/, '')}\n`, maskedMassMean: drawn > 0 ? masked / drawn : 0, maskedMassMax: maskedMax, complete, barsRedrawn: redraws };
       }
     } finally {
       this.reset();
@@ -246,6 +306,7 @@ function checkOptions(o: SampleOptions): CheckedOptions {
     seed: o.seed ?? 1,
     constrain,
     meter,
+    redrawBars: o.redrawBars ?? true,
   };
   if (!Number.isInteger(r.n) || r.n < 1) throw new InputError(`expected n to be a positive integer, but got ${r.n}`, 'n');
   if (!(r.temperature > 0)) throw new InputError(`expected temperature > 0, but got ${r.temperature}`, 'temperature');

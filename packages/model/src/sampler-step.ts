@@ -9,6 +9,9 @@ import { fusedLstm } from './fused';
  * bookkeeping costs about 3× the arithmetic of a small model, so the sampler uses this when it can.
  * Reads the model's own weight variables (no copies); keeps its own recurrent state.
  */
+/** The recurrent state of every layer, `h` and `c` each `[1, units]`. */
+export type StepperState = { h: tf.Tensor2D; c: tf.Tensor2D }[];
+
 export class FastLstmStepper {
   private states: { h: tf.Tensor2D; c: tf.Tensor2D }[] = [];
 
@@ -77,6 +80,22 @@ export class FastLstmStepper {
     const p = out.probs.dataSync() as Float32Array;
     out.probs.dispose();
     return p;
+  }
+
+  /** A copy of the recurrent state, for {@link restore} (free it with {@link release}). */
+  snapshot(): StepperState {
+    return this.states.map((s) => ({ h: tf.clone(s.h), c: tf.clone(s.c) }));
+  }
+
+  /** Goes back to a snapshot's state; the snapshot stays usable. */
+  restore(snapshot: StepperState): void {
+    for (const s of this.states) tf.dispose([s.h, s.c]);
+    this.states = snapshot.map((s) => ({ h: tf.clone(s.h), c: tf.clone(s.c) }));
+  }
+
+  /** Frees a snapshot. */
+  static release(snapshot: StepperState): void {
+    for (const s of snapshot) tf.dispose([s.h, s.c]);
   }
 
   /** Frees the state (the weights belong to the model). */
