@@ -15,7 +15,7 @@ import {
 } from '@tunelab/sweep';
 import { controlStep, holderAlive, reopen, type DriverFacts } from './control';
 import { createProgressView, type ProgressView } from './progress';
-import { retryStore } from './store-retry';
+import { DEFAULT_STORE_RETRY_MS, retryStore, StoreWriteError } from './store-retry';
 import { TrialExecutor } from './trial-execution';
 
 export interface RunSweepOptions {
@@ -76,6 +76,9 @@ export function localFacts(opts: {
  * last checkpoint. The distributed agent runs trials through the same executor, and its coordinator drives
  * the same controller.
  */
+/** How many store-retry bounds of failing controller steps in a row the local runner waits out before it gives up. */
+const STEP_DEFERRAL_BOUNDS = 10;
+
 export class SweepRunner {
   private readonly store: Store;
   private sweep!: SweepRow;
@@ -88,6 +91,8 @@ export class SweepRunner {
   private dirty = true;
   /** Free slots right after the last step: more free slots than that means a trial ended. */
   private freeAfterStep = -1;
+  /** When the controller's steps started failing on a busy store (null while they succeed). */
+  private stepFailingSince: number | null = null;
   private wake: (() => void) | null = null;
   /** Every trial's last known status, for the pruning rules and the progress bar. */
   private readonly statuses = new Map<string, TrialRow['status']>();
@@ -149,7 +154,9 @@ export class SweepRunner {
         const free = this.executor.free;
         if (free > 0 && (this.dirty || free !== this.freeAfterStep)) {
           this.dirty = false;
-          decision = await this.step();
+          const stepped = await this.stepOrDefer();
+          if (stepped === 'deferred') continue;
+          decision = stepped;
           this.freeAfterStep = this.executor.free;
           continue;
         }
@@ -229,6 +236,27 @@ export class SweepRunner {
     const out: PruneTrial[] = [];
     for (const [id, intermediate] of this.intermediate) out.push({ id, status: this.statuses.get(id) ?? 'running', intermediate });
     return out;
+  }
+
+  /**
+   * {@link step}, but a store that stays busy past the retry bound only defers it (the step is one transaction:
+   * nothing of it was applied) while the trials' own writes decide their fate: the process stays up. Past
+   * STEP_DEFERRAL_BOUNDS bounds of failing steps in a row, the sweep gives up.
+   */
+  private async stepOrDefer(): Promise<SweepDecision | null | 'deferred'> {
+    try {
+      const decision = await this.step();
+      this.stepFailingSince = null;
+      return decision;
+    } catch (err) {
+      if (!(err instanceof StoreWriteError)) throw err;
+      const since = (this.stepFailingSince ??= Date.now());
+      if (Date.now() - since > STEP_DEFERRAL_BOUNDS * (this.opts.storeRetryMs ?? DEFAULT_STORE_RETRY_MS)) throw err;
+      this.view.note(`next step deferred, the store is busy: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+      this.dirty = true;
+      await new Promise((resolve) => setTimeout(resolve, this.opts.tickMs ?? 2_000));
+      return 'deferred';
+    }
   }
 
   /** One controller step; then the trials it says to run start, as many as slots are free. */
