@@ -96,6 +96,6 @@ describe.skipIf(!dataDir)('a two-objective sweep (end to end on jigs)', () => {
     expect(JSON.parse(byBest.stdout)).toMatchObject({ trialId: doc.best.trialId, alias: { alias: 'lowest-loss' } });
     const both = await runTunelab(['promote', '--trial', member, '--sweep', summary.sweepId, '--best'], { env });
     expect(both.code).not.toBe(0);
-    expect(both.stderr).toMatch(/one of a checkpoint id, --sweep <id> --best, or --trial <id>/);
+    expect(both.stderr).toMatch(/one of a checkpoint id, --sweep <id> --best, --trial <id> or --checkpoint <dir>/);
   }, 300_000);
 });
