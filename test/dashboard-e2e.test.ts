@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './support/chromium';
 import { buildUi, startDashboard, UI_DIST, type RunningDashboard } from '@tunelab/dashboard';
 import { fakeGenerator, makeFixture, type Fixture } from '@tunelab/dashboard/testing';
 
@@ -12,7 +13,6 @@ import { fakeGenerator, makeFixture, type Fixture } from '@tunelab/dashboard/tes
  * @tunelab/model can sample; scoring is the real one (@tunelab/eval).
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve(import.meta.dirname, '..', 'test-artifacts');
 
 let fixture: Fixture;
@@ -23,10 +23,7 @@ beforeAll(async () => {
   await buildUi();
   fixture = await makeFixture({ trials: 8, points: 30 });
   dashboard = await startDashboard({ home: fixture.home, port: 0, overrides: { generator: fakeGenerator() } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './support/chromium';
 import { buildUi, startDashboard, type RunningDashboard } from '@tunelab/dashboard';
 import { addTwoObjectiveSweep, fakeGenerator, makeFixture, TWO_OBJECTIVE_FRONT, TWO_OBJECTIVE_VECTORS, type Fixture } from '@tunelab/dashboard/testing';
 
@@ -12,7 +13,6 @@ import { addTwoObjectiveSweep, fakeGenerator, makeFixture, TWO_OBJECTIVE_FRONT, 
  * epoch and one tune per trial (model-free generator, same seed and meter) drawn by abcjs.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots for people to look at; outside the repository. */
 const SHOTS = process.env.TUNELAB_SCREENSHOTS ?? '/tmp';
 
@@ -26,10 +26,7 @@ beforeAll(async () => {
   fixture = await makeFixture({ trials: 4, points: 6 });
   sweep = await addTwoObjectiveSweep(fixture.store, fixture.home);
   dashboard = await startDashboard({ home: fixture.home, port: 0, overrides: { generator: fakeGenerator() } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './support/chromium';
 import { buildUi, startDashboard, type RunningDashboard } from '@tunelab/dashboard';
 import { FAKE_HUMAN_SOURCE, fakeGenerator, fakeHumanTunes, fakeScorer, makeFixture, type Fixture } from '@tunelab/dashboard/testing';
 
@@ -12,7 +13,6 @@ import { FAKE_HUMAN_SOURCE, fakeGenerator, fakeHumanTunes, fakeScorer, makeFixtu
  * sweep page.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = process.env.TUNELAB_SCREENSHOTS ?? '/tmp';
 
 let fixture: Fixture;
@@ -27,10 +27,7 @@ beforeAll(async () => {
     port: 0,
     overrides: { generator: fakeGenerator(), scorer: fakeScorer(), humanTunes: fakeHumanTunes() },
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-  });
+  browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
 }, 120_000);
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './support/chromium';
 import { buildUi, startDashboard, type RunningDashboard } from '@tunelab/dashboard';
 import { fakeGenerator, makeFixture, type Fixture } from '@tunelab/dashboard/testing';
 
@@ -11,7 +12,6 @@ import { fakeGenerator, makeFixture, type Fixture } from '@tunelab/dashboard/tes
  * all without reloading and without polling.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = process.env.TUNELAB_SCREENSHOTS ?? '/tmp';
 
 let fixture: Fixture;
@@ -23,10 +23,7 @@ beforeAll(async () => {
   // Trials 0, 1 completed, 2 failed, 3 pruned, 4 running with 6 of its 20 epochs written.
   fixture = await makeFixture({ trials: 5, points: 12, running: true });
   dashboard = await startDashboard({ home: fixture.home, port: 0, overrides: { generator: fakeGenerator(), events: { intervalMs: 200 } } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

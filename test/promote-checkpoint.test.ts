@@ -1,29 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runConfigToYaml } from '@tunelab/config';
 import { tinyConfig, writeTinyCorpus } from '@tunelab/model/testing';
 import { buildApp } from '@tunelab/dashboard';
 import { openStore } from '@tunelab/store';
+import { runTunelab } from './support/cli';
 
 /** `tunelab promote --checkpoint <dir>`: a standalone run's checkpoint registered in the store and promoted. */
 
-const root = resolve(import.meta.dirname, '..');
-const bin = join(root, 'apps/cli/bin/tunelab.mjs');
-
-function tunelab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const tunelab = (args: string[]) => runTunelab(args);
 
 let dir: string;
 let home: string;

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { buildUi, startDashboard, type RunningDashboard } from '@tunelab/dashboard';
 import { fakeGenerator, makeFixture, type Fixture } from '@tunelab/dashboard/testing';
 
@@ -187,10 +187,7 @@ describe('framing headers', () => {
   });
 
   test('the CSP lets the real page run in Chromium: prefetch script, app, abcjs notation, player', async () => {
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const errors: string[] = [];
