@@ -6,6 +6,8 @@ import type { RunConfig, SweepConfig } from '@tunelab/config';
 import { openStore, type Store, type TrialStatus } from '@tunelab/store';
 import type { TuneGenerator, TuneScorer } from '../src/server/generation';
 import type { HumanTuneProvider } from '../src/server/human-tunes';
+import { buildApp, type DashboardOptions } from '../src/server/app';
+import type { FastifyInstance } from 'fastify';
 
 export interface FixtureOptions {
   trials?: number;
@@ -209,4 +211,22 @@ export function fakeHumanTunes(): HumanTuneProvider {
     'X:4\nT:Third Jig\nO:Nottingham\nM:6/8\nL:1/8\nK:A\n|:ABc BAF|EFA AFE|ABc BAF|EFA A3:|\n',
   ];
   return async () => ({ source: FAKE_HUMAN_SOURCE, tunes });
+}
+
+/**
+ * The dashboard over a fixture as it is served: GETs on a read-only connection, writes through the fixture's
+ * writable store, the fake generator and scorer unless `overrides` says otherwise, no UI. `close` closes the
+ * app and its reader (the fixture's own cleanup stays the caller's).
+ */
+export async function serveFixture(f: Fixture, overrides: Partial<DashboardOptions> = {}): Promise<{ app: FastifyInstance; reader: Store; close(): Promise<void> }> {
+  const reader = await openStore({ home: f.home }, { readonly: true });
+  const app = await buildApp({ reader, writer: async () => f.store, generator: fakeGenerator(), scorer: fakeScorer(), uiDir: null, ...overrides });
+  return {
+    app,
+    reader,
+    async close() {
+      await app.close();
+      await reader.close();
+    },
+  };
 }

@@ -1,25 +1,22 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { openStore, type Store } from '@tunelab/store';
 import { addTwoObjectiveSweep, TWO_OBJECTIVE_FRONT, TWO_OBJECTIVE_VECTORS } from '../../testing/two-objectives';
-import { fakeGenerator, fakeScorer, makeFixture, type Fixture } from '../../testing/fixture';
-import { buildApp } from './app';
+import { makeFixture, serveFixture, type Fixture } from '../../testing/fixture';
 
 let f: Fixture;
-let reader: Store;
 let app: FastifyInstance;
+let served: Awaited<ReturnType<typeof serveFixture>>;
 let two: { sweepId: string; trialIds: string[] };
 
 beforeAll(async () => {
   f = await makeFixture({ trials: 4, points: 6 });
   two = await addTwoObjectiveSweep(f.store, f.home);
-  reader = await openStore({ home: f.home }, { readonly: true });
-  app = await buildApp({ reader, writer: async () => f.store, generator: fakeGenerator(), scorer: fakeScorer(), uiDir: null });
+  served = await serveFixture(f);
+  app = served.app;
 });
 
 afterAll(async () => {
-  await app?.close();
-  await reader?.close();
+  await served?.close();
   await f?.cleanup();
 });
 

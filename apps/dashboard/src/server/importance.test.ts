@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { SweepConfig } from '@tunelab/config';
-import { openStore, type Store } from '@tunelab/store';
-import { fakeGenerator, fakeScorer, makeFixture, type Fixture } from '../../testing/fixture';
-import { buildApp } from './app';
+import { makeFixture, serveFixture, type Fixture } from '../../testing/fixture';
 
 let f: Fixture;
-let reader: Store;
 let app: FastifyInstance;
+let served: Awaited<ReturnType<typeof serveFixture>>;
 /** A second sweep in the fixture's store whose val_loss only model.layers decides. */
 let decidedId: string;
 
@@ -37,13 +35,12 @@ beforeAll(async () => {
     await f.store.updateTrial(t.id, { status: 'running' });
     await f.store.updateTrial(t.id, { status: i === 11 ? 'failed' : 'completed', bestValue: valLoss, bestStep: 2 });
   }
-  reader = await openStore({ home: f.home }, { readonly: true });
-  app = await buildApp({ reader, writer: async () => f.store, generator: fakeGenerator(), scorer: fakeScorer(), uiDir: null });
+  served = await serveFixture(f);
+  app = served.app;
 });
 
 afterAll(async () => {
-  await app?.close();
-  await reader?.close();
+  await served?.close();
   await f?.cleanup();
 });
 

@@ -1,25 +1,23 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { rateVotes } from '@tunelab/eval';
-import { HUMAN_PLAYER_PREFIX, openStore, type Store } from '@tunelab/store';
-import { FAKE_HUMAN_SOURCE, fakeGenerator, fakeHumanTunes, fakeScorer, makeFixture, type Fixture } from '../../testing/fixture';
-import { buildApp } from './app';
+import { HUMAN_PLAYER_PREFIX } from '@tunelab/store';
+import { FAKE_HUMAN_SOURCE, fakeGenerator, fakeHumanTunes, makeFixture, serveFixture, type Fixture } from '../../testing/fixture';
 import { blindAbc } from './human-tunes';
 
 let f: Fixture;
-let reader: Store;
 let app: FastifyInstance;
+let served: Awaited<ReturnType<typeof serveFixture>>;
 const generator = fakeGenerator();
 
 beforeAll(async () => {
   f = await makeFixture({ trials: 4, points: 8 });
-  reader = await openStore({ home: f.home }, { readonly: true });
-  app = await buildApp({ reader, writer: async () => f.store, generator, scorer: fakeScorer(), humanTunes: fakeHumanTunes(), uiDir: null });
+  served = await serveFixture(f, { generator, humanTunes: fakeHumanTunes() });
+  app = served.app;
 });
 
 afterAll(async () => {
-  await app?.close();
-  await reader?.close();
+  await served?.close();
   await f?.cleanup();
 });
 
