@@ -4,8 +4,8 @@ import type { ParameterSpec } from './sweep-types';
 import type { RunConfig } from './types';
 
 /**
- * What a model needs in memory, estimated from its spec before anything is allocated (issue 21: a worker's
- * heap limit does not bound tensor memory, so an oversized `model.layers` took the whole sweeper down):
+ * What a model needs in memory, estimated from its spec before anything is allocated (a worker's heap
+ * limit does not bound tensor memory, so an oversized `model.layers` could take the whole sweeper down):
  * - parameters × 4 float32 copies: the weights, their gradients and Adam's two moments;
  * - activations kept for backpropagation through time: batch × seq_len × (layer units × (gates + 2 for the
  *   cell and hidden state) + embedding), and the logits with their gradient, batch × seq_len × vocabulary × 2.

@@ -161,10 +161,10 @@ export async function loadSweepConfig(path: string): Promise<SweepConfig> {
 }
 
 /**
- * `metric`: one mapping `{ name, goal }` (today's form) or a list of them, the first being the objective
+ * `metric`: one mapping `{ name, goal }` (a single objective) or a list of them, the first being the objective
  * "best" means. A list needs at least one item and unique names. Problems are reported at their YAML path
  * (`metric[1].goal`, line of the item). Returns the objectives (empty when there were problems) and which
- * form was written, so a single mapping parses exactly as it did before lists existed.
+ * form was written: a single mapping gives `metric` alone, with no `objectives`.
  */
 function checkObjectives(value: unknown, issues: IssueList): { list: MetricGoal[]; written: 'mapping' | 'list' } {
   const path: PathSegment[] = ['metric'];

@@ -42,7 +42,7 @@ export interface SweepConfig {
   metric: MetricGoal;
   /**
    * Every objective, the first being `metric`, when the file wrote `metric` as a list; absent for a single
-   * mapping (so such a config, and every sweep stored before lists existed, reads exactly as before).
+   * mapping (such a config, and a stored sweep without the field, reads as one objective).
    * Read it through `objectivesOf`, which answers `[metric]` when it is absent.
    */
   objectives?: MetricGoal[];

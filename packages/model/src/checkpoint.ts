@@ -233,7 +233,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
 
 /**
  * Refuses a checkpoint whose spec (layers, embedding, vocabulary) could not be built on this machine, before
- * any weight is read or tensor allocated (issue 21: a hostile or corrupt checkpoint.json with layers of a
+ * any weight is read or tensor allocated (a hostile or corrupt checkpoint.json may ask for layers of a
  * billion units). Weights, gradients and Adam moments for one batch of one step, against the limit that
  * config validation uses (half of os.totalmem(), see @tunelab/config model-memory.ts).
  */

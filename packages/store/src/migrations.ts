@@ -146,9 +146,9 @@ async function createAliasIndexes(db: Kysely<any>): Promise<void> {
 }
 
 /**
- * Aliases outlive their checkpoints (issue 21): the row of an alias whose checkpoint is deleted with its sweep
+ * Aliases outlive their checkpoints: the row of an alias whose checkpoint is deleted with its sweep
  * stays in the history, with `removed_at` and `removed_note` saying what it pointed to. The foreign key to
- * checkpoints (ON DELETE CASCADE, which deleted the champion with its sweep) goes: the table is rebuilt,
+ * checkpoints (ON DELETE CASCADE, which would delete the champion with its sweep) goes: the table is rebuilt,
  * the same way on both dialects (SQLite cannot drop a constraint).
  */
 async function aliasesOutliveCheckpoints(db: Kysely<any>, dialect: Dialect): Promise<void> {
@@ -173,7 +173,7 @@ async function aliasesOutliveCheckpoints(db: Kysely<any>, dialect: Dialect): Pro
 }
 
 /**
- * Blind listening (issue 24): `votes`, one row per judgement of two samples, and `human_tunes`, the held-out
+ * Blind listening: `votes`, one row per judgement of two samples, and `human_tunes`, the held-out
  * human tunes that take part as a player. A human tune cannot be a `samples` row (samples reference a
  * checkpoint, which references a trial), so it has its own table; its ids look like sample ids (`sa-…`) so a
  * listener cannot tell a human tune from a model's by its id. Each vote keeps who played each side (a checkpoint

@@ -94,8 +94,8 @@ export async function updateSweepStatus(ctx: QueryContext, id: string, status: S
 
 /**
  * Deletes a sweep and, through foreign-key cascades, everything under it but aliases; returns checkpoint
- * directories to remove. Refuses a running sweep, and a sweep an alias points into unless `force` (issue 21:
- * deleting a sweep deleted the champion). Alias rows that point into it stay, marked with what they pointed to.
+ * directories to remove. Refuses a running sweep, and a sweep an alias points into unless `force` (so
+ * deleting a sweep cannot silently take the champion with it). Alias rows that point into it stay, marked with what they pointed to.
  */
 export async function deleteSweep(ctx: QueryContext, id: string, options: DeleteSweepOptions = {}): Promise<DeletedSweep> {
   assertWritable(ctx, 'delete a sweep');

@@ -100,7 +100,7 @@ describe('tunelab model / train / generate', () => {
     const metersOf = (text: string) => [...text.matchAll(/^M:(.*)$/gm)].map((m) => m[1].trim());
     const [reel, waltzOff, disagree, em] = await Promise.all([
       tunelab(['generate', '--checkpoint', ckpt, '-n', '2', '--max-length', '120', '--meter', '4/4', '--allow-copies', '--json']),
-      tunelab(['generate', '--checkpoint', ckpt, '-n', '2', '--max-length', '60', '--meter', '3/4', '--constrain', 'off', '--prime', 'X:5\\nT:T1\\n', '--allow-copies', '--json']),
+      tunelab(['generate', '--checkpoint', ckpt, '-n', '2', '--max-length', '60', '--meter', '3/4', '--constrain', 'off', '--prime', 'X:5\\nT:T1\\nM:', '--allow-copies', '--json']),
       tunelab(['generate', '--checkpoint', ckpt, '--meter', '6/8', '--prime', 'X:1\\nM:4/4\\n', '--allow-copies']),
       tunelab(['eval', '--checkpoint', ckpt, '-n', '2', '--meter', '6/8', '--no-abc2midi', '--json']),
     ]);
@@ -112,10 +112,10 @@ describe('tunelab model / train / generate', () => {
       expect(new Set(metersOf(t.text))).toEqual(new Set(['4/4']));
     }
     expect(waltzOff.code, waltzOff.stderr).toBe(0);
-    // The prime's header is kept, the file's tunes are numbered 1, 2, … as always, and the M: lines the model
-    // opens after it are held to 3/4.
+    // The prime's header is kept and the file's tunes are numbered 1, 2, … as always; the M: line the prime
+    // opens, where the model would write its 6/8, is held to 3/4, and so is any later one.
     JSON.parse(waltzOff.stdout).tunes.forEach((t: { text: string }, i: number) => {
-      expect(t.text.startsWith(`X:${i + 1}\nT:T1\n`)).toBe(true);
+      expect(t.text.startsWith(`X:${i + 1}\nT:T1\nM:3/4\n`)).toBe(true);
       for (const m of metersOf(t.text)) expect(m).toBe('3/4');
     });
     expect(disagree.code).toBe(1);

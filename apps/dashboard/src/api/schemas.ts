@@ -341,7 +341,7 @@ export type SampleListQuery = Static<typeof SampleListQuery>;
 export const SampleList = Type.Object({ samples: Type.Array(Sample) });
 export type SampleList = Static<typeof SampleList>;
 
-// Blind listening (issue 24): pairs to judge, votes, and Bradley–Terry ratings per checkpoint.
+// Blind listening: pairs to judge, votes, and Bradley–Terry ratings per checkpoint.
 
 /** Which of two tunes is better to hear: the left, the right, or neither. */
 export const Verdict = Type.Union([Type.Literal('left'), Type.Literal('right'), Type.Literal('same')]);
