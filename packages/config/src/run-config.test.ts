@@ -100,6 +100,18 @@ describe('errors name the YAML path and line', () => {
     );
   });
 
+  test('a learning-rate schedule: written keys kept, the rest filled, bad values named by path', () => {
+    const config = parseRunConfig('train:\n  optimizer: { name: adam, lr: 0.002 }\n  lr_schedule: { name: cosine, min_lr: 0.0001 }\n');
+    expect(config.train.lr_schedule).toEqual({ name: 'cosine', gamma: 0.95, min_lr: 0.0001 });
+    expect(parseRunConfig('train:\n  epochs: 3\n').train.lr_schedule).toBeUndefined();
+    expect(errorOf(() => parseRunConfig('train:\n  lr_schedule: { name: exponential, gamma: 1.5 }\n'))).toBe(
+      'train.lr_schedule.gamma (line 2): expected a number in (0, 1], got 1.5',
+    );
+    expect(errorOf(() => parseRunConfig('train:\n  optimizer: { name: adam, lr: 0.001 }\n  lr_schedule: { name: cosine, min_lr: 0.01 }\n'))).toBe(
+      'train.lr_schedule.min_lr (line 3): expected min_lr <= train.optimizer.lr (0.001), got 0.01',
+    );
+  });
+
   test('a block that is not a mapping', () => {
     expect(errorOf(() => parseRunConfig('model: lstm\n'))).toBe('model (line 1): expected a mapping, got "lstm"');
   });

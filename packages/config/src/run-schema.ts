@@ -135,6 +135,14 @@ export const RUN_SCHEMA: BlockSpec = block({
     seed: anyInt(),
     backend: oneOf('auto', 'webgpu', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'),
     max_minutes: nonNegative(),
+    lr_schedule: block(
+      {
+        name: oneOf('constant', 'exponential', 'cosine'),
+        gamma: leaf('a number in (0, 1]', (v) => isNumber(v) && v > 0 && v <= 1, { number: 'float' }),
+        min_lr: nonNegative(),
+      },
+      { optional: true, whenPresent: { name: 'constant', gamma: 0.95, min_lr: 0 } },
+    ),
   }),
   eval: block(
     { every: positiveInt(), samples: positiveInt(), temperature: positive(), constrain: oneOf(...CONSTRAIN_SETTINGS) },
@@ -212,5 +220,9 @@ export function checkBlock(
 export function checkRunConfigRules(config: RunConfig, path: PathSegment[], issues: IssueList): void {
   const { val, test } = config.data.split;
   if (val + test >= 1) issues.add([...path, 'data', 'split'], `expected val + test < 1, got ${val} + ${test}`);
+  const schedule = config.train.lr_schedule;
+  if (schedule && schedule.name !== 'constant' && schedule.min_lr > config.train.optimizer.lr) {
+    issues.add([...path, 'train', 'lr_schedule', 'min_lr'], `expected min_lr <= train.optimizer.lr (${config.train.optimizer.lr}), got ${schedule.min_lr}`);
+  }
   checkModelMemory(config, path, issues);
 }

@@ -64,6 +64,22 @@ export interface TrainConfig {
   backend: Backend;
   /** Stop the run after this many minutes (0 = no limit). */
   max_minutes: number;
+  /** How the learning rate moves from epoch to epoch. Absent: constant. */
+  lr_schedule?: LrScheduleConfig;
+}
+
+/**
+ * The learning rate of each epoch, a function of the epoch alone (so a resumed run continues the same curve):
+ * `constant`; `exponential`, lr · gamma^(epoch − 1) (Keras' ExponentialDecay per epoch, floored at `min_lr`);
+ * `cosine`, from lr at epoch 1 down to `min_lr` at `train.epochs` (SGDR without restarts). A run stopped early
+ * by `max_minutes` keeps the rate its last epoch had, so a cosine schedule wants `epochs` to be what fits.
+ */
+export interface LrScheduleConfig {
+  name: 'constant' | 'exponential' | 'cosine';
+  /** exponential: the factor per epoch, in (0, 1]. */
+  gamma: number;
+  /** The lowest rate (exponential) or the last epoch's rate (cosine). */
+  min_lr: number;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { PreparedData } from '@tunelab/dataset';
 import { train } from './train';
 import { evaluateLoss } from './evaluate';
 import type { SampleEvaluator, TrainEvent } from './train';
-import type { RunConfig } from '@tunelab/config';
+import type { LrScheduleConfig, RunConfig } from '@tunelab/config';
 import { deleteCheckpoint, listCheckpoints, loadCheckpoint, loadWeightsInto, saveCheckpoint } from './checkpoint';
 import type { CheckpointMeta } from './checkpoint';
 import { buildModel, disposeModel } from './build';
@@ -114,7 +114,16 @@ describe('train', () => {
     };
     const objective = { name: 'peak', goal: 'maximize' as const };
 
-    type Variant = { batching: 'stateful' | 'shuffled'; fusedStep: boolean; transpose?: boolean; optimizer?: 'adam' | 'rmsprop'; checkpoint_every?: number; every?: number; layers?: number[] };
+    type Variant = {
+      batching: 'stateful' | 'shuffled';
+      fusedStep: boolean;
+      transpose?: boolean;
+      optimizer?: 'adam' | 'rmsprop';
+      checkpoint_every?: number;
+      every?: number;
+      layers?: number[];
+      schedule?: LrScheduleConfig;
+    };
     const configOf = (v: Variant): RunConfig => {
       const c = tinyConfig(corpus, {
         epochs: 6,
@@ -127,14 +136,15 @@ describe('train', () => {
       if (v.layers) c.model.layers = v.layers;
       c.eval = { every: v.every ?? 1, samples: 2, temperature: 1, constrain: 'off' };
       if (v.transpose) c.data.augment = { transpose: [-2, 2] };
+      if (v.schedule) c.train.lr_schedule = v.schedule;
       return c;
     };
 
     test.each<[string, Variant, [number, number][]]>([
-      ['fused step, two layers, stateful batches', { batching: 'stateful', fusedStep: true, layers: [16, 12] }, [[1, 3], [2, 3], [4, 0], [5, 5], [5, 2], [6, 1]]],
+      ['fused step, two layers, stateful batches, exponential lr', { batching: 'stateful', fusedStep: true, layers: [16, 12], schedule: { name: 'exponential', gamma: 0.7, min_lr: 0 } }, [[1, 3], [2, 3], [4, 0], [5, 5], [5, 2], [6, 1]]],
       ['tfjs autograd, shuffled batches', { batching: 'shuffled', fusedStep: false }, [[2, 4], [5, 0], [6, 5]]],
       ['fused step, shuffled, transposed, periodic checkpoints', { batching: 'shuffled', fusedStep: true, transpose: true, checkpoint_every: 2, every: 2 }, [[2, 1], [3, 5], [5, 2]]],
-      ['tfjs autograd, rmsprop, stateful', { batching: 'stateful', fusedStep: false, optimizer: 'rmsprop' }, [[3, 2], [5, 4]]],
+      ['tfjs autograd, rmsprop, stateful, cosine lr', { batching: 'stateful', fusedStep: false, optimizer: 'rmsprop', schedule: { name: 'cosine', gamma: 1, min_lr: 0.001 } }, [[3, 2], [5, 4]]],
     ])('%s', async (_label, v, kills) => {
       const config = configOf(v);
       const data = v.transpose ? await prepareData(config.data) : prepared;
@@ -184,6 +194,18 @@ describe('train', () => {
         expect(mb.state).toEqual(ma.state);
       }
     });
+  });
+
+  test.each([true, false])('a learning-rate schedule sets each epoch\'s rate (fused step: %s): epoch 1 as constant, later epochs apart', async (fusedStep) => {
+    const base = tinyConfig(corpus, { epochs: 3, checkpoint_every: 1, optimizer: { name: 'adam', lr: 0.02 } });
+    const decayed: RunConfig = { ...base, train: { ...base.train, lr_schedule: { name: 'exponential', gamma: 0.5, min_lr: 0 } } };
+    const [a, b] = [home(), home()];
+    const constant = await train({ config: base, runId: 'c', home: a, prepared, fusedStep, maxBatchesPerEpoch: 5 });
+    const scheduled = await train({ config: decayed, runId: 's', home: b, prepared, fusedStep, maxBatchesPerEpoch: 5 });
+    expect(constant.history.map((r) => r.metrics.lr)).toEqual([0.02, 0.02, 0.02]);
+    expect(scheduled.history.map((r) => r.metrics.lr)).toEqual([0.02, 0.01, 0.005]);
+    expect(weightsOf(join(b, 'checkpoints/s/epoch-1'))).toEqual(weightsOf(join(a, 'checkpoints/c/epoch-1')));
+    expect(weightsOf(join(b, 'checkpoints/s/epoch-2'))).not.toEqual(weightsOf(join(a, 'checkpoints/c/epoch-2')));
   });
 
   test('with transposition each epoch trains on its own keys, and a resumed run draws the same ones', async () => {

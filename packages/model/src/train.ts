@@ -8,6 +8,7 @@ import { CHECKPOINT_FORMAT, checkpointDir, gitCommit, loadCheckpoint, loadWeight
 import type { EngineInfo, StepPath } from './engine';
 import { activeEngine, engineLine, selectEngine, useEngine } from './engine';
 import { adamFlavourOf, createOptimizer, restoreOptimizerState } from './optimizer';
+import { learningRateAt, setLearningRate } from './lr-schedule';
 import { Sampler } from './sample';
 import { specFromConfig } from './spec';
 import type { StepModels } from './step';
@@ -220,6 +221,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
     for (let epoch = startEpoch + 1; epoch <= t.epochs; epoch++) {
       if (spec.stateful) resetStates(model);
+      const lr = learningRateAt(t, epoch);
+      setLearningRate(opt.optimizer, lr);
       const epochStart = Date.now();
       let lossSum = 0;
       let correct = 0;
@@ -262,6 +265,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         // Characters trained on since the run began (resumed epochs included): ASHA's resource when trials
         // train on different files and an epoch is not the same amount of work.
         characters,
+        lr,
       };
       const val = data.ids.val.length > 0 ? await validate(sm, data.ids.val, t.batch_size, t.seq_len, direct) : null;
       if (val) Object.assign(metrics, { val_loss: val.loss, val_accuracy: val.accuracy, val_bpc: val.bpc });

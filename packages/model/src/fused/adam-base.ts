@@ -16,7 +16,8 @@ export abstract class AdamBase extends tf.Optimizer {
   protected accBeta2: number;
 
   constructor(
-    readonly learningRate: number,
+    /** Read on every step: a schedule changes it between epochs (lr-schedule.ts). */
+    public learningRate: number,
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     readonly epsilon = 1e-7,
