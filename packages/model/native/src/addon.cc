@@ -1,16 +1,41 @@
 // Node-API surface of tunelab_lstm.node. Every function is synchronous and works on caller-allocated typed
 // arrays (Float32Array / Int32Array), so JS can hand over tfjs cpu-backend buffers without copying.
 // Arguments are positional; null / undefined stands for "absent" where the C++ side accepts nullptr.
+// Each Node environment (the main thread, each worker thread: a sweep's trials) has its own thread pool, sized
+// by setThreads, so trials running side by side in one process never share or fight over one.
 #include <node_api.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "lstm.h"
 #include "ops.h"
+#include "pool.h"
 #include "sgemm.h"
 
 namespace {
+
+// Per-environment state: the pool kernels of this environment run on (null while threads is 1).
+struct EnvData {
+  int threads = 1;
+  std::unique_ptr<tl::Pool> pool;
+};
+
+EnvData* env_data(napi_env env) {
+  void* data = nullptr;
+  napi_get_instance_data(env, &data);
+  if (data != nullptr) return static_cast<EnvData*>(data);
+  auto* fresh = new EnvData();
+  napi_set_instance_data(
+      env, fresh, [](napi_env, void* d, void*) { delete static_cast<EnvData*>(d); }, nullptr);
+  return fresh;
+}
+
+// Makes this environment's pool the one kernels use for the rest of the calling scope.
+struct EnvPool : tl::PoolScope {
+  explicit EnvPool(napi_env env) : tl::PoolScope(env_data(env)->pool.get()) {}
+};
 
 struct Args {
   napi_env env;
@@ -88,6 +113,7 @@ napi_value undefined(napi_env env) {
 // lstmForward(B, T, I, U, x, h0, c0, W, Uk, b, ys, hT, cT, gates|null, cs|null)
 napi_value LstmForward(napi_env env, napi_callback_info info) {
   Args a(env, info);
+  EnvPool pool(env);
   tl::LstmDims d{a.i32(0), a.i32(1), a.i32(2), a.i32(3)};
   if (a.failed) return nullptr;
   size_t B = d.B, T = d.T, I = d.I, U = d.U;
@@ -107,6 +133,8 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
     a.fail("gates and cs must both be given or both be null");
     return nullptr;
   }
+  // One step (sampling) stays on the calling thread: latency, not throughput.
+  tl::PoolScope serial(T == 1 ? nullptr : tl::current_pool());
   if (T > 0) tl::lstm_forward(d, x, h0, c0, W, Uk, b, ys, hT, cT, gates, cs);
   return undefined(env);
 }
@@ -115,6 +143,7 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
 //              dx|null, dh0|null, dc0|null, dW|null, dU|null, db|null)
 napi_value LstmBackward(napi_env env, napi_callback_info info) {
   Args a(env, info);
+  EnvPool pool(env);
   tl::LstmDims d{a.i32(0), a.i32(1), a.i32(2), a.i32(3)};
   if (a.failed) return nullptr;
   size_t B = d.B, T = d.T, I = d.I, U = d.U;
@@ -153,6 +182,7 @@ bool check_ids(Args& a, const int32_t* ids, size_t n, int V) {
 // lstmForwardEmbedded(B, T, I, U, V, table, ids, h0, c0, W, Uk, b, ys, hT|null, cT|null, gates|null, cs|null)
 napi_value LstmForwardEmbedded(napi_env env, napi_callback_info info) {
   Args a(env, info);
+  EnvPool pool(env);
   tl::LstmDims d{a.i32(0), a.i32(1), a.i32(2), a.i32(3)};
   int V = a.i32(4);
   if (a.failed) return nullptr;
@@ -174,6 +204,7 @@ napi_value LstmForwardEmbedded(napi_env env, napi_callback_info info) {
     a.fail("gates and cs must both be given or both be null");
     return nullptr;
   }
+  tl::PoolScope serial(T == 1 ? nullptr : tl::current_pool());
   if (T > 0) tl::lstm_forward_embedded(d, V, table, ids, h0, c0, W, Uk, b, ys, hT, cT, gates, cs);
   return undefined(env);
 }
@@ -182,6 +213,7 @@ napi_value LstmForwardEmbedded(napi_env env, napi_callback_info info) {
 //                      dtable|null, dh0|null, dc0|null, dW|null, dU|null, db|null)
 napi_value LstmBackwardEmbedded(napi_env env, napi_callback_info info) {
   Args a(env, info);
+  EnvPool pool(env);
   tl::LstmDims d{a.i32(0), a.i32(1), a.i32(2), a.i32(3)};
   int V = a.i32(4);
   if (a.failed) return nullptr;
@@ -214,6 +246,7 @@ napi_value LstmBackwardEmbedded(napi_env env, napi_callback_info info) {
 // sgemm(M, N, K, A, aRowStride, aColStride, B, bRowStride, bColStride, beta, C, ldc)
 napi_value Sgemm(napi_env env, napi_callback_info info) {
   Args a(env, info);
+  EnvPool pool(env);
   int M = a.i32(0), N = a.i32(1), K = a.i32(2);
   int ars = a.i32(4), acs = a.i32(5), brs = a.i32(7), bcs = a.i32(8), ldc = a.i32(11);
   float beta = static_cast<float>(a.f64(9));
@@ -232,6 +265,7 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
 // denseSoftmaxCeForward(N, H, C, x, kernel, bias, labels, probs, losses|null) -> summed loss
 napi_value DenseSoftmaxCeForward(napi_env env, napi_callback_info info) {
   Args a(env, info);
+  EnvPool pool(env);
   int N = a.i32(0), H = a.i32(1), C = a.i32(2);
   if (a.failed) return nullptr;
   const float* x = a.f32(3, static_cast<size_t>(N) * H);
@@ -270,6 +304,7 @@ napi_value CountCorrect(napi_env env, napi_callback_info info) {
 // denseSoftmaxCeBackward(N, H, C, x, kernel, labels, probs, dloss|null, scale, dx|null, dkernel|null, dbias|null)
 napi_value DenseSoftmaxCeBackward(napi_env env, napi_callback_info info) {
   Args a(env, info);
+  EnvPool pool(env);
   int N = a.i32(0), H = a.i32(1), C = a.i32(2);
   float scale = static_cast<float>(a.f64(8));
   if (a.failed) return nullptr;
@@ -289,6 +324,7 @@ napi_value DenseSoftmaxCeBackward(napi_env env, napi_callback_info info) {
 // adamStep(p, g, m, v, pOut, lr, b1, b2, eps, oneMinusAccB1, oneMinusAccB2, gscale)
 napi_value AdamStep(napi_env env, napi_callback_info info) {
   Args a(env, info);
+  EnvPool pool(env);
   napi_typedarray_type type;
   size_t n = 0;
   if (a.argc > 0) napi_get_typedarray_info(env, a.argv[0], &type, &n, nullptr, nullptr, nullptr);
@@ -348,6 +384,68 @@ napi_value Multiply(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// setThreads(n): the threads this environment's kernels run on from now on (n >= 1; 1 = no pool). Returns the
+// count in force, which is 1 where the addon was built without threads.
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int n = a.i32(0);
+  if (a.failed) return nullptr;
+  if (n < 1 || n > 1024) {
+    a.fail("threads must be an integer in [1, 1024], got " + std::to_string(n));
+    return nullptr;
+  }
+  EnvData* d = env_data(env);
+  if (!tl::threads_supported()) n = 1;
+  if (n != d->threads) {
+    d->pool.reset();  // joins the old workers before new ones start
+    if (n > 1) d->pool = std::make_unique<tl::Pool>(n);
+    d->threads = n;
+  }
+  napi_value out;
+  napi_create_int32(env, d->threads, &out);
+  return out;
+}
+
+// threadsSupported() -> whether this build can start worker threads.
+napi_value ThreadsSupported(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_get_boolean(env, tl::threads_supported(), &out);
+  return out;
+}
+
+// threads() -> the threads this environment's kernels run on.
+napi_value Threads(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_create_int32(env, env_data(env)->threads, &out);
+  return out;
+}
+
+// paceProbe(threads, ms, pin, counts: Float64Array[threads]): each of `threads` fresh threads (pinned to CPU i
+// when pin) runs the same arithmetic loop for ms milliseconds at the same time; counts[i] = loops done.
+napi_value PaceProbe(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int threads = a.i32(0), ms = a.i32(1);
+  bool pin = false;
+  if (a.argc > 2) napi_get_value_bool(env, a.argv[2], &pin);
+  if (a.failed) return nullptr;
+  if (threads < 1 || threads > 1024 || ms < 1) {
+    a.fail("paceProbe: threads must be in [1, 1024] and ms >= 1");
+    return nullptr;
+  }
+  void* data = nullptr;
+  size_t length = 0;
+  napi_typedarray_type type;
+  bool is = false;
+  if (a.argc > 3) napi_is_typedarray(env, a.argv[3], &is);
+  if (is) napi_get_typedarray_info(env, a.argv[3], &type, &length, &data, nullptr, nullptr);
+  if (!is || type != napi_float64_array || length < static_cast<size_t>(threads)) {
+    a.fail("paceProbe: argument 3: expected a Float64Array of at least `threads` elements");
+    return nullptr;
+  }
+  tl::pace_probe(threads, ms, pin, static_cast<double*>(data));
+  return undefined(env);
+}
+
 napi_value KernelName(napi_env env, napi_callback_info) {
   napi_value out;
   napi_create_string_utf8(env, tl::sgemm_kernel_name(), NAPI_AUTO_LENGTH, &out);
@@ -369,6 +467,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"multiply", nullptr, Multiply, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"kernelName", nullptr, KernelName, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"threadsSupported", nullptr, ThreadsSupported, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"paceProbe", nullptr, PaceProbe, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -1,11 +1,13 @@
 // The input projection X W (and in the backward dX, dW, dU) runs as one large GEMM over all time steps; only
-// the recurrent h U (M = batch) and the gate arithmetic are sequential. U is packed once per call. The
+// the recurrent h U (M = batch) and the gate arithmetic are sequential, and each of their steps is shared out
+// over the thread pool by units. U is packed once per call. The
 // *_embedded variants take x as rows of an embedding table and project the table instead of the sequence.
 #include "lstm.h"
 
 #include <cstring>
 #include <vector>
 
+#include "pool.h"
 #include "sgemm.h"
 #include "vmath.h"
 
@@ -34,71 +36,104 @@ TL_CLONES void hidden_out(int U, const float* __restrict og, const float* __rest
   for (int j = 0; j < U; ++j) y[j] = og[j] * tc[j];
 }
 
-// Gate gradients of one row at one step. gz: activated gates (i, f, g, o); tc = tanh(c_t); dy: upstream
-// gradient of h_t; dh, dc: carried gradients (dc is replaced by the one for c_{t-1}); dz: written.
-TL_CLONES void gate_grads(int U, const float* __restrict gz, const float* __restrict tc,
+// Gate gradients of one row at one step, for n units: gate g of unit j at gz[g * gs + j] and dz[g * gs + j].
+// gz: activated gates (i, f, g, o); tc = tanh(c_t); dy: upstream gradient of h_t; dh, dc: carried gradients
+// (dc is replaced by the one for c_{t-1}); dz: written.
+TL_CLONES void gate_grads(int n, ptrdiff_t gs, const float* __restrict gz, const float* __restrict tc,
                           const float* __restrict cprev, const float* __restrict dy, const float* __restrict dh,
                           float* __restrict dc, float* __restrict dz) {
   const float* ig = gz;
-  const float* fg = gz + U;
-  const float* gg = gz + 2 * U;
-  const float* og = gz + 3 * U;
-  for (int j = 0; j < U; ++j) {
+  const float* fg = gz + gs;
+  const float* gg = gz + 2 * gs;
+  const float* og = gz + 3 * gs;
+  for (int j = 0; j < n; ++j) {
     float dhj = dh[j] + dy[j];
     float o = og[j], i = ig[j], f = fg[j], g = gg[j], tcj = tc[j];
     float dcj = dc[j] + dhj * o * (1.0f - tcj * tcj);
     dz[j] = dcj * g * i * (1.0f - i);
-    dz[U + j] = dcj * cprev[j] * f * (1.0f - f);
-    dz[2 * U + j] = dcj * i * (1.0f - g * g);
-    dz[3 * U + j] = dhj * tcj * o * (1.0f - o);
+    dz[gs + j] = dcj * cprev[j] * f * (1.0f - f);
+    dz[2 * gs + j] = dcj * i * (1.0f - g * g);
+    dz[3 * gs + j] = dhj * tcj * o * (1.0f - o);
     dc[j] = dcj * f;
   }
 }
 
+// One step of a single sequence (sampling): too little work to share out, so it stays on this thread.
+void recur_forward_one_step(LstmDims d, float* z, const float* h0, const float* c0, const float* Uk,
+                            const float* b, float* ys, float* hT, float* cT, float* cs) {
+  const int B = d.B, U = d.U, G = 4 * U;
+  sgemm(B, G, U, MatView{h0, U, 1}, MatView{Uk, G, 1}, 1.0f, z, G);
+  std::vector<float> c(c0, c0 + static_cast<size_t>(B) * U);
+  std::vector<float> tc(U);
+  for (int bi = 0; bi < B; ++bi) {
+    float* zr = z + static_cast<ptrdiff_t>(bi) * G;
+    for (int j = 0; j < G; ++j) zr[j] += b[j];
+    vsigmoid(zr, 2 * U);
+    vtanh(zr + 2 * U, U);
+    vsigmoid(zr + 3 * U, U);
+    float* cr = c.data() + static_cast<ptrdiff_t>(bi) * U;
+    cell_update(U, zr, zr + U, zr + 2 * U, cr, tc.data());
+    vtanh(tc.data(), U);
+    float* yr = ys + static_cast<ptrdiff_t>(bi) * U;
+    hidden_out(U, zr + 3 * U, tc.data(), yr);
+    if (cs != nullptr) std::memcpy(cs + static_cast<ptrdiff_t>(bi) * U, cr, sizeof(float) * U);
+  }
+  if (hT != nullptr) std::memcpy(hT, ys, sizeof(float) * B * U);
+  if (cT != nullptr) std::memcpy(cT, c.data(), sizeof(float) * B * U);
+}
+
 // The sequential part of the forward: z [B, T, 4U] holds the input projection of every step (no bias) and
-// becomes the activated gates.
+// becomes the activated gates. Each step is cut into tasks of kNR units (one micro-kernel panel): a task
+// multiplies h_{t-1} by its units' columns of each gate's block of U, then runs the gates, the cell and h_t
+// for those units, and writes h_t straight into the packed layout the next step multiplies by. Everything a
+// unit needs is in its own task, so a step needs one barrier (the end of the pool's run) and no reduction;
+// with one thread the same tasks run in order, hence the same numbers.
 void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const float* Uk, const float* b,
                    float* ys, float* hT, float* cT, float* cs) {
   const int B = d.B, T = d.T, U = d.U, G = 4 * U;
+  if (T == 1) return recur_forward_one_step(d, z, h0, c0, Uk, b, ys, hT, cT, cs);
   const ptrdiff_t zrow = static_cast<ptrdiff_t>(T) * G;  // row stride of one time step's gates
   const ptrdiff_t yrow = static_cast<ptrdiff_t>(T) * U;
-  // Packing U pays off over many steps; a single step (sampling) multiplies by it directly.
-  PackedB up;
-  const bool packed = T > 1;
-  if (packed) pack_b(MatView{Uk, G, 1}, U, G, up);
-  auto recurrent = [&](const float* h, ptrdiff_t hrow, float* zt) {
-    if (packed) {
-      sgemm_packed(B, MatView{h, hrow, 1}, up, 1.0f, zt, zrow);
-    } else {
-      sgemm(B, G, U, MatView{h, hrow, 1}, MatView{Uk, G, 1}, 1.0f, zt, zrow);
-    }
-  };
+  const int tiles = (U + kNR - 1) / kNR;
+  // Each gate's block of U packed on its own, so a task's kNR units are one whole panel in every gate.
+  PackedB ug[4];
+  for (int g = 0; g < 4; ++g) pack_b(MatView{Uk + g * U, G, 1}, U, U, ug[g]);
+  const size_t hsize = packed_a_size(B, U);
+  std::vector<float> hpack[2] = {std::vector<float>(hsize, 0.0f), std::vector<float>(hsize, 0.0f)};
+  pack_a_all(MatView{h0, U, 1}, B, U, hpack[0].data());
   std::vector<float> c(c0, c0 + static_cast<size_t>(B) * U);
-  std::vector<float> tc(U);
   for (int t = 0; t < T; ++t) {
     float* zt = z + static_cast<ptrdiff_t>(t) * G;
-    if (t == 0) {
-      recurrent(h0, U, zt);
-    } else {
-      recurrent(ys + static_cast<ptrdiff_t>(t - 1) * U, yrow, zt);
-    }
-    for (int bi = 0; bi < B; ++bi) {
-      float* zr = zt + bi * zrow;
-      for (int j = 0; j < G; ++j) zr[j] += b[j];
-      vsigmoid(zr, 2 * U);
-      vtanh(zr + 2 * U, U);
-      vsigmoid(zr + 3 * U, U);
-      const float* ig = zr;
-      const float* fg = zr + U;
-      const float* gg = zr + 2 * U;
-      const float* og = zr + 3 * U;
-      float* cr = c.data() + static_cast<ptrdiff_t>(bi) * U;
-      cell_update(U, ig, fg, gg, cr, tc.data());
-      vtanh(tc.data(), U);
-      float* yr = ys + bi * yrow + static_cast<ptrdiff_t>(t) * U;
-      hidden_out(U, og, tc.data(), yr);
-      if (cs != nullptr) std::memcpy(cs + bi * yrow + static_cast<ptrdiff_t>(t) * U, cr, sizeof(float) * U);
-    }
+    const float* hprev = hpack[t & 1].data();
+    float* hnext = hpack[(t + 1) & 1].data();
+    const bool last = t + 1 == T;
+    parallel_tasks(tiles, [&](int tile) {
+      const int u0 = tile * kNR;
+      const int n = U - u0 < kNR ? U - u0 : kNR;
+      for (int g = 0; g < 4; ++g) sgemm_packed_panels(B, hprev, ug[g], tile, tile + 1, 1.0f, zt + g * U, zrow);
+      float tc[kNR];
+      for (int bi = 0; bi < B; ++bi) {
+        float* zr = zt + bi * zrow;
+        for (int g = 0; g < 4; ++g)
+          for (int j = 0; j < n; ++j) zr[g * U + u0 + j] += b[g * U + u0 + j];
+        float* ig = zr + u0;
+        float* fg = zr + U + u0;
+        float* gg = zr + 2 * U + u0;
+        float* og = zr + 3 * U + u0;
+        vsigmoid(ig, n);
+        vsigmoid(fg, n);
+        vtanh(gg, n);
+        vsigmoid(og, n);
+        float* cr = c.data() + static_cast<ptrdiff_t>(bi) * U + u0;
+        cell_update(n, ig, fg, gg, cr, tc);
+        vtanh(tc, n);
+        float* yr = ys + bi * yrow + static_cast<ptrdiff_t>(t) * U + u0;
+        hidden_out(n, og, tc, yr);
+        if (cs != nullptr) std::memcpy(cs + bi * yrow + static_cast<ptrdiff_t>(t) * U + u0, cr, sizeof(float) * n);
+        if (!last)
+          for (int j = 0; j < n; ++j) hnext[packed_a_offset(B, U, bi, u0 + j)] = yr[j];
+      }
+    });
   }
   for (int bi = 0; bi < B; ++bi) {
     if (hT != nullptr)
@@ -108,8 +143,25 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
   if (cT != nullptr) std::memcpy(cT, c.data(), sizeof(float) * B * U);
 }
 
+// out[j] = sum over rows r of src[r * ld + j], j in [0, G), each column summed in row order: the columns are
+// shared out in groups of 64, so any thread count adds the same numbers in the same order.
+void column_sums(int rows, int G, const float* src, ptrdiff_t ld, float* out) {
+  constexpr int kCols = 64;
+  parallel_tasks((G + kCols - 1) / kCols, [&](int task) {
+    const int j0 = task * kCols;
+    const int j1 = G - j0 < kCols ? G : j0 + kCols;
+    std::memset(out + j0, 0, sizeof(float) * (j1 - j0));
+    for (int r = 0; r < rows; ++r) {
+      const float* zr = src + static_cast<ptrdiff_t>(r) * ld;
+      for (int j = j0; j < j1; ++j) out[j] += zr[j];
+    }
+  });
+}
+
 // The sequential part of the backward: fills dz [B, T, 4U] (gradient of the pre-activation gates), and the
-// gradients that do not involve the input: dh0, dc0, dU, db.
+// gradients that do not involve the input: dh0, dc0, dU, db. Cut like the forward: the task of kNR units at
+// step t first finishes dh_t for its units (dz_{t+1} times their columns of U^T), then their gate gradients,
+// which it also writes packed for the next (earlier) step's product. One barrier a step.
 void recur_backward(LstmDims d, const float* h0, const float* c0, const float* Uk, const float* ys,
                     const float* gates, const float* cs, const float* dys, const float* dhT, const float* dcT,
                     std::vector<float>& dz, float* dh0, float* dc0, float* dU, float* db) {
@@ -120,46 +172,55 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
   std::vector<float> dh(static_cast<size_t>(B) * U, 0.0f), dc(static_cast<size_t>(B) * U, 0.0f);
   if (dhT != nullptr) std::memcpy(dh.data(), dhT, sizeof(float) * B * U);
   if (dcT != nullptr) std::memcpy(dc.data(), dcT, sizeof(float) * B * U);
-  // dh_{t-1} = dz_t U^T: B operand is U^T [4U, U], a view of Uk with swapped strides.
+  // dh_{t-1} = dz_t U^T: B operand is U^T [4U, U], a view of Uk with swapped strides; its panels are units.
   PackedB ut;
   pack_b(MatView{Uk, 1, G}, G, U, ut);
-  std::vector<float> tc(U), zeros(U, 0.0f);
-  for (int t = T - 1; t >= 0; --t) {
+  const int tiles = (U + kNR - 1) / kNR;
+  const size_t zsize = packed_a_size(B, G);
+  std::vector<float> zpack[2] = {std::vector<float>(zsize, 0.0f), std::vector<float>(zsize, 0.0f)};
+  std::vector<float> zeros(U, 0.0f);
+  auto grads = [&](int t, int tile, float* packed) {
+    const int u0 = tile * kNR;
+    const int n = U - u0 < kNR ? U - u0 : kNR;
+    float tc[kNR];
     for (int bi = 0; bi < B; ++bi) {
       const ptrdiff_t yoff = bi * yrow + static_cast<ptrdiff_t>(t) * U;
       const float* gz = gates + bi * zrow + static_cast<ptrdiff_t>(t) * G;
-      const float* cr = cs + yoff;
       const float* cprev = t > 0 ? cs + yoff - U : c0 + static_cast<ptrdiff_t>(bi) * U;
-      float* dhr = dh.data() + static_cast<ptrdiff_t>(bi) * U;
-      float* dcr = dc.data() + static_cast<ptrdiff_t>(bi) * U;
       float* dzr = dz.data() + bi * zrow + static_cast<ptrdiff_t>(t) * G;
-      std::memcpy(tc.data(), cr, sizeof(float) * U);
-      vtanh(tc.data(), U);
-      const float* dyr = dys != nullptr ? dys + yoff : zeros.data();
-      gate_grads(U, gz, tc.data(), cprev, dyr, dhr, dcr, dzr);
+      std::memcpy(tc, cs + yoff + u0, sizeof(float) * n);
+      vtanh(tc, n);
+      const float* dyr = dys != nullptr ? dys + yoff + u0 : zeros.data();
+      gate_grads(n, U, gz + u0, tc, cprev + u0, dyr, dh.data() + static_cast<ptrdiff_t>(bi) * U + u0,
+                 dc.data() + static_cast<ptrdiff_t>(bi) * U + u0, dzr + u0);
+      for (int g = 0; g < 4; ++g)
+        for (int j = 0; j < n; ++j) packed[packed_a_offset(B, G, bi, g * U + u0 + j)] = dzr[g * U + u0 + j];
     }
-    sgemm_packed(B, MatView{dz.data() + static_cast<ptrdiff_t>(t) * G, zrow, 1}, ut, 0.0f, dh.data(), U);
+  };
+  parallel_tasks(tiles, [&](int tile) { grads(T - 1, tile, zpack[(T - 1) & 1].data()); });
+  for (int t = T - 2; t >= 0; --t) {
+    const float* later = zpack[(t + 1) & 1].data();
+    float* packed = zpack[t & 1].data();
+    parallel_tasks(tiles, [&](int tile) {
+      sgemm_packed_panels(B, later, ut, tile, tile + 1, 0.0f, dh.data(), U);
+      grads(t, tile, packed);
+    });
   }
+  parallel_tasks(tiles, [&](int tile) { sgemm_packed_panels(B, zpack[0].data(), ut, tile, tile + 1, 0.0f, dh.data(), U); });
   if (dh0 != nullptr) std::memcpy(dh0, dh.data(), sizeof(float) * B * U);
   if (dc0 != nullptr) std::memcpy(dc0, dc.data(), sizeof(float) * B * U);
   const int BT = B * T;
   // dU = Hprev^T dZ: all time steps in one GEMM.
   if (dU != nullptr) {
     std::vector<float> hprev(static_cast<size_t>(BT) * U);
-    for (int bi = 0; bi < B; ++bi) {
+    parallel_tasks(B, [&](int bi) {
       float* dst = hprev.data() + bi * yrow;
       std::memcpy(dst, h0 + static_cast<ptrdiff_t>(bi) * U, sizeof(float) * U);
       if (T > 1) std::memcpy(dst + U, ys + bi * yrow, sizeof(float) * (T - 1) * U);
-    }
+    });
     sgemm(U, G, BT, MatView{hprev.data(), 1, U}, MatView{dz.data(), G, 1}, 0.0f, dU, G);
   }
-  if (db != nullptr) {
-    std::memset(db, 0, sizeof(float) * G);
-    for (int r = 0; r < BT; ++r) {
-      const float* zr = dz.data() + static_cast<ptrdiff_t>(r) * G;
-      for (int j = 0; j < G; ++j) db[j] += zr[j];
-    }
-  }
+  if (db != nullptr) column_sums(BT, G, dz.data(), G, db);
 }
 
 }  // namespace
@@ -203,7 +264,10 @@ void lstm_forward_embedded(LstmDims d, int V, const float* table, const int32_t*
   // Row r of X W is row ids[r] of table W: V x E x 4U multiply-adds instead of B*T x E x 4U.
   std::vector<float> proj(static_cast<size_t>(V) * G);
   sgemm(V, G, d.I, MatView{table, d.I, 1}, MatView{W, G, 1}, 0.0f, proj.data(), G);
-  for (size_t r = 0; r < rows; ++r) std::memcpy(z + r * G, proj.data() + static_cast<size_t>(ids[r]) * G, sizeof(float) * G);
+  parallel_tasks(d.B, [&](int bi) {
+    for (size_t r = static_cast<size_t>(bi) * d.T; r < static_cast<size_t>(bi + 1) * d.T; ++r)
+      std::memcpy(z + r * G, proj.data() + static_cast<size_t>(ids[r]) * G, sizeof(float) * G);
+  });
   recur_forward(d, z, h0, c0, Uk, b, ys, hT, cT, cs);
 }
 
@@ -216,12 +280,18 @@ void lstm_backward_embedded(LstmDims d, int V, const float* table, const int32_t
   std::vector<float> dz;
   recur_backward(d, h0, c0, Uk, ys, gates, cs, dys, dhT, dcT, dz, dh0, dc0, dU, db);
   // S^T dZ, S the one-hot rows of ids: the gate gradients summed per vocabulary entry, [V, 4U].
+  // Shared out by columns (64 a task), each summed in row order: the same sums for any thread count.
   std::vector<float> per_id(static_cast<size_t>(V) * G, 0.0f);
-  for (size_t r = 0; r < rows; ++r) {
-    float* dst = per_id.data() + static_cast<size_t>(ids[r]) * G;
-    const float* src = dz.data() + r * G;
-    for (int j = 0; j < G; ++j) dst[j] += src[j];
-  }
+  constexpr int kCols = 64;
+  parallel_tasks((G + kCols - 1) / kCols, [&](int task) {
+    const int j0 = task * kCols;
+    const int j1 = G - j0 < kCols ? G : j0 + kCols;
+    for (size_t r = 0; r < rows; ++r) {
+      float* dst = per_id.data() + static_cast<size_t>(ids[r]) * G;
+      const float* src = dz.data() + r * G;
+      for (int j = j0; j < j1; ++j) dst[j] += src[j];
+    }
+  });
   // dW = X^T dZ = table^T (S^T dZ); dtable = S^T dX = (S^T dZ) W^T.
   if (dW != nullptr) sgemm(E, G, V, MatView{table, 1, E}, MatView{per_id.data(), G, 1}, 0.0f, dW, G);
   if (dtable != nullptr) sgemm(V, E, G, MatView{per_id.data(), G, 1}, MatView{W, 1, G}, 0.0f, dtable, E);

@@ -5,8 +5,12 @@
 // would not raise the FLOP rate here; AVX2 is the sweet spot that also runs on older CPUs.)
 #include "sgemm.h"
 
+#include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+
+#include "pool.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -18,7 +22,7 @@ namespace tl {
 namespace {
 
 constexpr int MR = 6;
-constexpr int NR = 16;
+constexpr int NR = kNR;
 constexpr int KC = 256;
 constexpr int MC = 96;    // MC x KC floats of A (96 KiB) stay in L2 while B panels stream through L1
 constexpr int NC = 1024;  // KC x NC floats of B (1 MiB)
@@ -196,6 +200,78 @@ __attribute__((target_clones("arch=haswell", "default"))) void small_m(int M, in
   }
 }
 
+// Below this many multiply-adds a product runs on the calling thread: waking the pool costs more than it saves.
+constexpr double kParallelMin = 1 << 18;
+
+inline int round_up(int x, int m) { return (x + m - 1) / m * m; }
+inline int ceil_div(int x, int m) { return (x + m - 1) / m; }
+
+// Which (job, row block) this thread's a_pack holds, so consecutive tasks on the same rows skip the repack.
+thread_local struct {
+  uint64_t job = 0;
+  int row_block = -1;
+} a_cached;
+std::atomic<uint64_t> job_counter{0};
+
+// The pool's version of the loops of sgemm below: for each (NC, KC) block, B is packed by all threads (four
+// panels a task), then the block's output is cut into tiles of whole micro-kernel tiles (mb rows, a multiple of
+// MR, by nb columns, a multiple of NR) that threads take one at a time. Each task packs its rows of A itself.
+// Each C element still sums its K in the same KC blocks in the same order, so the tile sizes (chosen here for
+// balance, from the thread count) never change a result.
+void sgemm_parallel(int M, int N, int K, MatView A, MatView B, float beta, float* C, ptrdiff_t ldc, int threads) {
+  int ncmax = N < NC ? N : NC;
+  int kcmax = K < KC ? K : KC;
+  float* bp = b_pack.get(static_cast<size_t>(ceil_div(ncmax, NR)) * NR * kcmax);
+  for (int jc = 0; jc < N; jc += NC) {
+    const int nc = N - jc < NC ? N - jc : NC;
+    // About eight tiles per thread lets a fast thread take more of them than a slow one.
+    const int want = 8 * threads;
+    int mb = M < MC ? round_up(M, MR) : MC;
+    int nb = round_up(nc, NR);
+    auto tiles = [&] { return ceil_div(M, mb) * ceil_div(nc, nb); };
+    while (tiles() < want && nb > 4 * NR) nb = round_up(nb / 2, NR);
+    while (tiles() < want && mb > 2 * MR) mb = round_up(mb / 2, MR);
+    const int cblocks = ceil_div(nc, nb);
+    const int ntiles = ceil_div(M, mb) * cblocks;
+    for (int pc = 0; pc < K; pc += KC) {
+      const int kc = K - pc < KC ? K - pc : KC;
+      const float bt = pc == 0 ? beta : 1.0f;
+      const MatView Bb{B.p + pc * B.rs + jc * B.cs, B.rs, B.cs};
+      const size_t panel_stride = static_cast<size_t>(kc) * NR;
+      const int panels = ceil_div(nc, NR);
+      parallel_tasks(ceil_div(panels, 4), [&](int t) {
+        const int j0 = t * 4 * NR;
+        const int n = nc - j0 < 4 * NR ? nc - j0 : 4 * NR;
+        pack_b_block(MatView{Bb.p + j0 * Bb.cs, Bb.rs, Bb.cs}, kc, n, bp + static_cast<size_t>(j0 / NR) * panel_stride,
+                     panel_stride);
+      });
+      const uint64_t job = job_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+      parallel_tasks(ntiles, [&](int t) {
+        const int r = t / cblocks, c = t % cblocks;
+        const int ic = r * mb;
+        const int mc = M - ic < mb ? M - ic : mb;
+        float* ap = a_pack.get(static_cast<size_t>(round_up(mb, MR)) * kcmax);
+        if (a_cached.job != job || a_cached.row_block != r) {
+          pack_a(MatView{A.p + ic * A.rs + pc * A.cs, A.rs, A.cs}, mc, kc, ap);
+          a_cached.job = job;
+          a_cached.row_block = r;
+        }
+        const int j0 = c * nb;
+        const int jend = nc - j0 < nb ? nc : j0 + nb;
+        for (int jr = j0; jr < jend; jr += NR) {
+          const int nr = jend - jr < NR ? jend - jr : NR;
+          const float* bpanel = bp + static_cast<size_t>(jr / NR) * panel_stride;
+          for (int ir = 0; ir < mc; ir += MR) {
+            const int mr = mc - ir < MR ? mc - ir : MR;
+            kernel(kc, ap + static_cast<size_t>(ir / MR) * kc * MR, bpanel, C + (ic + ir) * ldc + jc + jr, ldc, bt,
+                   mr, nr);
+          }
+        }
+      });
+    }
+  }
+}
+
 }  // namespace
 
 const char* sgemm_kernel_name() {
@@ -213,11 +289,14 @@ void sgemm(int M, int N, int K, MatView A, MatView B, float beta, float* C, ptrd
     return;
   }
   if (M <= 2 && B.cs == 1) return small_m(M, N, K, A, B.p, B.rs, beta, C, ldc);
+  const int threads = current_threads();
+  if (threads > 1 && static_cast<double>(M) * N * K >= kParallelMin) return sgemm_parallel(M, N, K, A, B, beta, C, ldc, threads);
   int ncmax = N < NC ? N : NC;
   int kcmax = K < KC ? K : KC;
   int mcmax = M < MC ? M : MC;
   float* bp = b_pack.get(static_cast<size_t>((ncmax + NR - 1) / NR) * NR * kcmax);
   float* ap = a_pack.get(static_cast<size_t>((mcmax + MR - 1) / MR) * MR * kcmax);
+  a_cached.job = 0;  // this thread's a_pack is overwritten here
   for (int jc = 0; jc < N; jc += NC) {
     int nc = N - jc < NC ? N - jc : NC;
     for (int pc = 0; pc < K; pc += KC) {
@@ -254,22 +333,40 @@ void pack_b(MatView B, int K, int N, PackedB& out) {
   pack_b_block(B, K, N, out.data, static_cast<size_t>(K) * NR);
 }
 
-void sgemm_packed(int M, MatView A, const PackedB& B, float beta, float* C, ptrdiff_t ldc) {
-  int K = B.K, N = B.N;
-  if (M <= 0 || N <= 0) return;
-  int kcmax = K < KC ? K : KC;
-  float* ap = a_pack.get(static_cast<size_t>((M + MR - 1) / MR) * MR * kcmax);
+size_t packed_a_size(int M, int K) { return static_cast<size_t>(round_up(M, MR)) * K; }
+
+size_t packed_a_offset(int M, int K, int r, int k) {
+  const int pc = k / KC * KC;
+  const int kc = K - pc < KC ? K - pc : KC;
+  return static_cast<size_t>(pc) * round_up(M, MR) + static_cast<size_t>(r / MR) * kc * MR +
+         static_cast<size_t>(k - pc) * MR + r % MR;
+}
+
+void pack_a_all(MatView A, int M, int K, float* out) {
+  const size_t mp = static_cast<size_t>(round_up(M, MR));
   for (int pc = 0; pc < K; pc += KC) {
-    int kc = K - pc < KC ? K - pc : KC;
-    float bt = pc == 0 ? beta : 1.0f;
-    MatView Ab{A.p + pc * A.cs, A.rs, A.cs};
-    pack_a(Ab, M, kc, ap);
-    for (int jr = 0; jr < N; jr += NR) {
-      int nr = N - jr < NR ? N - jr : NR;
-      const float* bpanel = B.data + static_cast<size_t>(jr / NR) * K * NR + static_cast<size_t>(pc) * NR;
+    const int kc = K - pc < KC ? K - pc : KC;
+    pack_a(MatView{A.p + pc * A.cs, A.rs, A.cs}, M, kc, out + pc * mp);
+  }
+}
+
+void sgemm_packed_panels(int M, const float* ap, const PackedB& B, int p0, int p1, float beta, float* C,
+                         ptrdiff_t ldc) {
+  const int K = B.K, N = B.N;
+  if (M <= 0 || N <= 0) return;
+  const size_t mp = static_cast<size_t>(round_up(M, MR));
+  for (int pc = 0; pc < K; pc += KC) {
+    const int kc = K - pc < KC ? K - pc : KC;
+    const float bt = pc == 0 ? beta : 1.0f;
+    const float* apc = ap + pc * mp;
+    for (int p = p0; p < p1; ++p) {
+      const int jr = p * NR;
+      if (jr >= N) break;
+      const int nr = N - jr < NR ? N - jr : NR;
+      const float* bpanel = B.data + static_cast<size_t>(p) * K * NR + static_cast<size_t>(pc) * NR;
       for (int ir = 0; ir < M; ir += MR) {
-        int mr = M - ir < MR ? M - ir : MR;
-        kernel(kc, ap + static_cast<size_t>(ir / MR) * kc * MR, bpanel, C + ir * ldc + jr, ldc, bt, mr, nr);
+        const int mr = M - ir < MR ? M - ir : MR;
+        kernel(kc, apc + static_cast<size_t>(ir / MR) * kc * MR, bpanel, C + ir * ldc + jr, ldc, bt, mr, nr);
       }
     }
   }

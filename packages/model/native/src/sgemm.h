@@ -1,4 +1,6 @@
-// Single-thread packed SGEMM with runtime CPU dispatch (AVX2+FMA micro-kernel, portable fallback).
+// Packed SGEMM with runtime CPU dispatch (AVX2+FMA micro-kernel, portable fallback). Large products split
+// their output tiles over the current thread pool (pool.h); every element is computed by the same sequence of
+// operations whichever thread computes it, so the result does not depend on the thread count.
 #pragma once
 #include <cstddef>
 
@@ -12,6 +14,9 @@ struct MatView {
   ptrdiff_t cs;
 };
 
+// Width of the micro-kernel's register tile (columns) and of a packed B panel.
+constexpr int kNR = 16;
+
 // C[M, N] (row stride ldc) = beta * C + A[M, K] · B[K, N]; beta is 0 (overwrite) or 1 (accumulate).
 void sgemm(int M, int N, int K, MatView A, MatView B, float beta, float* C, ptrdiff_t ldc);
 
@@ -23,8 +28,17 @@ struct PackedB {
   ~PackedB();
 };
 void pack_b(MatView B, int K, int N, PackedB& out);
-// C[M, N] = beta * C + A[M, K] · packed B.
-void sgemm_packed(int M, MatView A, const PackedB& B, float beta, float* C, ptrdiff_t ldc);
+
+// A[M, K] packed once for every KC block of K (rows zero-padded to the micro-kernel's height), so the
+// recurrence can write h_t (or dz_t) straight into the layout the next step multiplies by: element (r, k)
+// lives at packed_a_offset(M, K, r, k) of a buffer of packed_a_size(M, K) floats (zeroed once for the padding).
+size_t packed_a_size(int M, int K);
+size_t packed_a_offset(int M, int K, int r, int k);
+void pack_a_all(MatView A, int M, int K, float* out);
+// Columns [p0 * kNR, min(N, p1 * kNR)) of C[M, N] = beta * C + packed A · packed B, C pointing at column 0:
+// the panels of B's columns one task of the recurrence owns.
+void sgemm_packed_panels(int M, const float* ap, const PackedB& B, int p0, int p1, float beta, float* C,
+                         ptrdiff_t ldc);
 
 // Which micro-kernel runs: "avx2-fma" or "generic".
 const char* sgemm_kernel_name();

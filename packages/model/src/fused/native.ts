@@ -24,6 +24,10 @@ interface Addon {
   dropoutMask(seed: number, rate: number, mask: Float32Array): void;
   multiply(a: Float32Array, b: Float32Array, out: Float32Array): void;
   kernelName(): string;
+  /** Absent in addons built before the thread pool: those run one thread. */
+  setThreads?(n: number): number;
+  threadsSupported?(): boolean;
+  paceProbe?(threads: number, ms: number, pin: boolean, counts: Float64Array): void;
 }
 
 /**
@@ -64,10 +68,40 @@ function loadAddon(): { addon?: Addon; reason?: string } {
   return loaded;
 }
 
-/** Whether the native fused kernels are available, and why not when they are not. */
-export function fusedAvailable(): { native: boolean; reason?: string; kernel?: string } {
+/**
+ * Whether the native fused kernels are available, and why not when they are not; `threaded` says whether they
+ * can run on more than one thread (an addon built without threads, or from older sources, runs one).
+ */
+export function fusedAvailable(): { native: boolean; reason?: string; kernel?: string; threaded?: boolean } {
   const { addon, reason } = loadAddon();
-  return addon ? { native: true, kernel: addon.kernelName() } : { native: false, reason };
+  if (!addon) return { native: false, reason };
+  return { native: true, kernel: addon.kernelName(), threaded: addon.threadsSupported?.() ?? false };
+}
+
+/**
+ * Sets how many threads the native kernels of this JavaScript thread run on (a pool made once in the addon
+ * and reused by every call, until the count changes). The TypeScript reference kernels always run one.
+ * @param threads ≥ 1.
+ * @returns the count in force: `threads` with the native addon, 1 without it or where it has no threads.
+ */
+export function setKernelThreads(threads: number): number {
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`expected threads to be an integer >= 1, but got ${threads}`);
+  const { addon } = loadAddon();
+  if (!addon || typeof addon.setThreads !== 'function') return 1;
+  return addon.setThreads(threads);
+}
+
+/**
+ * Measures the cores' relative speed for the benchmark: `threads` threads (pinned to CPUs 0, 1, … when `pin`)
+ * run the same fixed arithmetic loop for `ms` milliseconds at once. Returns the loops each finished, or
+ * undefined without a threaded native addon.
+ */
+export function paceProbe(threads: number, ms: number, pin: boolean): number[] | undefined {
+  const { addon } = loadAddon();
+  if (!addon || typeof addon.paceProbe !== 'function') return undefined;
+  const counts = new Float64Array(threads);
+  addon.paceProbe(threads, ms, pin, counts);
+  return [...counts];
 }
 
 function wrap(a: Addon): FusedKernels {
