@@ -265,15 +265,16 @@ export class SweepRunner {
     this.sweep = step.sweep;
     for (const row of [...step.markedStale, ...step.cancelled, ...step.proposed]) this.statuses.set(row.id, row.status);
     if (step.decision?.stop) this.stop(step.input?.cancelled ? 'cancelled' : 'time', step.decision.stop);
-    for (const row of step.run) {
+    for (const [i, row] of step.run.entries()) {
       if (this.executor.free === 0 || this.stopping) break;
-      await this.launch(row);
+      await this.launch(row, step.run.length - i);
     }
     return step.decision;
   }
 
-  private async launch(row: TrialRow): Promise<void> {
-    const started = await this.executor.start(row, this.sweep, WAITING_TRIAL_STATUSES);
+  /** Starts one trial; `toStart` counts it and the trials after it in this step (their share of the cores). */
+  private async launch(row: TrialRow, toStart: number): Promise<void> {
+    const started = await this.executor.start(row, this.sweep, WAITING_TRIAL_STATUSES, toStart);
     if (!started) throw new Error(`Trial ${row.id} was taken by another process (is the sweep running elsewhere?)`);
     this.statuses.set(row.id, 'running');
   }

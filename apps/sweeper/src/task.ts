@@ -15,6 +15,11 @@ export interface TrialTask {
   home: string;
   /** A checkpoint directory to continue from (a resumed or stale trial), or null for a fresh start. */
   resumeFrom: string | null;
+  /**
+   * Threads for the trial's native kernels: its share of the cores, decided by the sweeper (threads.ts).
+   * Absent: the config's `train.threads`.
+   */
+  threads?: number;
   /** Events flow worker → main; `abort` messages flow main → worker. */
   port: MessagePort;
 }

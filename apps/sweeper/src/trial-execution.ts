@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { checkpointDir, cleanCheckpointLeftovers, verifyCheckpoint, type TrainEvent } from '@tunelab/model';
@@ -9,6 +9,7 @@ import type { ProgressView, TrialProgress } from './progress';
 import { applyRetention } from './retention';
 import { DEFAULT_STORE_RETRY_MS, retryStore } from './store-retry';
 import type { TrialOutcome, TrialTask } from './task';
+import { trialThreads } from './threads';
 import { trialWorkerFile } from './worker-bundle';
 
 /** Each worker thread's JS heap limit, MiB. */
@@ -26,6 +27,8 @@ export interface ActiveTrial {
   sweep: SweepRow;
   slot: number;
   worker: string;
+  /** Threads its native kernels run on (see threads.ts), decided when it started. */
+  threads: number;
   sendAbort: (reason: string) => void;
   terminate: AbortController;
   stopAs: { status: StopKind; reason: string } | null;
@@ -60,6 +63,8 @@ export interface ExecutorOptions {
   home: string;
   /** Worker threads = trials at once in this process. */
   parallel: number;
+  /** Cores the trials share (`train.threads: auto`); default os.availableParallelism(). */
+  cores?: number;
   view: ProgressView;
   hooks: ExecutorHooks;
   /**
@@ -170,11 +175,20 @@ export class TrialExecutor {
   }
 
   /**
-   * Leases the trial (only while its status is one of `expect`) and starts it in a free slot.
-   * Null when another process took it first or no slot is free.
+   * Leases the trial (only while its status is one of `expect`) and starts it in a free slot, with its share
+   * of the cores for the native kernels ({@link trialThreads}; `toStart`: the trials this round starts, this
+   * one and those after it, when the caller knows). Null when another process took it first or no slot is free.
    */
-  async start(row: TrialRow, sweep: SweepRow, expect: readonly TrialStatus[]): Promise<ActiveTrial | null> {
+  async start(row: TrialRow, sweep: SweepRow, expect: readonly TrialStatus[], toStart = Infinity): Promise<ActiveTrial | null> {
     if (this.freeSlots.length === 0 || this.active.has(row.id)) return null;
+    const threads = trialThreads({
+      setting: row.config.train.threads ?? 'auto',
+      cores: this.opts.cores ?? availableParallelism(),
+      parallel: this.parallel,
+      busyThreads: [...this.active.values()].reduce((sum, t) => sum + t.threads, 0),
+      freeSlots: this.freeSlots.length,
+      toStart,
+    });
     const slot = this.freeSlots.pop()!;
     const worker = `${hostname()}:${process.pid}:w${slot}`;
     let leased: TrialRow | null;
@@ -182,7 +196,7 @@ export class TrialExecutor {
       leased = await this.retry('lease the trial', () =>
         this.store.updateTrial(
           row.id,
-          { status: 'running', worker, appendLog: `attempt ${row.attempt}: starting on ${worker}` },
+          { status: 'running', worker, appendLog: `attempt ${row.attempt}: starting on ${worker}, ${threads} thread${threads === 1 ? '' : 's'}` },
           { expectStatus: expect },
         ),
       );
@@ -200,6 +214,7 @@ export class TrialExecutor {
       sweep,
       slot,
       worker,
+      threads,
       sendAbort: (reason) => port1.postMessage({ type: 'abort', reason }),
       terminate: new AbortController(),
       stopAs: null,
@@ -228,7 +243,7 @@ export class TrialExecutor {
       const resumeFrom = await this.resumePoint(trial);
       if (resumeFrom) await this.retry('log', () => this.store.updateTrial(row.id, { appendLog: `attempt ${row.attempt}: resuming from ${resumeFrom}` }));
       const { name, goal } = sweep.config.metric;
-      const task: TrialTask = { trialId: row.id, runId: row.id, config: row.config, objective: { name, goal }, home: this.opts.home, resumeFrom, port: port2 };
+      const task: TrialTask = { trialId: row.id, runId: row.id, config: row.config, objective: { name, goal }, home: this.opts.home, resumeFrom, threads, port: port2 };
       const pool = await this.workers();
       const ended = new Promise<void>((resolve) => {
         port1.on('message', (message: TrainEvent | TrialOutcome) => {

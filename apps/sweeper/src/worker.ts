@@ -64,6 +64,7 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome['o
       home: task.home,
       signal: controller.signal,
       resumeFrom: task.resumeFrom ?? undefined,
+      threads: task.threads,
       objective: task.objective,
       prepared,
       onEvent: throttleBatchEvents((event) => post(event)),

@@ -33,6 +33,7 @@ describe('defaults', () => {
         checkpoint_every: 10,
         seed: 1,
         backend: 'auto',
+        threads: 'auto',
         max_minutes: 0,
       },
     });
@@ -77,6 +78,16 @@ describe('errors name the YAML path and line', () => {
       'run.yaml: train.backend (line 6): expected one of auto, webgpu, tfjs-node-gpu, tfjs-node, wasm, cpu, got "cuda"',
       'run.yaml: train.optimizer.lr (line 7): expected a number > 0, got -1',
     ]);
+  });
+
+  test('train.threads is auto or a positive integer', () => {
+    expect(parseRunConfig('train:\n  threads: 3\n').train.threads).toBe(3);
+    expect(parseRunConfig('train:\n  threads: auto\n').train.threads).toBe('auto');
+    for (const bad of ['0', '1.5', 'all', '-2']) {
+      expect(errorOf(() => parseRunConfig(`train:\n  threads: ${bad}\n`, 'run.yaml'))).toMatch(
+        /^run\.yaml: train\.threads \(line 2\): expected auto or a positive integer, got /,
+      );
+    }
   });
 
   test('a quoted number is a string, not a number', () => {

@@ -87,6 +87,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     checkpoint_every: 10,
     seed: 1,
     backend: 'auto',
+    threads: 'auto',
     max_minutes: 0,
   },
 };
@@ -134,6 +135,8 @@ export const RUN_SCHEMA: BlockSpec = block({
     checkpoint_every: nonNegativeInt(),
     seed: anyInt(),
     backend: oneOf('auto', 'webgpu', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'),
+    // The native kernels' threads: auto = the machine's cores for a run, a sweep's share of them for a trial.
+    threads: leaf('auto or a positive integer', (v) => v === 'auto' || (isInt(v) && v > 0)),
     max_minutes: nonNegative(),
     lr_schedule: block(
       {

@@ -49,6 +49,9 @@ export interface OptimizerConfig {
   lr: number;
 }
 
+/** `train.threads`: a count, or `auto` (decided from the machine's cores where the run starts). */
+export type ThreadSetting = 'auto' | number;
+
 export interface TrainConfig {
   epochs: number;
   batch_size: number;
@@ -62,6 +65,12 @@ export interface TrainConfig {
   checkpoint_every: number;
   seed: number;
   backend: Backend;
+  /**
+   * Threads the native fused kernels run on (any count gives the same numbers): `auto` = the machine's cores
+   * for a run, `floor(cores / parallel)` for a sweep's trial (more when fewer trials are left than slots).
+   * Other engines run one. Absent (configs written before it existed) = `auto`.
+   */
+  threads?: ThreadSetting;
   /** Stop the run after this many minutes (0 = no limit). */
   max_minutes: number;
   /** How the learning rate moves from epoch to epoch. Absent: constant. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { InputError } from '@tunelab/config';
-import { EngineUnavailable, engineLine, kernelsOverride, machineFacts, resolveEngine, selectEngine, type EngineName, type MachineFacts } from './engine';
+import { EngineUnavailable, engineLine, kernelsOverride, machineFacts, resolveEngine, resolveThreads, selectEngine, type EngineName, type MachineFacts } from './engine';
 import { buildModel, disposeModel, engineOf } from './build';
 import { tf } from './tf';
 import { judgeWebgpuVerdict, readWebgpuVerdict, writeWebgpuVerdict, type WebgpuVerdict } from './webgpu/verdict';
@@ -18,7 +18,8 @@ function facts(over: Partial<MachineFacts> & { startable?: EngineName[]; adapter
   const startable = over.startable ?? ['cpu', 'wasm'];
   const started: EngineName[] = [];
   return {
-    native: { available: true, kernel: 'avx2-fma' },
+    native: { available: true, kernel: 'avx2-fma', threaded: true },
+    cores: 4,
     env: {},
     cacheDir: mkdtempSync(join(tmpdir(), 'tunelab-engine-')),
     version: '1.2.3',
@@ -134,6 +135,25 @@ describe('resolveEngine: forced backends', () => {
   test('TUNELAB_FUSED_IMPL=native without the addon is refused', async () => {
     const f = facts({ native: { available: false, reason: 'no addon' }, env: { TUNELAB_FUSED_IMPL: 'native' } });
     await expect(resolveEngine('cpu', f)).rejects.toThrow(/TUNELAB_FUSED_IMPL=native but no addon/);
+  });
+});
+
+describe('threads', () => {
+  test('train.threads: auto is every core; a number is kept; only the native kernels get more than one', async () => {
+    expect(resolveThreads('auto', 6)).toBe(6);
+    expect(resolveThreads(3, 6)).toBe(3);
+    expect(() => resolveThreads(0, 6)).toThrow(/expected threads to be auto or a positive integer, but got 0/);
+    expect(await resolveEngine('cpu', facts(), 'auto')).toMatchObject({ kernels: 'native', threads: 4 });
+    expect(await resolveEngine('auto', facts(), 3)).toMatchObject({ kernels: 'native', threads: 3 });
+    // Sampling, generation, evaluation: one thread unless asked.
+    expect(await resolveEngine('cpu', facts())).toMatchObject({ threads: 1 });
+    expect(await resolveEngine('cpu', facts({ native: { available: false, reason: 'no addon' } }), 'auto')).toMatchObject({ kernels: 'reference', threads: 1 });
+    expect(await resolveEngine('wasm', facts(), 'auto')).toMatchObject({ threads: 1 });
+    const single = await resolveEngine('cpu', facts({ native: { available: true, threaded: false } }), 'auto');
+    expect(single).toMatchObject({ kernels: 'native', threads: 1 });
+    expect(single.reason).toMatch(/one thread: the addon was built without threads/);
+    expect(engineLine(await resolveEngine('cpu', facts(), 2))).toMatch(/step fused-step, 2 threads — /);
+    await expect(resolveEngine('cpu', facts(), -1)).rejects.toThrow(InputError);
   });
 });
 

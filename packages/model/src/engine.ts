@@ -7,12 +7,13 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InputError } from '@tunelab/config';
-import type { Backend } from '@tunelab/config';
+import type { Backend, ThreadSetting } from '@tunelab/config';
 import { defaultCacheDir } from '@tunelab/dataset';
 import { tf } from './tf';
-import { fusedAvailable, setKernelsImpl } from './fused/native';
+import { fusedAvailable, setKernelsImpl, setKernelThreads } from './fused/native';
 import { registerWasmKernels } from './wasm-kernels';
 import { findGpuAdapter, useWebgpuBackend } from './webgpu/device';
 import { judgeWebgpuVerdict, readWebgpuVerdict, WEBGPU_CHECK_COMMAND, type WebgpuVerdict } from './webgpu/verdict';
@@ -41,7 +42,10 @@ export interface EngineInfo {
   /** The fused kernels on the cpu backend, else null. */
   kernels: KernelsImpl | null;
   step: StepPath;
-  /** Threads one training step uses. */
+  /**
+   * Threads the native fused kernels run on (one training step's GEMMs and recurrence); 1 on every other
+   * engine and kernel set. Any count gives the same numbers.
+   */
   threads: number;
   /** Why this one: what runs, and for `auto` why each earlier candidate was skipped. */
   reason: string;
@@ -56,8 +60,10 @@ export interface EngineInfo {
 
 /** What the machine has, as resolveEngine needs it. {@link machineFacts} reads the real one; tests inject. */
 export interface MachineFacts {
-  /** Whether the native addon loaded; why not when it did not. */
-  native: { available: boolean; reason?: string; kernel?: string };
+  /** Whether the native addon loaded; why not when it did not; whether it can run several threads. */
+  native: { available: boolean; reason?: string; kernel?: string; threaded?: boolean };
+  /** Cores this process may use (os.availableParallelism()): what `threads: auto` gives a single run. */
+  cores: number;
   /** The user's overrides (TUNELAB_FUSED_IMPL, TUNELAB_FUSED): the process environment by default. */
   env: Record<string, string | undefined>;
   /** The GPU adapter's name as the WebGPU check records it, or null with the reason there is none. */
@@ -94,15 +100,29 @@ export function kernelsOverride(env: Record<string, string | undefined>): Kernel
 
 const REFERENCE_NOTE = 'the TypeScript reference fused kernels (about 50× slower than the native addon)';
 
+/**
+ * Threads for a `train.threads` setting: N is N; `auto` is every core this process may use. (A sweep decides
+ * its trials' counts itself, from its `parallel`, and passes a number.)
+ * @throws InputError for anything but `auto` or a positive integer.
+ */
+export function resolveThreads(setting: ThreadSetting, cores: number): number {
+  if (setting === 'auto') return Math.max(1, Math.floor(cores));
+  if (Number.isInteger(setting) && setting >= 1) return setting;
+  throw new InputError(`expected threads to be auto or a positive integer, but got ${JSON.stringify(setting)}`, 'train.threads');
+}
+
 /** The cpu engine with the kernels the facts allow: forced by the override, else native, else the reference. */
-function cpuEngine(facts: MachineFacts, started: string): Omit<EngineInfo, 'reason'> & { reason: string } {
+function cpuEngine(facts: MachineFacts, started: string, threads: ThreadSetting = 1): Omit<EngineInfo, 'reason'> & { reason: string } {
   const override = kernelsOverride(facts.env);
   const base = { name: 'cpu' as const, threads: 1, multiThreadSafe: true };
   if (override === 'off') return { ...base, kernels: null, step: 'layers', reason: `${started}, tfjs-layers without fused kernels (TUNELAB_FUSED)` };
   if (override === 'reference') return { ...base, kernels: 'reference', step: 'fused-step', reason: `${started} with ${REFERENCE_NOTE} (TUNELAB_FUSED_IMPL=reference)` };
   if (facts.native.available) {
     const kernel = facts.native.kernel ? ` (${facts.native.kernel})` : '';
-    return { ...base, kernels: 'native', step: 'fused-step', reason: `${started} with the native fused LSTM kernels${kernel}` };
+    // Only the native kernels share work out; an addon built without threads runs one.
+    const count = facts.native.threaded ? resolveThreads(threads, facts.cores) : 1;
+    const single = !facts.native.threaded && resolveThreads(threads, facts.cores) > 1 ? '; one thread: the addon was built without threads' : '';
+    return { ...base, threads: count, kernels: 'native', step: 'fused-step', reason: `${started} with the native fused LSTM kernels${kernel}${single}` };
   }
   if (override === 'native') throw new EngineUnavailable(`TUNELAB_FUSED_IMPL=native but ${facts.native.reason ?? 'the native addon is unavailable'}`);
   return { ...base, kernels: 'reference', step: 'fused-step', reason: `${started} with ${REFERENCE_NOTE}: ${facts.native.reason ?? 'the native addon is unavailable'}` };
@@ -118,7 +138,7 @@ async function webgpuStanding(facts: MachineFacts): Promise<{ verdict?: WebgpuVe
   return { verdict, ok: judged.ok, why: judged.reason };
 }
 
-async function tryEngine(candidate: EngineName | 'cpu+native' | 'cpu+reference', facts: MachineFacts, forced: boolean): Promise<EngineInfo> {
+async function tryEngine(candidate: EngineName | 'cpu+native' | 'cpu+reference', facts: MachineFacts, forced: boolean, threads: ThreadSetting): Promise<EngineInfo> {
   switch (candidate) {
     case 'webgpu': {
       const standing = await webgpuStanding(facts);
@@ -144,11 +164,11 @@ async function tryEngine(candidate: EngineName | 'cpu+native' | 'cpu+reference',
       const override = kernelsOverride(facts.env);
       if (override === 'off' || override === 'reference') throw new EngineUnavailable(`cpu+native: turned off by the environment (${override})`);
       if (!facts.native.available) throw new EngineUnavailable(`cpu+native: ${facts.native.reason ?? 'the native addon is unavailable'}`);
-      return cpuEngine(facts, await facts.start('cpu'));
+      return cpuEngine(facts, await facts.start('cpu'), threads);
     }
     case 'cpu+reference':
     case 'cpu':
-      return cpuEngine(facts, await facts.start('cpu'));
+      return cpuEngine(facts, await facts.start('cpu'), threads);
   }
 }
 
@@ -157,14 +177,17 @@ async function tryEngine(candidate: EngineName | 'cpu+native' | 'cpu+reference',
  * named backend either starts or throws InputError with the reason (`webgpu` starts without a verdict, and
  * says so); `auto` tries {@link AUTO_ORDER} and says in `reason` which one runs and why earlier ones did not.
  * The fused kernels are not switched here: {@link selectEngine} does both.
+ * @param threads `train.threads`, or a sweep's count for its trial: how many threads the native kernels get
+ *   (`auto` = `facts.cores`). Default 1: sampling, generation and evaluation want latency, not throughput.
  */
-export async function resolveEngine(backend: Backend = 'auto', facts: MachineFacts = machineFacts()): Promise<EngineInfo> {
+export async function resolveEngine(backend: Backend = 'auto', facts: MachineFacts = machineFacts(), threads: ThreadSetting = 1): Promise<EngineInfo> {
+  resolveThreads(threads, facts.cores);
   if (!BACKENDS.includes(backend)) {
     throw new InputError(`expected backend to be one of ${BACKENDS.join(', ')}, but got ${JSON.stringify(backend)}`, 'train.backend');
   }
   if (backend !== 'auto') {
     try {
-      return await tryEngine(backend, facts, true);
+      return await tryEngine(backend, facts, true, threads);
     } catch (err) {
       if (err instanceof EngineUnavailable) throw new InputError(`backend ${backend} is not available: ${err.message}`, 'train.backend');
       throw err;
@@ -173,7 +196,7 @@ export async function resolveEngine(backend: Backend = 'auto', facts: MachineFac
   const skipped: string[] = [];
   for (const candidate of ['webgpu', 'tfjs-node-gpu', 'tfjs-node', 'cpu+native', 'cpu+reference'] as const) {
     try {
-      const info = await tryEngine(candidate, facts, false);
+      const info = await tryEngine(candidate, facts, false, threads);
       return { ...info, reason: `auto → ${info.reason}${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}` };
     } catch (err) {
       if (!(err instanceof EngineUnavailable)) throw err;
@@ -185,20 +208,30 @@ export async function resolveEngine(backend: Backend = 'auto', facts: MachineFac
 
 let active: EngineInfo | undefined;
 
-/** Makes an engine the process's: its fused kernels serve the fused ops from now on (its backend is started). */
+/**
+ * Makes an engine this thread's: its fused kernels serve the fused ops from now on, on `engine.threads`
+ * threads (its backend is started). Records the count actually in force (1 where the addon has no threads).
+ */
 export function useEngine(engine: EngineInfo): void {
   setKernelsImpl(engine.kernels ?? undefined);
+  if (engine.kernels === 'native') {
+    const inForce = setKernelThreads(engine.threads);
+    if (inForce !== engine.threads) engine = { ...engine, threads: inForce };
+  } else if (fusedAvailable().native) {
+    setKernelThreads(1);
+  }
   active = engine;
 }
 
 /**
  * Resolves the engine for a `train.backend` value on this machine and makes it the process's (tfjs backend
- * and fused kernels). The one call the CLI, the sweeper's workers and benches make before building models.
+ * and fused kernels, on `threads` threads: see {@link resolveEngine}). The one call the CLI, the sweeper's
+ * workers and benches make before building models.
  */
-export async function selectEngine(backend: Backend = 'auto', facts: MachineFacts = machineFacts()): Promise<EngineInfo> {
-  const engine = await resolveEngine(backend, facts);
+export async function selectEngine(backend: Backend = 'auto', facts: MachineFacts = machineFacts(), threads: ThreadSetting = 1): Promise<EngineInfo> {
+  const engine = await resolveEngine(backend, facts, threads);
   useEngine(engine);
-  return engine;
+  return active ?? engine;
 }
 
 const TFJS_BACKEND: Record<EngineName, string> = { cpu: 'cpu', wasm: 'wasm', webgpu: 'webgpu', 'tfjs-node': 'tensorflow', 'tfjs-node-gpu': 'tensorflow' };
@@ -338,7 +371,8 @@ async function startCpu(): Promise<string> {
 export function machineFacts(env: Record<string, string | undefined> = process.env): MachineFacts {
   const native = fusedAvailable();
   return {
-    native: { available: native.native, reason: native.reason, kernel: native.kernel },
+    native: { available: native.native, reason: native.reason, kernel: native.kernel, threaded: native.threaded },
+    cores: availableParallelism(),
     env,
     webgpuAdapter: () => realAdapter(env),
     cacheDir: defaultCacheDir(env),

@@ -64,6 +64,11 @@ export interface TrainOptions {
    * path this model actually took.
    */
   engine?: EngineInfo;
+  /**
+   * Threads for the native kernels when the engine is resolved here (a sweep passes its trial's share of the
+   * cores); default `config.train.threads`. Ignored with `engine`, which carries its own.
+   */
+  threads?: number;
 }
 
 /** What a sample evaluator gets: a batch-1 sampler over the live weights, and the run's data (for references). */
@@ -153,7 +158,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const emit = (e: TrainEvent) => options.onEvent?.(e);
   if (signal?.aborted) throw abortError(signal);
   const t = config.train;
-  const chosen = options.engine ?? (await selectEngine(t.backend));
+  const chosen = options.engine ?? (await selectEngine(t.backend, undefined, options.threads ?? t.threads ?? 'auto'));
   if (options.engine) {
     // The caller's engine must be the one running: its backend started (selectEngine), its kernels in use.
     if (activeEngine().name !== chosen.name) throw new Error(`expected the ${chosen.name} engine's backend to be running; start it with selectEngine`);
