@@ -1,7 +1,7 @@
 /**
  * Training on one thread and on two from the same seed gives the same run, bit for bit: losses, metrics and
  * every checkpoint's weights over three epochs. The model is small but big enough that the threaded paths
- * run (several 16-unit tasks per recurrence step, GEMMs over the parallel threshold). Its own file: train()
+ * run (two tasks per recurrence step in each layer, GEMMs over the parallel threshold). Its own file: train()
  * selects the engine, which sets the process's kernels and threads.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';

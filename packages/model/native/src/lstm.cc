@@ -15,6 +15,14 @@ namespace tl {
 
 namespace {
 
+// Rows whose cell tanh is taken in one call (a stack buffer of this many tiles).
+constexpr int kMaxBatchTile = 64;
+// Units per task of a recurrence step: two panels. One panel (16 units) gives more tasks but makes every task
+// stream the whole packed dz_t (B x 4U) through L1 in the backward; two halves that, and still give 8 tasks a
+// step for 256 units, enough for a fast core to take more of them than a slow one.
+constexpr int kTaskPanels = 2;
+constexpr int kTaskUnits = kTaskPanels * kNR;
+
 // The elementwise parts run once per (step, row) over U units: AVX2 clones where the CPU has it (ifunc
 // dispatch), baseline SSE2 otherwise.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -83,7 +91,7 @@ void recur_forward_one_step(LstmDims d, float* z, const float* h0, const float* 
 }
 
 // The sequential part of the forward: z [B, T, 4U] holds the input projection of every step (no bias) and
-// becomes the activated gates. Each step is cut into tasks of kNR units (one micro-kernel panel): a task
+// becomes the activated gates. Each step is cut into tasks of kTaskUnits units (whole micro-kernel panels): a task
 // multiplies h_{t-1} by its units' columns of each gate's block of U, then runs the gates, the cell and h_t
 // for those units, and writes h_t straight into the packed layout the next step multiplies by. Everything a
 // unit needs is in its own task, so a step needs one barrier (the end of the pool's run) and no reduction;
@@ -94,8 +102,8 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
   if (T == 1) return recur_forward_one_step(d, z, h0, c0, Uk, b, ys, hT, cT, cs);
   const ptrdiff_t zrow = static_cast<ptrdiff_t>(T) * G;  // row stride of one time step's gates
   const ptrdiff_t yrow = static_cast<ptrdiff_t>(T) * U;
-  const int tiles = (U + kNR - 1) / kNR;
-  // Each gate's block of U packed on its own, so a task's kNR units are one whole panel in every gate.
+  const int tiles = (U + kTaskUnits - 1) / kTaskUnits;
+  // Each gate's block of U packed on its own, so a task's units are whole panels in every gate.
   PackedB ug[4];
   for (int g = 0; g < 4; ++g) pack_b(MatView{Uk + g * U, G, 1}, U, U, ug[g]);
   const size_t hsize = packed_a_size(B, U);
@@ -108,30 +116,38 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
     float* hnext = hpack[(t + 1) & 1].data();
     const bool last = t + 1 == T;
     parallel_tasks(tiles, [&](int tile) {
-      const int u0 = tile * kNR;
-      const int n = U - u0 < kNR ? U - u0 : kNR;
-      for (int g = 0; g < 4; ++g) sgemm_packed_panels(B, hprev, ug[g], tile, tile + 1, 1.0f, zt + g * U, zrow);
-      float tc[kNR];
+      const int u0 = tile * kTaskUnits;
+      const int n = U - u0 < kTaskUnits ? U - u0 : kTaskUnits;
+      for (int g = 0; g < 4; ++g)
+        sgemm_packed_panels(B, hprev, ug[g], tile * kTaskPanels, (tile + 1) * kTaskPanels, 1.0f, zt + g * U, zrow);
       for (int bi = 0; bi < B; ++bi) {
         float* zr = zt + bi * zrow;
         for (int g = 0; g < 4; ++g)
           for (int j = 0; j < n; ++j) zr[g * U + u0 + j] += b[g * U + u0 + j];
-        float* ig = zr + u0;
-        float* fg = zr + U + u0;
-        float* gg = zr + 2 * U + u0;
-        float* og = zr + 3 * U + u0;
-        vsigmoid(ig, n);
-        vsigmoid(fg, n);
-        vtanh(gg, n);
-        vsigmoid(og, n);
-        float* cr = c.data() + static_cast<ptrdiff_t>(bi) * U + u0;
-        cell_update(n, ig, fg, gg, cr, tc);
-        vtanh(tc, n);
-        float* yr = ys + bi * yrow + static_cast<ptrdiff_t>(t) * U + u0;
-        hidden_out(n, og, tc, yr);
-        if (cs != nullptr) std::memcpy(cs + bi * yrow + static_cast<ptrdiff_t>(t) * U + u0, cr, sizeof(float) * n);
-        if (!last)
-          for (int j = 0; j < n; ++j) hnext[packed_a_offset(B, U, bi, u0 + j)] = yr[j];
+      }
+      // The activations of all rows at once: one call per gate instead of one per row and gate.
+      vsigmoid_rows(zt + u0, B, zrow, n);
+      vsigmoid_rows(zt + U + u0, B, zrow, n);
+      vtanh_rows(zt + 2 * U + u0, B, zrow, n);
+      vsigmoid_rows(zt + 3 * U + u0, B, zrow, n);
+      float tc[kMaxBatchTile * kTaskUnits];
+      for (int b0 = 0; b0 < B; b0 += kMaxBatchTile) {
+        const int rows = B - b0 < kMaxBatchTile ? B - b0 : kMaxBatchTile;
+        for (int r = 0; r < rows; ++r) {
+          float* zr = zt + (b0 + r) * zrow;
+          cell_update(n, zr + u0, zr + U + u0, zr + 2 * U + u0, c.data() + static_cast<ptrdiff_t>(b0 + r) * U + u0,
+                      tc + r * kTaskUnits);
+        }
+        vtanh_rows(tc, rows, kTaskUnits, n);
+        for (int r = 0; r < rows; ++r) {
+          const int bi = b0 + r;
+          float* zr = zt + bi * zrow;
+          float* cr = c.data() + static_cast<ptrdiff_t>(bi) * U + u0;
+          float* yr = ys + bi * yrow + static_cast<ptrdiff_t>(t) * U + u0;
+          hidden_out(n, zr + 3 * U + u0, tc + r * kTaskUnits, yr);
+          if (cs != nullptr) std::memcpy(cs + bi * yrow + static_cast<ptrdiff_t>(t) * U + u0, cr, sizeof(float) * n);
+          if (!last) scatter_packed_a(hnext, B, U, bi, u0, yr, n);
+        }
       }
     });
   }
@@ -159,9 +175,9 @@ void column_sums(int rows, int G, const float* src, ptrdiff_t ld, float* out) {
 }
 
 // The sequential part of the backward: fills dz [B, T, 4U] (gradient of the pre-activation gates), and the
-// gradients that do not involve the input: dh0, dc0, dU, db. Cut like the forward: the task of kNR units at
-// step t first finishes dh_t for its units (dz_{t+1} times their columns of U^T), then their gate gradients,
-// which it also writes packed for the next (earlier) step's product. One barrier a step.
+// gradients that do not involve the input: dh0, dc0, dU, db. Cut like the forward: the task of kTaskUnits
+// units at step t first finishes dh_t for its units (dz_{t+1} times their columns of U^T), then their gate
+// gradients, which it also writes packed for the next (earlier) step's product. One barrier a step.
 void recur_backward(LstmDims d, const float* h0, const float* c0, const float* Uk, const float* ys,
                     const float* gates, const float* cs, const float* dys, const float* dhT, const float* dcT,
                     std::vector<float>& dz, float* dh0, float* dc0, float* dU, float* db) {
@@ -175,26 +191,30 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
   // dh_{t-1} = dz_t U^T: B operand is U^T [4U, U], a view of Uk with swapped strides; its panels are units.
   PackedB ut;
   pack_b(MatView{Uk, 1, G}, G, U, ut);
-  const int tiles = (U + kNR - 1) / kNR;
+  const int tiles = (U + kTaskUnits - 1) / kTaskUnits;
   const size_t zsize = packed_a_size(B, G);
   std::vector<float> zpack[2] = {std::vector<float>(zsize, 0.0f), std::vector<float>(zsize, 0.0f)};
   std::vector<float> zeros(U, 0.0f);
   auto grads = [&](int t, int tile, float* packed) {
-    const int u0 = tile * kNR;
-    const int n = U - u0 < kNR ? U - u0 : kNR;
-    float tc[kNR];
-    for (int bi = 0; bi < B; ++bi) {
-      const ptrdiff_t yoff = bi * yrow + static_cast<ptrdiff_t>(t) * U;
-      const float* gz = gates + bi * zrow + static_cast<ptrdiff_t>(t) * G;
-      const float* cprev = t > 0 ? cs + yoff - U : c0 + static_cast<ptrdiff_t>(bi) * U;
-      float* dzr = dz.data() + bi * zrow + static_cast<ptrdiff_t>(t) * G;
-      std::memcpy(tc, cs + yoff + u0, sizeof(float) * n);
-      vtanh(tc, n);
-      const float* dyr = dys != nullptr ? dys + yoff + u0 : zeros.data();
-      gate_grads(n, U, gz + u0, tc, cprev + u0, dyr, dh.data() + static_cast<ptrdiff_t>(bi) * U + u0,
-                 dc.data() + static_cast<ptrdiff_t>(bi) * U + u0, dzr + u0);
-      for (int g = 0; g < 4; ++g)
-        for (int j = 0; j < n; ++j) packed[packed_a_offset(B, G, bi, g * U + u0 + j)] = dzr[g * U + u0 + j];
+    const int u0 = tile * kTaskUnits;
+    const int n = U - u0 < kTaskUnits ? U - u0 : kTaskUnits;
+    float tc[kMaxBatchTile * kTaskUnits];
+    for (int b0 = 0; b0 < B; b0 += kMaxBatchTile) {
+      const int rows = B - b0 < kMaxBatchTile ? B - b0 : kMaxBatchTile;
+      for (int r = 0; r < rows; ++r)
+        std::memcpy(tc + r * kTaskUnits, cs + (b0 + r) * yrow + static_cast<ptrdiff_t>(t) * U + u0, sizeof(float) * n);
+      vtanh_rows(tc, rows, kTaskUnits, n);
+      for (int r = 0; r < rows; ++r) {
+        const int bi = b0 + r;
+        const ptrdiff_t yoff = bi * yrow + static_cast<ptrdiff_t>(t) * U;
+        const float* gz = gates + bi * zrow + static_cast<ptrdiff_t>(t) * G;
+        const float* cprev = t > 0 ? cs + yoff - U : c0 + static_cast<ptrdiff_t>(bi) * U;
+        float* dzr = dz.data() + bi * zrow + static_cast<ptrdiff_t>(t) * G;
+        const float* dyr = dys != nullptr ? dys + yoff + u0 : zeros.data();
+        gate_grads(n, U, gz + u0, tc + r * kTaskUnits, cprev + u0, dyr, dh.data() + static_cast<ptrdiff_t>(bi) * U + u0,
+                   dc.data() + static_cast<ptrdiff_t>(bi) * U + u0, dzr + u0);
+        for (int g = 0; g < 4; ++g) scatter_packed_a(packed, B, G, bi, g * U + u0, dzr + g * U + u0, n);
+      }
     }
   };
   parallel_tasks(tiles, [&](int tile) { grads(T - 1, tile, zpack[(T - 1) & 1].data()); });
@@ -202,11 +222,11 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
     const float* later = zpack[(t + 1) & 1].data();
     float* packed = zpack[t & 1].data();
     parallel_tasks(tiles, [&](int tile) {
-      sgemm_packed_panels(B, later, ut, tile, tile + 1, 0.0f, dh.data(), U);
+      sgemm_packed_panels(B, later, ut, tile * kTaskPanels, tile * kTaskPanels + kTaskPanels, 0.0f, dh.data(), U);
       grads(t, tile, packed);
     });
   }
-  parallel_tasks(tiles, [&](int tile) { sgemm_packed_panels(B, zpack[0].data(), ut, tile, tile + 1, 0.0f, dh.data(), U); });
+  parallel_tasks(tiles, [&](int tile) { sgemm_packed_panels(B, zpack[0].data(), ut, tile * kTaskPanels, tile * kTaskPanels + kTaskPanels, 0.0f, dh.data(), U); });
   if (dh0 != nullptr) std::memcpy(dh0, dh.data(), sizeof(float) * B * U);
   if (dc0 != nullptr) std::memcpy(dc0, dc.data(), sizeof(float) * B * U);
   const int BT = B * T;

@@ -21,9 +21,9 @@ namespace tl {
 
 namespace {
 
-constexpr int MR = 6;
+constexpr int MR = kMR;
 constexpr int NR = kNR;
-constexpr int KC = 256;
+constexpr int KC = kKC;
 constexpr int MC = 96;    // MC x KC floats of A (96 KiB) stay in L2 while B panels stream through L1
 constexpr int NC = 1024;  // KC x NC floats of B (1 MiB)
 
@@ -334,13 +334,6 @@ void pack_b(MatView B, int K, int N, PackedB& out) {
 }
 
 size_t packed_a_size(int M, int K) { return static_cast<size_t>(round_up(M, MR)) * K; }
-
-size_t packed_a_offset(int M, int K, int r, int k) {
-  const int pc = k / KC * KC;
-  const int kc = K - pc < KC ? K - pc : KC;
-  return static_cast<size_t>(pc) * round_up(M, MR) + static_cast<size_t>(r / MR) * kc * MR +
-         static_cast<size_t>(k - pc) * MR + r % MR;
-}
 
 void pack_a_all(MatView A, int M, int K, float* out) {
   const size_t mp = static_cast<size_t>(round_up(M, MR));

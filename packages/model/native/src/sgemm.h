@@ -33,8 +33,32 @@ void pack_b(MatView B, int K, int N, PackedB& out);
 // recurrence can write h_t (or dz_t) straight into the layout the next step multiplies by: element (r, k)
 // lives at packed_a_offset(M, K, r, k) of a buffer of packed_a_size(M, K) floats (zeroed once for the padding).
 size_t packed_a_size(int M, int K);
-size_t packed_a_offset(int M, int K, int r, int k);
 void pack_a_all(MatView A, int M, int K, float* out);
+
+// The micro-kernel's height (rows of a packed A panel) and the depth of one K block.
+constexpr int kMR = 6;
+constexpr int kKC = 256;
+
+inline size_t packed_a_offset(int M, int K, int r, int k) {
+  const int pc = k / kKC * kKC;
+  const int kc = K - pc < kKC ? K - pc : kKC;
+  const size_t mp = static_cast<size_t>((M + kMR - 1) / kMR * kMR);
+  return static_cast<size_t>(pc) * mp + static_cast<size_t>(r / kMR) * kc * kMR + static_cast<size_t>(k - pc) * kMR +
+         r % kMR;
+}
+
+// Writes src[0, n) as elements (r, k0), …, (r, k0 + n - 1) of packed A: a row of h_t or dz_t going straight
+// into the layout the next step's product reads (consecutive k are kMR apart within a K block).
+inline void scatter_packed_a(float* packed, int M, int K, int r, int k0, const float* src, int n) {
+  while (n > 0) {
+    const int run = kKC - k0 % kKC < n ? kKC - k0 % kKC : n;
+    float* dst = packed + packed_a_offset(M, K, r, k0);
+    for (int j = 0; j < run; ++j) dst[j * kMR] = src[j];
+    k0 += run;
+    src += run;
+    n -= run;
+  }
+}
 // Columns [p0 * kNR, min(N, p1 * kNR)) of C[M, N] = beta * C + packed A · packed B, C pointing at column 0:
 // the panels of B's columns one task of the recurrence owns.
 void sgemm_packed_panels(int M, const float* ap, const PackedB& B, int p0, int p1, float beta, float* C,

@@ -124,6 +124,14 @@ __attribute__((target("avx2,fma"))) float vexp_shift_sum_avx2(const float* x, fl
   return sum;
 }
 
+__attribute__((target("avx2,fma"))) void vsigmoid_rows_avx2(float* x, int rows, ptrdiff_t stride, int n) {
+  for (int r = 0; r < rows; ++r) vsigmoid_avx2(x + r * stride, n);
+}
+
+__attribute__((target("avx2,fma"))) void vtanh_rows_avx2(float* x, int rows, ptrdiff_t stride, int n) {
+  for (int r = 0; r < rows; ++r) vtanh_avx2(x + r * stride, n);
+}
+
 bool have_avx2() {
   static const bool yes = [] {
     __builtin_cpu_init();
@@ -147,6 +155,20 @@ void vtanh(float* x, int n) {
   if (have_avx2()) return vtanh_avx2(x, n);
 #endif
   for (int i = 0; i < n; ++i) x[i] = tanh_scalar(x[i]);
+}
+
+void vsigmoid_rows(float* x, int rows, ptrdiff_t stride, int n) {
+#ifdef TL_X86
+  if (have_avx2()) return vsigmoid_rows_avx2(x, rows, stride, n);
+#endif
+  for (int r = 0; r < rows; ++r) vsigmoid(x + r * stride, n);
+}
+
+void vtanh_rows(float* x, int rows, ptrdiff_t stride, int n) {
+#ifdef TL_X86
+  if (have_avx2()) return vtanh_rows_avx2(x, rows, stride, n);
+#endif
+  for (int r = 0; r < rows; ++r) vtanh(x + r * stride, n);
 }
 
 float vexp_shift_sum(const float* x, float shift, float* out, int n) {

@@ -97,7 +97,7 @@ describe.skipIf(!native || !threaded)('threaded native kernels: bit-identical fo
 
   it('LSTM forward and backward (plain and embedded) over odd shapes', () => {
     for (const [i, d] of [
-      // 37 units: three tasks of 16, the last one short; crosses nothing else.
+      // 37 units: a task of 32 and a short one (5 units, part of a panel).
       { batch: 3, time: 5, inputSize: 7, units: 37 },
       // one task of units for three threads; one row
       { batch: 1, time: 4, inputSize: 3, units: 10 },
