@@ -222,11 +222,13 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
     const float* later = zpack[(t + 1) & 1].data();
     float* packed = zpack[t & 1].data();
     parallel_tasks(tiles, [&](int tile) {
-      sgemm_packed_panels(B, later, ut, tile * kTaskPanels, tile * kTaskPanels + kTaskPanels, 0.0f, dh.data(), U);
+      sgemm_packed_panels(B, later, ut, tile * kTaskPanels, (tile + 1) * kTaskPanels, 0.0f, dh.data(), U);
       grads(t, tile, packed);
     });
   }
-  parallel_tasks(tiles, [&](int tile) { sgemm_packed_panels(B, zpack[0].data(), ut, tile * kTaskPanels, tile * kTaskPanels + kTaskPanels, 0.0f, dh.data(), U); });
+  parallel_tasks(tiles, [&](int tile) {
+    sgemm_packed_panels(B, zpack[0].data(), ut, tile * kTaskPanels, (tile + 1) * kTaskPanels, 0.0f, dh.data(), U);
+  });
   if (dh0 != nullptr) std::memcpy(dh0, dh.data(), sizeof(float) * B * U);
   if (dc0 != nullptr) std::memcpy(dc0, dc.data(), sizeof(float) * B * U);
   const int BT = B * T;

@@ -107,7 +107,8 @@ struct Pool::Impl {
       if (gen_of(t) == seen_gen) {
         const auto until = std::chrono::steady_clock::now() + kWorkerSpin;
         int spins = 0;
-        while (gen_of(t = ticket.load(std::memory_order_acquire)) == seen_gen && !stop.load(std::memory_order_relaxed)) {
+        while (gen_of(t = ticket.load(std::memory_order_acquire)) == seen_gen &&
+               !stop.load(std::memory_order_relaxed)) {
           TL_PAUSE();
           if ((++spins & 63) == 0 && std::chrono::steady_clock::now() > until) break;
         }

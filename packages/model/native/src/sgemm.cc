@@ -290,7 +290,8 @@ void sgemm(int M, int N, int K, MatView A, MatView B, float beta, float* C, ptrd
   }
   if (M <= 2 && B.cs == 1) return small_m(M, N, K, A, B.p, B.rs, beta, C, ldc);
   const int threads = current_threads();
-  if (threads > 1 && static_cast<double>(M) * N * K >= kParallelMin) return sgemm_parallel(M, N, K, A, B, beta, C, ldc, threads);
+  if (threads > 1 && static_cast<double>(M) * N * K >= kParallelMin)
+    return sgemm_parallel(M, N, K, A, B, beta, C, ldc, threads);
   int ncmax = N < NC ? N : NC;
   int kcmax = K < KC ? K : KC;
   int mcmax = M < MC ? M : MC;
