@@ -1,17 +1,21 @@
 /**
  * `npm run bench -- train [--json] [--steps N] [--wasm-steps N] [--no-wasm] [--no-pytorch] [--layers-cpu]
- * [--profile]`: the seed model's training step (16 × 64) on tunelab's fused step (what `tunelab train` runs:
- * native kernels, no tfjs autograd), the same fused ops through tfjs autograd, tfjs-layers on the wasm backend,
- * and PyTorch CPU, one thread each, interleaved step by step in one run so that load from other processes hits
- * every engine alike. Reports medians. JSON (stdout, with --json): `{ tunelab_ms, tunelab_tfjs_autograd_ms,
- * pytorch_ms, ratio, wasm_ms, … }`; pytorch_ms and ratio are null when PyTorch is missing.
+ * [--profile] [--threads N]`: the seed model's training step (16 × 64) on tunelab's fused step (what `tunelab
+ * train` runs: native kernels, no tfjs autograd), the same fused ops through tfjs autograd, tfjs-layers on the
+ * wasm backend, and PyTorch CPU, one thread each, interleaved step by step in one run so that load from other
+ * processes hits every engine alike. Reports medians. JSON (stdout, with --json): `{ tunelab_ms,
+ * tunelab_tfjs_autograd_ms, pytorch_ms, ratio, wasm_ms, … }`; pytorch_ms and ratio are null when PyTorch is
+ * missing. With `--threads N` (N > 1) the fused step and PyTorch also run on N threads in the same rounds:
+ * `tunelab_Nt_ms`, `speedup_Nt` (tunelab_ms / tunelab_Nt_ms), `pytorch_Nt_ms`, and `vcpu_pace`: the same
+ * arithmetic loop on N threads at once, pinned to one CPU each and unpinned, with the slowest / fastest ratio
+ * (a VM's vCPUs need not run at the same speed, and a thread count cannot beat the slower ones' pace).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { fusedAvailable } from '@tunelab/model';
+import { fusedAvailable, paceProbe } from '@tunelab/model';
 import { SEED } from './train/engines';
 
 export const description = 'seed-model training step: tunelab fused vs tfjs-layers wasm vs PyTorch CPU';
@@ -63,14 +67,16 @@ class Server {
   }
 }
 
-const threadEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+const envFor = (threads: number) => ({ ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) });
+const threadEnv = envFor(1);
 
-function nodeEngine(name: string): Server {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, 'train', 'serve.ts'), name], {
+/** A node engine server; `threads` > 1 runs the fused step's native kernels on that many threads. */
+function nodeEngine(name: string, threads = 1): Server {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, 'train', 'serve.ts'), name, String(threads)], {
     env: threadEnv,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  return new Server(name, proc, '@@ ');
+  return new Server(threads > 1 ? `${name}-${threads}t` : name, proc, '@@ ');
 }
 
 function pytorchMissing(): string | undefined {
@@ -80,9 +86,21 @@ function pytorchMissing(): string | undefined {
   return undefined;
 }
 
-function pytorchEngine(): Server {
-  const proc = spawn(PYTHON, [join(here, 'compare', 'pytorch_train.py')], { env: threadEnv, stdio: ['pipe', 'pipe', 'pipe'] });
-  return new Server('pytorch', proc, '');
+function pytorchEngine(threads = 1): Server {
+  const proc = spawn(PYTHON, [join(here, 'compare', 'pytorch_train.py'), String(threads)], { env: envFor(threads), stdio: ['pipe', 'pipe', 'pipe'] });
+  return new Server(threads > 1 ? `pytorch-${threads}t` : 'pytorch', proc, '');
+}
+
+/**
+ * The vCPUs' relative pace: the same loop on `threads` threads at once for `ms`, pinned one per CPU and
+ * unpinned; ratio = slowest / fastest thread. Null without a threaded native addon.
+ */
+function vcpuPace(threads: number, ms: number) {
+  const pinned = paceProbe(threads, ms, true);
+  const unpinned = paceProbe(threads, ms, false);
+  if (!pinned || !unpinned) return null;
+  const ratio = (xs: number[]) => Number((Math.min(...xs) / Math.max(...xs)).toFixed(3));
+  return { pinned, unpinned, pinned_ratio: ratio(pinned), unpinned_ratio: ratio(unpinned), ms };
 }
 
 const median = (xs: number[]): number | null => {
@@ -104,6 +122,8 @@ export async function main(args: string[]): Promise<void> {
   const steps = option(args, '--steps', 7);
   const wasmSteps = args.includes('--no-wasm') ? 0 : option(args, '--wasm-steps', 2);
   const layersCpuSteps = args.includes('--layers-cpu') ? option(args, '--layers-cpu-steps', 1) : 0;
+  const threads = Math.max(1, option(args, '--threads', 1));
+  const nt = `${threads}t`;
   const native = fusedAvailable();
   if (!native.native) log(`warning: native fused kernels unavailable, tunelab runs the TypeScript reference: ${native.reason}`);
 
@@ -112,8 +132,10 @@ export async function main(args: string[]): Promise<void> {
     { s: nodeEngine('fused-step'), steps },
     { s: nodeEngine('fused'), steps },
   ];
+  if (threads > 1) servers.push({ s: nodeEngine('fused-step', threads), steps });
   let pytorchReason: string | undefined = args.includes('--no-pytorch') ? 'skipped (--no-pytorch)' : pytorchMissing();
   if (pytorchReason === undefined) servers.push({ s: pytorchEngine(), steps });
+  if (pytorchReason === undefined && threads > 1) servers.push({ s: pytorchEngine(threads), steps });
   else if (!args.includes('--no-pytorch')) {
     log(`PyTorch baseline unavailable: ${pytorchReason}.`);
     log('  To compare, install Debian\'s PyTorch and OpenBLAS: apt-get install python3-torch libopenblas0-pthread');
@@ -131,7 +153,7 @@ export async function main(args: string[]): Promise<void> {
         ms[s.name] = [];
         log(`  ${s.name} ready (${String(info[s.name].params)} parameters)`);
       } catch (err) {
-        if (s.name !== 'pytorch') throw err;
+        if (!s.name.startsWith('pytorch')) throw err;
         pytorchReason = (err as Error).message;
         log(`PyTorch baseline failed: ${pytorchReason}`);
       }
@@ -158,6 +180,11 @@ export async function main(args: string[]): Promise<void> {
     }
 
     const tunelab = median(ms['fused-step']);
+    const tunelabN = threads > 1 ? median(ms[`fused-step-${nt}`] ?? []) : null;
+    const pytorchN = threads > 1 && ms[`pytorch-${nt}`] ? median(ms[`pytorch-${nt}`]) : null;
+    // After the rounds, so the probe's threads never share the cores with a timed step.
+    const pace = threads > 1 ? vcpuPace(threads, 300) : null;
+    const speedup = tunelab !== null && tunelabN ? Number((tunelab / tunelabN).toFixed(3)) : null;
     const tfjsAutograd = median(ms.fused);
     const pytorch = ms.pytorch ? median(ms.pytorch) : null;
     const wasm = ms.wasm ? median(ms.wasm) : null;
@@ -169,6 +196,15 @@ export async function main(args: string[]): Promise<void> {
       tunelab_tfjs_autograd_ms: tfjsAutograd,
       pytorch_ms: pytorch,
       ratio: tunelab !== null && pytorch !== null ? Number((tunelab / pytorch).toFixed(3)) : null,
+      ...(threads > 1
+        ? {
+            threads,
+            [`tunelab_${nt}_ms`]: tunelabN,
+            [`speedup_${nt}`]: speedup,
+            [`pytorch_${nt}_ms`]: pytorchN,
+            vcpu_pace: pace,
+          }
+        : {}),
       wasm_ms: wasm,
       layers_cpu_ms: layersCpu,
       chars_per_s: { tunelab: cps(tunelab), pytorch: cps(pytorch), wasm: cps(wasm) },
@@ -190,6 +226,11 @@ export async function main(args: string[]): Promise<void> {
     if (wasm !== null) log(`tfjs-layers wasm ${wasm.toFixed(1)} ms/step  (${cps(wasm)} chars/s)`);
     if (layersCpu !== null) log(`tfjs-layers cpu ${layersCpu.toFixed(1)} ms/step`);
     if (result.ratio !== null) log(`ratio tunelab / PyTorch = ${result.ratio}`);
+    if (threads > 1) {
+      log(`tunelab fused step, ${threads} threads ${tunelabN?.toFixed(1)} ms/step  (speedup ${speedup}×)`);
+      log(`PyTorch CPU, ${threads} threads ${pytorchN === null ? `n/a (${pytorchReason ?? 'failed'})` : `${pytorchN.toFixed(1)} ms/step`}`);
+      if (pace) log(`vCPU pace (slowest / fastest thread): pinned ${pace.pinned_ratio}, unpinned ${pace.unpinned_ratio}`);
+    }
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     for (const { s } of servers) s.close();

@@ -1,11 +1,12 @@
-"""PyTorch CPU baseline for `npm run bench -- train`: the seed model, one thread.
+"""PyTorch CPU baseline for `npm run bench -- train`: the seed model, one thread (or N, given as argument).
 
 Embedding(86 -> 512) -> 3 x (LSTM 256 -> Dropout 0.2) -> Linear 86, cross-entropy on logits, Adam, batches of
 16 x 64 random tokens, hidden state carried across batches (detached) as the seed's stateful Keras model does.
 
 Runs as a server so the bench can interleave it with tunelab's steps: prints "ready" after a warm-up, then for
 every line "N" on stdin runs N training steps and prints one JSON line {"ms": [...], "loss": ...}.
-Run with OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 (the bench sets them).
+Run with OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 (the bench sets them); an argument N runs it on N threads
+(torch.set_num_threads(N), with the bench setting the variables to N).
 """
 import json
 import sys
@@ -38,7 +39,7 @@ class Seed(nn.Module):
 
 
 def main():
-    torch.set_num_threads(1)
+    torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
     torch.manual_seed(0)
     model = Seed()
     params = sum(p.numel() for p in model.parameters())

@@ -194,8 +194,8 @@ function layersEngine(): Engine {
   };
 }
 
-/** Builds an engine on its backend. */
-export async function makeEngine(name: EngineName): Promise<Engine> {
+/** Builds an engine on its backend; `threads` is what the fused step's native kernels get (the others run one). */
+export async function makeEngine(name: EngineName, threads = 1): Promise<Engine> {
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     // One thread, as PyTorch gets: the threaded build would also need SharedArrayBuffer workers.
@@ -203,7 +203,7 @@ export async function makeEngine(name: EngineName): Promise<Engine> {
     await tf.setBackend('wasm');
     return layersEngine();
   }
-  if (name === 'fused-step') return fusedStepEngine(await selectEngine('cpu'));
+  if (name === 'fused-step') return fusedStepEngine(await selectEngine('cpu', undefined, threads));
   await tf.setBackend('cpu');
   return name === 'fused' ? fusedEngine() : layersEngine();
 }

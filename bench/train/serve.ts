@@ -7,9 +7,11 @@ import { createInterface } from 'node:readline';
 import { makeEngine, type EngineName } from './engines';
 
 const name = process.argv[2] as EngineName;
+// Threads for the fused step's native kernels (argv[3], default 1).
+const threads = Number(process.argv[3] ?? 1);
 const reply = (o: unknown) => process.stdout.write(`@@ ${JSON.stringify(o)}\n`);
 
-const engine = await makeEngine(name);
+const engine = await makeEngine(name, threads);
 const warmups = name === 'fused' || name === 'fused-step' ? 2 : 1;
 for (let i = 0; i < warmups; i++) engine.step();
 reply({ ready: true, params: engine.params });

@@ -10,7 +10,7 @@ export { SEED_SPEC, specFromConfig, validateSpec } from './spec';
 export type { BuildOptions, LayerSummary } from './build';
 export { buildModel, describeModel, disposeModel, dropoutLayers, engineOf, resetStates, summarize } from './build';
 export type { EngineInfo, EngineName, KernelsImpl, MachineFacts, StepPath } from './engine';
-export { activeEngine, AUTO_ORDER, EngineUnavailable, engineLine, fusedStatus, kernelsOverride, machineFacts, resolveEngine, selectEngine, useEngine } from './engine';
+export { activeEngine, AUTO_ORDER, EngineUnavailable, engineLine, fusedStatus, kernelsOverride, machineFacts, resolveEngine, resolveThreads, selectEngine, useEngine } from './engine';
 export { TUNELAB_VERSION } from './version';
 export type { AdamFlavour, TrainOptimizer } from './optimizer';
 export { adamFlavourOf, createOptimizer } from './optimizer';
@@ -40,7 +40,9 @@ export {
   fusedEmbeddingLayer,
   fusedLstmLayer,
   fusedProfile,
+  paceProbe,
   referenceKernels,
+  setKernelThreads,
 } from './fused';
 export type { AdapterReport, CheckCase, CheckResult, WebgpuCheckLine, WebgpuVerdict } from './webgpu';
 export {
