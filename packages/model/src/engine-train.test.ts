@@ -27,13 +27,19 @@ async function run(options: Partial<Parameters<typeof train>[0]> = {}) {
   return { result, meta, line, dir };
 }
 
-test('the checkpoint records the engine: backend, kernels, the fused step, one thread, why', async () => {
+test('the checkpoint records the engine: backend, kernels, the fused step, the threads that ran, why', async () => {
   const { result, meta, line } = await run();
-  const kernels = machineFacts().native.available ? 'native' : 'reference';
-  expect(meta.engine).toMatchObject({ name: 'cpu', kernels, step: 'fused-step', threads: 1, multiThreadSafe: true });
+  const facts = machineFacts();
+  const kernels = facts.native.available ? 'native' : 'reference';
+  // train.threads: auto (the default) gives the native kernels every core; the reference runs one.
+  const threads = kernels === 'native' && facts.native.threaded ? facts.cores : 1;
+  expect(meta.engine).toMatchObject({ name: 'cpu', kernels, step: 'fused-step', threads, multiThreadSafe: true });
   expect(meta.engine.reason).toMatch(/cpu \(JavaScript\) with/);
   expect(result.engine).toEqual(meta.engine);
-  expect(line).toBe(`engine: cpu + ${kernels} kernels, step fused-step, 1 thread — ${meta.engine.reason}`);
+  expect(line).toBe(`engine: cpu + ${kernels} kernels, step fused-step, ${threads} thread${threads === 1 ? '' : 's'} — ${meta.engine.reason}`);
+  const single = await run({ config: { ...config, train: { ...config.train, threads: 1 } } });
+  expect(single.meta.engine.threads).toBe(1);
+  expect(single.line).toMatch(/step fused-step, 1 thread — /);
 });
 
 test('fusedStep: false records the fused ops through tfjs autograd', async () => {
