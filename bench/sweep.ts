@@ -23,10 +23,14 @@ function flag(argv: string[], name: string, fallback: number): number {
   return i >= 0 ? Number(argv[i + 1]) : fallback;
 }
 
-/** The run config every trial starts from (the sweep varies only train.seed). */
+/**
+ * The run config every trial starts from (the sweep varies only train.seed). One thread per trial: the bench
+ * measures trials side by side against one at a time, and `threads: auto` would give the one-at-a-time trial
+ * both cores (with `parallel: 2` on 2 cores auto gives each trial one, the same as here).
+ */
 function runYaml(epochs: number): string {
   return `data: { corpus: nottingham, files: [jigs], split: { val: 0.1, seed: 1 } }
-train: { epochs: ${epochs}, batch_size: 16, seq_len: 64, checkpoint_every: 0, backend: auto }
+train: { epochs: ${epochs}, batch_size: 16, seq_len: 64, checkpoint_every: 0, backend: auto, threads: 1 }
 model: { cell: lstm, embedding_dim: 32, layers: [128], dropout: 0.2 }
 `;
 }
