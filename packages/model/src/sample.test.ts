@@ -7,7 +7,7 @@ import { InputError } from '@tunelab/config';
 import { parseTune, REFUSED_WARNINGS } from '@tunelab/abc';
 import { train } from './train';
 import { loadCheckpoint } from './checkpoint';
-import { meterLineMask, pick, sample, Sampler } from './sample';
+import { meterLineMask, pick, sample, Sampler, START_CONTEXT } from './sample';
 import { tinyConfig, writeTinyCorpus } from '../testing';
 import { fusedStatus } from './engine';
 
@@ -47,6 +47,22 @@ describe('pick', () => {
 });
 
 describe('sample', () => {
+  test.each([true, false])('each tune starts after the text that precedes every training tune (fast stepper: %s)', async (fast) => {
+    const sampler = Sampler.fromCheckpoint(await loadCheckpoint(dir), { fast });
+    try {
+      const opts = { n: 3, seed: 4, maxLength: 200, constrain: 'off' as const };
+      const withContext = (await sampler.generate(opts)).map((t) => t.text);
+      // The same draws as a zero-state sampler primed with the context itself, for every tune of the stream
+      // (the fast stepper restores the state it kept after the first tune's context).
+      const primed = (await sampler.generate({ ...opts, startContext: false, prime: `${START_CONTEXT}X:` })).map((t) => t.text);
+      expect(primed.map((t) => t.slice(START_CONTEXT.length))).toEqual(withContext);
+      const zero = (await sampler.generate({ ...opts, startContext: false })).map((t) => t.text);
+      expect(zero).not.toEqual(withContext);
+    } finally {
+      sampler.dispose();
+    }
+  });
+
   test('whole tunes from a checkpoint: start at the prime, stop at a blank line, repeat for a seed', async () => {
     const tunes = (await sample(dir, { n: 3, seed: 7, maxLength: 400 })).map((t) => t.text);
     expect(tunes).toHaveLength(3);

@@ -1,6 +1,6 @@
 import { CONSTRAIN_MODES, FINISH_SOON, meterChoice, meterLines, SymbolConstraint, type ConstrainMode } from '@tunelab/abc';
 import { InputError } from '@tunelab/config';
-import { createRng, Vocabulary } from '@tunelab/dataset';
+import { createRng, TUNE_SEPARATOR, Vocabulary } from '@tunelab/dataset';
 import type { Rng } from '@tunelab/dataset';
 import { tf, tfl } from './tf';
 import { buildModel, disposeModel, resetStates } from './build';
@@ -74,7 +74,21 @@ export interface SampleOptions {
    * Default true; false is faster and leaves such bars as the mask bent them.
    */
   redrawBars?: boolean;
+  /**
+   * Read {@link START_CONTEXT} before the prime, so each tune begins where every training tune began: after
+   * the blank lines that end the tune before it. Default true; false starts from a zero state.
+   */
+  startContext?: boolean;
 }
+
+/**
+ * What precedes every tune in a training text: the newline that ends the previous tune's last line and the
+ * blank lines between tunes (`TUNE_SEPARATOR`). Training reads the tunes as one stream, so a model sees a
+ * zero state only where a stream happens to begin, almost never at a tune's start; stepped from a zero state
+ * the champion gave "T" after "X:1\n" 12% of its probability (after this context: 99%) and wrote tunes
+ * without a title or meter (docs/results.md). The sampler reads this context, unseen in the output, first.
+ */
+export const START_CONTEXT = `\n${TUNE_SEPARATOR}`;
 
 /** One sampled tune and what the checker had to take away from the model to write it. */
 export interface SampledTune {
@@ -193,7 +207,7 @@ export class Sampler {
     if (primeIds.length === 0) throw new InputError('expected a non-empty prime', 'prime');
     try {
       for (;;) {
-        this.reset();
+        await this.startTune(o.startContext);
         let constraint =
           o.constrain === 'off' ? null : new SymbolConstraint(this.vocab.symbols, o.constrain, { wholeNotes: this.vocab.kind === 'token', meter: o.meter });
         if (constraint) {
@@ -284,7 +298,25 @@ export class Sampler {
     else resetStates(this.model);
   }
 
+  /** The state after {@link START_CONTEXT}, kept once the fast stepper has read it (the weights never change). */
+  private startState: StepperState | undefined;
+
+  /** Zeroes the state and, with `context`, reads {@link START_CONTEXT} (its symbols this vocabulary has). */
+  private async startTune(context: boolean): Promise<void> {
+    this.reset();
+    if (!context) return;
+    if (this.fast && this.startState) {
+      this.fast.restore(this.startState);
+      return;
+    }
+    const ids = this.vocab.encode(START_CONTEXT, { oov: 'skip' });
+    if (ids.length === 0) return;
+    await this.step(ids);
+    if (this.fast) this.startState = this.fast.snapshot();
+  }
+
   dispose(): void {
+    if (this.startState) FastLstmStepper.release(this.startState);
     this.fast?.dispose();
     disposeModel(this.model);
   }
@@ -307,6 +339,7 @@ function checkOptions(o: SampleOptions): CheckedOptions {
     constrain,
     meter,
     redrawBars: o.redrawBars ?? true,
+    startContext: o.startContext ?? true,
   };
   if (!Number.isInteger(r.n) || r.n < 1) throw new InputError(`expected n to be a positive integer, but got ${r.n}`, 'n');
   if (!(r.temperature > 0)) throw new InputError(`expected temperature > 0, but got ${r.temperature}`, 'temperature');
