@@ -123,6 +123,12 @@ describe('errors name the YAML path and line', () => {
     );
   });
 
+  test('data.train_tunes: absent unless written, all or valid', () => {
+    expect(parseRunConfig('data:\n  files: all\n').data.train_tunes).toBeUndefined();
+    expect(parseRunConfig('data:\n  train_tunes: valid\n').data.train_tunes).toBe('valid');
+    expect(errorOf(() => parseRunConfig('data:\n  train_tunes: clean\n'))).toBe('data.train_tunes (line 2): expected one of all, valid, got "clean"');
+  });
+
   test('a block that is not a mapping', () => {
     expect(errorOf(() => parseRunConfig('model: lstm\n'))).toBe('model (line 1): expected a mapping, got "lstm"');
   });

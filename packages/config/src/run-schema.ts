@@ -102,6 +102,7 @@ export const RUN_SCHEMA: BlockSpec = block({
     ),
     preprocessing: oneOf('raw', 'normalized', 'unnumbered'),
     vocabulary: oneOf('char', 'token'),
+    train_tunes: oneOf('all', 'valid'),
     split: block({ val: share(), test: share(), seed: anyInt() }),
     augment: block(
       {

@@ -23,6 +23,12 @@ export interface DataConfig {
   split: { val: number; test: number; seed: number };
   /** Data augmentation of the training tunes (validation and test are never augmented). Absent: none. */
   augment?: AugmentConfig;
+  /**
+   * Which training tunes to train on: `all`, or `valid`, those `tunelab abc check` finds no error in (the
+   * measure of eval's validRate; bar lengths, ties between different pitches, chord symbols it cannot read…).
+   * Validation and test tunes are never left out, so the yardstick stays the same. Absent: all.
+   */
+  train_tunes?: 'all' | 'valid';
 }
 
 export interface AugmentConfig {

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DataConfig } from '@tunelab/config';
@@ -16,6 +17,40 @@ const jigs = (over: Partial<DataConfig> = {}): DataConfig => ({
   ...over,
 });
 const opts = { dataDir: NOTTINGHAM_DIR, env: {} };
+
+describe('data.train_tunes', () => {
+  // Twelve jigs; tunes 3, 7 and 10 have what abc check calls an error (a short bar, a tie between two
+  // pitches, a bar too long; a first or last bar may be short, so the bars are inner ones).
+  const flawed: Record<number, string> = { 3: 'GAB c2d|dBG G2|e3 d3|]', 7: 'GAB c2d|e3-d3|]', 10: 'GAB c2d|e3 d2 cB|e3 d3|]' };
+  const file = join(mkdtempSync(join(tmpdir(), 'tunelab-valid-')), 'jigs.abc');
+  writeFileSync(
+    file,
+    Array.from({ length: 12 }, (_, i) => `X:${i + 1}\nT:Jig ${i + 1}\nM:6/8\nL:1/8\nK:G\n${flawed[i + 1] ?? 'GAB c2d|e3 d3|]'}\n`).join('\n\n'),
+  );
+  const data = (over: Partial<DataConfig>): DataConfig => ({ ...jigs(), corpus: file, files: 'all', preprocessing: 'normalized', ...over });
+  const titles = (tunes: { text: string }[]) => tunes.map((t) => /T:(.*)/.exec(t.text)![1]);
+
+  it('valid leaves out the training tunes abc check finds an error in, and never a held-out tune', async () => {
+    const split = { val: 0.2, test: 0.2, seed: 3 };
+    const all = await prepareData(data({ split }));
+    const valid = await prepareData(data({ split, train_tunes: 'valid' }));
+    expect(titles(valid.split.val)).toEqual(titles(all.split.val));
+    expect(titles(valid.split.test)).toEqual(titles(all.split.test));
+    const flawedTitles = Object.keys(flawed).map((n) => `Jig ${n}`);
+    expect(titles(valid.split.train)).toEqual(titles(all.split.train).filter((t) => !flawedTitles.includes(t)));
+    expect(valid.stats.split.leftOut).toBe(all.split.train.length - valid.split.train.length);
+    expect(valid.stats.split.leftOut).toBeGreaterThan(0);
+    expect(valid.texts.train).toBe(joinTunes(valid.split.train));
+    expect(all.stats.split.leftOut).toBe(0);
+  });
+
+  it('with nothing held out, the training text is the valid tunes, not the whole file', async () => {
+    const valid = await prepareData(data({ train_tunes: 'valid' }));
+    expect(titles(valid.split.train)).toEqual(['Jig 1', 'Jig 2', 'Jig 4', 'Jig 5', 'Jig 6', 'Jig 8', 'Jig 9', 'Jig 11', 'Jig 12']);
+    expect(valid.texts.train).toBe(joinTunes(valid.split.train));
+    expect(valid.stats.split.leftOut).toBe(3);
+  });
+});
 
 describe.skipIf(!NOTTINGHAM_DIR)(`prepareData on the real jigs ${NO_DATA}`, () => {
   it('val 0: the training ids are the whole file, giving the seed’s 126 batches of 16 × 64', async () => {

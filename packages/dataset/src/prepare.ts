@@ -2,6 +2,7 @@
  * Everything a run needs from its data block: corpus → tune-level split → vocabulary (over the whole corpus)
  * → one encoded training text per split, plus the figures `tunelab data stats` prints.
  */
+import { hasErrors, parseTune } from '@tunelab/abc';
 import type { DataConfig, Preprocessing } from '@tunelab/config';
 import type { Corpus, CorpusSplit, CorpusTune } from './types';
 import { joinTunes, loadCorpus, type LoadOptions } from './corpus';
@@ -43,6 +44,8 @@ export interface SplitStats {
   val: number;
   test: number;
   seed: number;
+  /** Training tunes `data.train_tunes` left out (0 with `all`). */
+  leftOut: number;
   parts: { train: PartStats; val: PartStats; test: PartStats };
 }
 
@@ -80,11 +83,13 @@ export function trainIds(data: PreparedData, epoch: number, seed: number): Int32
  */
 export async function prepareData(data: DataConfig, opts: LoadOptions = {}, vocabulary?: Vocabulary): Promise<PreparedData> {
   const corpus = await loadCorpus(data, opts);
-  const split = splitCorpus(corpus, data.split);
+  const full = splitCorpus(corpus, data.split);
+  const split = trainOn(full, data.train_tunes ?? 'all');
+  // Nothing held out or left out: the training text is the corpus text itself (for raw jigs, the seed's file).
+  const whole = split.val.length === 0 && split.test.length === 0 && split.train.length === corpus.tunes.length;
   const transposed = TransposedTunes.of(split.train, data.augment);
   // With transposition the vocabulary must cover every key a training tune is moved to.
   const vocab = vocabulary ?? Vocabulary.build(transposed ? corpus.text + transposed.allTexts() : corpus, data.vocabulary);
-  const whole = split.val.length === 0 && split.test.length === 0;
   const texts = {
     train: whole ? corpus.text : joinTunes(split.train),
     val: joinTunes(split.val),
@@ -92,8 +97,17 @@ export async function prepareData(data: DataConfig, opts: LoadOptions = {}, voca
   };
   const ids = { train: vocab.encode(texts.train), val: vocab.encode(texts.val), test: vocab.encode(texts.test) };
   const yardstick = { val: yardstickTunes(split.val, vocab), test: yardstickTunes(split.test, vocab) };
-  const stats = dataStats(data, corpus, split, vocab, texts, ids);
+  const stats = dataStats(data, corpus, split, vocab, texts, ids, full.train.length - split.train.length);
   return { corpus, split, vocab, texts, ids, yardstick, transposed, stats };
+}
+
+/**
+ * The split with only the training tunes `trainTunes` names: `valid` leaves out those `tunelab abc check`
+ * finds an error in. Held-out tunes stay as they are.
+ */
+function trainOn(split: CorpusSplit, trainTunes: 'all' | 'valid'): CorpusSplit {
+  if (trainTunes === 'all') return split;
+  return { ...split, train: split.train.filter((t) => !hasErrors(parseTune(t.text))) };
 }
 
 function dataStats(
@@ -103,6 +117,7 @@ function dataStats(
   vocab: Vocabulary,
   texts: PreparedData['texts'],
   ids: PreparedData['ids'],
+  leftOut: number,
 ): DataStats {
   const part = (tunes: CorpusTune[], text: string, n: Int32Array): PartStats => ({
     tunes: tunes.length,
@@ -130,6 +145,7 @@ function dataStats(
       val: data.split.val,
       test: data.split.test,
       seed: data.split.seed,
+      leftOut,
       parts: {
         train: part(split.train, texts.train, ids.train),
         val: part(split.val, texts.val, ids.val),

@@ -165,6 +165,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     useEngine(chosen);
   }
   const data = options.prepared ?? (await prepareData(config.data, options.dataOptions));
+  if (data.stats.split.leftOut > 0) {
+    emit({ type: 'log', line: `training on ${data.split.train.length} tunes: ${data.stats.split.leftOut} that abc check finds an error in left out (data.train_tunes: valid)` });
+  }
   const spec = specFromConfig(config.model, t.batching);
   const batcherOf = (ids: Int32Array) =>
     spec.stateful ? new StatefulBatcher(ids, t.batch_size, t.seq_len) : new ShuffledBatcher(ids, t.batch_size, t.seq_len, t.seed);
