@@ -7,8 +7,9 @@
  * tunelab_tfjs_autograd_ms, pytorch_ms, ratio, wasm_ms, … }`; pytorch_ms and ratio are null when PyTorch is
  * missing. With `--threads N` (N > 1) the fused step and PyTorch also run on N threads in the same rounds:
  * `tunelab_Nt_ms`, `speedup_Nt` (tunelab_ms / tunelab_Nt_ms), `pytorch_Nt_ms`, and `vcpu_pace`: the same
- * arithmetic loop on N threads at once, pinned to one CPU each and unpinned, with the slowest / fastest ratio
- * (a VM's vCPUs need not run at the same speed, and a thread count cannot beat the slower ones' pace).
+ * loop of vector multiply-adds (FMA throughput, what the kernels are bound by) on N threads at once, pinned to
+ * one CPU each and unpinned, with the slowest / fastest ratio (a VM's vCPUs need not run at the same speed, and
+ * a thread count cannot beat the slower ones' pace).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -92,7 +93,7 @@ function pytorchEngine(threads = 1): Server {
 }
 
 /**
- * The vCPUs' relative pace: the same loop on `threads` threads at once for `ms`, pinned one per CPU and
+ * The vCPUs' relative pace: the same FMA-throughput loop on `threads` threads at once for `ms`, pinned one per CPU and
  * unpinned; ratio = slowest / fastest thread. Null without a threaded native addon.
  */
 function vcpuPace(threads: number, ms: number) {

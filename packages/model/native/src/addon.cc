@@ -366,6 +366,7 @@ napi_value DropoutMask(napi_env env, napi_callback_info info) {
     a.fail("rate must be in [0, 1)");
     return nullptr;
   }
+  EnvPool pool(env);
   tl::dropout_mask(static_cast<int>(n), static_cast<uint32_t>(seed), static_cast<float>(rate), mask);
   return undefined(env);
 }
@@ -380,6 +381,7 @@ napi_value Multiply(napi_env env, napi_callback_info info) {
   const float* y = a.f32(1, n);
   float* out = a.f32(2, n);
   if (a.failed) return nullptr;
+  EnvPool pool(env);
   tl::multiply(static_cast<int>(n), x, y, out);
   return undefined(env);
 }

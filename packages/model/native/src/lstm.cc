@@ -107,9 +107,10 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
   PackedB ug[4];
   for (int g = 0; g < 4; ++g) pack_b(MatView{Uk + g * U, G, 1}, U, U, ug[g]);
   const size_t hsize = packed_a_size(B, U);
-  std::vector<float> hpack[2] = {std::vector<float>(hsize, 0.0f), std::vector<float>(hsize, 0.0f)};
+  AlignedFloats hpack[2] = {AlignedFloats(hsize), AlignedFloats(hsize)};
   pack_a_all(MatView{h0, U, 1}, B, U, hpack[0].data());
-  std::vector<float> c(c0, c0 + static_cast<size_t>(B) * U);
+  AlignedFloats c(static_cast<size_t>(B) * U, false);
+  std::memcpy(c.data(), c0, sizeof(float) * B * U);
   for (int t = 0; t < T; ++t) {
     float* zt = z + static_cast<ptrdiff_t>(t) * G;
     const float* hprev = hpack[t & 1].data();
@@ -180,12 +181,13 @@ void column_sums(int rows, int G, const float* src, ptrdiff_t ld, float* out) {
 // gradients, which it also writes packed for the next (earlier) step's product. One barrier a step.
 void recur_backward(LstmDims d, const float* h0, const float* c0, const float* Uk, const float* ys,
                     const float* gates, const float* cs, const float* dys, const float* dhT, const float* dcT,
-                    std::vector<float>& dz, float* dh0, float* dc0, float* dU, float* db) {
+                    AlignedFloats& dz, float* dh0, float* dc0, float* dU, float* db) {
   const int B = d.B, T = d.T, U = d.U, G = 4 * U;
   const ptrdiff_t zrow = static_cast<ptrdiff_t>(T) * G;
   const ptrdiff_t yrow = static_cast<ptrdiff_t>(T) * U;
-  dz.resize(static_cast<size_t>(B) * T * G);
-  std::vector<float> dh(static_cast<size_t>(B) * U, 0.0f), dc(static_cast<size_t>(B) * U, 0.0f);
+  // Every element of dz is written by the loop below before anything reads it.
+  dz.reset(static_cast<size_t>(B) * T * G, false);
+  AlignedFloats dh(static_cast<size_t>(B) * U), dc(static_cast<size_t>(B) * U);
   if (dhT != nullptr) std::memcpy(dh.data(), dhT, sizeof(float) * B * U);
   if (dcT != nullptr) std::memcpy(dc.data(), dcT, sizeof(float) * B * U);
   // dh_{t-1} = dz_t U^T: B operand is U^T [4U, U], a view of Uk with swapped strides; its panels are units.
@@ -193,7 +195,7 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
   pack_b(MatView{Uk, 1, G}, G, U, ut);
   const int tiles = (U + kTaskUnits - 1) / kTaskUnits;
   const size_t zsize = packed_a_size(B, G);
-  std::vector<float> zpack[2] = {std::vector<float>(zsize, 0.0f), std::vector<float>(zsize, 0.0f)};
+  AlignedFloats zpack[2] = {AlignedFloats(zsize), AlignedFloats(zsize)};
   std::vector<float> zeros(U, 0.0f);
   auto grads = [&](int t, int tile, float* packed) {
     const int u0 = tile * kTaskUnits;
@@ -265,7 +267,7 @@ void lstm_backward(LstmDims d, const float* x, const float* h0, const float* c0,
                    const float* ys, const float* gates, const float* cs, const float* dys, const float* dhT,
                    const float* dcT, float* dx, float* dh0, float* dc0, float* dW, float* dU, float* db) {
   const int BT = d.B * d.T, I = d.I, G = 4 * d.U;
-  std::vector<float> dz;
+  AlignedFloats dz;
   recur_backward(d, h0, c0, Uk, ys, gates, cs, dys, dhT, dcT, dz, dh0, dc0, dU, db);
   // dX = dZ W^T, dW = X^T dZ: all time steps in one GEMM each.
   if (dx != nullptr) sgemm(BT, I, G, MatView{dz.data(), G, 1}, MatView{W, 1, G}, 0.0f, dx, I);
@@ -299,7 +301,7 @@ void lstm_backward_embedded(LstmDims d, int V, const float* table, const int32_t
                             float* dh0, float* dc0, float* dW, float* dU, float* db) {
   const int E = d.I, G = 4 * d.U;
   const size_t rows = static_cast<size_t>(d.B) * d.T;
-  std::vector<float> dz;
+  AlignedFloats dz;
   recur_backward(d, h0, c0, Uk, ys, gates, cs, dys, dhT, dcT, dz, dh0, dc0, dU, db);
   // S^T dZ, S the one-hot rows of ids: the gate gradients summed per vocabulary entry, [V, 4U].
   // Shared out by columns (64 a task), each summed in row order: the same sums for any thread count.

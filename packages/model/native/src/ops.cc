@@ -124,11 +124,13 @@ void adam_step(int n, const float* p, const float* g, float* m, float* v, float*
   });
 }
 
-TL_CLONES void dropout_mask(int n, uint32_t seed, float rate, float* mask) {
-  const double keep = 1.0 - rate;
-  const uint32_t threshold = static_cast<uint32_t>(keep * 16777216.0);
-  const float scale = static_cast<float>(1.0 / keep);
-  for (int i = 0; i < n; ++i) {
+namespace {
+
+// Elements of a dropout mask or product per task.
+constexpr int kElemChunk = 16384;
+
+TL_CLONES void dropout_range(int i0, int n, uint32_t seed, uint32_t threshold, float scale, float* mask) {
+  for (int i = i0; i < i0 + n; ++i) {
     uint32_t h = seed ^ (static_cast<uint32_t>(i) * 0x9E3779B9u);
     h ^= h >> 16;
     h *= 0x85EBCA6Bu;
@@ -139,8 +141,28 @@ TL_CLONES void dropout_mask(int n, uint32_t seed, float rate, float* mask) {
   }
 }
 
-TL_CLONES void multiply(int n, const float* a, const float* b, float* out) {
+TL_CLONES void multiply_range(int n, const float* a, const float* b, float* out) {
   for (int i = 0; i < n; ++i) out[i] = a[i] * b[i];
+}
+
+}  // namespace
+
+// Both elementwise, each element a function of its index alone: chunks on any thread give the same numbers.
+void dropout_mask(int n, uint32_t seed, float rate, float* mask) {
+  const double keep = 1.0 - rate;
+  const uint32_t threshold = static_cast<uint32_t>(keep * 16777216.0);
+  const float scale = static_cast<float>(1.0 / keep);
+  parallel_tasks((n + kElemChunk - 1) / kElemChunk, [&](int task) {
+    const int i0 = task * kElemChunk;
+    dropout_range(i0, n - i0 < kElemChunk ? n - i0 : kElemChunk, seed, threshold, scale, mask);
+  });
+}
+
+void multiply(int n, const float* a, const float* b, float* out) {
+  parallel_tasks((n + kElemChunk - 1) / kElemChunk, [&](int task) {
+    const int i0 = task * kElemChunk;
+    multiply_range(n - i0 < kElemChunk ? n - i0 : kElemChunk, a + i0, b + i0, out + i0);
+  });
 }
 
 double sum_squares(int n, const float* x) {

@@ -1,8 +1,8 @@
 // A small thread pool owned by the addon (one per Node environment, made once, reused by every kernel call):
-// the caller thread plus threads - 1 workers take numbered tasks from one atomic counter until none is left.
-// Tasks are handed out one at a time as threads ask, not in equal shares, so a slower vCPU simply does fewer
-// of them. Every kernel cuts its work into tasks the same way whatever the thread count, and tasks write
-// disjoint outputs (never a shared reduction), so results are bit-identical for any number of threads.
+// the caller thread plus threads - 1 workers run a job's numbered tasks. Each thread starts on its own contiguous
+// share of them, then takes what is left of the others' shares one task at a time, so a slower vCPU simply does
+// fewer. Every kernel cuts its work into tasks the same way whatever the thread count, and tasks write disjoint
+// outputs (never a shared reduction), so results are bit-identical for any number of threads.
 #pragma once
 
 #include <type_traits>
@@ -63,7 +63,8 @@ void parallel_tasks(int n, F&& f) {
 bool threads_supported();
 
 // For the benchmark: `threads` threads (pinned to CPUs 0, 1, … when pin and the OS allows) each run the same
-// fixed arithmetic loop for `ms` milliseconds at the same time; counts[i] = loops thread i finished.
+// loop of vector multiply-adds (FMA throughput) for `ms` milliseconds at the same time; counts[i] = loops
+// thread i finished.
 void pace_probe(int threads, int ms, bool pin, double* counts);
 
 }  // namespace tl

@@ -323,6 +323,16 @@ void sgemm(int M, int N, int K, MatView A, MatView B, float beta, float* C, ptrd
   }
 }
 
+AlignedFloats::AlignedFloats(size_t n, bool zero) : p_(aligned_floats(n)) {
+  if (zero) std::memset(p_, 0, sizeof(float) * n);
+}
+AlignedFloats::~AlignedFloats() { std::free(p_); }
+void AlignedFloats::reset(size_t n, bool zero) {
+  std::free(p_);
+  p_ = aligned_floats(n);
+  if (zero) std::memset(p_, 0, sizeof(float) * n);
+}
+
 PackedB::~PackedB() { std::free(data); }
 
 void pack_b(MatView B, int K, int N, PackedB& out) {
@@ -331,7 +341,13 @@ void pack_b(MatView B, int K, int N, PackedB& out) {
   out.N = N;
   size_t panels = (N + NR - 1) / NR;
   out.data = aligned_floats(panels * K * NR);
-  pack_b_block(B, K, N, out.data, static_cast<size_t>(K) * NR);
+  // Four panels a task: U^T, read with a stride of 4U floats, is a gather worth sharing out.
+  const size_t stride = static_cast<size_t>(K) * NR;
+  parallel_tasks(ceil_div(N, 4 * NR), [&](int t) {
+    const int j0 = t * 4 * NR;
+    const int n = N - j0 < 4 * NR ? N - j0 : 4 * NR;
+    pack_b_block(MatView{B.p + j0 * B.cs, B.rs, B.cs}, K, n, out.data + static_cast<size_t>(j0 / NR) * stride, stride);
+  });
 }
 
 size_t packed_a_size(int M, int K) { return static_cast<size_t>(round_up(M, MR)) * K; }

@@ -64,6 +64,25 @@ inline void scatter_packed_a(float* packed, int M, int K, int r, int k0, const f
 void sgemm_packed_panels(int M, const float* ap, const PackedB& B, int p0, int p1, float beta, float* C,
                          ptrdiff_t ldc);
 
+// A float buffer on a 64-byte boundary. The recurrence's tasks write disjoint runs of their buffers, whole
+// multiples of 16 floats; on a cache-line boundary no two tasks write the same line.
+class AlignedFloats {
+ public:
+  AlignedFloats() = default;
+  // n floats, zeroed when zero (else left as they are: every element is written before it is read).
+  explicit AlignedFloats(size_t n, bool zero = true);
+  AlignedFloats(const AlignedFloats&) = delete;
+  AlignedFloats& operator=(const AlignedFloats&) = delete;
+  ~AlignedFloats();
+  // Replaces the buffer by one of n floats (zeroed when zero).
+  void reset(size_t n, bool zero = true);
+  float* data() { return p_; }
+  const float* data() const { return p_; }
+
+ private:
+  float* p_ = nullptr;
+};
+
 // Which micro-kernel runs: "avx2-fma" or "generic".
 const char* sgemm_kernel_name();
 

@@ -93,7 +93,8 @@ export function setKernelThreads(threads: number): number {
 
 /**
  * Measures the cores' relative speed for the benchmark: `threads` threads (pinned to CPUs 0, 1, … when `pin`)
- * run the same fixed arithmetic loop for `ms` milliseconds at once. Returns the loops each finished, or
+ * run the same loop of vector multiply-adds (FMA throughput, where the CPU has AVX2 + FMA) for `ms` milliseconds
+ * at once. Returns the loops each finished, or
  * undefined without a threaded native addon.
  */
 export function paceProbe(threads: number, ms: number, pin: boolean): number[] | undefined {

@@ -165,6 +165,21 @@ describe.skipIf(!native || !threaded)('threaded native kernels: bit-identical fo
     for (const key of ['m', 'v', 'out'] as const) expect(mismatch(one[key] as Float32Array, ref[key]), key).toBeLessThan(1);
   });
 
+  it('dropout mask and elementwise product over a length off their chunks', () => {
+    const n = 3 * 16384 + 5;
+    const a = randomArray(n, 5);
+    const run = (kk: FusedKernels) => {
+      const mask = new Float32Array(n);
+      kk.dropoutMask(0x9e3779b9, 0.2, mask);
+      const out = new Float32Array(n);
+      kk.multiply(a, mask, out);
+      return { mask, out };
+    };
+    const one = expectSameBits('dropout', () => run(k));
+    const ref = run(referenceKernels);
+    for (const key of ['mask', 'out'] as const) expect(firstDifference(one[key] as Float32Array, ref[key]), `${key} against the reference`).toBe(-1);
+  });
+
   it('SGEMM, plain and through transposed views, overwrite and accumulate, over odd shapes', () => {
     const addonPath = fileURLToPath(new URL('../../native/build/Release/tunelab_lstm.node', import.meta.url));
     const addon = createRequire(import.meta.url)(addonPath) as { sgemm(...args: unknown[]): void };
