@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lstm.h"
 #include "ops.h"
@@ -353,6 +354,40 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// sumSquaresEach(arrays: Float32Array[], out: Float64Array): out[i] = sumSquares(arrays[i]). Each sum is one
+// dependent chain (summed in index order, so the global norm keeps its bits); the chains of different arrays
+// run at the same time on the pool's threads.
+napi_value SumSquaresEach(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  bool is_array = false;
+  if (a.argc > 0) napi_is_array(env, a.argv[0], &is_array);
+  uint32_t count = 0;
+  if (is_array) napi_get_array_length(env, a.argv[0], &count);
+  else a.fail("argument 0: expected an array of Float32Array");
+  double* out = a.failed ? nullptr : static_cast<double*>(a.array(1, napi_float64_array, count, false));
+  if (a.failed) return nullptr;
+  std::vector<const float*> data(count);
+  std::vector<size_t> lengths(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value el;
+    napi_get_element(env, a.argv[0], i, &el);
+    bool is = false;
+    napi_is_typedarray(env, el, &is);
+    napi_typedarray_type type = napi_int8_array;
+    void* p = nullptr;
+    if (is) napi_get_typedarray_info(env, el, &type, &lengths[i], &p, nullptr, nullptr);
+    if (!is || type != napi_float32_array) {
+      a.fail("argument 0: element " + std::to_string(i) + " is not a Float32Array");
+      return nullptr;
+    }
+    data[i] = static_cast<const float*>(p);
+  }
+  EnvPool pool(env);
+  tl::parallel_tasks(static_cast<int>(count),
+                     [&](int i) { out[i] = tl::sum_squares(static_cast<int>(lengths[i]), data[i]); });
+  return undefined(env);
+}
+
 // dropoutMask(seed, rate, mask)
 napi_value DropoutMask(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -466,6 +501,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"countCorrect", nullptr, CountCorrect, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumSquaresEach", nullptr, SumSquaresEach, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"multiply", nullptr, Multiply, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"kernelName", nullptr, KernelName, nullptr, nullptr, nullptr, napi_default, nullptr},

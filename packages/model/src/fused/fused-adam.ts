@@ -43,7 +43,7 @@ export class FusedAdamOptimizer extends AdamBase {
   applyRawGradients(entries: { variable: tf.Variable; grad: Float32Array }[]): void {
     const kernels = getKernels();
     let squares = 0;
-    for (const { grad } of entries) squares += kernels.sumSquares(grad);
+    for (const s of kernels.sumSquaresEach(entries.map((e) => e.grad))) squares += s;
     this.lastGradNorm = Math.sqrt(squares);
     const clip = this.clipNorm ?? 0;
     const gradScale = clip > 0 && this.lastGradNorm > clip ? clip / this.lastGradNorm : 1;

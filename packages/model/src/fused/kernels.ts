@@ -123,6 +123,8 @@ export interface FusedKernels {
   /** Updates m and v in place and writes the new parameters to out. */
   adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, s: AdamScalars): void;
   sumSquares(x: Float32Array): number;
+  /** sumSquares of each array (each summed as sumSquares sums it), the arrays at once where threads allow. */
+  sumSquaresEach(xs: Float32Array[]): number[];
   /**
    * Fills mask with 1 / (1 − rate) (kept) or 0 (dropped), from a hash of (seed, index): the same mask in every
    * implementation, so a seeded run repeats whichever kernels run it.

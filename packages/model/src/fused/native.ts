@@ -21,6 +21,8 @@ interface Addon {
   countCorrect(rows: number, classes: number, probs: Float32Array, labels: Int32Array): number;
   adamStep(...args: unknown[]): void;
   sumSquares(x: Float32Array): number;
+  /** Absent in addons built before it: those sum one array at a time. */
+  sumSquaresEach?(xs: Float32Array[], out: Float64Array): void;
   dropoutMask(seed: number, rate: number, mask: Float32Array): void;
   multiply(a: Float32Array, b: Float32Array, out: Float32Array): void;
   kernelName(): string;
@@ -139,6 +141,12 @@ function wrap(a: Addon): FusedKernels {
     },
     countCorrect: (probs, labels, classes) => a.countCorrect(labels.length, classes, probs, labels),
     sumSquares: (x) => a.sumSquares(x),
+    sumSquaresEach: (xs) => {
+      if (!a.sumSquaresEach) return xs.map((x) => a.sumSquares(x));
+      const out = new Float64Array(xs.length);
+      a.sumSquaresEach(xs, out);
+      return [...out];
+    },
     dropoutMask: (seed, rate, mask) => a.dropoutMask(seed >>> 0, rate, mask),
     multiply: (x, y, out) => a.multiply(x, y, out),
   };

@@ -245,6 +245,7 @@ export const referenceKernels: FusedKernels = {
   countCorrect,
   adamStep,
   sumSquares,
+  sumSquaresEach: (xs) => xs.map(sumSquares),
   dropoutMask,
   multiply,
 };

@@ -180,6 +180,12 @@ describe.skipIf(!native || !threaded)('threaded native kernels: bit-identical fo
     for (const key of ['mask', 'out'] as const) expect(firstDifference(one[key] as Float32Array, ref[key]), `${key} against the reference`).toBe(-1);
   });
 
+  it('sums of squares of several arrays at once, each as sumSquares sums it alone', () => {
+    const xs = [5000, 300001, 7, 65536, 120000].map((n, i) => randomArray(n, 20 + i));
+    const one = expectSameBits('sumSquaresEach', () => Object.fromEntries(k.sumSquaresEach(xs).map((s, i) => [`x${i}`, s])));
+    xs.forEach((x, i) => expect(one[`x${i}`], `x${i}`).toBe(k.sumSquares(x)));
+  });
+
   it('SGEMM, plain and through transposed views, overwrite and accumulate, over odd shapes', () => {
     const addonPath = fileURLToPath(new URL('../../native/build/Release/tunelab_lstm.node', import.meta.url));
     const addon = createRequire(import.meta.url)(addonPath) as { sgemm(...args: unknown[]): void };
