@@ -248,10 +248,8 @@ function backward(plan: Plan, buf: Buffers, kernels: FusedKernels, ids: Int32Arr
   const N = B * T;
   const grads = new Map<tf.Variable, Float32Array>();
   const last = plan.stages[plan.stages.length - 1].units;
-  // Gradient arrays start zeroed, as the tfjs path's fresh ones do: the LSTM kernels accumulate over time.
-  buf.dFeatures.fill(0);
-  buf.dDenseKernel.fill(0);
-  buf.dDenseBias.fill(0);
+  // Every kernel below writes the whole of each gradient array it is given (none accumulates into them), so they
+  // are not zeroed first: that was ~10 MB of serial stores a step for the seed model.
   // d(mean loss)/d(summed loss) = 1/N; probs become dlogits in place (they are not needed after this).
   timed('denseCe.backward', () =>
     kernels.denseSoftmaxCeBackward({ rows: N, hidden: last, classes: plan.vocab }, features, f32(plan.dense.kernel), labels, buf.probs, 1 / N, buf.dFeatures, buf.dDenseKernel, buf.dDenseBias),
@@ -269,9 +267,6 @@ function backward(plan: Plan, buf: Buffers, kernels: FusedKernels, ids: Int32Arr
       timed('dropout.backward', () => kernels.multiply(from, mask, b.dys));
       dys = b.dys;
     }
-    b.dKernel.fill(0);
-    b.dRecurrentKernel.fill(0);
-    b.dBias.fill(0);
     const dims = { batch: B, time: T, inputSize: s.inputSize, units: s.units };
     const common = {
       ...stageInputs(s, b),
@@ -284,14 +279,12 @@ function backward(plan: Plan, buf: Buffers, kernels: FusedKernels, ids: Int32Arr
       dBias: b.dBias,
     };
     if (k === 0) {
-      buf.dTable.fill(0);
       timed('lstm.backward.embedded', () => kernels.lstmBackwardEmbedded(dims, plan.vocab, { ...common, table: f32(plan.table), ids, dTable: buf.dTable }));
       grads.set(plan.table, buf.dTable);
     } else {
       const prev = buf.stages[k - 1];
       const x = prev.dropped ?? prev.ys;
       const dx = b.dx!;
-      dx.fill(0);
       timed('lstm.backward', () => kernels.lstmBackward(dims, { ...common, x, dx }));
       upstream = dx;
     }
