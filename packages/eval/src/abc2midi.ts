@@ -25,7 +25,11 @@ export interface Abc2midiOptions {
   binary?: string;
   /** Limit per abc2midi process, in milliseconds (default 20 s). */
   timeoutMs?: number;
-  /** Tunes per abc2midi process (default 100): one process per tune costs a fork each. */
+  /**
+   * Tunes per abc2midi process (default 1). Batching saves forks, but a tune cut off inside a chord symbol (an
+   * unfinished sample) makes abc2midi read the quote on into the tunes after it in the same file, which then
+   * report nothing and look clean; one tune per process keeps each verdict its own.
+   */
   batchSize?: number;
   /** abc2midi processes at once (default 4). */
   concurrency?: number;
@@ -144,7 +148,7 @@ export async function checkWithAbc2midi(tunes: readonly string[], opts: Abc2midi
   const binary = await findAbc2midi(opts.binary);
   if (binary === null) return null;
   const limits: Limits = { timeoutMs: opts.timeoutMs ?? 20_000, maxOutput: opts.maxOutputBytes ?? 64 << 20 };
-  const batchSize = Math.max(1, opts.batchSize ?? 100);
+  const batchSize = Math.max(1, opts.batchSize ?? 1);
   const concurrency = Math.max(1, opts.concurrency ?? 4);
   const dir = await mkdtemp(join(tmpdir(), 'tunelab-abc2midi-'));
   try {
