@@ -84,9 +84,9 @@ export interface SampleOptions {
 /**
  * What precedes every tune in a training text: the newline that ends the previous tune's last line and the
  * blank lines between tunes (`TUNE_SEPARATOR`). Training reads the tunes as one stream, so a model sees a
- * zero state only where a stream happens to begin, almost never at a tune's start; stepped from a zero state
- * the champion gave "T" after "X:1\n" 12% of its probability (after this context: 99%) and wrote tunes
- * without a title or meter (docs/results.md). The sampler reads this context, unseen in the output, first.
+ * zero state only where a stream happens to begin, almost never at a tune's start, and a tune sampled from
+ * one is out of the model's experience from its first symbol (measured in docs/results.md). The sampler reads
+ * this context, unseen in the output, first.
  */
 export const START_CONTEXT = `\n${TUNE_SEPARATOR}`;
 
