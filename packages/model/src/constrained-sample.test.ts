@@ -33,7 +33,7 @@ describe('constrained sampling from an untrained model', () => {
       try {
         for (const mode of ['meter', 'syntax'] as const) {
           // From a zero state: the start context means nothing to an untrained model and only moves its
-          // random state (from it, 3 and 4 of these 6 tunes ran past the budget unfinished).
+          // random state, and from that state fewer of these tunes finished within the budget.
           const tunes = await sampler.generate({ n: 6, seed: 5, maxLength: 300, constrain: mode, startContext: false });
           const complete = tunes.filter((t) => t.complete);
           expect(complete.length, tunes.map((t) => t.text).join('\n')).toBeGreaterThanOrEqual(5);
