@@ -129,6 +129,12 @@ describe('errors name the YAML path and line', () => {
     expect(errorOf(() => parseRunConfig('data:\n  train_tunes: clean\n'))).toBe('data.train_tunes (line 2): expected one of all, valid, got "clean"');
   });
 
+  test('model.metric_input: absent unless written, true or false', () => {
+    expect(parseRunConfig('data:\n  files: all\n').model.metric_input).toBeUndefined();
+    expect(parseRunConfig('model:\n  metric_input: true\n').model.metric_input).toBe(true);
+    expect(errorOf(() => parseRunConfig('model:\n  metric_input: yes please\n'))).toBe('model.metric_input (line 2): expected true or false, got "yes please"');
+  });
+
   test('a block that is not a mapping', () => {
     expect(errorOf(() => parseRunConfig('model: lstm\n'))).toBe('model (line 1): expected a mapping, got "lstm"');
   });

@@ -124,6 +124,7 @@ export const RUN_SCHEMA: BlockSpec = block({
       { list: true },
     ),
     dropout: share(),
+    metric_input: leaf('true or false', (v) => typeof v === 'boolean'),
   }),
   train: block({
     epochs: positiveInt(),

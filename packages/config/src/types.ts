@@ -48,6 +48,11 @@ export interface ModelConfig {
   layers: number[];
   /** Dropout after each recurrent layer. */
   dropout: number;
+  /**
+   * Beside each symbol, the model reads where the text stands in its bar and its section's pickup
+   * (`@tunelab/abc` MetricTracker), through a second embedding added to the symbol's. Absent = false.
+   */
+  metric_input?: boolean;
 }
 
 export interface OptimizerConfig {

@@ -20,6 +20,7 @@ export { splitCorpus, type SplitSpec } from './split';
 export { bodyStart, yardstickTunes, YARDSTICK_FILE, type YardstickTune } from './yardstick';
 export { abcSymbols } from './tokens';
 export { Vocabulary, UNK, type OovPolicy } from './vocabulary';
+export { MetricInputEncoder, metricInputIds } from './metric-inputs';
 export { StatefulBatcher } from './stateful-batcher';
 export { ShuffledBatcher } from './shuffled-batcher';
 export { TransposedTunes } from './augment';

@@ -7,7 +7,7 @@
 import { InputError } from '@tunelab/config';
 import type { Batch } from './types';
 import { createRng, mixSeed } from './rng';
-import { checkShape } from './stateful-batcher';
+import { checkInputs, checkShape } from './stateful-batcher';
 
 export class ShuffledBatcher {
   /** Windows per epoch: floor((n - seqLen) / seqLen), the same for every offset. */
@@ -16,7 +16,8 @@ export class ShuffledBatcher {
   readonly batchesPerEpoch: number;
 
   /**
-   * @param ids the encoded training text, shape `[symbols]`
+   * @param ids the encoded training text, shape `[symbols]`: the targets y
+   * @param inputs what the model reads at each position (default `ids`; see StatefulBatcher)
    * @throws InputError when the text holds fewer than `batchSize` windows.
    */
   constructor(
@@ -24,7 +25,9 @@ export class ShuffledBatcher {
     readonly batchSize: number,
     readonly seqLen: number,
     readonly seed: number,
+    readonly inputs: Int32Array = ids,
   ) {
+    checkInputs(ids, inputs);
     checkShape(batchSize, seqLen);
     // With offset o ≤ seqLen - 1 the last window must end (its last y) at index ≤ n - 1.
     this.windows = Math.max(0, Math.floor((ids.length - seqLen) / seqLen));
@@ -37,9 +40,9 @@ export class ShuffledBatcher {
     }
   }
 
-  /** The batches of one epoch; x and y are `[batchSize, seqLen]` row-major, y = x shifted by one. */
+  /** The batches of one epoch; x and y are `[batchSize, seqLen]` row-major, y = the targets of x, one symbol on. */
   *batches(epoch = 0): Iterable<Batch> {
-    const { ids, batchSize, seqLen } = this;
+    const { ids, inputs, batchSize, seqLen } = this;
     const rng = createRng(mixSeed(this.seed, epoch));
     const offset = rng.int(seqLen);
     const order = rng.shuffle(Array.from({ length: this.windows }, (_, i) => i));
@@ -48,7 +51,7 @@ export class ShuffledBatcher {
       const y = new Int32Array(batchSize * seqLen);
       for (let b = 0; b < batchSize; b++) {
         const from = offset + order[k * batchSize + b] * seqLen;
-        x.set(ids.subarray(from, from + seqLen), b * seqLen);
+        x.set(inputs.subarray(from, from + seqLen), b * seqLen);
         y.set(ids.subarray(from + 1, from + seqLen + 1), b * seqLen);
       }
       yield { x, y, batchSize, seqLen, index: k };

@@ -14,14 +14,18 @@ export class StatefulBatcher {
   readonly batchesPerEpoch: number;
 
   /**
-   * @param ids the encoded training text, shape `[symbols]`
+   * @param ids the encoded training text, shape `[symbols]`: the targets y
+   * @param inputs what the model reads at each position, shape `[symbols]`: the inputs x (default `ids`; with
+   *   metric input, `metricInputIds` of them)
    * @throws InputError when the text is too short for one batch of `batchSize × seqLen` (+1 for the targets).
    */
   constructor(
     readonly ids: Int32Array,
     readonly batchSize: number,
     readonly seqLen: number,
+    readonly inputs: Int32Array = ids,
   ) {
+    checkInputs(ids, inputs);
     checkShape(batchSize, seqLen);
     this.streamLength = Math.floor(ids.length / batchSize);
     this.batchesPerEpoch = Math.max(0, Math.floor((this.streamLength - 1) / seqLen));
@@ -34,22 +38,27 @@ export class StatefulBatcher {
   }
 
   /**
-   * The batches of one epoch, in order; x and y are `[batchSize, seqLen]` row-major, y = x shifted by one.
+   * The batches of one epoch, in order; x and y are `[batchSize, seqLen]` row-major, y = the targets of x, one symbol on.
    * Every epoch is the same (as in the seed): `epoch` is accepted so both batchers share one interface.
    */
   *batches(_epoch = 0): Iterable<Batch> {
-    const { ids, batchSize, seqLen, streamLength } = this;
+    const { ids, inputs, batchSize, seqLen, streamLength } = this;
     for (let k = 0; k < this.batchesPerEpoch; k++) {
       const x = new Int32Array(batchSize * seqLen);
       const y = new Int32Array(batchSize * seqLen);
       for (let b = 0; b < batchSize; b++) {
         const from = b * streamLength + k * seqLen;
-        x.set(ids.subarray(from, from + seqLen), b * seqLen);
+        x.set(inputs.subarray(from, from + seqLen), b * seqLen);
         y.set(ids.subarray(from + 1, from + seqLen + 1), b * seqLen);
       }
       yield { x, y, batchSize, seqLen, index: k };
     }
   }
+}
+
+/** The inputs must pair up with the targets' text, one per symbol. */
+export function checkInputs(ids: Int32Array, inputs: Int32Array): void {
+  if (inputs.length !== ids.length) throw new Error(`expected one input per symbol (${ids.length}), but got ${inputs.length}`);
 }
 
 export function checkShape(batchSize: number, seqLen: number): void {

@@ -1,6 +1,7 @@
 import { InputError } from '@tunelab/config';
 import { tf, tfl } from './tf';
 import { OneHot, SeededDropout } from './layers';
+import { MetricEmbedding } from './metric-embedding';
 import { SeededOrthogonal } from './initializers';
 import type { ModelSpec } from './spec';
 
@@ -43,7 +44,8 @@ function embeddingLayer(fused: boolean, args: Parameters<typeof tfl.layers.embed
 }
 
 /**
- * Builds the tfjs model of a spec: int ids `[batch, time]` → probabilities `[batch, time, vocab]`.
+ * Builds the tfjs model of a spec: int ids `[batch, time]` → probabilities `[batch, time, vocab]` (with
+ * `spec.metricStates`, input ids `symbol + vocab · state`: MetricEmbedding).
  * Like Keras and PyTorch (and unlike tfjs' default hardSigmoid), gates use the logistic sigmoid; like Keras,
  * LSTMs start with forget-gate bias 1, glorot-uniform input kernels and orthogonal recurrent kernels.
  * The layer before the softmax is named `logits` so training can take the cross-entropy from logits.
@@ -81,13 +83,21 @@ function build(
   // The cpu fused kernels serve the embedding, dropout and loss too; on webgpu only the LSTM is fused.
   const kernels = usesCpuKernels(engine);
   const input = tfl.input({ batchShape: [batchSize, seqLen], dtype: 'int32', name: 'ids' });
-  let x: tfl.SymbolicTensor =
-    spec.embeddingDim > 0
+  const embeddingsInitializer = tfl.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: derive(seed, 0, 0) });
+  let x: tfl.SymbolicTensor = spec.metricStates
+    ? (new MetricEmbedding({
+        name: 'embedding',
+        inputDim: vocabSize,
+        states: spec.metricStates,
+        outputDim: spec.embeddingDim,
+        initializers: [embeddingsInitializer, tfl.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: derive(seed, 0, 1) })],
+      }).apply(input) as tfl.SymbolicTensor)
+    : spec.embeddingDim > 0
       ? (embeddingLayer(kernels && cell === 'fused', {
           name: 'embedding',
           inputDim: vocabSize,
           outputDim: spec.embeddingDim,
-          embeddingsInitializer: tfl.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: derive(seed, 0, 0) }),
+          embeddingsInitializer,
         }).apply(input) as tfl.SymbolicTensor)
       : (new OneHot({ name: 'one_hot', depth: vocabSize }).apply(input) as tfl.SymbolicTensor);
 

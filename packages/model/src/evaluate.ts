@@ -7,6 +7,7 @@ import { loadCheckpoint, loadWeightsInto } from './checkpoint';
 import { stepModels } from './step';
 import { validate } from './train';
 import { tuneBodyBits } from './yardstick';
+import { inputReader } from './metric-embedding';
 
 export interface EvaluateOptions {
   /** The run config whose data to read; default the checkpoint's own. */
@@ -43,10 +44,11 @@ export async function evaluateLoss(
   try {
     loadWeightsInto(model, ckpt);
     const sm = stepModels(model);
-    const r = await validate(sm, ids, batchSize, seqLen);
+    const readInputs = inputReader(ckpt.meta.spec, data.vocab);
+    const r = await validate(sm, ids, batchSize, seqLen, null, readInputs);
     if (!r) return null;
     const tunes = split === 'train' ? [] : data.yardstick[split];
-    const jigs = await tuneBodyBits(sm, tunes, batchSize, seqLen);
+    const jigs = await tuneBodyBits(sm, tunes, batchSize, seqLen, null, readInputs);
     return { ...r, symbols: ids.length, bpcJigs: jigs?.bpc ?? null, jigs: jigs?.tunes ?? 0 };
   } finally {
     disposeModel(model);
@@ -77,8 +79,9 @@ export async function evaluateYardstick(dir: string, options: { dataOptions?: Lo
   try {
     loadWeightsInto(model, ckpt);
     const sm = stepModels(model);
-    const val = await tuneBodyBits(sm, data.yardstick.val, batchSize, seqLen);
-    const test = await tuneBodyBits(sm, data.yardstick.test, batchSize, seqLen);
+    const readInputs = inputReader(ckpt.meta.spec, data.vocab);
+    const val = await tuneBodyBits(sm, data.yardstick.val, batchSize, seqLen, null, readInputs);
+    const test = await tuneBodyBits(sm, data.yardstick.test, batchSize, seqLen, null, readInputs);
     return { val_bpc_jigs: val?.bpc ?? null, test_bpc_jigs: test?.bpc ?? null, tunes: { val: val?.tunes ?? 0, test: test?.tunes ?? 0 } };
   } finally {
     disposeModel(model);

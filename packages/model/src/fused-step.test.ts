@@ -71,6 +71,14 @@ describe.skipIf(!fusedStatus().native)('the fused training step', () => {
         return c;
       })(),
     ],
+    [
+      'metric input (two embedding tables), two layers, dropout',
+      (() => {
+        const c = tinyConfig(corpus, { epochs: 2, seed: 7 });
+        c.model = { ...c.model, layers: [16, 12], dropout: 0.2, metric_input: true };
+        return c;
+      })(),
+    ],
   ];
 
   test.each(cases)('%s: bit-identical to tfjs autograd', async (_name, config) => {

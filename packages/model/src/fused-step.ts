@@ -2,6 +2,7 @@ import { tf, tfl } from './tf';
 import { FusedAdamOptimizer, FusedEmbedding, FusedLSTM, getKernels, maskSeed, timed } from './fused';
 import type { FusedKernels } from './fused';
 import { SeededDropout } from './layers';
+import { MetricEmbedding } from './metric-embedding';
 import type { TrainOptimizer } from './optimizer';
 import type { StepModels } from './step';
 
@@ -47,7 +48,14 @@ interface LstmStage {
 
 interface Plan {
   table: tf.Variable;
+  /** Symbols: the embedding table's rows and the output classes. */
   vocab: number;
+  /** With metric input (MetricEmbedding): the state table `[states, dim]`; input ids are `symbol + vocab · state`. */
+  metricTable: tf.Variable | null;
+  /** Input ids are in [0, inputIds): vocab, or vocab · states with metric input. */
+  inputIds: number;
+  /** Embedding width. */
+  dim: number;
   stages: LstmStage[];
   dense: { kernel: tf.Variable; bias: tf.Variable };
   optimizer: FusedAdamOptimizer;
@@ -84,6 +92,8 @@ interface Buffers {
   dDenseKernel: Float32Array;
   dDenseBias: Float32Array;
   dTable: Float32Array;
+  /** With metric input: the first stage's input rows `[batch·time, dim]`, their gradient, the state table's gradient. */
+  metric: { symbols: Int32Array; states: Int32Array; x: Float32Array; dx: Float32Array; dTable: Float32Array } | null;
 }
 
 const f32 = (v: tf.Tensor): Float32Array => v.dataSync() as Float32Array;
@@ -102,9 +112,11 @@ function planOf(sm: StepModels, opt: TrainOptimizer): Plan | null {
   let i = 0;
   if (layers[i]?.getClassName() === 'InputLayer') i++;
   const embedding = layers[i++];
-  if (!(embedding instanceof FusedEmbedding)) return null;
+  if (!(embedding instanceof FusedEmbedding) && !(embedding instanceof MetricEmbedding)) return null;
   const table = variableOf(embedding.embeddings);
   if (!table || table.shape.length !== 2) return null;
+  const metricTable = embedding instanceof MetricEmbedding ? variableOf(embedding.metricEmbeddings) : null;
+  if (embedding instanceof MetricEmbedding && !metricTable) return null;
   const stages: LstmStage[] = [];
   let inputSize = table.shape[1];
   while (layers[i] instanceof FusedLSTM) {
@@ -124,11 +136,14 @@ function planOf(sm: StepModels, opt: TrainOptimizer): Plan | null {
   const dense = { kernel: variableOf(sm.dense.kernel), bias: variableOf(sm.dense.bias) };
   if (!dense.kernel || !dense.bias || dense.kernel.shape[0] !== inputSize) return null;
   // Every trainable variable must be one the step computes a gradient for.
-  const known = new Set<tf.Variable>([table, dense.kernel, dense.bias, ...stages.flatMap((s) => [s.kernel, s.recurrentKernel, s.bias])]);
+  const known = new Set<tf.Variable>([table, ...(metricTable ? [metricTable] : []), dense.kernel, dense.bias, ...stages.flatMap((s) => [s.kernel, s.recurrentKernel, s.bias])]);
   if (sm.variables.length !== known.size || sm.variables.some((v) => !known.has(v))) return null;
   return {
     table,
     vocab: table.shape[0],
+    metricTable,
+    inputIds: table.shape[0] * (metricTable ? metricTable.shape[0] : 1),
+    dim: table.shape[1],
     stages,
     dense: { kernel: dense.kernel, bias: dense.bias },
     optimizer: opt.optimizer as FusedAdamOptimizer,
@@ -167,7 +182,53 @@ function allocate(plan: Plan, B: number, T: number): Buffers {
     dDenseKernel: new Float32Array(last * plan.vocab),
     dDenseBias: new Float32Array(plan.vocab),
     dTable: new Float32Array(plan.table.size),
+    metric: plan.metricTable
+      ? {
+          symbols: new Int32Array(N),
+          states: new Int32Array(N),
+          x: new Float32Array(N * plan.dim),
+          dx: new Float32Array(N * plan.dim),
+          dTable: new Float32Array(plan.metricTable.size),
+        }
+      : null,
   };
+}
+
+/**
+ * The first stage's input with metric input: row r = table[symbol] + metricTable[state] of input id r, as
+ * MetricEmbedding computes it (same sum, so the same floats). Also leaves each id's symbol and state in `m`.
+ */
+function metricRows(plan: Plan, m: NonNullable<Buffers['metric']>, ids: Int32Array): Float32Array {
+  const E = plan.dim;
+  const table = f32(plan.table);
+  const states = f32(plan.metricTable!);
+  for (let r = 0; r < ids.length; r++) {
+    const st = Math.floor(ids[r] / plan.vocab);
+    const sy = ids[r] - st * plan.vocab;
+    m.symbols[r] = sy;
+    m.states[r] = st;
+    const a = sy * E;
+    const b = st * E;
+    const o = r * E;
+    for (let j = 0; j < E; j++) m.x[o + j] = table[a + j] + states[b + j];
+  }
+  return m.x;
+}
+
+/** The input rows' gradient scatter-added into both tables, row by row in order (as embeddingLookup's backward). */
+function scatterMetricRows(plan: Plan, dTable: Float32Array, m: NonNullable<Buffers['metric']>): void {
+  const E = plan.dim;
+  dTable.fill(0);
+  m.dTable.fill(0);
+  for (let r = 0; r < m.symbols.length; r++) {
+    const a = m.symbols[r] * E;
+    const b = m.states[r] * E;
+    const o = r * E;
+    for (let j = 0; j < E; j++) {
+      dTable[a + j] += m.dx[o + j];
+      m.dTable[b + j] += m.dx[o + j];
+    }
+  }
 }
 
 function checkIds(ids: Int32Array, vocab: number, what: string): void {
@@ -217,7 +278,10 @@ function forward(plan: Plan, buf: Buffers, kernels: FusedKernels, ids: Int32Arra
       gates: training ? b.gates : undefined,
       cells: training ? b.cells : undefined,
     };
-    if (input === null) {
+    if (input === null && buf.metric) {
+      const x = metricRows(plan, buf.metric, ids);
+      timed('lstm.forward', () => kernels.lstmForward(dims, { ...common, x }));
+    } else if (input === null) {
       timed('lstm.forward.embedded', () => kernels.lstmForwardEmbedded(dims, plan.vocab, { ...common, table: f32(plan.table), ids }));
     } else {
       const x = input;
@@ -278,7 +342,13 @@ function backward(plan: Plan, buf: Buffers, kernels: FusedKernels, ids: Int32Arr
       dRecurrentKernel: b.dRecurrentKernel,
       dBias: b.dBias,
     };
-    if (k === 0) {
+    if (k === 0 && buf.metric) {
+      const m = buf.metric;
+      timed('lstm.backward', () => kernels.lstmBackward(dims, { ...common, x: m.x, dx: m.dx }));
+      scatterMetricRows(plan, buf.dTable, m);
+      grads.set(plan.table, buf.dTable);
+      grads.set(plan.metricTable!, m.dTable);
+    } else if (k === 0) {
       timed('lstm.backward.embedded', () => kernels.lstmBackwardEmbedded(dims, plan.vocab, { ...common, table: f32(plan.table), ids, dTable: buf.dTable }));
       grads.set(plan.table, buf.dTable);
     } else {
@@ -312,7 +382,7 @@ export function fusedTrainStep(sm: StepModels, opt: TrainOptimizer): FusedTrainS
   };
   const run = (x: Int32Array, y: Int32Array, B: number, T: number, training: boolean) => {
     if (x.length !== B * T || y.length !== B * T) throw new Error(`Expected x and y of ${B} × ${T} ids, but got ${x.length} and ${y.length}`);
-    checkIds(x, plan.vocab, 'ids');
+    checkIds(x, plan.inputIds, 'ids');
     checkIds(y, plan.vocab, 'labels');
     const b = buffers(B, T);
     const kernels = getKernels();

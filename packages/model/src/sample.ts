@@ -1,6 +1,6 @@
 import { CONSTRAIN_MODES, FINISH_SOON, meterChoice, meterLines, SymbolConstraint, type ConstrainMode } from '@tunelab/abc';
 import { InputError } from '@tunelab/config';
-import { createRng, TUNE_SEPARATOR, Vocabulary } from '@tunelab/dataset';
+import { createRng, MetricInputEncoder, TUNE_SEPARATOR, Vocabulary } from '@tunelab/dataset';
 import type { Rng } from '@tunelab/dataset';
 import { tf, tfl } from './tf';
 import { buildModel, disposeModel, resetStates } from './build';
@@ -8,6 +8,7 @@ import type { Checkpoint } from './checkpoint';
 import type { ModelSpec } from './spec';
 import { loadCheckpoint, loadWeightsInto } from './checkpoint';
 import { FastLstmStepper, type StepperState } from './sampler-step';
+import { MetricEmbedding } from './metric-embedding';
 
 /** How far past `maxLength` a constrained tune may run while the checker closes it (symbols). */
 export const MAX_OVERRUN = 256;
@@ -24,6 +25,8 @@ export const REDRAWS_PER_BAR = 3;
 /** Where the current bar began: everything needed to draw it again. */
 interface BarStart {
   state: StepperState;
+  /** The metric tracker where the bar began (models with metric input). */
+  encoder: MetricInputEncoder | null;
   constraint: SymbolConstraint;
   probs: Float32Array;
   text: string;
@@ -112,6 +115,9 @@ export interface SampledTune {
  */
 export class Sampler {
   private readonly fast: FastLstmStepper | undefined;
+  /** Whether the model reads metric states beside its symbols (spec.metricStates): then `encoder` tracks the text fed. */
+  private readonly metric: boolean;
+  private encoder: MetricInputEncoder | null = null;
 
   private constructor(
     readonly model: tfl.LayersModel,
@@ -119,6 +125,8 @@ export class Sampler {
     fast: boolean,
   ) {
     this.fast = fast ? FastLstmStepper.tryCreate(model) : undefined;
+    this.metric = model.layers.some((l) => l instanceof MetricEmbedding);
+    this.encoder = this.metric ? new MetricInputEncoder(vocab) : null;
   }
 
   /** Whether steps run the fused LSTM op directly (cpu + native kernels, LSTM cells) rather than tfjs-layers. */
@@ -159,11 +167,14 @@ export class Sampler {
   }
 
   /**
-   * Feeds ids `[time]` through the model from its current state and resolves to the probabilities after the
-   * last one, `[vocab]`. The state advances by `ids.length` steps. Reads back asynchronously: WebGPU in Node
-   * has no synchronous readback.
+   * Feeds symbol ids `[time]` through the model from its current state and resolves to the probabilities after
+   * the last one, `[vocab]`. The state advances by `ids.length` steps (a model with metric input also reads each
+   * symbol's metric state, tracked over what was fed since the last reset). Reads back asynchronously: WebGPU in
+   * Node has no synchronous readback.
    */
-  async step(ids: Int32Array): Promise<Float32Array> {
+  async step(symbols: Int32Array): Promise<Float32Array> {
+    const encoder = this.encoder;
+    const ids = encoder ? symbols.map((id) => encoder.push(id)) : symbols;
     if (this.fast) return this.fast.step(ids);
     const last = tf.tidy(() => {
       const x = tf.tensor2d(ids, [1, ids.length], 'int32');
@@ -266,6 +277,7 @@ export class Sampler {
               const start = barStart;
               if (start && barRemoved > REDRAW_ABOVE && start.redraws < REDRAWS_PER_BAR && o.maxLength - k > FINISH_SOON) {
                 this.fast!.restore(start.state);
+                this.encoder = start.encoder?.clone() ?? null;
                 constraint = start.constraint.clone();
                 probs = start.probs;
                 text = start.text;
@@ -277,7 +289,7 @@ export class Sampler {
                 redraws++;
               } else {
                 if (start) FastLstmStepper.release(start.state);
-                barStart = { state: this.fast!.snapshot(), constraint: constraint.clone(), probs, text, masked, maskedMax, drawn, k, redraws: 0 };
+                barStart = { state: this.fast!.snapshot(), encoder: this.encoder?.clone() ?? null, constraint: constraint.clone(), probs, text, masked, maskedMax, drawn, k, redraws: 0 };
                 barsSeen = constraint.barsClosed;
               }
               barRemoved = 0;
@@ -292,31 +304,33 @@ export class Sampler {
     }
   }
 
-  /** Zeroes the recurrent state. */
+  /** Zeroes the recurrent state (and the metric tracker: the next symbol starts a text). */
   reset(): void {
     if (this.fast) this.fast.reset();
     else resetStates(this.model);
+    if (this.metric) this.encoder = new MetricInputEncoder(this.vocab);
   }
 
   /** The state after {@link START_CONTEXT}, kept once the fast stepper has read it (the weights never change). */
-  private startState: StepperState | undefined;
+  private startState: { model: StepperState; encoder: MetricInputEncoder | null } | undefined;
 
   /** Zeroes the state and, with `context`, reads {@link START_CONTEXT} (its symbols this vocabulary has). */
   private async startTune(context: boolean): Promise<void> {
     this.reset();
     if (!context) return;
     if (this.fast && this.startState) {
-      this.fast.restore(this.startState);
+      this.fast.restore(this.startState.model);
+      this.encoder = this.startState.encoder?.clone() ?? null;
       return;
     }
     const ids = this.vocab.encode(START_CONTEXT, { oov: 'skip' });
     if (ids.length === 0) return;
     await this.step(ids);
-    if (this.fast) this.startState = this.fast.snapshot();
+    if (this.fast) this.startState = { model: this.fast.snapshot(), encoder: this.encoder?.clone() ?? null };
   }
 
   dispose(): void {
-    if (this.startState) FastLstmStepper.release(this.startState);
+    if (this.startState) FastLstmStepper.release(this.startState.model);
     this.fast?.dispose();
     disposeModel(this.model);
   }

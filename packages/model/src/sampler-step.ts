@@ -2,6 +2,7 @@ import { tf, tfl } from './tf';
 import { engineOf, LOGITS_LAYER } from './build';
 import { usesCpuKernels } from './cells';
 import { fusedLstm } from './fused';
+import { splitMetricInputs } from './metric-embedding';
 
 /**
  * The sampler's stepper: inference for LSTM models without tfjs-layers' graph executor: embedding (or one-hot) → one fused LSTM op
@@ -16,7 +17,10 @@ export class FastLstmStepper {
   private states: { h: tf.Tensor2D; c: tf.Tensor2D }[] = [];
 
   private constructor(
-    private readonly input: { kind: 'embedding'; table: tf.Tensor2D } | { kind: 'one-hot'; depth: number },
+    private readonly input:
+      | { kind: 'embedding'; table: tf.Tensor2D }
+      | { kind: 'metric-embedding'; table: tf.Tensor2D; metric: tf.Tensor2D }
+      | { kind: 'one-hot'; depth: number },
     private readonly layers: { kernel: tf.Tensor2D; recurrentKernel: tf.Tensor2D; bias: tf.Tensor1D; units: number }[],
     private readonly dense: { kernel: tf.Tensor2D; bias: tf.Tensor1D },
   ) {
@@ -34,7 +38,10 @@ export class FastLstmStepper {
     const layers: FastLstmStepper['layers'] = [];
     for (const layer of model.layers) {
       const type = layer.getClassName();
-      if (layer.name === 'embedding') input = { kind: 'embedding', table: read(layer)[0] as tf.Tensor2D };
+      if (layer.name === 'embedding') {
+        const [table, metric] = read(layer) as tf.Tensor2D[];
+        input = metric ? { kind: 'metric-embedding', table, metric } : { kind: 'embedding', table };
+      }
       else if (layer.name === 'one_hot') input = { kind: 'one-hot', depth: (layer as unknown as { depth: number }).depth };
       else if (/^(lstm|gru)_\d+$/.test(layer.name)) {
         if (type !== 'LSTM' && type !== 'FusedLSTM') return undefined;
@@ -54,16 +61,15 @@ export class FastLstmStepper {
     this.states = this.layers.map((l) => ({ h: tf.zeros([1, l.units]) as tf.Tensor2D, c: tf.zeros([1, l.units]) as tf.Tensor2D }));
   }
 
-  /** Feeds ids `[time]` from the current state; returns the probabilities after the last, `[vocab]`. */
+  /**
+   * Feeds ids `[time]` from the current state (input ids: with metric input `symbol + vocab · state`); returns the
+   * probabilities of the next symbol after the last, `[vocab]`.
+   */
   step(ids: Int32Array): Float32Array {
     const T = ids.length;
     const out = tf.tidy(() => {
       const idt = tf.tensor1d(ids, 'int32');
-      let x = (
-        this.input.kind === 'embedding'
-          ? tf.reshape(tf.gather(this.input.table, idt), [1, T, this.input.table.shape[1]])
-          : tf.reshape(tf.oneHot(idt, this.input.depth), [1, T, this.input.depth])
-      ) as tf.Tensor3D;
+      let x = this.embed(ids, idt, T);
       const next: { h: tf.Tensor2D; c: tf.Tensor2D }[] = [];
       this.layers.forEach((l, i) => {
         const r = fusedLstm(x, this.states[i].h, this.states[i].c, l.kernel, l.recurrentKernel, l.bias);
@@ -80,6 +86,17 @@ export class FastLstmStepper {
     const p = out.probs.dataSync() as Float32Array;
     out.probs.dispose();
     return p;
+  }
+
+  /** The input rows of ids, `[1, time, dim]` (one-hot: `[1, time, vocab]`). */
+  private embed(ids: Int32Array, idt: tf.Tensor1D, T: number): tf.Tensor3D {
+    const input = this.input;
+    if (input.kind === 'one-hot') return tf.reshape(tf.oneHot(idt, input.depth), [1, T, input.depth]) as tf.Tensor3D;
+    const E = input.table.shape[1];
+    if (input.kind === 'embedding') return tf.reshape(tf.gather(input.table, idt), [1, T, E]) as tf.Tensor3D;
+    const { symbols, states } = splitMetricInputs(ids, input.table.shape[0]);
+    const rows = tf.add(tf.gather(input.table, tf.tensor1d(symbols, 'int32')), tf.gather(input.metric, tf.tensor1d(states, 'int32')));
+    return tf.reshape(rows, [1, T, E]) as tf.Tensor3D;
   }
 
   /** A copy of the recurrent state, for {@link restore} (free it with {@link release}). */

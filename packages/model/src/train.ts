@@ -15,6 +15,7 @@ import type { StepModels } from './step';
 import { evalStep, stepModels, trainStep } from './step';
 import { fusedTrainStep, type FusedTrainStep } from './fused-step';
 import { tuneBodyBits } from './yardstick';
+import { inputReader, type InputReader } from './metric-embedding';
 
 /** Plain, structured-cloneable progress events (they cross a worker's MessagePort unchanged). */
 export type TrainEvent =
@@ -115,7 +116,7 @@ function abortError(signal: AbortSignal): Error {
 /**
  * Mean loss (nats), accuracy and bits per character over a whole text, as one stateful pass: the text is cut
  * into `batchSize` contiguous streams (state reset first), no dropout. Null when the text is too short for
- * one batch even with shorter rows.
+ * one batch even with shorter rows. `readInputs`: how the model reads the text (see InputReader; default the ids).
  */
 export async function validate(
   sm: StepModels,
@@ -123,11 +124,12 @@ export async function validate(
   batchSize: number,
   seqLen: number,
   fused: FusedTrainStep | null = null,
+  readInputs: InputReader = (x) => x,
 ): Promise<{ loss: number; accuracy: number; bpc: number } | null> {
   const streamLen = Math.floor(ids.length / batchSize);
   const T = Math.min(seqLen, streamLen - 1);
   if (T < 1) return null;
-  const batcher = new StatefulBatcher(ids, batchSize, T);
+  const batcher = new StatefulBatcher(ids, batchSize, T, readInputs(ids));
   resetStates(sm.model);
   let lossSum = 0;
   let correct = 0;
@@ -169,8 +171,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     emit({ type: 'log', line: `training on ${data.split.train.length} tunes: ${data.stats.split.leftOut} that abc check finds an error in left out (data.train_tunes: valid)` });
   }
   const spec = specFromConfig(config.model, t.batching);
+  const readInputs = inputReader(spec, data.vocab);
   const batcherOf = (ids: Int32Array) =>
-    spec.stateful ? new StatefulBatcher(ids, t.batch_size, t.seq_len) : new ShuffledBatcher(ids, t.batch_size, t.seq_len, t.seed);
+    spec.stateful
+      ? new StatefulBatcher(ids, t.batch_size, t.seq_len, readInputs(ids))
+      : new ShuffledBatcher(ids, t.batch_size, t.seq_len, t.seed, readInputs(ids));
   // With transposition each epoch has its own text (every tune in the key drawn for it), hence its own batcher.
   const batcher = batcherOf(trainIds(data, 1, t.seed));
   const batchesPerEpoch = Math.min(batcher.batchesPerEpoch, options.maxBatchesPerEpoch ?? Infinity);
@@ -275,14 +280,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         characters,
         lr,
       };
-      const val = data.ids.val.length > 0 ? await validate(sm, data.ids.val, t.batch_size, t.seq_len, direct) : null;
+      const val = data.ids.val.length > 0 ? await validate(sm, data.ids.val, t.batch_size, t.seq_len, direct, readInputs) : null;
       if (val) Object.assign(metrics, { val_loss: val.loss, val_accuracy: val.accuracy, val_bpc: val.bpc });
       const last = epoch === t.epochs || timeUp;
       // The yardstick (held-out jigs from a zero state), comparable across files, vocabularies and preprocessing;
       // the test jigs only once, at the end, so no choice is ever made on them.
-      const jigs = await tuneBodyBits(sm, data.yardstick.val, t.batch_size, t.seq_len, direct);
+      const jigs = await tuneBodyBits(sm, data.yardstick.val, t.batch_size, t.seq_len, direct, readInputs);
       if (jigs) metrics.val_bpc_jigs = jigs.bpc;
-      const testJigs = last ? await tuneBodyBits(sm, data.yardstick.test, t.batch_size, t.seq_len, direct) : null;
+      const testJigs = last ? await tuneBodyBits(sm, data.yardstick.test, t.batch_size, t.seq_len, direct, readInputs) : null;
       if (testJigs) metrics.test_bpc_jigs = testJigs.bpc;
       if (options.evaluateSamples && config.eval && (epoch % config.eval.every === 0 || last)) {
         const sampler = Sampler.fromModel(model, spec, data.vocab, t.seed);

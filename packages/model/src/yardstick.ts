@@ -7,6 +7,7 @@ import { resetStates } from './build';
 import type { FusedTrainStep } from './fused-step';
 import type { StepModels } from './step';
 import { positionLossesStep } from './step';
+import type { InputReader } from './metric-embedding';
 
 /**
  * Bits per body character of `tunes`: each tune is read from a zero state, the bits of every body symbol
@@ -14,7 +15,8 @@ import { positionLossesStep } from './step';
  * `batchSize` at a time, longest first, one per row, and read in `seqLen`-symbol chunks with the state
  * carried between chunks (the training shapes, so the fused step reuses its arrays); a row's padding comes
  * after its tune and cannot change it. Null when there is nothing to score. The model's recurrent state
- * is reset before and after. Runs without dropout and changes no weight.
+ * is reset before and after. Runs without dropout and changes no weight. `readInputs`: how the model reads a
+ * tune's ids (default as they are; a model with metric input reads each tune's metric states from its start).
  */
 export async function tuneBodyBits(
   sm: StepModels,
@@ -22,10 +24,12 @@ export async function tuneBodyBits(
   batchSize: number,
   seqLen: number,
   fused: FusedTrainStep | null = null,
+  readInputs: InputReader = (ids) => ids,
 ): Promise<{ bpc: number; bits: number; chars: number; tunes: number } | null> {
   const scored = tunes.filter((t) => t.ids.length > t.bodyFrom && t.bodyFrom > 0);
   if (scored.length === 0) return null;
   const order = [...scored].sort((a, b) => b.ids.length - a.ids.length);
+  const inputs = new Map(order.map((t) => [t, readInputs(t.ids)]));
   const B = batchSize;
   const T = seqLen;
   let nats = 0;
@@ -38,8 +42,9 @@ export async function tuneBodyBits(
       const x = new Int32Array(B * T);
       const y = new Int32Array(B * T);
       group.forEach((tune, r) => {
+        const read = inputs.get(tune)!;
         for (let t = 0; t < T && from + t + 1 < tune.ids.length; t++) {
-          x[r * T + t] = tune.ids[from + t];
+          x[r * T + t] = read[from + t];
           y[r * T + t] = tune.ids[from + t + 1];
         }
       });

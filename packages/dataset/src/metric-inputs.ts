@@ -1,0 +1,43 @@
+import { MetricTracker } from '@tunelab/abc';
+import type { Vocabulary } from './vocabulary';
+
+/**
+ * Input ids for a model that reads metric states beside its symbols (`model.metric_input`): id
+ * `symbol + vocab.size · state`, the state the MetricTracker gives after reading the symbol (where the text
+ * stands in its bar, and its section's pickup). The targets a model predicts stay plain symbol ids.
+ *
+ * One encoder for training and sampling: the training streams are encoded with {@link metricInputIds}; the sampler
+ * pushes each symbol it feeds, so a symbol it writes is read with the state the same text would have had in training.
+ */
+export class MetricInputEncoder {
+  private tracker: MetricTracker;
+
+  constructor(
+    private readonly vocab: Vocabulary,
+    tracker: MetricTracker = new MetricTracker(),
+  ) {
+    this.tracker = tracker;
+  }
+
+  /** The input id of symbol id `id` read next. */
+  push(id: number): number {
+    const state = this.tracker.push(this.vocab.symbols[id]);
+    return id + this.vocab.size * state;
+  }
+
+  /** An encoder that goes on from the same text (for a sampler's saved start). */
+  clone(): MetricInputEncoder {
+    return new MetricInputEncoder(this.vocab, this.tracker.clone());
+  }
+}
+
+/**
+ * The input ids of an encoded text read from its start (a training stream of tunes, or one tune): `[n]`, each
+ * `ids[i] + vocab.size · state_i`.
+ */
+export function metricInputIds(vocab: Vocabulary, ids: Int32Array): Int32Array {
+  const encoder = new MetricInputEncoder(vocab);
+  const out = new Int32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) out[i] = encoder.push(ids[i]);
+  return out;
+}
