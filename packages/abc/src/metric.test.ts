@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { METRIC_STATES, MetricTracker, describeMetricState, metricStates } from './metric';
+import { METRIC_FEATURES, METRIC_STATES, MetricTracker, REPEAT_STATES, TIE_STATES, describeMetricState, metricStates, tiePitchName } from './metric';
+import { pitchKey } from './durations';
 import { closeKind } from './bars';
 import { checkText } from './check';
 import { ONE, ZERO, add, sub } from './fraction';
@@ -13,13 +14,33 @@ import { splitTunes } from './split';
 import { abcTokens } from './vocab';
 
 /** The state after the last character of the `n`-th occurrence (0-based) of `needle` in `text`, taken apart. */
-function after(text: string, needle: string, n = 0): ReturnType<typeof describeMetricState> {
+function partsAfter(text: string, needle: string, n = 0): ReturnType<typeof describeMetricState> {
   let i = -1;
   for (let k = 0; k <= n; k++) {
     i = text.indexOf(needle, i + 1);
     if (i < 0) throw new Error(`no ${needle} #${n} in the test tune`);
   }
   return describeMetricState(metricStates(text)[i + needle.length - 1]);
+}
+
+/** The metric part alone (music, remaining, pickup) of the state after `needle`. */
+function after(text: string, needle: string, n = 0): { music: boolean; remaining: number; pickup: number } {
+  const { music, remaining, pickup } = partsAfter(text, needle, n);
+  return { music, remaining, pickup };
+}
+
+/** The metric part alone of a state. */
+function metricOf(state: number): { music: boolean; remaining: number; pickup: number } {
+  const { music, remaining, pickup } = describeMetricState(state);
+  return { music, remaining, pickup };
+}
+
+/** The tie part (as its pitch, '' for none) and the repeat part of the state after `needle`. */
+function tieAfter(text: string, needle: string, n = 0): string {
+  return partsAfter(text, needle, n).tiePitch;
+}
+function repeatAfter(text: string, needle: string, n = 0): number {
+  return partsAfter(text, needle, n).repeat;
 }
 
 const music = (remaining: number, pickup: number) => ({ music: true, remaining, pickup });
@@ -61,11 +82,24 @@ K:C
 `;
 
 describe('MetricTracker: hand-made tunes', () => {
-  it('counts METRIC_STATES as 1 + 25 remaining values × 17 pickup values', () => {
-    expect(METRIC_STATES).toBe(1 + 25 * 17);
-    expect(describeMetricState(0)).toEqual(NOT_MUSIC);
-    expect(describeMetricState(1 + 24 * 17 + 16)).toEqual(music(24, 16));
-    expect(describeMetricState(METRIC_STATES)).toEqual(NOT_MUSIC);
+  it('counts METRIC_STATES as (1 + 25 remaining values × 17 pickup values) × 43 tie values × 4 repeat values', () => {
+    expect(METRIC_FEATURES).toEqual([1 + 25 * 17, TIE_STATES, REPEAT_STATES]);
+    expect(TIE_STATES).toBe(43);
+    expect(REPEAT_STATES).toBe(4);
+    expect(METRIC_STATES).toBe(426 * 43 * 4);
+    const none = { tie: 0, tiePitch: '', repeat: 0 };
+    expect(describeMetricState(0)).toEqual({ ...NOT_MUSIC, ...none });
+    expect(describeMetricState(1 + 24 * 17 + 16)).toEqual({ ...music(24, 16), ...none });
+    expect(describeMetricState(METRIC_STATES)).toEqual({ ...NOT_MUSIC, ...none });
+    expect(describeMetricState(-1)).toEqual({ ...NOT_MUSIC, ...none });
+    // Mixed radix, the metric part fastest: A0 is 1 + 5 + 7 × 2 = 20.
+    const a0 = 1 + 5 + 7 * 2;
+    expect(tiePitchName(a0)).toBe('A0');
+    expect(tiePitchName(1)).toBe('C-2');
+    expect(tiePitchName(TIE_STATES - 1)).toBe('B3');
+    expect(describeMetricState(3 + 426 * (a0 + 43 * 2))).toEqual({ music: true, remaining: 0, pickup: 2, tie: a0, tiePitch: 'A0', repeat: 2 });
+    expect(describeMetricState(426 * (43 * 3))).toEqual({ ...NOT_MUSIC, tie: 0, tiePitch: '', repeat: 3 });
+    expect(describeMetricState(METRIC_STATES - 1)).toEqual({ music: true, remaining: 24, pickup: 16, tie: 42, tiePitch: 'B3', repeat: 3 });
   });
 
   it('a 6/8 jig with a pickup: 0 through the header, the pickup decided by its bar line, the short last bar', () => {
@@ -85,7 +119,7 @@ describe('MetricTracker: hand-made tunes', () => {
     expect(after(JIG, 'd3 d2')).toEqual(music(2, 4));
     expect(after(JIG, 'd2:')).toEqual(music(2, 4)); // a lone `:` is not a bar line yet
     expect(after(JIG, ':|')).toEqual(music(12, 0)); // a new section: its pickup unknown
-    expect(describeMetricState(states[JIG.length - 1])).toEqual(music(12, 0)); // the newline ending a music line
+    expect(metricOf(states[JIG.length - 1])).toEqual(music(12, 0)); // the newline ending a music line
   });
 
   it('a 4/4 reel: /2 notes, a chord symbol, broken rhythm, grace notes, a triplet, a chord with a length', () => {
@@ -116,9 +150,9 @@ describe('MetricTracker: hand-made tunes', () => {
     const states = metricStates(PARTS);
     const p = PARTS.indexOf('P:A');
     // `P` in column 1 could be a decoration until the `:` shows a field line.
-    expect(describeMetricState(states[p])).toEqual(music(8, 0));
-    expect(describeMetricState(states[p + 1])).toEqual(NOT_MUSIC);
-    expect(describeMetricState(states[p + 3])).toEqual(NOT_MUSIC); // its newline
+    expect(metricOf(states[p])).toEqual(music(8, 0));
+    expect(metricOf(states[p + 1])).toEqual(NOT_MUSIC);
+    expect(metricOf(states[p + 3])).toEqual(NOT_MUSIC); // its newline
     expect(after(PARTS, 'P:A\nc')).toEqual(music(6, 0));
     expect(after(PARTS, 'c|')).toEqual(music(8, 4));
     expect(after(PARTS, 'f3')).toEqual(music(2, 4));
@@ -191,6 +225,220 @@ describe('MetricTracker: hand-made tunes', () => {
   });
 });
 
+const TIES = `X:11
+T:Ties
+M:4/4
+L:1/8
+K:D
+"D"A3 -"G"A2 B2c|A3-|\\
+"D"A2 B4 z|f3 -d2 [CE]2-|[CE]4 c'2-c'2|C,4- C,4-|
+% a comment between tie and note
+C,2 d2- z4|e4-
+P:B
+e4 A4-
+
+X:12
+K:C
+A4 B4|
+`;
+
+const REPEATS = `X:13
+T:Repeats
+M:4/4
+L:1/4
+K:G
+A4|B4:|c4|:d4|e4:|f4||
+|:g4::a4:|
+|:A4|1 B4:|2 c4||d4|
+|:e4|[1 f4:|[2 g4|]
+|:A4|:B4:|
+P:C
+|:c4|[1 d4
+P:D
+e4:|
+`;
+
+describe('MetricTracker: the pending tie', () => {
+  it('a tie is pending from its `-` (a space before it is fine) through a chord symbol, up to the next note', () => {
+    expect(tieAfter(TIES, '"D"A3')).toBe('');
+    expect(tieAfter(TIES, '"D"A3 ')).toBe(''); // a `-` may still come
+    expect(tieAfter(TIES, 'A3 -')).toBe('A0'); // causal: the `-` itself reads pending
+    expect(tieAfter(TIES, 'A3 -"')).toBe('A0');
+    expect(tieAfter(TIES, 'A3 -"G"')).toBe('A0');
+    expect(tieAfter(TIES, 'A3 -"G"A')).toBe(''); // the tied note's letter ends it
+    expect(tieAfter(TIES, 'A3 -"G"A2 B')).toBe('');
+    // The metric part does not change.
+    expect(after(TIES, 'A3 -"G"A2')).toEqual(music(6, 0));
+  });
+
+  it('through a bar line, a backslash continuation and a chord symbol on the next line', () => {
+    expect(tieAfter(TIES, 'A3-')).toBe('A0');
+    expect(tieAfter(TIES, 'A3-|')).toBe('A0');
+    expect(tieAfter(TIES, 'A3-|\\')).toBe('A0');
+    expect(tieAfter(TIES, 'A3-|\\\n')).toBe('A0');
+    expect(tieAfter(TIES, 'A3-|\\\n"D"')).toBe('A0');
+    expect(tieAfter(TIES, 'A3-|\\\n"D"A')).toBe('');
+  });
+
+  it('plain newlines of the body keep it; a comment line keeps it; a field line ends it', () => {
+    const t = 'X:1\nM:4/4\nL:1/8\nK:C\nc4 g4-\ng4 c4-\n% comment\nc8|B8-\nP:B\nB8|\n';
+    expect(tieAfter(t, 'g4-')).toBe('G1');
+    expect(tieAfter(t, 'g4-\n')).toBe('G1');
+    expect(tieAfter(t, 'g4-\ng')).toBe('');
+    expect(tieAfter(t, '% comment\n')).toBe('C1');
+    expect(after(t, '% comment\n')).toEqual(NOT_MUSIC); // the metric part says "not music", the tie part still knows
+    expect(tieAfter(t, '% comment\nc')).toBe('');
+    expect(tieAfter(t, 'B8-\n')).toBe('B0');
+    expect(tieAfter(t, 'B8-\nP')).toBe('B0'); // `P` may be a decoration…
+    expect(tieAfter(t, 'B8-\nP:')).toBe(''); // …until `:` makes it a field line
+    expect(tieAfter(t, 'P:B\n')).toBe('');
+  });
+
+  it("the pitch is letter and octave as pitchKey reads them: f → F1, c' → C2, C, → C-1, clamped to -2..3", () => {
+    expect(tieAfter(TIES, 'f3 -')).toBe('F1');
+    expect(tieAfter(TIES, 'f3 -d')).toBe(''); // the model's mistake: a different note still ends the tie
+    expect(tieAfter(TIES, "c'2-")).toBe('C2');
+    expect(tieAfter(TIES, 'C,4-')).toBe('C-1');
+    expect(tieAfter(TIES, 'C,4- ')).toBe('C-1');
+    expect(tieAfter(TIES, 'C,4- C')).toBe('');
+    expect(tieAfter(TIES, 'C,4- C,4-')).toBe('C-1');
+    expect(tieAfter(TIES, 'C,4- C,4-|')).toBe('C-1');
+    for (const note of ['A', 'c', "c'", 'C,', "e''", 'G,,', "b'''''", 'D,,,,']) {
+      expect(tieAfter(`X:1\nK:C\n${note}2-`, `${note}2-`), note).toBe(pitchKey(note).replace(/-?\d+$/, (o) => String(Math.min(3, Math.max(-2, Number(o))))));
+    }
+    // Accidentals aside.
+    expect(tieAfter('X:1\nK:C\n^F2-', '^F2-')).toBe('F0');
+  });
+
+  it("a chord tie takes the chord's last note; the next chord ends it at its first note", () => {
+    expect(tieAfter(TIES, '[CE]2-')).toBe('E0');
+    expect(tieAfter(TIES, '[CE]2-|')).toBe('E0');
+    expect(tieAfter(TIES, '[CE]2-|[')).toBe('E0'); // `[` may still be a bar line, an ending or a field
+    expect(tieAfter(TIES, '[CE]2-|[C')).toBe('');
+    expect(tieAfter("X:1\nK:C\n[Ac'e,]-", "[Ac'e,]-")).toBe('E0');
+    expect(tieAfter("X:1\nK:C\n[Ac'e,]-", "[Ac'")).toBe('');
+    expect(tieAfter("X:1\nK:C\n[eAc']2-", "[eAc']2-")).toBe('C2');
+    // `[K:G]` between a tie and its note is an inline field, not a chord.
+    expect(tieAfter('X:1\nK:C\nA2-[K:G]A2', '[K:G]')).toBe('A0');
+  });
+
+  it('a rest ends it; a `-` after a rest, a bar line, a chord symbol or nothing ties nothing', () => {
+    expect(tieAfter(TIES, 'd2-')).toBe('D1');
+    expect(tieAfter(TIES, 'd2- z')).toBe('');
+    const t = 'X:1\nK:C\nz2- A|- B "G"-C Z2- c x-\n';
+    expect(tieAfter(t, 'z2-')).toBe('');
+    expect(tieAfter(t, 'A|-')).toBe('');
+    expect(tieAfter(t, '"G"-')).toBe('');
+    expect(tieAfter(t, 'Z2-')).toBe('');
+    expect(tieAfter(t, 'x-')).toBe('');
+    expect(tieAfter('X:1\nK:C\nA--', 'A--')).toBe('A0'); // a second `-` leaves it pending
+  });
+
+  it('a blank line ends it with the tune; so does a new X: line', () => {
+    expect(tieAfter(TIES, 'A4-')).toBe('A0');
+    expect(tieAfter(TIES, 'A4-\n')).toBe('A0');
+    expect(tieAfter(TIES, 'A4-\n\n')).toBe('');
+    expect(partsAfter(TIES, 'A4-\n\n')).toEqual({ ...NOT_MUSIC, tie: 0, tiePitch: '', repeat: 0 });
+    expect(tieAfter(TIES, 'K:C\nA')).toBe('');
+    const u = 'X:1\nK:C\nA4-\nX:2\nK:C\n';
+    // `X` in column 1 reads as music (a multi-bar rest) until its `:` makes it a field line.
+    expect(tieAfter(u, 'A4-\nX')).toBe('');
+    expect(Array.from(metricStates(u)).slice(u.indexOf('X:2') + 1).every((s) => s === 0)).toBe(true);
+  });
+});
+
+describe('MetricTracker: the repeat part', () => {
+  it('a first part without |: (Nottingham style): a :| with nothing open reads 0', () => {
+    expect(repeatAfter(REPEATS, 'A4|')).toBe(0);
+    expect(repeatAfter(REPEATS, 'B4:')).toBe(0);
+    expect(repeatAfter(REPEATS, 'B4:|')).toBe(0);
+  });
+
+  it('|: opens (1) from its `:` on, :| closes (0), :: closes and opens again (1)', () => {
+    expect(repeatAfter(REPEATS, 'c4|')).toBe(0);
+    expect(repeatAfter(REPEATS, 'c4|:')).toBe(1);
+    expect(repeatAfter(REPEATS, 'd4|')).toBe(1);
+    expect(repeatAfter(REPEATS, 'e4:')).toBe(1); // a lone `:` is no bar line yet
+    expect(repeatAfter(REPEATS, 'e4:|')).toBe(0);
+    expect(repeatAfter(REPEATS, 'f4||')).toBe(0);
+    expect(repeatAfter(REPEATS, '|:g')).toBe(1);
+    expect(repeatAfter(REPEATS, 'g4:')).toBe(1);
+    expect(repeatAfter(REPEATS, 'g4::')).toBe(1);
+    expect(repeatAfter(REPEATS, 'a4:|')).toBe(0);
+    expect(repeatAfter(REPEATS, 'a4:|\n')).toBe(0);
+    // The metric part is as before.
+    expect(after(REPEATS, 'g4::')).toEqual(music(16, 0));
+  });
+
+  it('|1 … :|2 … ||: 2 in the first ending, 0 at its :|, 3 in the second ending, 0 after its ||', () => {
+    expect(repeatAfter(REPEATS, '|:A4|')).toBe(1);
+    expect(repeatAfter(REPEATS, '|:A4|1')).toBe(2);
+    expect(repeatAfter(REPEATS, '|1 B4')).toBe(2);
+    expect(repeatAfter(REPEATS, '|1 B4:|')).toBe(0);
+    expect(repeatAfter(REPEATS, '|1 B4:|2')).toBe(3);
+    expect(repeatAfter(REPEATS, ':|2 c4')).toBe(3);
+    expect(repeatAfter(REPEATS, ':|2 c4|')).toBe(3);
+    expect(repeatAfter(REPEATS, ':|2 c4||')).toBe(0);
+    expect(repeatAfter(REPEATS, 'c4||d4|')).toBe(0);
+  });
+
+  it('[1 … :|[2 … |]: the same with endings after the bar line', () => {
+    expect(repeatAfter(REPEATS, '|:e4|')).toBe(1);
+    expect(repeatAfter(REPEATS, '|:e4|[')).toBe(1);
+    expect(repeatAfter(REPEATS, '|:e4|[1')).toBe(2);
+    expect(repeatAfter(REPEATS, '[1 f4')).toBe(2);
+    expect(repeatAfter(REPEATS, '[1 f4:|')).toBe(0);
+    expect(repeatAfter(REPEATS, '[1 f4:|[')).toBe(0);
+    expect(repeatAfter(REPEATS, '[1 f4:|[2')).toBe(3);
+    expect(repeatAfter(REPEATS, '[2 g4|')).toBe(3);
+    expect(repeatAfter(REPEATS, '[2 g4|]')).toBe(0);
+    // ` [2` after a space, and a first ending where no repeat is open.
+    const t = 'X:1\nK:C\nA4 [1 B4 :| [2 c4 [|d4|\n';
+    expect(repeatAfter(t, '[1')).toBe(2);
+    expect(repeatAfter(t, ':|')).toBe(0);
+    expect(repeatAfter(t, ':| [2')).toBe(3);
+    expect(repeatAfter(t, 'c4 [|')).toBe(0);
+    // Ending numbers: [1,3 counts as a first ending, [12 as a later one.
+    expect(repeatAfter('X:1\nK:C\n|:A4|[1,3 B4', '[1,3')).toBe(2);
+    expect(repeatAfter('X:1\nK:C\n|:A4|[12 B4', '[1')).toBe(2);
+    expect(repeatAfter('X:1\nK:C\n|:A4|[12 B4', '[12')).toBe(3);
+  });
+
+  it('a |: inside an open repeat stays 1; a || inside a first ending stays 2 (abc2midi plays it on to its :|)', () => {
+    expect(repeatAfter(REPEATS, '|:A4|:')).toBe(1);
+    expect(repeatAfter(REPEATS, '|:A4|:B4:|')).toBe(0);
+    const t = 'X:1\nK:C\n|:A4|1 B4||C4:|2 D4|]\n';
+    expect(repeatAfter(t, 'B4||')).toBe(2);
+    expect(repeatAfter(t, 'C4:|')).toBe(0);
+    expect(repeatAfter(t, 'D4|]')).toBe(0);
+    // `::` inside a first ending: a new repeat.
+    expect(repeatAfter('X:1\nK:C\n[1 A4::B4', '::')).toBe(1);
+  });
+
+  it('a part label leaves an open |: open and ends an ending (as RepeatSigns.part): 1 if a |: was open, else 0', () => {
+    expect(repeatAfter(REPEATS, '|:c4|[1 d4')).toBe(2);
+    expect(repeatAfter(REPEATS, 'P:D')).toBe(2); // the label is read at its line's end…
+    expect(repeatAfter(REPEATS, 'P:D\n')).toBe(1); // …whose newline has the new repeat part (its metric part is 0)
+    expect(repeatAfter(REPEATS, 'P:D\ne4')).toBe(1);
+    expect(repeatAfter(REPEATS, 'P:D\ne4:|')).toBe(0);
+    const t = 'X:1\nK:C\n|:A4:|\nP:B\n|:B4|\nP:C\nC4|1 D4\nP:D\nE4:|2 F4\nP:E\nG4|\n';
+    expect(repeatAfter(t, 'P:B\n')).toBe(0);
+    expect(repeatAfter(t, '|:B4|\nP:C\n')).toBe(1); // an open |: stays open
+    expect(repeatAfter(t, 'P:C\nC4|1 D4')).toBe(2);
+    expect(repeatAfter(t, 'P:D\n')).toBe(1);
+    expect(repeatAfter(t, 'E4:|2 F4')).toBe(3);
+    expect(repeatAfter(t, 'P:E\n')).toBe(0);
+  });
+
+  it('a new tune starts at 0', () => {
+    const t = 'X:1\nK:C\n|:A4|1 B4\n\nX:2\nK:C\nA4|\n';
+    expect(repeatAfter(t, '|1 B4\n')).toBe(2);
+    expect(repeatAfter(t, 'X:2\nK:C\nA')).toBe(0);
+    const u = 'X:1\nK:C\n|:A4|\nX:2\nK:C\nA4|\n';
+    expect(repeatAfter(u, 'X:2\nK:C\nA')).toBe(0);
+  });
+});
+
 // Tunes for the properties below: the hand-made ones, a messy one and plain garbage.
 const MESSY = `%abc-2.1
 garbage before X
@@ -208,7 +456,7 @@ M:9/8
 K:A
 B,>C D | A9 |
 `;
-const TUNES = [JIG, REEL, PARTS, ENDINGS, MESSY];
+const TUNES = [JIG, REEL, PARTS, ENDINGS, TIES, REPEATS, MESSY];
 
 /** mulberry32: a small seeded PRNG, so a failing input can be found again from its seed. */
 function rng(seed: number): () => number {
@@ -350,7 +598,7 @@ describe('MetricTracker: lenient', () => {
     const between = Array.from(states.subarray(JIG.length, text.indexOf('X:2')));
     expect(between.length).toBeGreaterThan(10);
     expect(between.every((s) => s === 0)).toBe(true);
-    expect(describeMetricState(states[JIG.length - 1])).toEqual(music(12, 0)); // the tune's last newline is music
+    expect(metricOf(states[JIG.length - 1])).toEqual(music(12, 0)); // the tune's last newline is music
   });
 });
 
@@ -504,5 +752,94 @@ describe('MetricTracker: agreement with the bar-length checker', () => {
     console.log(`metric agreement with parse.ts durations: ${agree}/${tokens} notes, rests and chords (${((100 * agree) / tokens).toFixed(2)}%)${disagree.length ? `\n${disagree.join('\n')}` : ''}`);
     expect(tokens).toBeGreaterThan(10_000);
     expect(agree / tokens).toBeGreaterThan(0.999);
+  });
+});
+
+describe('MetricTracker: ties and repeats in the Nottingham tunes', () => {
+  /** The clean tunes (checkText finds no error or warning), with their states and code point indexes. */
+  function* cleanTunes(): Generator<{ where: string; text: string; states: Int32Array; cp: Int32Array }> {
+    const files = readdirSync(DATA!).filter((f) => f.endsWith('.abc')).sort();
+    for (const f of files) {
+      for (const source of splitTunes(readFileSync(join(DATA!, f), 'utf8'), f)) {
+        const check = checkText(source.text);
+        if (check.errors + check.warnings > 0) continue;
+        yield { where: `${f}:${source.line}`, text: source.text, states: metricStates(source.text), cp: codePointIndex(source.text) };
+      }
+    }
+  }
+
+  it.skipIf(!haveData)('a note after a pending tie has the pending pitch; every tie the lexer finds reads pending', () => {
+    let ties = 0;
+    let pendingAtTie = 0;
+    let notes = 0;
+    let samePitch = 0;
+    let chords = 0;
+    let chordHas = 0;
+    const disagree: string[] = [];
+    for (const { where, text, states, cp } of cleanTunes()) {
+      for (const t of lexTune(text).tokens) {
+        if (t.kind === 'tie') {
+          ties++;
+          if (describeMetricState(states[cp[t.offset]]).tie > 0) pendingAtTie++;
+          else if (disagree.length < 10) disagree.push(`${where} no tie pending at …${text.slice(Math.max(0, t.offset - 20), t.offset + 1)}`);
+          continue;
+        }
+        if ((t.kind !== 'note' && t.kind !== 'chord') || t.offset === 0) continue;
+        const before = describeMetricState(states[cp[t.offset - 1]]);
+        if (before.tie === 0) continue;
+        // The note's first character ends the tie.
+        expect(describeMetricState(states[cp[t.offset + t.text.length - 1]]).tie, `${where} ${t.text}`).toBe(0);
+        if (t.kind === 'note') {
+          notes++;
+          if (pitchKey(t.pitch ?? t.text) === before.tiePitch) samePitch++;
+          else if (disagree.length < 10) disagree.push(`${where} …${text.slice(Math.max(0, t.offset - 20), t.offset + t.text.length)} pending ${before.tiePitch}`);
+        } else {
+          chords++;
+          if ((t.notes ?? []).map(pitchKey).includes(before.tiePitch)) chordHas++;
+        }
+      }
+    }
+    console.log(
+      `ties: ${pendingAtTie}/${ties} ties read pending; after them ${samePitch}/${notes} notes (${((100 * samePitch) / notes).toFixed(2)}%) have the pending pitch, ${chordHas}/${chords} chords hold it${disagree.length ? `\n${disagree.join('\n')}` : ''}`,
+    );
+    expect(ties).toBeGreaterThan(100);
+    expect(pendingAtTie / ties).toBeGreaterThan(0.99);
+    expect(notes).toBeGreaterThan(100);
+    expect(samePitch / notes).toBeGreaterThan(0.95);
+  });
+
+  it.skipIf(!haveData)('just before every :|, the repeat part is 1 or 2, or 0 only where no |: is open', () => {
+    // Open or not, read from the lexer's bar tokens independently of the tracker: |: and :: open, :| closes.
+    const counts = { open1: 0, firstEnding2: 0, noneEver0: 0, closedBefore0: 0, wrong: 0 };
+    const disagree: string[] = [];
+    for (const { where, text, states, cp } of cleanTunes()) {
+      let open = false;
+      let seenStart = false;
+      for (const t of lexTune(text).tokens) {
+        if (t.kind !== 'bar') continue;
+        const { kind } = closeKind(t.text);
+        if (kind === 'rep-end' || kind === 'double-rep') {
+          const r = describeMetricState(states[cp[t.offset - 1]]).repeat;
+          if (r === 1) counts.open1++;
+          else if (r === 2) counts.firstEnding2++;
+          else if (r === 0 && !open && !seenStart) counts.noneEver0++;
+          else if (r === 0 && !open) counts.closedBefore0++;
+          else {
+            counts.wrong++;
+            if (disagree.length < 10) disagree.push(`${where} …${text.slice(Math.max(0, t.offset - 30), t.offset + t.text.length)} repeat ${r}`);
+          }
+        }
+        if (kind === 'rep-start' || kind === 'double-rep') {
+          open = true;
+          seenStart = true;
+        } else if (kind === 'rep-end') open = false;
+      }
+    }
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    console.log(
+      `repeats before ${total} :| and ::: 1 (|: open) ${counts.open1}, 2 (first ending) ${counts.firstEnding2}, 0 with no |: before in the tune ${counts.noneEver0}, 0 after an earlier :| closed its |: ${counts.closedBefore0}, wrong ${counts.wrong}${disagree.length ? `\n${disagree.join('\n')}` : ''}`,
+    );
+    expect(total).toBeGreaterThan(100);
+    expect(counts.wrong).toBe(0);
   });
 });

@@ -8,7 +8,8 @@ import type { Fraction, Meter } from './types';
  * The metric position of every symbol of an ABC text stream, for a char-RNN that is given it beside each input
  * character: how much of the bar is left, and how long the current section's first bar (its pickup) was, so
  * the model need not count note lengths itself to know where a bar line goes, or that the last bar of a
- * repeated part is shortened by the part's pickup.
+ * repeated part is shortened by the part's pickup; and, in two more parts of the same state number, the pitch a
+ * pending tie `-` must go on with, and where it is in the repeat structure (`|:` open, first or second ending).
  *
  * The tracker is causal and incremental: the state after a symbol depends only on the symbols up to it, so
  * training (over the whole stream) and sampling (one written symbol at a time) see the same states. Where a
@@ -27,7 +28,7 @@ const PICKUPS = 17;
 const MAX_PICKUP_SIXTEENTHS = 15;
 
 /**
- * Number of metric states (426): state 0, and 25 × 17 music states. The layout (see `MetricTracker`):
+ * Values of the metric part of a state (426): 0, and 25 × 17 music values. The layout (see `MetricTracker`):
  *   - 0: not in music — outside a tune, in the header (X: to the end of the K: line), in a field line of the
  *     body (`P:B`, `M:3/4`, `W:…`, its newline included) or in a comment (`%` to the end of the line, its
  *     newline included);
@@ -36,9 +37,42 @@ const MAX_PICKUP_SIXTEENTHS = 15;
  *     current section's first bar: 0 not known yet (still inside it), 1 full (or over, or empty: no pickup),
  *     2 + k short, lasting k sixteenths rounded up (k clamped to 1..15).
  */
-export const METRIC_STATES = 1 + (MAX_REMAINING + 1) * PICKUPS;
+const METRIC_PART_STATES = 1 + (MAX_REMAINING + 1) * PICKUPS;
 
-/** A metric state taken apart (for tests and debugging). `remaining` and `pickup` are 0 when `music` is false. */
+/** Octaves a pending tie's pitch can name: -2 (`C,,`) to 3 (`c''`); others are clamped to them. */
+const MIN_OCTAVE = -2;
+const MAX_OCTAVE = 3;
+const PITCH_LETTERS = 'CDEFGAB';
+
+/**
+ * Values of the tie part of a state (43): 0 no tie pending; 1 + letter + 7 × (octave + 2) a tie `-` is pending
+ * and the next note should have that pitch — letter C D E F G A B → 0..6 and octave as `pitchKey`
+ * (durations.ts) reads them (`C` 0, `c` 1, `c'` 2, `C,` -1; accidentals aside), octave clamped to -2..3.
+ */
+export const TIE_STATES = 1 + PITCH_LETTERS.length * (MAX_OCTAVE - MIN_OCTAVE + 1);
+
+/**
+ * Values of the repeat part of a state (4), as abc2midi reads repeats (bars.ts `RepeatSigns`):
+ *   - 0: no `|:` open (the tune's start, after a `:|`, after a second ending's `||`);
+ *   - 1: a `|:` (`::`, `:|:`, `[|:`) is open: a `:|` is expected to close it;
+ *   - 2: inside a first ending (`|1`, `[1`, ` [1`, open repeat or not) until the `:|` that ends it;
+ *   - 3: inside a second or later ending (`:|2`, `[2`, `|2` …) until `||`, `|]`, `[|`, `|:` or a part label.
+ */
+export const REPEAT_STATES = 4;
+
+/** The radices of a state's parts, fastest first: metric (426), tie (43), repeat (4). */
+export const METRIC_FEATURES: readonly number[] = Object.freeze([METRIC_PART_STATES, TIE_STATES, REPEAT_STATES]);
+
+/**
+ * Number of states (426 × 43 × 4 = 73272). A state is one number, mixed radix, the metric part fastest:
+ * `metric + 426 × (tie + 43 × repeat)`. The three parts are computed independently: the tie and repeat parts
+ * may be non-zero where the metric part is 0 (a comment or a `P:` line inside a repeat, a tie pending across a
+ * comment line), so "not music" is not one state; outside a tune and in its header all three are 0 (a tune's
+ * start resets them), so state 0 still means "not in a tune's body".
+ */
+export const METRIC_STATES = METRIC_PART_STATES * TIE_STATES * REPEAT_STATES;
+
+/** A state taken apart (for tests and debugging). `remaining` and `pickup` are 0 when `music` is false. */
 export interface MetricStateParts {
   /** Whether the symbol is music (not outside a tune, in the header, in a field line or in a comment). */
   music: boolean;
@@ -46,12 +80,39 @@ export interface MetricStateParts {
   remaining: number;
   /** The section's first bar: 0 unknown, 1 no pickup, 2 + k a pickup of k sixteenths (0..16). */
   pickup: number;
+  /** The pending tie: 0 none, else 1 + letter + 7 × (octave + 2) (`TIE_STATES`). */
+  tie: number;
+  /** The pending tie's pitch as `pitchKey` writes it (`A0`, `c'` → `C2`), '' when none is pending. */
+  tiePitch: string;
+  /** 0 no repeat open, 1 a `|:` open, 2 in a first ending, 3 in a second ending (`REPEAT_STATES`). */
+  repeat: number;
 }
 
 /** Takes a state of `MetricTracker` apart. Out-of-range or non-integer states read as state 0. */
 export function describeMetricState(state: number): MetricStateParts {
-  if (!Number.isInteger(state) || state <= 0 || state >= METRIC_STATES) return { music: false, remaining: 0, pickup: 0 };
-  return { music: true, remaining: Math.floor((state - 1) / PICKUPS), pickup: (state - 1) % PICKUPS };
+  if (!Number.isInteger(state) || state <= 0 || state >= METRIC_STATES) return { music: false, remaining: 0, pickup: 0, tie: 0, tiePitch: '', repeat: 0 };
+  const metric = state % METRIC_PART_STATES;
+  const rest = Math.floor(state / METRIC_PART_STATES);
+  const tie = rest % TIE_STATES;
+  const repeat = Math.floor(rest / TIE_STATES);
+  const parts = metric === 0 ? { music: false, remaining: 0, pickup: 0 } : { music: true, remaining: Math.floor((metric - 1) / PICKUPS), pickup: (metric - 1) % PICKUPS };
+  return { ...parts, tie, tiePitch: tiePitchName(tie), repeat };
+}
+
+/** A tie part's pitch as `pitchKey` (durations.ts) writes it: 1 → `C-2`, 1 + 5 + 7 × 2 → `A0`; '' for 0. */
+export function tiePitchName(tie: number): string {
+  if (!Number.isInteger(tie) || tie <= 0 || tie >= TIE_STATES) return '';
+  const k = tie - 1;
+  return `${PITCH_LETTERS[k % 7]}${Math.floor(k / 7) + MIN_OCTAVE}`;
+}
+
+function tieIndex(letter: number, octave: number): number {
+  return 1 + letter + 7 * (Math.min(MAX_OCTAVE, Math.max(MIN_OCTAVE, octave)) - MIN_OCTAVE);
+}
+
+/** A note letter's index: C D E F G A B (either case) → 0..6. */
+function letterIndex(c: string): number {
+  return PITCH_LETTERS.indexOf(c.toUpperCase());
 }
 
 // Where the reader is in the stream.
@@ -172,6 +233,25 @@ class Reader {
   /** Only spaces, newlines and comments since the last bar line: an ending `[2` here belongs to it (`:| [2`). */
   afterBar = false;
 
+  /** The pending tie (`TIE_STATES`): set by a `-` after a note or chord, cleared by the next note, rest or chord. */
+  tie = 0;
+  /** The note or chord a `-` would tie now (only spaces, line ends and comments since it): letter index, or -1. */
+  tieLetter = -1;
+  tieOctave = 0;
+  /** The last note read inside the open chord (its letter index, or -1) and whether octave marks may still follow it. */
+  chordLetter = -1;
+  chordOctave = 0;
+  chordMarks = false;
+
+  /** The repeat part (`REPEAT_STATES`); `explicit`: a `|:` or `::` is open (kept through a first ending, for a P: label). */
+  repeat = 0;
+  explicit = false;
+  preBarRepeat = 0;
+  preBarExplicit = false;
+  /** The number of an ending `[12` read so far, and whether a `,` or `-` has ended its first number. */
+  endingDigits = '';
+  endingListed = false;
+
   snap: Reader | null = null;
 
   save(): void {
@@ -210,13 +290,18 @@ class Reader {
   }
 
   state(): number {
-    if (this.mode !== BODY || this.lineKind !== LINE_MUSIC) return 0;
+    if (this.mode !== BODY || this.lineKind !== LINE_MUSIC) return this.extraState();
     const bar = this.barLength();
     const pos = this.pos;
     const left = ((bar.num * pos.den - pos.num * bar.den) * 16) / (bar.den * pos.den);
     // `left > 0` is false for NaN (absurd lengths in garbage): read as a full bar.
     const remaining = left > 0 ? Math.min(MAX_REMAINING, Math.ceil(left)) : 0;
-    return 1 + remaining * PICKUPS + this.pickup;
+    return 1 + remaining * PICKUPS + this.pickup + this.extraState();
+  }
+
+  /** The tie and repeat parts, already multiplied into place (`METRIC_STATES`). */
+  private extraState(): number {
+    return METRIC_PART_STATES * (this.tie + TIE_STATES * this.repeat);
   }
 
   /** M:none and no M: count bars of 4/4 (16 sixteenths). */
@@ -305,6 +390,9 @@ class Reader {
   }
 
   private startField(letter: string): void {
+    // A field line in the body ends a pending tie (a choice, not a rule read from abc2midi).
+    this.tie = 0;
+    this.tieLetter = -1;
     this.lineKind = LINE_FIELD;
     this.col0 = '';
     this.fieldLetter = letter;
@@ -404,6 +492,8 @@ class Reader {
     // The bar it closes needs no pickup decision: the new section's pickup is unknown either way.
     this.undoBroken();
     this.sectionStart();
+    // As RepeatSigns.part(): a label ends a variant ending, and leaves an open |: open.
+    if (this.repeat >= 2) this.repeat = this.explicit ? 1 : 0;
   }
 
   /** One character of a music line. */
@@ -451,6 +541,9 @@ class Reader {
           this.sub = ENDING;
           if (this.afterBar) this.pickup = this.barDecided;
           this.afterBar = false;
+          this.endingDigits = c;
+          this.endingListed = false;
+          this.endingRepeat();
           return;
         }
         this.afterBar = false;
@@ -458,13 +551,25 @@ class Reader {
         this.text = '';
         this.chordNotes = 0;
         this.chordDecoration = false;
+        this.chordLetter = -1;
+        this.chordMarks = false;
         this.chordChar(c);
         return;
       case CHORD:
         this.chordChar(c);
         return;
       case ENDING:
-        if (isDigit(c) || c === ',' || c === '-') return;
+        if (isDigit(c)) {
+          if (!this.endingListed && this.endingDigits.length < 4) {
+            this.endingDigits += c;
+            this.endingRepeat();
+          }
+          return;
+        }
+        if (c === ',' || c === '-') {
+          this.endingListed = true;
+          return;
+        }
         this.sub = NORMAL;
         break;
       case BAR:
@@ -505,7 +610,10 @@ class Reader {
         this.retime();
         return;
       }
-      if (this.phase === T_NOTE && (c === "'" || c === ',') && this.lengthA === '') return;
+      if (this.phase === T_NOTE && (c === "'" || c === ',') && this.lengthA === '') {
+        if (this.tieLetter >= 0) this.tieOctave += c === "'" ? 1 : -1;
+        return;
+      }
       this.phase = T_NONE;
     }
     this.normal(c);
@@ -520,13 +628,22 @@ class Reader {
       case '%':
         this.lineKind = LINE_COMMENT;
         return;
-      case '[':
-        this.save();
-        this.sub = BRACKET;
-        this.text = '';
+      case '-':
+        // A tie right after a note or chord (spaces, line ends and comments between are fine).
+        if (this.tieLetter >= 0) this.tie = tieIndex(this.tieLetter, this.tieOctave);
+        this.tieLetter = -1;
+        this.afterBar = false;
         return;
       default:
         break;
+    }
+    // Anything else comes between a note and a `-`: the `-` would tie nothing (as durations.ts reads it).
+    this.tieLetter = -1;
+    if (c === '[') {
+      this.save();
+      this.sub = BRACKET;
+      this.text = '';
+      return;
     }
     this.afterBar = false;
     switch (c) {
@@ -573,6 +690,8 @@ class Reader {
         if (isNoteLetter(c)) {
           this.startTimed();
           this.phase = T_NOTE;
+          this.tieLetter = letterIndex(c);
+          this.tieOctave = c >= 'a' ? 1 : 0;
         }
       // Everything else takes no time: accidentals, decorations ~.HLMOPSTuv, ties, slur ends, y, \, stray characters.
     }
@@ -591,9 +710,16 @@ class Reader {
       if (c === '!') this.chordDecoration = false;
       return;
     }
+    if ((c === "'" || c === ',') && this.chordMarks) this.chordOctave += c === "'" ? 1 : -1;
+    else this.chordMarks = false;
     if (c === ']') {
       this.sub = NORMAL;
       this.phase = this.chordNotes > 0 ? T_CHORD_AFTER : T_NONE;
+      // A `-` after the chord ties its last note (a chord tie: abc2midi may tie any of its notes).
+      if (this.chordNotes > 0) {
+        this.tieLetter = this.chordLetter;
+        this.tieOctave = this.chordOctave;
+      }
       return;
     }
     if (c === ':' && this.text.length === 2 && isLetter(this.text[0])) {
@@ -609,6 +735,9 @@ class Reader {
       return;
     }
     if (isNoteLetter(c)) {
+      this.chordLetter = letterIndex(c);
+      this.chordOctave = c >= 'a' ? 1 : 0;
+      this.chordMarks = true;
       // The chord lasts as long as its first note (ABC 2.1 §4.17): the other notes add nothing.
       if (this.chordNotes === 0) {
         this.startTimed();
@@ -653,6 +782,7 @@ class Reader {
 
   /** A note, rest or chord starts: it counts one unit (times tuplet and broken rhythm) until its length arrives. */
   private startTimed(): void {
+    this.tie = 0;
     let base = this.overlay ? ZERO : this.unit;
     if (this.brokenNext) {
       base = mul(base, this.brokenNext);
@@ -681,6 +811,7 @@ class Reader {
 
   /** `Z4`: a multi-bar rest fills the bar. */
   private multiRest(): void {
+    this.tie = 0;
     this.pos = add(this.pos, this.barLength());
     this.timed = true;
     this.hasLast = false;
@@ -722,6 +853,8 @@ class Reader {
     this.preBarPos = this.pos;
     this.preBarTimed = this.timed;
     this.preBarPickup = this.pickup;
+    this.preBarRepeat = this.repeat;
+    this.preBarExplicit = this.explicit;
     this.sub = BAR;
     this.text = text;
     this.applyBar();
@@ -741,6 +874,33 @@ class Reader {
     const { kind, ending } = closeKind(text);
     this.pickup = ending === null && SECTION_KINDS.has(kind) ? 0 : p;
     this.afterBar = true;
+    this.barRepeat(kind, ending);
+  }
+
+  /** The repeat part after the bar line read so far, from the one before it (as `RepeatSigns.bar` reads it). */
+  private barRepeat(kind: CloseKind, ending: number[] | null): void {
+    let repeat = this.preBarRepeat;
+    let explicit = this.preBarExplicit;
+    if (kind === 'rep-start' || kind === 'double-rep') {
+      // `|:` opens a repeat (one already open is replaced, as abc2midi does); `::` closes one and opens the next.
+      repeat = 1;
+      explicit = true;
+    } else if (kind === 'rep-end') {
+      // `:|` closes the repeat, or the first ending (the `[2` that usually follows makes it 3).
+      repeat = 0;
+      explicit = false;
+    } else if (kind === 'double' && repeat === 3) {
+      // `||`, `|]`, `[|` end a second ending; a first ending runs on to its `:|` in abc2midi, an open `|:` stays open.
+      repeat = 0;
+    }
+    if (ending !== null && ending.length > 0) repeat = ending[0] === 1 ? 2 : 3;
+    this.repeat = repeat;
+    this.explicit = explicit;
+  }
+
+  /** An ending `[1` (first: 2) or `[2`, `[3` … (later: 3). */
+  private endingRepeat(): void {
+    this.repeat = Number(this.endingDigits) === 1 ? 2 : 3;
   }
 
   private decidePickup(first: Fraction): number {
@@ -754,8 +914,8 @@ const BLANK = new Reader();
 
 /**
  * Reads an ABC text stream one symbol at a time and gives the metric state after each (`METRIC_STATES` for the
- * layout): whether the symbol is music, what is left of the current bar in sixteenth notes, and the pickup of
- * the current section.
+ * layout): whether the symbol is music, what is left of the current bar in sixteenth notes, the pickup of
+ * the current section, the pitch of a pending tie and the repeat structure.
  *
  * Rules, as abc2midi and ABC 2.1 read durations:
  *   - a tune starts at an `X:` line in column 1; a blank line (spaces and tabs only) ends it and resets
@@ -767,7 +927,15 @@ const BLANK = new Reader();
  *     as durations.ts does; grace notes, quoted text, decorations, spaces take no time; `Z4` fills the bar;
  *   - every bar line empties the bar. A section starts at the body's start, at `|:`, `:|`, `::`, `||`, `|]`,
  *     `[|` without an ending number (`:|2`, and `:| [2`, stay in the section) and at a part label `P:B`; the
- *     first bar line after it that closes a bar with music decides its pickup.
+ *     first bar line after it that closes a bar with music decides its pickup;
+ *   - tie part: a `-` right after a note or a chord (spaces, line ends and comments between are fine; a chord
+ *     ties its last note) makes the note's letter and octave pending, from the `-` on; bar lines, chord
+ *     symbols, decorations, line ends and inline fields keep it; the next note, rest or chord ends it at its
+ *     first letter, as do a field line in the body and the tune's end. A `-` after anything else ties nothing;
+ *   - repeat part: `|:`, `::` → 1; `:|` → 0; an ending 1 (`|1`, `[1`, `:| [1`) → 2, any other (`:|2`, `[2`) → 3;
+ *     `||`, `|]`, `[|` end a second ending (→ 0) but leave a first ending (abc2midi plays it on to its `:|`) and an
+ *     open `|:`; a part label `P:B` ends an ending (→ 1 if a `|:` was open before it, else 0, as
+ *     `RepeatSigns.part` reads it) and leaves an open `|:` open. The tune's start resets it.
  * Never throws, whatever it reads.
  */
 export class MetricTracker {
