@@ -45,7 +45,7 @@ function embeddingLayer(fused: boolean, args: Parameters<typeof tfl.layers.embed
 
 /**
  * Builds the tfjs model of a spec: int ids `[batch, time]` → probabilities `[batch, time, vocab]` (with
- * `spec.metricStates`, input ids `symbol + vocab · state`: MetricEmbedding).
+ * `spec.metricFeatures`, input ids `symbol + vocab · state`: MetricEmbedding).
  * Like Keras and PyTorch (and unlike tfjs' default hardSigmoid), gates use the logistic sigmoid; like Keras,
  * LSTMs start with forget-gate bias 1, glorot-uniform input kernels and orthogonal recurrent kernels.
  * The layer before the softmax is named `logits` so training can take the cross-entropy from logits.
@@ -84,13 +84,16 @@ function build(
   const kernels = usesCpuKernels(engine);
   const input = tfl.input({ batchShape: [batchSize, seqLen], dtype: 'int32', name: 'ids' });
   const embeddingsInitializer = tfl.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: derive(seed, 0, 0) });
-  let x: tfl.SymbolicTensor = spec.metricStates
+  let x: tfl.SymbolicTensor = spec.metricFeatures
     ? (new MetricEmbedding({
         name: 'embedding',
         inputDim: vocabSize,
-        states: spec.metricStates,
+        features: spec.metricFeatures,
         outputDim: spec.embeddingDim,
-        initializers: [embeddingsInitializer, tfl.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: derive(seed, 0, 1) })],
+        initializers: [
+          embeddingsInitializer,
+          ...spec.metricFeatures.map((_, k) => tfl.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: derive(seed, 0, 1 + k) })),
+        ],
       }).apply(input) as tfl.SymbolicTensor)
     : spec.embeddingDim > 0
       ? (embeddingLayer(kernels && cell === 'fused', {

@@ -50,9 +50,13 @@ interface Plan {
   table: tf.Variable;
   /** Symbols: the embedding table's rows and the output classes. */
   vocab: number;
-  /** With metric input (MetricEmbedding): the state table `[states, dim]`; input ids are `symbol + vocab · state`. */
-  metricTable: tf.Variable | null;
-  /** Input ids are in [0, inputIds): vocab, or vocab · states with metric input. */
+  /**
+   * With metric input (MetricEmbedding): a table `[features[k], dim]` per part of the state; input ids are
+   * `symbol + vocab · state`. Empty without.
+   */
+  metricTables: tf.Variable[];
+  features: number[];
+  /** Input ids are in [0, inputIds): vocab, or vocab · Π features with metric input. */
   inputIds: number;
   /** Embedding width. */
   dim: number;
@@ -92,8 +96,8 @@ interface Buffers {
   dDenseKernel: Float32Array;
   dDenseBias: Float32Array;
   dTable: Float32Array;
-  /** With metric input: the first stage's input rows `[batch·time, dim]`, their gradient, the state table's gradient. */
-  metric: { symbols: Int32Array; states: Int32Array; x: Float32Array; dx: Float32Array; dTable: Float32Array } | null;
+  /** With metric input: each id's symbol and parts, the first stage's input rows `[batch·time, dim]`, their gradient, each part table's gradient. */
+  metric: { symbols: Int32Array; parts: Int32Array[]; x: Float32Array; dx: Float32Array; dTables: Float32Array[] } | null;
 }
 
 const f32 = (v: tf.Tensor): Float32Array => v.dataSync() as Float32Array;
@@ -115,8 +119,9 @@ function planOf(sm: StepModels, opt: TrainOptimizer): Plan | null {
   if (!(embedding instanceof FusedEmbedding) && !(embedding instanceof MetricEmbedding)) return null;
   const table = variableOf(embedding.embeddings);
   if (!table || table.shape.length !== 2) return null;
-  const metricTable = embedding instanceof MetricEmbedding ? variableOf(embedding.metricEmbeddings) : null;
-  if (embedding instanceof MetricEmbedding && !metricTable) return null;
+  const metricTables = embedding instanceof MetricEmbedding ? embedding.metricEmbeddings.map((v) => variableOf(v)) : [];
+  if (metricTables.some((v) => v === null)) return null;
+  const features = embedding instanceof MetricEmbedding ? [...embedding.features] : [];
   const stages: LstmStage[] = [];
   let inputSize = table.shape[1];
   while (layers[i] instanceof FusedLSTM) {
@@ -136,13 +141,14 @@ function planOf(sm: StepModels, opt: TrainOptimizer): Plan | null {
   const dense = { kernel: variableOf(sm.dense.kernel), bias: variableOf(sm.dense.bias) };
   if (!dense.kernel || !dense.bias || dense.kernel.shape[0] !== inputSize) return null;
   // Every trainable variable must be one the step computes a gradient for.
-  const known = new Set<tf.Variable>([table, ...(metricTable ? [metricTable] : []), dense.kernel, dense.bias, ...stages.flatMap((s) => [s.kernel, s.recurrentKernel, s.bias])]);
+  const known = new Set<tf.Variable>([table, ...(metricTables as tf.Variable[]), dense.kernel, dense.bias, ...stages.flatMap((s) => [s.kernel, s.recurrentKernel, s.bias])]);
   if (sm.variables.length !== known.size || sm.variables.some((v) => !known.has(v))) return null;
   return {
     table,
     vocab: table.shape[0],
-    metricTable,
-    inputIds: table.shape[0] * (metricTable ? metricTable.shape[0] : 1),
+    metricTables: metricTables as tf.Variable[],
+    features,
+    inputIds: table.shape[0] * features.reduce((a, b) => a * b, 1),
     dim: table.shape[1],
     stages,
     dense: { kernel: dense.kernel, bias: dense.bias },
@@ -182,51 +188,60 @@ function allocate(plan: Plan, B: number, T: number): Buffers {
     dDenseKernel: new Float32Array(last * plan.vocab),
     dDenseBias: new Float32Array(plan.vocab),
     dTable: new Float32Array(plan.table.size),
-    metric: plan.metricTable
-      ? {
-          symbols: new Int32Array(N),
-          states: new Int32Array(N),
-          x: new Float32Array(N * plan.dim),
-          dx: new Float32Array(N * plan.dim),
-          dTable: new Float32Array(plan.metricTable.size),
-        }
-      : null,
+    metric:
+      plan.metricTables.length > 0
+        ? {
+            symbols: new Int32Array(N),
+            parts: plan.features.map(() => new Int32Array(N)),
+            x: new Float32Array(N * plan.dim),
+            dx: new Float32Array(N * plan.dim),
+            dTables: plan.metricTables.map((t) => new Float32Array(t.size)),
+          }
+        : null,
   };
 }
 
 /**
- * The first stage's input with metric input: row r = table[symbol] + metricTable[state] of input id r, as
- * MetricEmbedding computes it (same sum, so the same floats). Also leaves each id's symbol and state in `m`.
+ * The first stage's input with metric input: row r = table[symbol] + Σ_k metric_k[part k] of input id r, summed in
+ * MetricEmbedding's order (so the same floats). Also leaves each id's symbol and parts in `m`.
  */
 function metricRows(plan: Plan, m: NonNullable<Buffers['metric']>, ids: Int32Array): Float32Array {
   const E = plan.dim;
   const table = f32(plan.table);
-  const states = f32(plan.metricTable!);
+  const tables = plan.metricTables.map(f32);
+  const K = plan.features.length;
   for (let r = 0; r < ids.length; r++) {
-    const st = Math.floor(ids[r] / plan.vocab);
-    const sy = ids[r] - st * plan.vocab;
+    let state = Math.floor(ids[r] / plan.vocab);
+    const sy = ids[r] - state * plan.vocab;
     m.symbols[r] = sy;
-    m.states[r] = st;
-    const a = sy * E;
-    const b = st * E;
     const o = r * E;
-    for (let j = 0; j < E; j++) m.x[o + j] = table[a + j] + states[b + j];
+    m.x.set(table.subarray(sy * E, sy * E + E), o);
+    for (let k = 0; k < K; k++) {
+      const rest = Math.floor(state / plan.features[k]);
+      const part = state - rest * plan.features[k];
+      state = rest;
+      m.parts[k][r] = part;
+      const t = tables[k];
+      const b = part * E;
+      for (let j = 0; j < E; j++) m.x[o + j] += t[b + j];
+    }
   }
   return m.x;
 }
 
-/** The input rows' gradient scatter-added into both tables, row by row in order (as embeddingLookup's backward). */
+/** The input rows' gradient scatter-added into every table, row by row in order (as embeddingLookup's backward). */
 function scatterMetricRows(plan: Plan, dTable: Float32Array, m: NonNullable<Buffers['metric']>): void {
   const E = plan.dim;
   dTable.fill(0);
-  m.dTable.fill(0);
+  for (const d of m.dTables) d.fill(0);
   for (let r = 0; r < m.symbols.length; r++) {
-    const a = m.symbols[r] * E;
-    const b = m.states[r] * E;
     const o = r * E;
-    for (let j = 0; j < E; j++) {
-      dTable[a + j] += m.dx[o + j];
-      m.dTable[b + j] += m.dx[o + j];
+    const a = m.symbols[r] * E;
+    for (let j = 0; j < E; j++) dTable[a + j] += m.dx[o + j];
+    for (let k = 0; k < m.parts.length; k++) {
+      const d = m.dTables[k];
+      const b = m.parts[k][r] * E;
+      for (let j = 0; j < E; j++) d[b + j] += m.dx[o + j];
     }
   }
 }
@@ -347,7 +362,7 @@ function backward(plan: Plan, buf: Buffers, kernels: FusedKernels, ids: Int32Arr
       timed('lstm.backward', () => kernels.lstmBackward(dims, { ...common, x: m.x, dx: m.dx }));
       scatterMetricRows(plan, buf.dTable, m);
       grads.set(plan.table, buf.dTable);
-      grads.set(plan.metricTable!, m.dTable);
+      plan.metricTables.forEach((t, k) => grads.set(t, m.dTables[k]));
     } else if (k === 0) {
       timed('lstm.backward.embedded', () => kernels.lstmBackwardEmbedded(dims, plan.vocab, { ...common, table: f32(plan.table), ids, dTable: buf.dTable }));
       grads.set(plan.table, buf.dTable);

@@ -11,55 +11,58 @@ export type InputReader = (ids: Int32Array) => Int32Array;
 
 /** How a model of this spec reads a text of this vocabulary (see {@link InputReader}). */
 export function inputReader(spec: ModelSpec, vocab: Vocabulary): InputReader {
-  return spec.metricStates ? (ids) => metricInputIds(vocab, ids) : (ids) => ids;
+  return spec.metricFeatures ? (ids) => metricInputIds(vocab, ids) : (ids) => ids;
 }
 
 /**
- * An input id of a model that reads metric states (spec.metricStates > 0): `symbol + vocab · state`. One int per
- * position keeps every batcher, stateful stream and step unchanged; the targets stay plain symbol ids.
+ * The symbol ids and the state parts of input ids `[n]` (`symbol + vocab · state`, the state in mixed radix over
+ * `features`, first part fastest): `symbols[n]` and `parts[k][n]`.
  */
-export function metricInputId(symbol: number, state: number, vocab: number): number {
-  return symbol + vocab * state;
-}
-
-/** The symbol ids and the state ids of metric input ids (`[n]` each). */
-export function splitMetricInputs(ids: Int32Array, vocab: number): { symbols: Int32Array; states: Int32Array } {
+export function splitMetricInputs(ids: Int32Array, vocab: number, features: readonly number[]): { symbols: Int32Array; parts: Int32Array[] } {
   const symbols = new Int32Array(ids.length);
-  const states = new Int32Array(ids.length);
+  const parts = features.map(() => new Int32Array(ids.length));
   for (let n = 0; n < ids.length; n++) {
-    const s = Math.floor(ids[n] / vocab);
-    states[n] = s;
-    symbols[n] = ids[n] - s * vocab;
+    let state = Math.floor(ids[n] / vocab);
+    symbols[n] = ids[n] - state * vocab;
+    for (let k = 0; k < features.length; k++) {
+      const rest = Math.floor(state / features[k]);
+      parts[k][n] = state - rest * features[k];
+      state = rest;
+    }
   }
-  return { symbols, states };
+  return { symbols, parts };
 }
 
 /**
- * The embedding of a model that reads metric states: input ids `[batch, time]` (see {@link metricInputId}) →
- * `embeddings[symbol] + metric_embeddings[state]`, `[batch, time, dim]`. Two tables, so what a state means is
- * learnt once for every symbol. Lookups and gradients by {@link embeddingLookup} (a scatter-add, any backend).
- * Weights in this order: `embeddings` `[vocab, dim]`, `metric_embeddings` `[states, dim]`.
+ * The embedding of a model that reads metric states: input ids `[batch, time]` (`symbol + vocab · state`) →
+ * `embeddings[symbol] + Σ_k metric_k[part k of state]`, `[batch, time, dim]`. A table per part (where the bar
+ * stands, a pending tie, the repeat), so what each part means is learnt once for every symbol and every value
+ * of the other parts. Lookups and gradients by {@link embeddingLookup} (a scatter-add, any backend).
+ * Weights in this order: `embeddings` `[vocab, dim]`, then `metric_<k>` `[features[k], dim]`.
  */
 export class MetricEmbedding extends tfl.layers.Layer {
   static className = 'TunelabMetricEmbedding';
   readonly inputDim: number;
-  readonly states: number;
+  readonly features: readonly number[];
   readonly outputDim: number;
   embeddings!: tfl.LayerVariable;
-  metricEmbeddings!: tfl.LayerVariable;
-  private readonly initializers: [Initializer, Initializer];
+  metricEmbeddings: tfl.LayerVariable[] = [];
+  private readonly initializers: Initializer[];
 
-  constructor(args: LayerArgs & { inputDim: number; states: number; outputDim: number; initializers: [Initializer, Initializer] }) {
+  /** `initializers`: the symbol table's, then one per part. */
+  constructor(args: LayerArgs & { inputDim: number; features: readonly number[]; outputDim: number; initializers: Initializer[] }) {
     super(args);
     this.inputDim = args.inputDim;
-    this.states = args.states;
+    this.features = [...args.features];
     this.outputDim = args.outputDim;
     this.initializers = args.initializers;
   }
 
   override build(): void {
     this.embeddings = this.addWeight('embeddings', [this.inputDim, this.outputDim], 'float32', this.initializers[0], undefined, true);
-    this.metricEmbeddings = this.addWeight('metric_embeddings', [this.states, this.outputDim], 'float32', this.initializers[1], undefined, true);
+    this.metricEmbeddings = this.features.map((size, k) =>
+      this.addWeight(`metric_${k}`, [size, this.outputDim], 'float32', this.initializers[1 + k], undefined, true),
+    );
     this.built = true;
   }
 
@@ -72,16 +75,19 @@ export class MetricEmbedding extends tfl.layers.Layer {
     return tf.tidy(() => {
       const input = Array.isArray(inputs) ? inputs[0] : inputs;
       const ids = input.dtype === 'int32' ? (input.dataSync() as Int32Array) : Int32Array.from(input.dataSync(), (v) => Math.trunc(v));
-      const { symbols, states } = splitMetricInputs(ids, this.inputDim);
+      const { symbols, parts } = splitMetricInputs(ids, this.inputDim, this.features);
       const shape = input.shape;
-      const a = embeddingLookup(this.embeddings.read() as tf.Tensor2D, tf.tensor(symbols, shape, 'int32'));
-      const b = embeddingLookup(this.metricEmbeddings.read() as tf.Tensor2D, tf.tensor(states, shape, 'int32'));
-      return tf.add(a, b);
+      // Summed in this order (symbol, then each part): the fused step sums in the same order, to the same floats.
+      let x = embeddingLookup(this.embeddings.read() as tf.Tensor2D, tf.tensor(symbols, shape, 'int32'));
+      parts.forEach((part, k) => {
+        x = tf.add(x, embeddingLookup(this.metricEmbeddings[k].read() as tf.Tensor2D, tf.tensor(part, shape, 'int32')));
+      });
+      return x;
     });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), inputDim: this.inputDim, states: this.states, outputDim: this.outputDim };
+    return { ...super.getConfig(), inputDim: this.inputDim, features: [...this.features], outputDim: this.outputDim };
   }
 }
 tf.serialization.registerClass(MetricEmbedding as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

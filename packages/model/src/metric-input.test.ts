@@ -2,13 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { METRIC_STATES } from '@tunelab/abc';
+import { METRIC_FEATURES } from '@tunelab/abc';
 import { metricInputIds, prepareData, YARDSTICK_FILE, yardstickTunes, type PreparedData, type YardstickTune } from '@tunelab/dataset';
 import { buildModel, disposeModel } from './build';
 import { loadCheckpoint, loadWeightsInto } from './checkpoint';
 import { selectEngine } from './engine';
 import { evaluateLoss } from './evaluate';
-import { inputReader } from './metric-embedding';
+import { inputReader, splitMetricInputs } from './metric-embedding';
 import { Sampler } from './sample';
 import { FastLstmStepper } from './sampler-step';
 import { specFromConfig, type ModelSpec } from './spec';
@@ -52,12 +52,13 @@ async function stepwiseBits(sampler: Sampler, list: YardstickTune[]): Promise<nu
 
 describe('metric input', () => {
   test('the spec and the checkpoint say the model reads metric states', async () => {
-    expect(spec.metricStates).toBe(METRIC_STATES);
+    expect(spec.metricFeatures).toEqual(METRIC_FEATURES);
     const dir = result.best!.dir!;
     const ckpt = await loadCheckpoint(dir);
-    expect(ckpt.meta.spec.metricStates).toBe(METRIC_STATES);
-    // The state table is a weight of its own: [states, embedding_dim].
-    expect(ckpt.weightSpecs.some((w) => w.shape[0] === METRIC_STATES && w.shape[1] === config.model.embedding_dim)).toBe(true);
+    expect(ckpt.meta.spec.metricFeatures).toEqual(METRIC_FEATURES);
+    // A table per part of the state, after the symbols' table: [size, embedding_dim].
+    const shapes = ckpt.weightSpecs.map((w) => w.shape);
+    expect(shapes.slice(1, 1 + METRIC_FEATURES.length)).toEqual(METRIC_FEATURES.map((size) => [size, config.model.embedding_dim]));
   });
 
   test('training, the yardstick and the sampler read a tune with the same states', async () => {
@@ -119,6 +120,21 @@ describe('metric input', () => {
     } finally {
       sampler.dispose();
     }
+  });
+
+  test('input ids take apart into the symbol and each part of the state (mixed radix, first part fastest)', () => {
+    const vocab = 7;
+    const features = [5, 3, 2];
+    const cases = [
+      [0, 0, 0, 0],
+      [6, 4, 2, 1],
+      [3, 1, 0, 1],
+      [2, 0, 2, 0],
+    ];
+    const ids = Int32Array.from(cases, ([sy, a, b, c]) => sy + vocab * (a + 5 * (b + 3 * c)));
+    const { symbols, parts } = splitMetricInputs(ids, vocab, features);
+    expect(Array.from(symbols)).toEqual(cases.map((c) => c[0]));
+    expect(parts.map((p) => Array.from(p))).toEqual([1, 2, 3].map((k) => cases.map((c) => c[k])));
   });
 
   test('needs an embedding', () => {

@@ -115,7 +115,7 @@ export interface SampledTune {
  */
 export class Sampler {
   private readonly fast: FastLstmStepper | undefined;
-  /** Whether the model reads metric states beside its symbols (spec.metricStates): then `encoder` tracks the text fed. */
+  /** Whether the model reads metric states beside its symbols (spec.metricFeatures): then `encoder` tracks the text fed. */
   private readonly metric: boolean;
   private encoder: MetricInputEncoder | null = null;
 

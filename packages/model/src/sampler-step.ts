@@ -2,7 +2,7 @@ import { tf, tfl } from './tf';
 import { engineOf, LOGITS_LAYER } from './build';
 import { usesCpuKernels } from './cells';
 import { fusedLstm } from './fused';
-import { splitMetricInputs } from './metric-embedding';
+import { MetricEmbedding, splitMetricInputs } from './metric-embedding';
 
 /**
  * The sampler's stepper: inference for LSTM models without tfjs-layers' graph executor: embedding (or one-hot) → one fused LSTM op
@@ -19,7 +19,7 @@ export class FastLstmStepper {
   private constructor(
     private readonly input:
       | { kind: 'embedding'; table: tf.Tensor2D }
-      | { kind: 'metric-embedding'; table: tf.Tensor2D; metric: tf.Tensor2D }
+      | { kind: 'metric-embedding'; table: tf.Tensor2D; metric: tf.Tensor2D[]; features: number[] }
       | { kind: 'one-hot'; depth: number },
     private readonly layers: { kernel: tf.Tensor2D; recurrentKernel: tf.Tensor2D; bias: tf.Tensor1D; units: number }[],
     private readonly dense: { kernel: tf.Tensor2D; bias: tf.Tensor1D },
@@ -39,8 +39,8 @@ export class FastLstmStepper {
     for (const layer of model.layers) {
       const type = layer.getClassName();
       if (layer.name === 'embedding') {
-        const [table, metric] = read(layer) as tf.Tensor2D[];
-        input = metric ? { kind: 'metric-embedding', table, metric } : { kind: 'embedding', table };
+        const [table, ...metric] = read(layer) as tf.Tensor2D[];
+        input = layer instanceof MetricEmbedding ? { kind: 'metric-embedding', table, metric, features: [...layer.features] } : { kind: 'embedding', table };
       }
       else if (layer.name === 'one_hot') input = { kind: 'one-hot', depth: (layer as unknown as { depth: number }).depth };
       else if (/^(lstm|gru)_\d+$/.test(layer.name)) {
@@ -94,8 +94,9 @@ export class FastLstmStepper {
     if (input.kind === 'one-hot') return tf.reshape(tf.oneHot(idt, input.depth), [1, T, input.depth]) as tf.Tensor3D;
     const E = input.table.shape[1];
     if (input.kind === 'embedding') return tf.reshape(tf.gather(input.table, idt), [1, T, E]) as tf.Tensor3D;
-    const { symbols, states } = splitMetricInputs(ids, input.table.shape[0]);
-    const rows = tf.add(tf.gather(input.table, tf.tensor1d(symbols, 'int32')), tf.gather(input.metric, tf.tensor1d(states, 'int32')));
+    const { symbols, parts } = splitMetricInputs(ids, input.table.shape[0], input.features);
+    let rows = tf.gather(input.table, tf.tensor1d(symbols, 'int32'));
+    parts.forEach((part, k) => (rows = tf.add(rows, tf.gather(input.metric[k], tf.tensor1d(part, 'int32')))));
     return tf.reshape(rows, [1, T, E]) as tf.Tensor3D;
   }
 

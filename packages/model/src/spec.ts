@@ -1,6 +1,6 @@
 import { InputError } from '@tunelab/config';
 import type { ModelConfig } from '@tunelab/config';
-import { METRIC_STATES } from '@tunelab/abc';
+import { METRIC_FEATURES } from '@tunelab/abc';
 
 /**
  * What to build, independent of where the numbers come from. A discriminated union on `cell`:
@@ -21,12 +21,12 @@ interface RecurrentSpecBase {
   /** Carry the recurrent state from one batch to the next (the seed's stateful streams). */
   stateful: boolean;
   /**
-   * Metric states read beside each symbol (`@tunelab/abc` METRIC_STATES; 0 or absent = symbols only). With
-   * them, an input id is `symbol + vocab · state` and the embedding adds a state table's row to the symbol's
-   * (MetricEmbedding); the output is still over the symbols. Kept in the spec so a checkpoint says how its
-   * inputs were read.
+   * The parts of the metric state read beside each symbol, by their sizes (`@tunelab/abc` METRIC_FEATURES;
+   * absent = symbols only). With them an input id is `symbol + vocab · state` (the state in mixed radix, first
+   * part fastest) and the embedding adds one row per part to the symbol's (MetricEmbedding); the output is still
+   * over the symbols. Kept in the spec so a checkpoint says how its inputs were read.
    */
-  metricStates?: number;
+  metricFeatures?: number[];
 }
 
 export interface LstmSpec extends RecurrentSpecBase {
@@ -60,7 +60,7 @@ export function specFromConfig(model: ModelConfig, batching: 'stateful' | 'shuff
       layers: [...model.layers],
       dropout: model.dropout,
       stateful: batching === 'stateful',
-      ...(model.metric_input ? { metricStates: METRIC_STATES } : {}),
+      ...(model.metric_input ? { metricFeatures: [...METRIC_FEATURES] } : {}),
     } as ModelSpec,
     'model',
   );
@@ -82,9 +82,12 @@ export function validateSpec(spec: ModelSpec, where = 'spec'): ModelSpec {
       throw new InputError(`expected a positive integer number of units, but got ${u}`, `${where}.layers[${i}]`);
     }
   });
-  if (spec.metricStates !== undefined && spec.metricStates !== 0) {
-    if (spec.metricStates !== METRIC_STATES) {
-      throw new InputError(`expected ${METRIC_STATES} metric states (this version's MetricTracker), but got ${spec.metricStates}`, `${where}.metricStates`);
+  if (spec.metricFeatures !== undefined) {
+    if (JSON.stringify(spec.metricFeatures) !== JSON.stringify(METRIC_FEATURES)) {
+      throw new InputError(
+        `expected the metric state parts of this version's MetricTracker, [${METRIC_FEATURES.join(', ')}], but got ${JSON.stringify(spec.metricFeatures)}`,
+        `${where}.metricFeatures`,
+      );
     }
     if (spec.embeddingDim === 0) throw new InputError('expected embedding_dim > 0 with metric_input: the metric states are embedded', `${where}.embedding_dim`);
   }
