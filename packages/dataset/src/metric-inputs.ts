@@ -4,7 +4,7 @@ import type { Vocabulary } from './vocabulary';
 /**
  * Input ids for a model that reads metric states beside its symbols (`model.metric_input`): id
  * `symbol + vocab.size · state`, the state the MetricTracker gives after reading the symbol (where the text
- * stands in its bar, and its section's pickup). The targets a model predicts stay plain symbol ids.
+ * stands in its bar, its section's pickup, a pending tie, the repeat it is in). The targets a model predicts stay plain symbol ids.
  *
  * One encoder for training and sampling: the training streams are encoded with {@link metricInputIds}; the sampler
  * pushes each symbol it feeds, so a symbol it writes is read with the state the same text would have had in training.
