@@ -12,6 +12,7 @@ import { parseTune } from './parse';
 import type { Meter } from './types';
 import { splitTunes } from './split';
 import { abcTokens } from './vocab';
+import { ABCISH, seededRandom } from '../testing';
 
 /** The state after the last character of the `n`-th occurrence (0-based) of `needle` in `text`, taken apart. */
 function partsAfter(text: string, needle: string, n = 0): ReturnType<typeof describeMetricState> {
@@ -458,19 +459,6 @@ B,>C D | A9 |
 `;
 const TUNES = [JIG, REEL, PARTS, ENDINGS, TIES, REPEATS, MESSY];
 
-/** mulberry32: a small seeded PRNG, so a failing input can be found again from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const ABCISH = 'XTMLKPQ:|[]{}()"!+^_=,\'/<>-~.0123456789 \n\tABCDEFGabcdefgzxZyHuv%\\&#$*@;`';
 
 function randomText(next: () => number, length: number): string {
   let s = '';
@@ -492,7 +480,7 @@ function pushAll(symbols: Iterable<string>): number[] {
 
 describe('MetricTracker: causal and incremental', () => {
   it('the states of every prefix are a prefix of the states of the whole text', () => {
-    const next = rng(7);
+    const next = seededRandom(7);
     for (const tune of [...TUNES, randomText(next, 300), randomText(next, 300)]) {
       const whole = Array.from(metricStates(tune));
       const chars = Array.from(tune);
@@ -503,7 +491,7 @@ describe('MetricTracker: causal and incremental', () => {
   });
 
   it('metricStates equals pushing the characters one by one, and `state` is the last push', () => {
-    const next = rng(11);
+    const next = seededRandom(11);
     for (const tune of [...TUNES, randomText(next, 2000)]) {
       const t = new MetricTracker();
       const pushed = Array.from(tune, (c) => {
@@ -557,7 +545,7 @@ describe('MetricTracker: lenient', () => {
       '',
       '\n\n\n',
     ];
-    const next = rng(42);
+    const next = seededRandom(42);
     for (let i = 0; i < 50; i++) cases.push(randomText(next, 500));
     for (const text of cases) {
       let states: Int32Array = new Int32Array();
@@ -578,7 +566,7 @@ describe('MetricTracker: lenient', () => {
   });
 
   it('a blank line ends a tune and resets everything: the next tune reads as it does alone', () => {
-    const next = rng(3);
+    const next = seededRandom(3);
     const junk = [MESSY, 'X:1\nM:3/4\nL:1/16\nK:C\n"open [CE {a !x A2 (3 |: P', ...Array.from({ length: 20 }, () => randomText(next, 200))];
     for (const before of junk) {
       for (const blank of ['\n\n', '\n \t\n', '\r\n\r\n']) {
@@ -604,7 +592,7 @@ describe('MetricTracker: lenient', () => {
 
 describe('MetricTracker: tokens', () => {
   it('pushing a multi-character token equals pushing its characters', () => {
-    const next = rng(5);
+    const next = seededRandom(5);
     for (const tune of [...TUNES, randomText(next, 1000)]) {
       const perChar = Array.from(metricStates(tune));
       // Lexer tokens (`^c'3/2`, `:|2`, `[CEG]2`, whole field lines …): the state after each is the state after its last character.

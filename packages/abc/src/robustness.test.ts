@@ -2,20 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseFile, parseTune } from './parse';
 import { formatFile, formatTune } from './format';
 import { splitLines } from './split';
+import { ABCISH, seededRandom } from '../testing';
 
-/** mulberry32: a small seeded PRNG, so a failing input can be found again from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const ABCISH = 'XTMLKPQ:|[]{}()"!+^_=,\'/<>-~.0123456789 \n\tABCDEFGabcdefgzxZyHuv%\\&#$*@;`';
 
 function randomText(next: () => number, length: number): string {
   let s = '';
@@ -49,7 +37,7 @@ const TUNES = [
 describe('parsing never throws', () => {
   it('on random bytes (seeded)', () => {
     for (let seed = 1; seed <= 300; seed++) {
-      const next = rng(seed);
+      const next = seededRandom(seed);
       const text = randomText(next, Math.floor(next() * 400));
       try {
         expectSound(text);
@@ -68,7 +56,7 @@ describe('parsing never throws', () => {
   });
 
   it('on tunes cut and spliced at random places (seeded)', () => {
-    const next = rng(42);
+    const next = seededRandom(42);
     for (let i = 0; i < 300; i++) {
       const a = TUNES[Math.floor(next() * TUNES.length)];
       const b = TUNES[Math.floor(next() * TUNES.length)];

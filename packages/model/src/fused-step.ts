@@ -2,7 +2,7 @@ import { tf, tfl } from './tf';
 import { FusedAdamOptimizer, FusedEmbedding, FusedLSTM, getKernels, maskSeed, timed } from './fused';
 import type { FusedKernels } from './fused';
 import { SeededDropout } from './layers';
-import { MetricEmbedding } from './metric-embedding';
+import { MetricEmbedding, splitMetricInputs } from './metric-embedding';
 import type { TrainOptimizer } from './optimizer';
 import type { StepModels } from './step';
 
@@ -209,22 +209,14 @@ function metricRows(plan: Plan, m: NonNullable<Buffers['metric']>, ids: Int32Arr
   const E = plan.dim;
   const table = f32(plan.table);
   const tables = plan.metricTables.map(f32);
-  const K = plan.features.length;
+  splitMetricInputs(ids, plan.vocab, plan.features, m);
   for (let r = 0; r < ids.length; r++) {
-    let state = Math.floor(ids[r] / plan.vocab);
-    const sy = ids[r] - state * plan.vocab;
-    m.symbols[r] = sy;
     const o = r * E;
-    m.x.set(table.subarray(sy * E, sy * E + E), o);
-    for (let k = 0; k < K; k++) {
-      const rest = Math.floor(state / plan.features[k]);
-      const part = state - rest * plan.features[k];
-      state = rest;
-      m.parts[k][r] = part;
-      const t = tables[k];
-      const b = part * E;
+    m.x.set(table.subarray(m.symbols[r] * E, m.symbols[r] * E + E), o);
+    tables.forEach((t, k) => {
+      const b = m.parts[k][r] * E;
       for (let j = 0; j < E; j++) m.x[o + j] += t[b + j];
-    }
+    });
   }
   return m.x;
 }

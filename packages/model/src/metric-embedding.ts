@@ -9,18 +9,31 @@ type Initializer = ReturnType<typeof tfl.initializers.zeros>;
 /** What a model reads for an encoded text `[n]`, from the text's start: the ids, or with metric input their metric input ids. */
 export type InputReader = (ids: Int32Array) => Int32Array;
 
-/** How a model of this spec reads a text of this vocabulary (see {@link InputReader}). */
+/**
+ * How a model of this spec reads a text of this vocabulary (see {@link InputReader}). Remembers what it read per
+ * array, so the held-out texts a run scores every epoch are tracked once.
+ */
 export function inputReader(spec: ModelSpec, vocab: Vocabulary): InputReader {
-  return spec.metricFeatures ? (ids) => metricInputIds(vocab, ids) : (ids) => ids;
+  if (!spec.metricFeatures) return (ids) => ids;
+  const read = new WeakMap<Int32Array, Int32Array>();
+  return (ids) => {
+    let inputs = read.get(ids);
+    if (!inputs) read.set(ids, (inputs = metricInputIds(vocab, ids)));
+    return inputs;
+  };
 }
 
 /**
  * The symbol ids and the state parts of input ids `[n]` (`symbol + vocab · state`, the state in mixed radix over
- * `features`, first part fastest): `symbols[n]` and `parts[k][n]`.
+ * `features`, first part fastest): `symbols[n]` and `parts[k][n]`, into `out` when given (arrays of length n).
  */
-export function splitMetricInputs(ids: Int32Array, vocab: number, features: readonly number[]): { symbols: Int32Array; parts: Int32Array[] } {
-  const symbols = new Int32Array(ids.length);
-  const parts = features.map(() => new Int32Array(ids.length));
+export function splitMetricInputs(
+  ids: Int32Array,
+  vocab: number,
+  features: readonly number[],
+  out: { symbols: Int32Array; parts: Int32Array[] } = { symbols: new Int32Array(ids.length), parts: features.map(() => new Int32Array(ids.length)) },
+): { symbols: Int32Array; parts: Int32Array[] } {
+  const { symbols, parts } = out;
   for (let n = 0; n < ids.length; n++) {
     let state = Math.floor(ids[n] / vocab);
     symbols[n] = ids[n] - state * vocab;

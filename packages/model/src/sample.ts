@@ -115,9 +115,8 @@ export interface SampledTune {
  */
 export class Sampler {
   private readonly fast: FastLstmStepper | undefined;
-  /** Whether the model reads metric states beside its symbols (spec.metricFeatures): then `encoder` tracks the text fed. */
-  private readonly metric: boolean;
-  private encoder: MetricInputEncoder | null = null;
+  /** With a model that reads metric states beside its symbols (spec.metricFeatures): tracks the text fed; else null. */
+  private encoder: MetricInputEncoder | null;
 
   private constructor(
     readonly model: tfl.LayersModel,
@@ -125,8 +124,7 @@ export class Sampler {
     fast: boolean,
   ) {
     this.fast = fast ? FastLstmStepper.tryCreate(model) : undefined;
-    this.metric = model.layers.some((l) => l instanceof MetricEmbedding);
-    this.encoder = this.metric ? new MetricInputEncoder(vocab) : null;
+    this.encoder = model.layers.some((l) => l instanceof MetricEmbedding) ? new MetricInputEncoder(vocab) : null;
   }
 
   /** Whether steps run the fused LSTM op directly (cpu + native kernels, LSTM cells) rather than tfjs-layers. */
@@ -308,7 +306,7 @@ export class Sampler {
   reset(): void {
     if (this.fast) this.fast.reset();
     else resetStates(this.model);
-    if (this.metric) this.encoder = new MetricInputEncoder(this.vocab);
+    if (this.encoder) this.encoder = new MetricInputEncoder(this.vocab);
   }
 
   /** The state after {@link START_CONTEXT}, kept once the fast stepper has read it (the weights never change). */
