@@ -378,7 +378,9 @@ parameters:
     const dir = tempDir('cancel');
     const url = freshStore();
     const home = join(dir, 'home');
-    const { sweepId } = await startDistributedSweep(sweepConfig(dir, { name: 'dist-cancel', runCap: 2, epochs: 6, tunes: 120 }), { home, store: url, quiet: true });
+    // 30 epochs: the trials must still be running when the cancel comes; with 6 they could finish between the first
+    // checkpoint and the agent's next tick when the machine was busy (the full suite saw both complete).
+    const { sweepId } = await startDistributedSweep(sweepConfig(dir, { name: 'dist-cancel', runCap: 2, epochs: 30, tunes: 120 }), { home, store: url, quiet: true });
     const store = await openStore(url);
     try {
       // A quick tick, so the cancel is seen well before the trials end.
@@ -398,7 +400,7 @@ parameters:
       const summary = await summarizeSweep(store, sweepId);
       expect(summary.status).toBe('completed');
       expect(summary.counts).toEqual({ completed: 2 });
-      await expectWholeMetrics(store, sweepId, 6);
+      await expectWholeMetrics(store, sweepId, 30);
     } finally {
       await store.close();
     }
