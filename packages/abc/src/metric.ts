@@ -52,25 +52,51 @@ const PITCH_LETTERS = 'CDEFGAB';
 export const TIE_STATES = 1 + PITCH_LETTERS.length * (MAX_OCTAVE - MIN_OCTAVE + 1);
 
 /**
- * Values of the repeat part of a state (4), as abc2midi reads repeats (bars.ts `RepeatSigns`):
- *   - 0: no `|:` open (the tune's start, after a `:|`, after a second ending's `||`);
+ * Values of the repeat part of a state (5), as abc2midi reads repeats (bars.ts `RepeatSigns`):
+ *   - 0: no `|:` open, and no `:|` read yet (the tune's start: abc2midi repeats from it, `::` is fine);
  *   - 1: a `|:` (`::`, `:|:`, `[|:`) is open: a `:|` is expected to close it;
  *   - 2: inside a first ending (`|1`, `[1`, ` [1`, open repeat or not) until the `:|` that ends it;
- *   - 3: inside a second or later ending (`:|2`, `[2`, `|2` …) until `||`, `|]`, `[|`, `|:` or a part label.
+ *   - 3: inside a second or later ending (`:|2`, `[2`, `|2` …) until `||`, `|]`, `[|`, `|:` or a part label;
+ *   - 4: no `|:` open after a `:|` closed one (after a `:|`, after a second ending's `||`): abc2midi wants a
+ *     `|:` before the next `::` or first ending.
+ * The first layout (`METRIC_LAYOUT_V1`) reads 4 as 0.
  */
-export const REPEAT_STATES = 4;
-
-/** The radices of a state's parts, fastest first: metric (426), tie (43), repeat (4). */
-export const METRIC_FEATURES: readonly number[] = Object.freeze([METRIC_PART_STATES, TIE_STATES, REPEAT_STATES]);
+export const REPEAT_STATES = 5;
 
 /**
- * Number of states (426 × 43 × 4 = 73272). A state is one number, mixed radix, the metric part fastest:
- * `metric + 426 × (tie + 43 × repeat)`. The three parts are computed independently: the tie and repeat parts
- * may be non-zero where the metric part is 0 (a comment or a `P:` line inside a repeat, a tie pending across a
- * comment line), so "not music" is not one state; outside a tune and in its header all three are 0 (a tune's
+ * Values of the phrase part of a state (17): how many bars of the current section are behind it, 0..15, and 16
+ * for 16 or more — so the model knows it is in the 8th bar of a part, where the part's closing bar line goes. A
+ * section starts where the metric part's does (the body, `|:`, `:|`, `::`, `||`, `|]`, `[|`, a part label); a
+ * bar line that closes a bar with music counts one, except the section's short first bar (its pickup); a second
+ * ending starts counting again where the first ending started.
+ */
+export const PHRASE_STATES = 17;
+
+/** The radices of a state's parts, fastest first: metric (426), tie (43), repeat (5), phrase (17). */
+export const METRIC_FEATURES: readonly number[] = Object.freeze([METRIC_PART_STATES, TIE_STATES, REPEAT_STATES, PHRASE_STATES]);
+
+/**
+ * The first layout (models trained with it still read their own): metric (426), tie (43), repeat (4: the
+ * repeat part's 4 read as 0), no phrase part.
+ */
+export const METRIC_LAYOUT_V1: readonly number[] = Object.freeze([METRIC_PART_STATES, TIE_STATES, 4]);
+
+/** The layouts a tracker can write, newest first. */
+const LAYOUTS: readonly (readonly number[])[] = [METRIC_FEATURES, METRIC_LAYOUT_V1];
+
+/** Whether `features` is a layout this version's tracker writes (`METRIC_FEATURES` or `METRIC_LAYOUT_V1`). */
+export function isMetricLayout(features: readonly number[]): boolean {
+  return LAYOUTS.some((l) => l.length === features.length && l.every((v, i) => v === features[i]));
+}
+
+/**
+ * Number of states (426 × 43 × 5 × 17 = 1,557,030). A state is one number, mixed radix, the metric part fastest:
+ * `metric + 426 × (tie + 43 × (repeat + 5 × phrase))`. The parts are computed independently: the others may be
+ * non-zero where the metric part is 0 (a comment or a `P:` line inside a repeat, a tie pending across a
+ * comment line), so "not music" is not one state; outside a tune and in its header all are 0 (a tune's
  * start resets them), so state 0 still means "not in a tune's body".
  */
-export const METRIC_STATES = METRIC_PART_STATES * TIE_STATES * REPEAT_STATES;
+export const METRIC_STATES = METRIC_FEATURES.reduce((a, b) => a * b, 1);
 
 /** A state taken apart (for tests and debugging). `remaining` and `pickup` are 0 when `music` is false. */
 export interface MetricStateParts {
@@ -84,19 +110,27 @@ export interface MetricStateParts {
   tie: number;
   /** The pending tie's pitch as `pitchKey` writes it (`A0`, `c'` → `C2`), '' when none is pending. */
   tiePitch: string;
-  /** 0 no repeat open, 1 a `|:` open, 2 in a first ending, 3 in a second ending (`REPEAT_STATES`). */
+  /** 0 no repeat open, 1 a `|:` open, 2 in a first ending, 3 in a second ending, 4 none open after a `:|` (`REPEAT_STATES`). */
   repeat: number;
+  /** Bars of the section behind it, 0..16 (`PHRASE_STATES`); 0 in the first layout. */
+  phrase: number;
 }
 
-/** Takes a state of `MetricTracker` apart. Out-of-range or non-integer states read as state 0. */
-export function describeMetricState(state: number): MetricStateParts {
-  if (!Number.isInteger(state) || state <= 0 || state >= METRIC_STATES) return { music: false, remaining: 0, pickup: 0, tie: 0, tiePitch: '', repeat: 0 };
+/**
+ * Takes a state of `MetricTracker` apart (of `layout`, default the current one). Out-of-range or non-integer
+ * states read as state 0.
+ */
+export function describeMetricState(state: number, layout: readonly number[] = METRIC_FEATURES): MetricStateParts {
+  const states = layout.reduce((a, b) => a * b, 1);
+  if (!Number.isInteger(state) || state <= 0 || state >= states) return { music: false, remaining: 0, pickup: 0, tie: 0, tiePitch: '', repeat: 0, phrase: 0 };
   const metric = state % METRIC_PART_STATES;
-  const rest = Math.floor(state / METRIC_PART_STATES);
+  let rest = Math.floor(state / METRIC_PART_STATES);
   const tie = rest % TIE_STATES;
-  const repeat = Math.floor(rest / TIE_STATES);
+  rest = Math.floor(rest / TIE_STATES);
+  const repeat = rest % layout[2];
+  const phrase = layout.length > 3 ? Math.floor(rest / layout[2]) : 0;
   const parts = metric === 0 ? { music: false, remaining: 0, pickup: 0 } : { music: true, remaining: Math.floor((metric - 1) / PICKUPS), pickup: (metric - 1) % PICKUPS };
-  return { ...parts, tie, tiePitch: tiePitchName(tie), repeat };
+  return { ...parts, tie, tiePitch: tiePitchName(tie), repeat, phrase };
 }
 
 /** A tie part's pitch as `pitchKey` (durations.ts) writes it: 1 → `C-2`, 1 + 5 + 7 × 2 → `A0`; '' for 0. */
@@ -243,11 +277,23 @@ class Reader {
   chordOctave = 0;
   chordMarks = false;
 
-  /** The repeat part (`REPEAT_STATES`); `explicit`: a `|:` or `::` is open (kept through a first ending, for a P: label). */
+  /**
+   * The repeat part (`REPEAT_STATES`, 0..3: 4 is 0 with `closed`); `explicit`: a `|:` or `::` is open (kept
+   * through a first ending, for a P: label); `closed`: a `:|` has closed a repeat and none has opened since.
+   */
   repeat = 0;
   explicit = false;
+  closed = false;
   preBarRepeat = 0;
   preBarExplicit = false;
+  preBarClosed = false;
+  /** Bars of the section behind the open bar (the phrase part, unclamped), and before the open bar line. */
+  bars = 0;
+  preBarBars = 0;
+  /** The count the open bar line made before a section start reset it (an ending right after it takes it back). */
+  barCounted = 0;
+  /** The count where the last first ending started: a later ending starts from it again. */
+  endingBars = 0;
   /** The number of an ending `[12` read so far, and whether a `,` or `-` has ended its first number. */
   endingDigits = '';
   endingListed = false;
@@ -289,19 +335,24 @@ class Reader {
     this.snap = snap;
   }
 
-  state(): number {
-    if (this.mode !== BODY || this.lineKind !== LINE_MUSIC) return this.extraState();
+  /** The state in the current layout (`METRIC_FEATURES`), or in the first (`METRIC_LAYOUT_V1`). */
+  state(v1: boolean): number {
+    const metric = this.metricPart();
+    if (v1) return metric + METRIC_PART_STATES * (this.tie + TIE_STATES * this.repeat);
+    const repeat = this.repeat === 0 && this.closed ? 4 : this.repeat;
+    const phrase = Math.min(PHRASE_STATES - 1, this.bars);
+    return metric + METRIC_PART_STATES * (this.tie + TIE_STATES * (repeat + REPEAT_STATES * phrase));
+  }
+
+  /** The metric part: 0 outside music, else 1 + remaining × 17 + pickup. */
+  private metricPart(): number {
+    if (this.mode !== BODY || this.lineKind !== LINE_MUSIC) return 0;
     const bar = this.barLength();
     const pos = this.pos;
     const left = ((bar.num * pos.den - pos.num * bar.den) * 16) / (bar.den * pos.den);
     // `left > 0` is false for NaN (absurd lengths in garbage): read as a full bar.
     const remaining = left > 0 ? Math.min(MAX_REMAINING, Math.ceil(left)) : 0;
-    return 1 + remaining * PICKUPS + this.pickup + this.extraState();
-  }
-
-  /** The tie and repeat parts, already multiplied into place (`METRIC_STATES`). */
-  private extraState(): number {
-    return METRIC_PART_STATES * (this.tie + TIE_STATES * this.repeat);
+    return 1 + remaining * PICKUPS + this.pickup;
   }
 
   /** M:none and no M: count bars of 4/4 (16 sixteenths). */
@@ -411,6 +462,7 @@ class Reader {
     this.hasLast = false;
     this.overlay = false;
     this.pickup = 0;
+    this.bars = 0;
     this.afterBar = false;
     this.phase = T_NONE;
   }
@@ -539,7 +591,10 @@ class Reader {
         if (isDigit(c)) {
           // An ending. Right after a bar line it belongs to it: `:| [2` is `:|2`, which starts no section.
           this.sub = ENDING;
-          if (this.afterBar) this.pickup = this.barDecided;
+          if (this.afterBar) {
+            this.pickup = this.barDecided;
+            this.bars = this.barCounted;
+          }
           this.afterBar = false;
           this.endingDigits = c;
           this.endingListed = false;
@@ -855,6 +910,8 @@ class Reader {
     this.preBarPickup = this.pickup;
     this.preBarRepeat = this.repeat;
     this.preBarExplicit = this.explicit;
+    this.preBarClosed = this.closed;
+    this.preBarBars = this.bars;
     this.sub = BAR;
     this.text = text;
     this.applyBar();
@@ -872,7 +929,11 @@ class Reader {
     this.overlay = false;
     const text = this.text.endsWith(',') || this.text.endsWith('-') ? this.text.slice(0, -1) : this.text;
     const { kind, ending } = closeKind(text);
-    this.pickup = ending === null && SECTION_KINDS.has(kind) ? 0 : p;
+    // The bar that decided a short first bar (a pickup) is not one of the section's bars.
+    this.barCounted = this.preBarBars + (this.preBarTimed && !(this.preBarPickup === 0 && p >= 2) ? 1 : 0);
+    const sectionStarts = ending === null && SECTION_KINDS.has(kind);
+    this.pickup = sectionStarts ? 0 : p;
+    this.bars = sectionStarts ? 0 : this.barCounted;
     this.afterBar = true;
     this.barRepeat(kind, ending);
   }
@@ -881,26 +942,37 @@ class Reader {
   private barRepeat(kind: CloseKind, ending: number[] | null): void {
     let repeat = this.preBarRepeat;
     let explicit = this.preBarExplicit;
+    let closed = this.preBarClosed;
     if (kind === 'rep-start' || kind === 'double-rep') {
       // `|:` opens a repeat (one already open is replaced, as abc2midi does); `::` closes one and opens the next.
       repeat = 1;
       explicit = true;
+      closed = false;
     } else if (kind === 'rep-end') {
       // `:|` closes the repeat, or the first ending (the `[2` that usually follows makes it 3).
       repeat = 0;
       explicit = false;
+      closed = true;
     } else if (kind === 'double' && repeat === 3) {
       // `||`, `|]`, `[|` end a second ending; a first ending runs on to its `:|` in abc2midi, an open `|:` stays open.
       repeat = 0;
     }
-    if (ending !== null && ending.length > 0) repeat = ending[0] === 1 ? 2 : 3;
     this.repeat = repeat;
     this.explicit = explicit;
+    this.closed = closed;
+    if (ending !== null && ending.length > 0) this.startEnding(ending[0] === 1);
   }
 
   /** An ending `[1` (first: 2) or `[2`, `[3` … (later: 3). */
   private endingRepeat(): void {
-    this.repeat = Number(this.endingDigits) === 1 ? 2 : 3;
+    this.startEnding(Number(this.endingDigits) === 1);
+  }
+
+  /** A first ending marks where its bars start; a later one goes back there. */
+  private startEnding(first: boolean): void {
+    this.repeat = first ? 2 : 3;
+    if (first) this.endingBars = this.bars;
+    else this.bars = this.endingBars;
   }
 
   private decidePickup(first: Fraction): number {
@@ -915,7 +987,7 @@ const BLANK = new Reader();
 /**
  * Reads an ABC text stream one symbol at a time and gives the metric state after each (`METRIC_STATES` for the
  * layout): whether the symbol is music, what is left of the current bar in sixteenth notes, the pickup of
- * the current section, the pitch of a pending tie and the repeat structure.
+ * the current section, the pitch of a pending tie, the repeat structure and the bars of the section behind it.
  *
  * Rules, as abc2midi and ABC 2.1 read durations:
  *   - a tune starts at an `X:` line in column 1; a blank line (spaces and tabs only) ends it and resets
@@ -932,15 +1004,28 @@ const BLANK = new Reader();
  *     ties its last note) makes the note's letter and octave pending, from the `-` on; bar lines, chord
  *     symbols, decorations, line ends and inline fields keep it; the next note, rest or chord ends it at its
  *     first letter, as do a field line in the body and the tune's end. A `-` after anything else ties nothing;
- *   - repeat part: `|:`, `::` → 1; `:|` → 0; an ending 1 (`|1`, `[1`, `:| [1`) → 2, any other (`:|2`, `[2`) → 3;
- *     `||`, `|]`, `[|` end a second ending (→ 0) but leave a first ending (abc2midi plays it on to its `:|`) and an
- *     open `|:`; a part label `P:B` ends an ending (→ 1 if a `|:` was open before it, else 0, as
- *     `RepeatSigns.part` reads it) and leaves an open `|:` open. The tune's start resets it.
+ *   - repeat part: `|:`, `::` → 1; `:|` → 4 (0 before any `:|`); an ending 1 (`|1`, `[1`, `:| [1`) → 2, any other
+ *     (`:|2`, `[2`) → 3; `||`, `|]`, `[|` end a second ending (→ 4) but leave a first ending (abc2midi plays it on
+ *     to its `:|`) and an open `|:`; a part label `P:B` ends an ending (→ 1 if a `|:` was open before it, else 0
+ *     or 4, as `RepeatSigns.part` reads it) and leaves an open `|:` open. The tune's start resets it;
+ *   - phrase part: each bar line that closes a bar with music counts one, but not the one that decides a short
+ *     pickup; a section start resets the count to 0; a first ending remembers the count it starts at and a later
+ *     ending starts from it again (`|: … [1 …:| [2 …`: both endings are the same bars of the part).
  * Never throws, whatever it reads.
  */
 export class MetricTracker {
   private reader = new Reader();
   private col = 0;
+  /** Writes the first layout's states (`METRIC_LAYOUT_V1`). */
+  private readonly v1: boolean;
+
+  /** `layout`: the states to write, `METRIC_FEATURES` (default) or `METRIC_LAYOUT_V1` (what a model was trained with). */
+  constructor(readonly layout: readonly number[] = METRIC_FEATURES) {
+    if (!isMetricLayout(layout)) {
+      throw new Error(`MetricTracker: expected the layout [${METRIC_FEATURES.join(', ')}] or [${METRIC_LAYOUT_V1.join(', ')}], but got ${JSON.stringify(layout)}`);
+    }
+    this.v1 = layout.length === METRIC_LAYOUT_V1.length;
+  }
 
   /**
    * Reads one symbol — usually one character; a longer token is read character by character — and returns the
@@ -949,17 +1034,17 @@ export class MetricTracker {
   push(symbol: string): number {
     if (symbol.length === 1) this.char(symbol);
     else for (const c of symbol) this.char(c);
-    return this.reader.state();
+    return this.reader.state(this.v1);
   }
 
   /** The state after the last symbol read (0 before any). */
   get state(): number {
-    return this.reader.state();
+    return this.reader.state(this.v1);
   }
 
   /** An independent copy that goes on from here (a sampler's beam, a look-ahead). */
   clone(): MetricTracker {
-    const c = new MetricTracker();
+    const c = new MetricTracker(this.layout);
     c.reader = this.reader.clone();
     c.col = this.col;
     return c;
@@ -977,8 +1062,8 @@ export class MetricTracker {
  * The state after each symbol, as pushing them one by one into a fresh `MetricTracker` gives. A string is read
  * as its code points (one state per code point, as `Array.from(text)` cuts a character vocabulary).
  */
-export function metricStates(symbols: readonly string[] | string): Int32Array {
-  const tracker = new MetricTracker();
+export function metricStates(symbols: readonly string[] | string, layout: readonly number[] = METRIC_FEATURES): Int32Array {
+  const tracker = new MetricTracker(layout);
   if (typeof symbols !== 'string') {
     const out = new Int32Array(symbols.length);
     for (let i = 0; i < symbols.length; i++) out[i] = tracker.push(symbols[i]);

@@ -1,4 +1,4 @@
-import { MetricTracker } from '@tunelab/abc';
+import { METRIC_FEATURES, MetricTracker } from '@tunelab/abc';
 import type { Vocabulary } from './vocabulary';
 
 /**
@@ -12,11 +12,20 @@ import type { Vocabulary } from './vocabulary';
 export class MetricInputEncoder {
   private tracker: MetricTracker;
 
+  /**
+   * `layout`: the state parts the model reads (its spec's `metricFeatures`; default the tracker's current
+   * `METRIC_FEATURES`). Throws when an input id could pass 2^31 (a vocabulary too large for the layout).
+   */
   constructor(
     private readonly vocab: Vocabulary,
-    tracker: MetricTracker = new MetricTracker(),
+    layout: readonly number[] = METRIC_FEATURES,
+    tracker?: MetricTracker,
   ) {
-    this.tracker = tracker;
+    const states = layout.reduce((a, b) => a * b, 1);
+    if (vocab.size * states > 2 ** 31) {
+      throw new Error(`metric input: ${vocab.size} symbols × ${states} states pass the int32 range of an input id (use a smaller vocabulary)`);
+    }
+    this.tracker = tracker ?? new MetricTracker(layout);
   }
 
   /** The input id of symbol id `id` read next. */
@@ -27,16 +36,21 @@ export class MetricInputEncoder {
 
   /** An encoder that goes on from the same text (for a sampler's saved start). */
   clone(): MetricInputEncoder {
-    return new MetricInputEncoder(this.vocab, this.tracker.clone());
+    return new MetricInputEncoder(this.vocab, this.tracker.layout, this.tracker.clone());
+  }
+
+  /** The state parts it writes. */
+  get layout(): readonly number[] {
+    return this.tracker.layout;
   }
 }
 
 /**
  * The input ids of an encoded text read from its start (a training stream of tunes, or one tune): `[n]`, each
- * `ids[i] + vocab.size · state_i`.
+ * `ids[i] + vocab.size · state_i`, the states in `layout` (see {@link MetricInputEncoder}).
  */
-export function metricInputIds(vocab: Vocabulary, ids: Int32Array): Int32Array {
-  const encoder = new MetricInputEncoder(vocab);
+export function metricInputIds(vocab: Vocabulary, ids: Int32Array, layout: readonly number[] = METRIC_FEATURES): Int32Array {
+  const encoder = new MetricInputEncoder(vocab, layout);
   const out = new Int32Array(ids.length);
   for (let i = 0; i < ids.length; i++) out[i] = encoder.push(ids[i]);
   return out;

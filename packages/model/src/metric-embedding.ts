@@ -14,11 +14,12 @@ export type InputReader = (ids: Int32Array) => Int32Array;
  * array, so the held-out texts a run scores every epoch are tracked once.
  */
 export function inputReader(spec: ModelSpec, vocab: Vocabulary): InputReader {
-  if (!spec.metricFeatures) return (ids) => ids;
+  const layout = spec.metricFeatures;
+  if (!layout) return (ids) => ids;
   const read = new WeakMap<Int32Array, Int32Array>();
   return (ids) => {
     let inputs = read.get(ids);
-    if (!inputs) read.set(ids, (inputs = metricInputIds(vocab, ids)));
+    if (!inputs) read.set(ids, (inputs = metricInputIds(vocab, ids, layout)));
     return inputs;
   };
 }

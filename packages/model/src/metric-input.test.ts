@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { METRIC_FEATURES } from '@tunelab/abc';
+import { METRIC_FEATURES, METRIC_LAYOUT_V1 } from '@tunelab/abc';
 import { metricInputIds, prepareData, YARDSTICK_FILE, yardstickTunes, type PreparedData, type YardstickTune } from '@tunelab/dataset';
 import { buildModel, disposeModel } from './build';
 import { loadCheckpoint, loadWeightsInto } from './checkpoint';
@@ -11,7 +11,7 @@ import { evaluateLoss } from './evaluate';
 import { inputReader, splitMetricInputs } from './metric-embedding';
 import { Sampler } from './sample';
 import { FastLstmStepper } from './sampler-step';
-import { specFromConfig, type ModelSpec } from './spec';
+import { specFromConfig, validateSpec, type ModelSpec } from './spec';
 import { stepModels } from './step';
 import { train, type TrainResult } from './train';
 import { tuneBodyBits } from './yardstick';
@@ -104,6 +104,30 @@ describe('metric input', () => {
       const without = stepper.step(ids);
       expect(Array.from(withStates)).not.toEqual(Array.from(without));
       stepper.dispose();
+    } finally {
+      disposeModel(model);
+    }
+  });
+
+  test('a model of the first layout (before the phrase part) reads its own states, batched and in the sampler', async () => {
+    const v1: ModelSpec = { ...spec, metricFeatures: [...METRIC_LAYOUT_V1] };
+    expect(validateSpec(v1)).toBe(v1);
+    expect(() => validateSpec({ ...spec, metricFeatures: [426, 43, 5] })).toThrow(/metricFeatures: .*\[426, 43, 5, 17\] \(or the first layout, \[426, 43, 4\]\), but got \[426,43,5\]/);
+    const read = inputReader(v1, prepared.vocab);
+    const ids = tunes[0].ids;
+    expect(Array.from(read(ids))).toEqual(Array.from(metricInputIds(prepared.vocab, ids, METRIC_LAYOUT_V1)));
+    expect(Array.from(read(ids))).not.toEqual(Array.from(metricInputIds(prepared.vocab, ids)));
+    const model = buildModel(v1, prepared.vocab.size, { batchSize: 4, seqLen: null, seed: 5 });
+    try {
+      const batched = await tuneBodyBits(stepModels(model), tunes, 4, 16, null, read);
+      for (const fast of [true, false]) {
+        const sampler = Sampler.fromModel(model, v1, prepared.vocab, 5, { fast });
+        try {
+          expect(await stepwiseBits(sampler, tunes)).toBeCloseTo(batched!.bits, 2);
+        } finally {
+          sampler.dispose();
+        }
+      }
     } finally {
       disposeModel(model);
     }

@@ -124,7 +124,8 @@ export class Sampler {
     fast: boolean,
   ) {
     this.fast = fast ? FastLstmStepper.tryCreate(model) : undefined;
-    this.encoder = model.layers.some((l) => l instanceof MetricEmbedding) ? new MetricInputEncoder(vocab) : null;
+    const metric = model.layers.find((l): l is MetricEmbedding => l instanceof MetricEmbedding);
+    this.encoder = metric ? new MetricInputEncoder(vocab, metric.features) : null;
   }
 
   /** Whether steps run the fused LSTM op directly (cpu + native kernels, LSTM cells) rather than tfjs-layers. */
@@ -306,7 +307,7 @@ export class Sampler {
   reset(): void {
     if (this.fast) this.fast.reset();
     else resetStates(this.model);
-    if (this.encoder) this.encoder = new MetricInputEncoder(this.vocab);
+    if (this.encoder) this.encoder = new MetricInputEncoder(this.vocab, this.encoder.layout);
   }
 
   /** The state after {@link START_CONTEXT}, kept once the fast stepper has read it (the weights never change). */

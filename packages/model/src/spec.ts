@@ -1,6 +1,6 @@
 import { InputError } from '@tunelab/config';
 import type { ModelConfig } from '@tunelab/config';
-import { METRIC_FEATURES } from '@tunelab/abc';
+import { isMetricLayout, METRIC_FEATURES, METRIC_LAYOUT_V1 } from '@tunelab/abc';
 
 /**
  * What to build, independent of where the numbers come from. A discriminated union on `cell`:
@@ -21,8 +21,8 @@ interface RecurrentSpecBase {
   /** Carry the recurrent state from one batch to the next (the seed's stateful streams). */
   stateful: boolean;
   /**
-   * The parts of the metric state read beside each symbol, by their sizes (`@tunelab/abc` METRIC_FEATURES;
-   * absent = symbols only). With them an input id is `symbol + vocab · state` (the state in mixed radix, first
+   * The parts of the metric state read beside each symbol, by their sizes (`@tunelab/abc` METRIC_FEATURES, or
+   * METRIC_LAYOUT_V1 for a model trained before the phrase part; absent = symbols only). With them an input id is `symbol + vocab · state` (the state in mixed radix, first
    * part fastest) and the embedding adds one row per part to the symbol's (MetricEmbedding); the output is still
    * over the symbols. Kept in the spec so a checkpoint says how its inputs were read.
    */
@@ -83,9 +83,9 @@ export function validateSpec(spec: ModelSpec, where = 'spec'): ModelSpec {
     }
   });
   if (spec.metricFeatures !== undefined) {
-    if (JSON.stringify(spec.metricFeatures) !== JSON.stringify(METRIC_FEATURES)) {
+    if (!Array.isArray(spec.metricFeatures) || !isMetricLayout(spec.metricFeatures)) {
       throw new InputError(
-        `expected the metric state parts of this version's MetricTracker, [${METRIC_FEATURES.join(', ')}], but got ${JSON.stringify(spec.metricFeatures)}`,
+        `expected the metric state parts of this version's MetricTracker, [${METRIC_FEATURES.join(', ')}] (or the first layout, [${METRIC_LAYOUT_V1.join(', ')}]), but got ${JSON.stringify(spec.metricFeatures)}`,
         `${where}.metricFeatures`,
       );
     }
