@@ -40,6 +40,22 @@ export interface Abc2midiOptions {
 const MESSAGE = /^(Error|Warning) in line-char (\d+)-(\d+) : (.*)$/;
 const BAR_WARNING = /\bBar \d+ has .* time units\b/;
 
+/**
+ * What a verdict refuses, one reason per kind of message: abc2midi's errors and bar-length warnings with their
+ * numbers written `N` ("Track 1 Bar 7 has 5 time units while the time signature has 6" → "Bar N has N time
+ * units while the time signature has N"), and "timed out". Sorted, without repeats; empty for a clean tune.
+ */
+export function abc2midiReasons(verdict: Abc2midiVerdict): string[] {
+  const reasons = [...verdict.errors, ...verdict.barWarnings].map((m) =>
+    m
+      .replace(/^Track \d+ /, '')
+      .replace(/\d+(\/\d+)?/g, 'N')
+      .trim(),
+  );
+  if (verdict.timedOut) reasons.push('timed out');
+  return [...new Set(reasons)].sort();
+}
+
 /** The abc2midi program to run, or null when it is not installed. */
 export async function findAbc2midi(binary = 'abc2midi'): Promise<string | null> {
   const candidates = binary.includes('/')

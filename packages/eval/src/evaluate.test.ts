@@ -78,6 +78,34 @@ describe('evaluateTunes', () => {
     const theirs = report.perTune!.map((t) => t.abc2midiClean);
     expect(theirs).toEqual(HAND_CASES.map((c) => c.clean));
     expect(ours).toEqual(theirs);
+    // Every unclean tune has a reason, a clean one none; the report counts the tunes per reason.
+    for (const t of report.perTune!) expect(t.abc2midiReasons.length > 0).toBe(t.abc2midiClean === false);
+    const counted = new Map<string, number>();
+    for (const t of report.perTune!) for (const r of t.abc2midiReasons) counted.set(r, (counted.get(r) ?? 0) + 1);
+    expect(report.abc2midiRefusals).toEqual(
+      [...counted].map(([reason, tunes]) => ({ reason, tunes })).sort((a, b) => b.tunes - a.tunes || (a.reason < b.reason ? -1 : 1)),
+    );
+    expect(report.abc2midiRefusals!.length).toBeGreaterThan(0);
+  });
+
+  it('names what abc2midi refused: a bar of the wrong length and a tie between two pitches', async ({ skip }) => {
+    if (!(await findAbc2midi())) {
+      if (inCI) throw new Error('abc2midi is required in CI (CI=true) but was not found on PATH');
+      return skip('abc2midi is not installed (Debian package abcmidi)');
+    }
+    const head = 'X:1\nT:t\nM:6/8\nL:1/8\nK:G\n';
+    const report = await evaluateTunes([`${head}GAB c2d|edc BA|G6|]\n`, `${head}G3 -F2A|B6|]\n`, `${head}GAB c2d|edc BAG|G6|]\n`, `${head}G3 -F2A|B6|G6|]\n`], REFERENCE);
+    expect(report.perTune!.map((t) => t.abc2midiReasons)).toEqual([
+      ['Bar N has N time units while the time signature has N'],
+      ['Could not find note to be tied'],
+      [],
+      ['Could not find note to be tied'],
+    ]);
+    expect(report.abc2midiRefusals).toEqual([
+      { reason: 'Could not find note to be tied', tunes: 2 },
+      { reason: 'Bar N has N time units while the time signature has N', tunes: 1 },
+    ]);
+    expect((await evaluateTunes([`${head}G6|]\n`], REFERENCE, { abc2midi: false })).abc2midiRefusals).toBeNull();
   });
 
   it('finds every Nottingham jig a copy of itself', async ({ skip }) => {

@@ -1,5 +1,5 @@
 import { parseTune, type Tune } from '@tunelab/abc';
-import { checkWithAbc2midi, type Abc2midiOptions } from './abc2midi';
+import { abc2midiReasons, checkWithAbc2midi, type Abc2midiOptions } from './abc2midi';
 import { compareProfiles, musicProfile, type DistributionComparison, type MusicProfile } from './distributions';
 import { diversity } from './diversity';
 import { tuneNovelty, type TuneNovelty } from './novelty';
@@ -25,6 +25,8 @@ export interface TuneEval extends TuneValidity {
   title: string | null;
   /** abc2midi's verdict; null when abc2midi was not run. */
   abc2midiClean: boolean | null;
+  /** What abc2midi refused in it (`abc2midiReasons`); empty when clean or not run. */
+  abc2midiReasons: string[];
   novelty: TuneNovelty;
 }
 
@@ -40,6 +42,11 @@ export interface EvalReport {
   headerOkRate: number;
   /** Share with no abc2midi `Error` and no bar-length warning; null when abc2midi is not installed or was skipped. */
   abc2midiCleanRate: number | null;
+  /**
+   * Why the others were not clean: each reason abc2midi gave (`abc2midiReasons`) with the number of tunes it
+   * refused for it, most tunes first (a tune counts once per reason); null when abc2midi did not run.
+   */
+  abc2midiRefusals: { reason: string; tunes: number }[] | null;
   /** Median and 95th percentile over tunes of the longest body span found verbatim in one reference tune (characters). */
   noveltyLcsMedian: number;
   noveltyLcsP95: number;
@@ -83,6 +90,7 @@ export async function evaluateTunes(tunes: readonly string[], reference: Referen
     title: tune.title,
     ...tuneValidity(tune),
     abc2midiClean: abc2midi ? abc2midi[index].clean : null,
+    abc2midiReasons: abc2midi ? abc2midiReasons(abc2midi[index]) : [],
     novelty: tuneNovelty(tunes[index], reference),
   }));
   const lcs = perTune.map((t) => t.novelty.lcs);
@@ -94,6 +102,7 @@ export async function evaluateTunes(tunes: readonly string[], reference: Referen
     barOkRate: share(perTune, (t) => t.barsOk),
     headerOkRate: share(perTune, (t) => t.headerOk),
     abc2midiCleanRate: abc2midi ? share(abc2midi, (v) => v.clean) : null,
+    abc2midiRefusals: abc2midi ? refusals(perTune) : null,
     noveltyLcsMedian: quantile(lcs, 0.5),
     noveltyLcsP95: quantile(lcs, 0.95),
     noveltyLcsShareMedian: quantile(
@@ -107,6 +116,13 @@ export async function evaluateTunes(tunes: readonly string[], reference: Referen
     distributions: compareProfiles(musicProfile(parsed), referenceProfile(opts.distributionReference ?? reference)),
     ...(opts.perTune === false ? {} : { perTune }),
   };
+}
+
+/** Reasons over tunes, most tunes first, then by reason. */
+function refusals(perTune: readonly TuneEval[]): { reason: string; tunes: number }[] {
+  const counts = new Map<string, number>();
+  for (const t of perTune) for (const r of t.abc2midiReasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return [...counts].map(([reason, tunes]) => ({ reason, tunes })).sort((a, b) => b.tunes - a.tunes || (a.reason < b.reason ? -1 : 1));
 }
 
 /**

@@ -16,7 +16,7 @@ export { tuneNovelty, COPY_SHARE } from './novelty';
 export type { TuneNovelty } from './novelty';
 export { tuneValidity, headerProblems } from './validity';
 export type { TuneValidity } from './validity';
-export { checkWithAbc2midi, findAbc2midi, parseAbc2midiOutput } from './abc2midi';
+export { abc2midiReasons, checkWithAbc2midi, findAbc2midi, parseAbc2midiOutput } from './abc2midi';
 export type { Abc2midiOptions, Abc2midiVerdict } from './abc2midi';
 export { diversity, DIVERSITY_NGRAMS } from './diversity';
 export type { Diversity } from './diversity';

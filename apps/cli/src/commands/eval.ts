@@ -223,6 +223,15 @@ function yardstickRows(report: EvalReport | { yardstick?: YardstickScores }): (s
   ];
 }
 
+/** abc2midi's reasons for the unclean tunes, most tunes first: the first five, the rest counted. */
+function refusalRows(report: EvalReport): (string | number)[][] {
+  const refusals = report.abc2midiRefusals ?? [];
+  const tunes = (n: number) => `${n} tune${n === 1 ? '' : 's'}`;
+  const rows: (string | number)[][] = refusals.slice(0, 5).map((r) => [`  refused: ${r.reason}`, tunes(r.tunes)]);
+  if (refusals.length > 5) rows.push([`  refused for ${refusals.length - 5} other reasons`, tunes(refusals.slice(5).reduce((a, r) => a + r.tunes, 0))]);
+  return rows;
+}
+
 function printReport(report: EvalReport, flags: EvalFlags): void {
   const json = flags.json;
   say(
@@ -238,6 +247,7 @@ function printReport(report: EvalReport, flags: EvalFlags): void {
         ['bars ok', pct(report.barOkRate)],
         ['header ok', pct(report.headerOkRate)],
         ['abc2midi clean', pct(report.abc2midiCleanRate)],
+        ...refusalRows(report),
         ['longest shared span: median / p95', `${round1(report.noveltyLcsMedian)} / ${round1(report.noveltyLcsP95)}`],
         ['  as share of body: median', pct(report.noveltyLcsShareMedian)],
         ['bars found in reference', pct(report.barsInReferenceRate)],

@@ -158,3 +158,21 @@ describe('tunelab model / train / generate', () => {
     expect(primeWithoutCheckpoint.stderr).toMatch(/eval: --prime is about sampling, so it needs --checkpoint <dir>/);
   });
 });
+
+describe('tunelab eval: why abc2midi refused', () => {
+  it('lists each reason with the tunes it refused', async ({ skip }) => {
+    const hasAbc2midi = (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, 'abc2midi')));
+    if (!hasAbc2midi) {
+      if (process.env.CI === 'true') throw new Error('abc2midi is required in CI (CI=true) but was not found on PATH');
+      return skip('abc2midi is not installed (Debian package abcmidi)');
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'tunelab-cli-refused-'));
+    const head = (n: number) => `X:${n}\nT:T${n}\nM:6/8\nL:1/8\nK:G\n`;
+    writeFileSync(join(dir, 'ref.abc'), `${head(1)}GAB c2d|edc BAG|G6|]\n`);
+    writeFileSync(join(dir, 'tunes.abc'), [`${head(1)}G3 -F2A|B6|]\n`, `${head(2)}G3 -F2A|B6|G6|]\n`, `${head(3)}GAB c2d|edc BA|G6|]\n`, `${head(4)}GAB c2d|B6|]\n`].join('\n'));
+    const out = await tunelab(['eval', '--tunes', join(dir, 'tunes.abc'), '--corpus', join(dir, 'ref.abc')]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/abc2midi clean +25\.0%/);
+    expect(out.stdout).toMatch(/ {2}refused: Could not find note to be tied +2 tunes\n +refused: Bar N has N time units while the time signature has N +1 tune\n/);
+  });
+});
