@@ -22,4 +22,4 @@ export { ChordSymbolReader } from './chord-symbols';
 export { NOTTINGHAM_METERS, meterChoice, meterLabel, meterLines } from './meter-choice';
 export { transposeTune, transposeFile, readKey, soundingPitches } from './transpose';
 export type { KeyInfo, KeyMode, TransposeOptions } from './transpose';
-export { MetricTracker, describeMetricState, isMetricLayout, METRIC_FEATURES, METRIC_LAYOUT_V1, type MetricStateParts } from './metric';
+export { MetricTracker, describeMetricState, isMetricLayout, metricStateCount, METRIC_FEATURES, METRIC_LAYOUT_V1, type MetricStateParts } from './metric';

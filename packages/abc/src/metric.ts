@@ -81,6 +81,11 @@ export const METRIC_FEATURES: readonly number[] = Object.freeze([METRIC_PART_STA
  */
 export const METRIC_LAYOUT_V1: readonly number[] = Object.freeze([METRIC_PART_STATES, TIE_STATES, 4]);
 
+/** The number of states of a layout: the product of its radices (what an input id's state part ranges over). */
+export function metricStateCount(layout: readonly number[]): number {
+  return layout.reduce((a, b) => a * b, 1);
+}
+
 /** The layouts a tracker can write, newest first. */
 const LAYOUTS: readonly (readonly number[])[] = [METRIC_FEATURES, METRIC_LAYOUT_V1];
 
@@ -96,7 +101,7 @@ export function isMetricLayout(features: readonly number[]): boolean {
  * comment line), so "not music" is not one state; outside a tune and in its header all are 0 (a tune's
  * start resets them), so state 0 still means "not in a tune's body".
  */
-export const METRIC_STATES = METRIC_FEATURES.reduce((a, b) => a * b, 1);
+export const METRIC_STATES = metricStateCount(METRIC_FEATURES);
 
 /** A state taken apart (for tests and debugging). `remaining` and `pickup` are 0 when `music` is false. */
 export interface MetricStateParts {
@@ -121,8 +126,7 @@ export interface MetricStateParts {
  * states read as state 0.
  */
 export function describeMetricState(state: number, layout: readonly number[] = METRIC_FEATURES): MetricStateParts {
-  const states = layout.reduce((a, b) => a * b, 1);
-  if (!Number.isInteger(state) || state <= 0 || state >= states) return { music: false, remaining: 0, pickup: 0, tie: 0, tiePitch: '', repeat: 0, phrase: 0 };
+  if (!Number.isInteger(state) || state <= 0 || state >= metricStateCount(layout)) return { music: false, remaining: 0, pickup: 0, tie: 0, tiePitch: '', repeat: 0, phrase: 0 };
   const metric = state % METRIC_PART_STATES;
   let rest = Math.floor(state / METRIC_PART_STATES);
   const tie = rest % TIE_STATES;

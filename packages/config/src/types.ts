@@ -49,8 +49,9 @@ export interface ModelConfig {
   /** Dropout after each recurrent layer. */
   dropout: number;
   /**
-   * Beside each symbol, the model reads where the text stands in its bar, its section's pickup, a pending tie
-   * and the repeat it is in (`@tunelab/abc` MetricTracker), through embeddings added to the symbol's. Absent = false.
+   * Beside each symbol, the model reads where the text stands in its bar, its section's pickup, a pending tie,
+   * the repeat it is in and the bars of the section behind it (`@tunelab/abc` MetricTracker), through embeddings
+   * added to the symbol's. Absent = false.
    */
   metric_input?: boolean;
 }

@@ -1,4 +1,4 @@
-import { METRIC_FEATURES, MetricTracker } from '@tunelab/abc';
+import { METRIC_FEATURES, MetricTracker, metricStateCount } from '@tunelab/abc';
 import type { Vocabulary } from './vocabulary';
 
 /**
@@ -21,7 +21,7 @@ export class MetricInputEncoder {
     layout: readonly number[] = METRIC_FEATURES,
     tracker?: MetricTracker,
   ) {
-    const states = layout.reduce((a, b) => a * b, 1);
+    const states = metricStateCount(layout);
     if (vocab.size * states > 2 ** 31) {
       throw new Error(`metric input: ${vocab.size} symbols × ${states} states pass the int32 range of an input id (use a smaller vocabulary)`);
     }

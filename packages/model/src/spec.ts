@@ -22,9 +22,9 @@ interface RecurrentSpecBase {
   stateful: boolean;
   /**
    * The parts of the metric state read beside each symbol, by their sizes (`@tunelab/abc` METRIC_FEATURES, or
-   * METRIC_LAYOUT_V1 for a model trained before the phrase part; absent = symbols only). With them an input id is `symbol + vocab · state` (the state in mixed radix, first
-   * part fastest) and the embedding adds one row per part to the symbol's (MetricEmbedding); the output is still
-   * over the symbols. Kept in the spec so a checkpoint says how its inputs were read.
+   * METRIC_LAYOUT_V1 for a model trained before the phrase part; absent = symbols only). With them an input id
+   * is `symbol + vocab · state` (the state in mixed radix, first part fastest) and the embedding adds one row per
+   * part to the symbol's (MetricEmbedding); the output is still over the symbols. Kept in the spec so a checkpoint says how its inputs were read.
    */
   metricFeatures?: number[];
 }
