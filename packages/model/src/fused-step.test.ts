@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { prepareData, type PreparedData } from '@tunelab/dataset';
 import type { RunConfig } from '@tunelab/config';
 import { fusedStatus } from './engine';
+import { tensorArraysReused } from './fused/buffer-pool';
 import { tf } from './tf';
 import { train, type TrainEvent, type TrainResult } from './train';
 import { tinyConfig, writeTinyCorpus } from '../testing';
@@ -94,8 +95,11 @@ describe.skipIf(!fusedStatus().native)('the fused training step', () => {
     expect(fused.optimizer.equals(tfjs.optimizer)).toBe(true);
     // Once tfjs' own first-use caches exist (the runs above), a fused run leaves no tensor behind.
     const before = tf.memory().numTensors;
+    const reused = tensorArraysReused();
     const again = await run(config, true);
     expect(tf.memory().numTensors).toBe(before);
+    // Adam's new weights live in the arrays of the weights they replaced a step before (buffer-pool.ts).
+    expect(tensorArraysReused() - reused).toBeGreaterThanOrEqual(again.losses.length - 1);
     expect(again.weights.equals(fused.weights)).toBe(true);
   });
 

@@ -483,6 +483,50 @@ napi_value PaceProbe(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// alignedFloats(n) -> a zeroed Float32Array of n elements whose first element starts a 64-byte cache line.
+// Threads write neighbouring tiles of one output (a recurrence step's units, a GEMM's columns), tiles that are
+// whole multiples of 16 floats: in a buffer that starts mid-line, every edge between two threads' tiles is a line
+// both write, which bounces between the cores at every step. An ArrayBuffer's memory never moves, so the offset
+// chosen here stays right.
+napi_value AlignedFloatArray(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const double n = a.f64(0);
+  if (a.failed) return nullptr;
+  if (!(n >= 0 && n <= double(int64_t{1} << 30) && n == static_cast<double>(static_cast<int64_t>(n)))) {
+    a.fail("alignedFloats: n must be an integer in [0, 2^30], got " + std::to_string(n));
+    return nullptr;
+  }
+  constexpr size_t kLine = 64;
+  void* data = nullptr;
+  napi_value buffer, out;
+  if (napi_create_arraybuffer(env, static_cast<size_t>(n) * sizeof(float) + kLine, &data, &buffer) != napi_ok)
+    return nullptr;
+  // ArrayBuffer memory is at least 4-aligned here, so the offset is a whole number of floats.
+  const size_t offset = (kLine - reinterpret_cast<uintptr_t>(data) % kLine) % kLine;
+  if (offset % sizeof(float) != 0) {
+    a.fail("alignedFloats: an ArrayBuffer that is not 4-byte aligned");
+    return nullptr;
+  }
+  if (napi_create_typedarray(env, napi_float32_array, static_cast<size_t>(n), buffer, offset, &out) != napi_ok)
+    return nullptr;
+  return out;
+}
+
+// lineOffset(x: TypedArray) -> bytes from the start of the 64-byte cache line its first element lies on (tests).
+napi_value LineOffset(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  void* data = nullptr;
+  bool is = false;
+  if (a.argc > 0) napi_is_typedarray(env, a.argv[0], &is);
+  if (!is || napi_get_typedarray_info(env, a.argv[0], nullptr, nullptr, &data, nullptr, nullptr) != napi_ok) {
+    a.fail("lineOffset: expected a typed array");
+    return nullptr;
+  }
+  napi_value out;
+  napi_create_int32(env, static_cast<int32_t>(reinterpret_cast<uintptr_t>(data) % 64), &out);
+  return out;
+}
+
 napi_value KernelName(napi_env env, napi_callback_info) {
   napi_value out;
   napi_create_string_utf8(env, tl::sgemm_kernel_name(), NAPI_AUTO_LENGTH, &out);
@@ -504,6 +548,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sumSquaresEach", nullptr, SumSquaresEach, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"multiply", nullptr, Multiply, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"alignedFloats", nullptr, AlignedFloatArray, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lineOffset", nullptr, LineOffset, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"kernelName", nullptr, KernelName, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threadsSupported", nullptr, ThreadsSupported, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -96,10 +96,21 @@ void recur_forward_one_step(LstmDims d, float* z, const float* h0, const float* 
 // for those units, and writes h_t straight into the packed layout the next step multiplies by. Everything a
 // unit needs is in its own task, so a step needs one barrier (the end of the pool's run) and no reduction;
 // with one thread the same tasks run in order, hence the same numbers.
+//
+// With proj and ids (an embedded layer), z starts empty: a task first copies its units' columns of row
+// ids[b, t] of proj [V, 4U] into z for its rows, so the gathered projection is written where it is read, by
+// the thread that reads it, instead of in a pass over all of z before the recurrence (with two threads, half of
+// every step's gate inputs would come from the other core's cache). The numbers are the same either way.
 void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const float* Uk, const float* b,
-                   float* ys, float* hT, float* cT, float* cs) {
+                   float* ys, float* hT, float* cT, float* cs, const float* proj = nullptr,
+                   const int32_t* ids = nullptr) {
   const int B = d.B, T = d.T, U = d.U, G = 4 * U;
-  if (T == 1) return recur_forward_one_step(d, z, h0, c0, Uk, b, ys, hT, cT, cs);
+  if (T == 1) {
+    if (proj != nullptr)
+      for (int r = 0; r < B; ++r)
+        std::memcpy(z + static_cast<ptrdiff_t>(r) * G, proj + static_cast<ptrdiff_t>(ids[r]) * G, sizeof(float) * G);
+    return recur_forward_one_step(d, z, h0, c0, Uk, b, ys, hT, cT, cs);
+  }
   const ptrdiff_t zrow = static_cast<ptrdiff_t>(T) * G;  // row stride of one time step's gates
   const ptrdiff_t yrow = static_cast<ptrdiff_t>(T) * U;
   const int tiles = (U + kTaskUnits - 1) / kTaskUnits;
@@ -119,6 +130,13 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
     parallel_tasks(tiles, [&](int tile) {
       const int u0 = tile * kTaskUnits;
       const int n = U - u0 < kTaskUnits ? U - u0 : kTaskUnits;
+      if (proj != nullptr) {
+        for (int bi = 0; bi < B; ++bi) {
+          const float* src = proj + static_cast<ptrdiff_t>(ids[static_cast<ptrdiff_t>(bi) * T + t]) * G;
+          float* zr = zt + bi * zrow;
+          for (int g = 0; g < 4; ++g) std::memcpy(zr + g * U + u0, src + g * U + u0, sizeof(float) * n);
+        }
+      }
       for (int g = 0; g < 4; ++g)
         sgemm_packed_panels(B, hprev, ug[g], tile * kTaskPanels, (tile + 1) * kTaskPanels, 1.0f, zt + g * U, zrow);
       for (int bi = 0; bi < B; ++bi) {
@@ -288,11 +306,7 @@ void lstm_forward_embedded(LstmDims d, int V, const float* table, const int32_t*
   // Row r of X W is row ids[r] of table W: V x E x 4U multiply-adds instead of B*T x E x 4U.
   std::vector<float> proj(static_cast<size_t>(V) * G);
   sgemm(V, G, d.I, MatView{table, d.I, 1}, MatView{W, G, 1}, 0.0f, proj.data(), G);
-  parallel_tasks(d.B, [&](int bi) {
-    for (size_t r = static_cast<size_t>(bi) * d.T; r < static_cast<size_t>(bi + 1) * d.T; ++r)
-      std::memcpy(z + r * G, proj.data() + static_cast<size_t>(ids[r]) * G, sizeof(float) * G);
-  });
-  recur_forward(d, z, h0, c0, Uk, b, ys, hT, cT, cs);
+  recur_forward(d, z, h0, c0, Uk, b, ys, hT, cT, cs, proj.data(), ids);
 }
 
 void lstm_backward_embedded(LstmDims d, int V, const float* table, const int32_t* ids, const float* h0,

@@ -89,6 +89,12 @@ export interface AdamScalars {
 
 export interface FusedKernels {
   readonly name: 'native' | 'reference';
+  /**
+   * A zeroed Float32Array of n elements for kernels to write into. The native one starts on a 64-byte cache line:
+   * threads write neighbouring tiles of one output, and in a buffer that starts mid-line the edges between two
+   * threads' tiles are lines both write, which bounce between the cores at every recurrence step.
+   */
+  floats(n: number): Float32Array;
   lstmForward(d: LstmDims, b: LstmForwardBuffers): void;
   lstmBackward(d: LstmDims, b: LstmBackwardBuffers): void;
   /** The first LSTM fed straight by an embedding: projects the table (vocab rows) instead of the sequence. */

@@ -26,6 +26,9 @@ interface Addon {
   dropoutMask(seed: number, rate: number, mask: Float32Array): void;
   multiply(a: Float32Array, b: Float32Array, out: Float32Array): void;
   kernelName(): string;
+  /** Absent in addons built before it: those get plain arrays. */
+  alignedFloats?(n: number): Float32Array;
+  lineOffset?(x: Float32Array): number;
   /** Absent in addons built before the thread pool: those run one thread. */
   setThreads?(n: number): number;
   threadsSupported?(): boolean;
@@ -107,10 +110,20 @@ export function paceProbe(threads: number, ms: number, pin: boolean): number[] |
   return [...counts];
 }
 
+/**
+ * Bytes from the start of the 64-byte cache line x's first element lies on (0: x starts a line), or undefined
+ * without an addon that can tell. For tests and diagnostics.
+ */
+export function cacheLineOffset(x: Float32Array): number | undefined {
+  const { addon } = loadAddon();
+  return addon?.lineOffset?.(x);
+}
+
 function wrap(a: Addon): FusedKernels {
   const n = (x: Float32Array | undefined): Float32Array | null => x ?? null;
   return {
     name: 'native',
+    floats: (size) => (a.alignedFloats ? a.alignedFloats(size) : new Float32Array(size)),
     lstmForward(d, b) {
       a.lstmForward(d.batch, d.time, d.inputSize, d.units, b.x, b.h0, b.c0, b.kernel, b.recurrentKernel, b.bias,
         b.ys, n(b.hT), n(b.cT), n(b.gates), n(b.cells));

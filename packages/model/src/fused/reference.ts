@@ -236,6 +236,7 @@ function multiply(a: Float32Array, b: Float32Array, out: Float32Array): void {
 /** The reference implementation of {@link FusedKernels}. */
 export const referenceKernels: FusedKernels = {
   name: 'reference',
+  floats: (n) => new Float32Array(n),
   lstmForward,
   lstmBackward,
   lstmForwardEmbedded,

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FusedKernels, LstmDims } from './kernels';
-import { fusedAvailable, getNativeKernels, setKernelThreads } from './native';
+import { cacheLineOffset, fusedAvailable, getNativeKernels, setKernelThreads } from './native';
 import { referenceKernels } from './reference';
 import { mismatch, randomArray } from './compare';
 
@@ -91,6 +91,21 @@ function lstm(k: FusedKernels, d: LstmDims, seed: number, vocab?: number) {
   const { ys, hT, cT, gates, cells } = common;
   return { ys, hT, cT, gates, cells, dInput, ...grads };
 }
+
+describe.skipIf(!native)('output arrays for the native kernels', () => {
+  it('start on a cache line and are zeroed, whatever their length', () => {
+    const k = native as FusedKernels;
+    const offsets = [1, 15, 16, 1000, 4096, 65536, 262144, 1 << 20].map((n) => {
+      const x = k.floats(n);
+      expect(x.length).toBe(n);
+      expect(x.every((v) => v === 0)).toBe(true);
+      return cacheLineOffset(x);
+    });
+    expect(offsets).toEqual(offsets.map(() => 0));
+    // The probe sees an array that does not start a line (a large plain Float32Array starts 16 bytes into one).
+    expect(cacheLineOffset(k.floats(64).subarray(3))).toBe(12);
+  });
+});
 
 describe.skipIf(!native || !threaded)('threaded native kernels: bit-identical for any thread count', () => {
   const k = native as FusedKernels;
