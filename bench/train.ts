@@ -9,7 +9,10 @@
  * `tunelab_Nt_ms`, `speedup_Nt` (tunelab_ms / tunelab_Nt_ms), `pytorch_Nt_ms`, and `vcpu_pace`: the same
  * loop of vector multiply-adds (FMA throughput, what the kernels are bound by) on N threads at once, pinned to
  * one CPU each and unpinned, with the slowest / fastest ratio (a VM's vCPUs need not run at the same speed, and
- * a thread count cannot beat the slower ones' pace).
+ * a thread count cannot beat the slower ones' pace). `--settle-ms N` (default 100) waits that long before each
+ * timed step: an engine's work can outlast its reply (V8's concurrent GC threads after the tfjs engines, OpenMP
+ * threads that spin on after PyTorch's parallel regions), and landing on the second core it would slow only
+ * the engines that use it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -124,6 +127,7 @@ export async function main(args: string[]): Promise<void> {
   const wasmSteps = args.includes('--no-wasm') ? 0 : option(args, '--wasm-steps', 2);
   const layersCpuSteps = args.includes('--layers-cpu') ? option(args, '--layers-cpu-steps', 1) : 0;
   const threads = Math.max(1, option(args, '--threads', 1));
+  const settleMs = option(args, '--settle-ms', 100);
   const nt = `${threads}t`;
   const native = fusedAvailable();
   if (!native.native) log(`warning: native fused kernels unavailable, tunelab runs the TypeScript reference: ${native.reason}`);
@@ -166,6 +170,7 @@ export async function main(args: string[]): Promise<void> {
       const order = live.map((_, i) => live[(i + r) % live.length]).filter((x) => r < x.steps);
       const line: string[] = [];
       for (const { s } of order) {
+        await new Promise((resolve) => setTimeout(resolve, settleMs));
         const reply = await s.ask('1');
         const t = (reply.ms as number[])[0];
         ms[s.name].push(t);
