@@ -18,6 +18,7 @@
  *   step made is disposed, views included.
  */
 import { tf } from './tfjs';
+import { getKernels } from './native';
 
 // A step of the seed model returns ~12 arrays of its most common size (outputs and gradients of [batch·time, units]).
 const MAX_PER_SIZE = 16;
@@ -25,7 +26,8 @@ const free = new Map<number, Float32Array[]>();
 
 /** An array of n floats, recycled when one is free: its contents are arbitrary, the caller overwrites all. */
 export function takeBuffer(n: number): Float32Array {
-  return free.get(n)?.pop() ?? new Float32Array(n);
+  // New ones from the kernels: the native kernels' arrays start on a cache line (kernels.ts, `floats`).
+  return free.get(n)?.pop() ?? getKernels().floats(n);
 }
 
 /** Hands an array back; the caller must not touch it afterwards. */
