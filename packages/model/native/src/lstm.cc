@@ -97,7 +97,7 @@ void recur_forward_one_step(LstmDims d, float* z, const float* h0, const float* 
 // unit needs is in its own task, so a step needs one barrier (the end of the pool's run) and no reduction;
 // with one thread the same tasks run in order, hence the same numbers.
 //
-// With proj and ids (an embedded layer), z starts empty: a task first copies its units' columns of row
+// With proj and ids (an embedded layer), z holds nothing yet on entry: a task first copies its units' columns of row
 // ids[b, t] of proj [V, 4U] into z for its rows, so the gathered projection is written where it is read, by
 // the thread that reads it, instead of in a pass over all of z before the recurrence (with two threads, half of
 // every step's gate inputs would come from the other core's cache). The numbers are the same either way.
