@@ -165,8 +165,9 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
           float* yr = ys + bi * yrow + static_cast<ptrdiff_t>(t) * U + u0;
           hidden_out(n, zr + 3 * U + u0, tc + r * kTaskUnits, yr);
           if (cs != nullptr) std::memcpy(cs + bi * yrow + static_cast<ptrdiff_t>(t) * U + u0, cr, sizeof(float) * n);
-          if (!last) scatter_packed_a(hnext, B, U, bi, u0, yr, n);
         }
+        if (!last)
+          pack_rows_into(hnext, B, U, b0, rows, u0, n, ys + b0 * yrow + static_cast<ptrdiff_t>(t) * U + u0, yrow);
       }
     });
   }
@@ -233,8 +234,10 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
         const float* dyr = dys != nullptr ? dys + yoff + u0 : zeros.data();
         gate_grads(n, U, gz + u0, tc + r * kTaskUnits, cprev + u0, dyr, dh.data() + static_cast<ptrdiff_t>(bi) * U + u0,
                    dc.data() + static_cast<ptrdiff_t>(bi) * U + u0, dzr + u0);
-        for (int g = 0; g < 4; ++g) scatter_packed_a(packed, B, G, bi, g * U + u0, dzr + g * U + u0, n);
       }
+      for (int g = 0; g < 4; ++g)
+        pack_rows_into(packed, B, G, b0, rows, g * U + u0, n,
+                       dz.data() + b0 * zrow + static_cast<ptrdiff_t>(t) * G + g * U + u0, zrow);
     }
   };
   parallel_tasks(tiles, [&](int tile) { grads(T - 1, tile, zpack[(T - 1) & 1].data()); });

@@ -47,18 +47,36 @@ inline size_t packed_a_offset(int M, int K, int r, int k) {
          r % kMR;
 }
 
-// Writes src[0, n) as elements (r, k0), …, (r, k0 + n - 1) of packed A: a row of h_t or dz_t going straight
-// into the layout the next step's product reads (consecutive k are kMR apart within a K block).
-inline void scatter_packed_a(float* packed, int M, int K, int r, int k0, const float* src, int n) {
-  while (n > 0) {
-    const int run = kKC - k0 % kKC < n ? kKC - k0 % kKC : n;
-    float* dst = packed + packed_a_offset(M, K, r, k0);
-    for (int j = 0; j < run; ++j) dst[j * kMR] = src[j];
-    k0 += run;
-    src += run;
-    n -= run;
+// Writes rows [r0, r0 + rows) x columns [k0, k0 + n) of a row-major source (row r0 + i at src + i * ld) into
+// packed A: h_t or dz_t going straight into the layout the next step's product reads. It goes one row panel at a
+// time in the packed order (k outer, the panel's rows inner), so each destination line is filled in one pass,
+// not revisited once per row: on two threads the other core holds those lines from the step before, and every
+// revisit could wait on it again.
+inline void pack_rows_into(float* packed, int M, int K, int r0, int rows, int k0, int n, const float* src,
+                           ptrdiff_t ld) {
+  // A run that crosses a K block (a gate's columns when U is not a multiple of kKC) is written block by block.
+  const int block_end = (k0 / kKC + 1) * kKC;
+  if (k0 + n > block_end) {
+    const int first = block_end - k0;
+    pack_rows_into(packed, M, K, r0, rows, k0, first, src, ld);
+    return pack_rows_into(packed, M, K, r0, rows, block_end, n - first, src + first, ld);
+  }
+  for (int r = r0; r < r0 + rows;) {
+    const int panel_end = (r / kMR + 1) * kMR;
+    const int r1 = panel_end < r0 + rows ? panel_end : r0 + rows;
+    float* dst = packed + packed_a_offset(M, K, r, k0);  // element (r, k0); rows r + l are lanes l further on
+    const float* s = src + static_cast<ptrdiff_t>(r - r0) * ld;
+    if (r1 - r == kMR) {  // a whole panel: a fixed inner loop the compiler unrolls
+      for (int k = 0; k < n; ++k)
+        for (int l = 0; l < kMR; ++l) dst[k * kMR + l] = s[l * ld + k];
+    } else {
+      for (int k = 0; k < n; ++k)
+        for (int l = 0; l < r1 - r; ++l) dst[k * kMR + l] = s[l * ld + k];
+    }
+    r = r1;
   }
 }
+
 // Columns [p0 * kNR, min(N, p1 * kNR)) of C[M, N] = beta * C + packed A · packed B, C pointing at column 0:
 // the panels of B's columns one task of the recurrence owns.
 void sgemm_packed_panels(int M, const float* ap, const PackedB& B, int p0, int p1, float beta, float* C,
