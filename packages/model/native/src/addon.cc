@@ -527,6 +527,35 @@ napi_value LineOffset(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// recurrencePath(path?: "auto" | "units" | "rows") -> the path the LSTM recurrence takes now ("units" or "rows"),
+// after setting it when given (lstm.h; for tests and benchmarks: both give the same bits).
+napi_value RecurrencePathFn(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (a.argc > 0) {
+    napi_valuetype type;
+    napi_typeof(env, a.argv[0], &type);
+    if (type != napi_undefined) {
+      char buf[16] = {0};
+      size_t len = 0;
+      if (type != napi_string || napi_get_value_string_utf8(env, a.argv[0], buf, sizeof buf, &len) != napi_ok) {
+        a.fail("recurrencePath: expected \"auto\", \"units\" or \"rows\"");
+        return nullptr;
+      }
+      const std::string name(buf, len);
+      if (name == "auto") tl::set_recurrence_path(tl::RecurrencePath::kAuto);
+      else if (name == "units") tl::set_recurrence_path(tl::RecurrencePath::kUnits);
+      else if (name == "rows") tl::set_recurrence_path(tl::RecurrencePath::kRows);
+      else {
+        a.fail("recurrencePath: expected \"auto\", \"units\" or \"rows\", got \"" + name + "\"");
+        return nullptr;
+      }
+    }
+  }
+  napi_value out;
+  napi_create_string_utf8(env, tl::recurrence_path_name(), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
 napi_value KernelName(napi_env env, napi_callback_info) {
   napi_value out;
   napi_create_string_utf8(env, tl::sgemm_kernel_name(), NAPI_AUTO_LENGTH, &out);
@@ -549,6 +578,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"multiply", nullptr, Multiply, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"alignedFloats", nullptr, AlignedFloatArray, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"recurrencePath", nullptr, RecurrencePathFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lineOffset", nullptr, LineOffset, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"kernelName", nullptr, KernelName, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -4,6 +4,8 @@
 // *_embedded variants take x as rows of an embedding table and project the table instead of the sequence.
 #include "lstm.h"
 
+#include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -66,6 +68,24 @@ TL_CLONES void gate_grads(int n, ptrdiff_t gs, const float* __restrict gz, const
   }
 }
 
+// Which way the recurrence shares a step out (see lstm.h): kAuto means by rows wherever the CPU has the rows kernel.
+std::atomic<int> g_path{static_cast<int>(RecurrencePath::kAuto)};
+
+bool by_rows() {
+  const auto p = static_cast<RecurrencePath>(g_path.load(std::memory_order_relaxed));
+  return rows_kernel_available() && p != RecurrencePath::kUnits;
+}
+
+// Row blocks of a batch of B on the current threads: one per thread, but no fewer than kBlockRows rows a block
+// (each block streams all of U every step), and one on one thread.
+constexpr int kBlockRows = 4;
+int row_blocks(int B) {
+  const int most = B / kBlockRows > 1 ? B / kBlockRows : 1;
+  const int threads = current_threads();
+  return threads < most ? threads : most;
+}
+inline int block_start(int B, int R, int k) { return static_cast<int>(static_cast<int64_t>(B) * k / R); }
+
 // One step of a single sequence (sampling): too little work to share out, so it stays on this thread.
 void recur_forward_one_step(LstmDims d, float* z, const float* h0, const float* c0, const float* Uk,
                             const float* b, float* ys, float* hT, float* cT, float* cs) {
@@ -117,59 +137,97 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
   // Each gate's block of U packed on its own, so a task's units are whole panels in every gate.
   PackedB ug[4];
   for (int g = 0; g < 4; ++g) pack_b(MatView{Uk + g * U, G, 1}, U, U, ug[g]);
-  const size_t hsize = packed_a_size(B, U);
-  AlignedFloats hpack[2] = {AlignedFloats(hsize), AlignedFloats(hsize)};
-  pack_a_all(MatView{h0, U, 1}, B, U, hpack[0].data());
   AlignedFloats c(static_cast<size_t>(B) * U, false);
   std::memcpy(c.data(), c0, sizeof(float) * B * U);
-  for (int t = 0; t < T; ++t) {
-    float* zt = z + static_cast<ptrdiff_t>(t) * G;
-    const float* hprev = hpack[t & 1].data();
-    float* hnext = hpack[(t + 1) & 1].data();
-    const bool last = t + 1 == T;
-    parallel_tasks(tiles, [&](int tile) {
-      const int u0 = tile * kTaskUnits;
-      const int n = U - u0 < kTaskUnits ? U - u0 : kTaskUnits;
-      if (proj != nullptr) {
-        for (int bi = 0; bi < B; ++bi) {
-          const float* src = proj + static_cast<ptrdiff_t>(ids[static_cast<ptrdiff_t>(bi) * T + t]) * G;
-          float* zr = zt + bi * zrow;
-          for (int g = 0; g < 4; ++g) std::memcpy(zr + g * U + u0, src + g * U + u0, sizeof(float) * n);
-        }
-      }
+  // The gathered projection (embedded layer) for rows [r0, r1) and a tile's units at step t.
+  auto gather = [&](int t, int tile, int r0, int r1) {
+    if (proj == nullptr) return;
+    const int u0 = tile * kTaskUnits;
+    const int n = U - u0 < kTaskUnits ? U - u0 : kTaskUnits;
+    for (int bi = r0; bi < r1; ++bi) {
+      const float* src = proj + static_cast<ptrdiff_t>(ids[static_cast<ptrdiff_t>(bi) * T + t]) * G;
+      float* zr = z + bi * zrow + static_cast<ptrdiff_t>(t) * G;
+      for (int g = 0; g < 4; ++g) std::memcpy(zr + g * U + u0, src + g * U + u0, sizeof(float) * n);
+    }
+  };
+  // After h_{t-1} U: bias, gates, cell and h_t for rows [r0, r1) and a tile's units; h_t also into hnext (packed
+  // for the next step's product) unless it is null.
+  auto finish = [&](int t, int tile, int r0, int r1, float* hnext) {
+    const int u0 = tile * kTaskUnits;
+    const int n = U - u0 < kTaskUnits ? U - u0 : kTaskUnits;
+    const int M = r1 - r0;
+    float* zb = z + r0 * zrow + static_cast<ptrdiff_t>(t) * G;
+    for (int r = 0; r < M; ++r) {
+      float* zr = zb + r * zrow;
       for (int g = 0; g < 4; ++g)
-        sgemm_packed_panels(B, hprev, ug[g], tile * kTaskPanels, (tile + 1) * kTaskPanels, 1.0f, zt + g * U, zrow);
-      for (int bi = 0; bi < B; ++bi) {
-        float* zr = zt + bi * zrow;
-        for (int g = 0; g < 4; ++g)
-          for (int j = 0; j < n; ++j) zr[g * U + u0 + j] += b[g * U + u0 + j];
+        for (int j = 0; j < n; ++j) zr[g * U + u0 + j] += b[g * U + u0 + j];
+    }
+    // The activations of all rows at once: one call per gate instead of one per row and gate.
+    vsigmoid_rows(zb + u0, M, zrow, n);
+    vsigmoid_rows(zb + U + u0, M, zrow, n);
+    vtanh_rows(zb + 2 * U + u0, M, zrow, n);
+    vsigmoid_rows(zb + 3 * U + u0, M, zrow, n);
+    float tc[kMaxBatchTile * kTaskUnits];
+    for (int b0 = r0; b0 < r1; b0 += kMaxBatchTile) {
+      const int rows = r1 - b0 < kMaxBatchTile ? r1 - b0 : kMaxBatchTile;
+      for (int r = 0; r < rows; ++r) {
+        float* zr = z + (b0 + r) * zrow + static_cast<ptrdiff_t>(t) * G;
+        cell_update(n, zr + u0, zr + U + u0, zr + 2 * U + u0, c.data() + static_cast<ptrdiff_t>(b0 + r) * U + u0,
+                    tc + r * kTaskUnits);
       }
-      // The activations of all rows at once: one call per gate instead of one per row and gate.
-      vsigmoid_rows(zt + u0, B, zrow, n);
-      vsigmoid_rows(zt + U + u0, B, zrow, n);
-      vtanh_rows(zt + 2 * U + u0, B, zrow, n);
-      vsigmoid_rows(zt + 3 * U + u0, B, zrow, n);
-      float tc[kMaxBatchTile * kTaskUnits];
-      for (int b0 = 0; b0 < B; b0 += kMaxBatchTile) {
-        const int rows = B - b0 < kMaxBatchTile ? B - b0 : kMaxBatchTile;
-        for (int r = 0; r < rows; ++r) {
-          float* zr = zt + (b0 + r) * zrow;
-          cell_update(n, zr + u0, zr + U + u0, zr + 2 * U + u0, c.data() + static_cast<ptrdiff_t>(b0 + r) * U + u0,
-                      tc + r * kTaskUnits);
+      vtanh_rows(tc, rows, kTaskUnits, n);
+      for (int r = 0; r < rows; ++r) {
+        const int bi = b0 + r;
+        float* zr = z + bi * zrow + static_cast<ptrdiff_t>(t) * G;
+        float* cr = c.data() + static_cast<ptrdiff_t>(bi) * U + u0;
+        float* yr = ys + bi * yrow + static_cast<ptrdiff_t>(t) * U + u0;
+        hidden_out(n, zr + 3 * U + u0, tc + r * kTaskUnits, yr);
+        if (cs != nullptr) std::memcpy(cs + bi * yrow + static_cast<ptrdiff_t>(t) * U + u0, cr, sizeof(float) * n);
+      }
+      if (hnext != nullptr)
+        pack_rows_into(hnext, B, U, b0, rows, u0, n, ys + b0 * yrow + static_cast<ptrdiff_t>(t) * U + u0, yrow);
+    }
+  };
+  if (by_rows()) {
+    // Each task owns whole rows for the whole sequence and multiplies its own h_{t-1} rows, read where they were
+    // written (ys, or h0 at the first step): nothing crosses between threads until the end.
+    const int R = row_blocks(B);
+    parallel_tasks(R, [&](int blk) {
+      const int r0 = block_start(B, R, blk), r1 = block_start(B, R, blk + 1);
+      // The block's h_{t-1} side by side: rows of ys lie 4T KiB apart, the same L1 set for every row.
+      std::vector<float> hrows(static_cast<size_t>(r1 - r0) * U);
+      for (int t = 0; t < T; ++t) {
+        for (int r = r0; r < r1; ++r)
+          std::memcpy(hrows.data() + static_cast<ptrdiff_t>(r - r0) * U,
+                      t == 0 ? h0 + static_cast<ptrdiff_t>(r) * U : ys + r * yrow + static_cast<ptrdiff_t>(t - 1) * U,
+                      sizeof(float) * U);
+        const float* hprev = hrows.data();
+        const ptrdiff_t lda = U;
+        float* zb = z + r0 * zrow + static_cast<ptrdiff_t>(t) * G;
+        for (int tile = 0; tile < tiles; ++tile) {
+          gather(t, tile, r0, r1);
+          for (int g = 0; g < 4; ++g)
+            sgemm_rows_panels(r1 - r0, hprev, lda, ug[g], tile * kTaskPanels, (tile + 1) * kTaskPanels, 1.0f,
+                              zb + g * U, zrow);
+          finish(t, tile, r0, r1, nullptr);
         }
-        vtanh_rows(tc, rows, kTaskUnits, n);
-        for (int r = 0; r < rows; ++r) {
-          const int bi = b0 + r;
-          float* zr = zt + bi * zrow;
-          float* cr = c.data() + static_cast<ptrdiff_t>(bi) * U + u0;
-          float* yr = ys + bi * yrow + static_cast<ptrdiff_t>(t) * U + u0;
-          hidden_out(n, zr + 3 * U + u0, tc + r * kTaskUnits, yr);
-          if (cs != nullptr) std::memcpy(cs + bi * yrow + static_cast<ptrdiff_t>(t) * U + u0, cr, sizeof(float) * n);
-        }
-        if (!last)
-          pack_rows_into(hnext, B, U, b0, rows, u0, n, ys + b0 * yrow + static_cast<ptrdiff_t>(t) * U + u0, yrow);
       }
     });
+  } else {
+    const size_t hsize = packed_a_size(B, U);
+    AlignedFloats hpack[2] = {AlignedFloats(hsize), AlignedFloats(hsize)};
+    pack_a_all(MatView{h0, U, 1}, B, U, hpack[0].data());
+    for (int t = 0; t < T; ++t) {
+      float* zt = z + static_cast<ptrdiff_t>(t) * G;
+      const float* hprev = hpack[t & 1].data();
+      float* hnext = t + 1 == T ? nullptr : hpack[(t + 1) & 1].data();
+      parallel_tasks(tiles, [&](int tile) {
+        gather(t, tile, 0, B);
+        for (int g = 0; g < 4; ++g)
+          sgemm_packed_panels(B, hprev, ug[g], tile * kTaskPanels, (tile + 1) * kTaskPanels, 1.0f, zt + g * U, zrow);
+        finish(t, tile, 0, B, hnext);
+      });
+    }
   }
   for (int bi = 0; bi < B; ++bi) {
     if (hT != nullptr)
@@ -213,15 +271,15 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
   PackedB ut;
   pack_b(MatView{Uk, 1, G}, G, U, ut);
   const int tiles = (U + kTaskUnits - 1) / kTaskUnits;
-  const size_t zsize = packed_a_size(B, G);
-  AlignedFloats zpack[2] = {AlignedFloats(zsize), AlignedFloats(zsize)};
   std::vector<float> zeros(U, 0.0f);
-  auto grads = [&](int t, int tile, float* packed) {
+  // Gate gradients at step t for rows [r0, r1) and a tile's units, from dh_t; dz_t also into `packed` (for the
+  // next, earlier, step's product) unless it is null.
+  auto grads = [&](int t, int tile, int r0, int r1, float* packed) {
     const int u0 = tile * kTaskUnits;
     const int n = U - u0 < kTaskUnits ? U - u0 : kTaskUnits;
     float tc[kMaxBatchTile * kTaskUnits];
-    for (int b0 = 0; b0 < B; b0 += kMaxBatchTile) {
-      const int rows = B - b0 < kMaxBatchTile ? B - b0 : kMaxBatchTile;
+    for (int b0 = r0; b0 < r1; b0 += kMaxBatchTile) {
+      const int rows = r1 - b0 < kMaxBatchTile ? r1 - b0 : kMaxBatchTile;
       for (int r = 0; r < rows; ++r)
         std::memcpy(tc + r * kTaskUnits, cs + (b0 + r) * yrow + static_cast<ptrdiff_t>(t) * U + u0, sizeof(float) * n);
       vtanh_rows(tc, rows, kTaskUnits, n);
@@ -235,23 +293,50 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
         gate_grads(n, U, gz + u0, tc + r * kTaskUnits, cprev + u0, dyr, dh.data() + static_cast<ptrdiff_t>(bi) * U + u0,
                    dc.data() + static_cast<ptrdiff_t>(bi) * U + u0, dzr + u0);
       }
-      for (int g = 0; g < 4; ++g)
-        pack_rows_into(packed, B, G, b0, rows, g * U + u0, n,
-                       dz.data() + b0 * zrow + static_cast<ptrdiff_t>(t) * G + g * U + u0, zrow);
+      if (packed != nullptr)
+        for (int g = 0; g < 4; ++g)
+          pack_rows_into(packed, B, G, b0, rows, g * U + u0, n,
+                         dz.data() + b0 * zrow + static_cast<ptrdiff_t>(t) * G + g * U + u0, zrow);
     }
   };
-  parallel_tasks(tiles, [&](int tile) { grads(T - 1, tile, zpack[(T - 1) & 1].data()); });
-  for (int t = T - 2; t >= 0; --t) {
-    const float* later = zpack[(t + 1) & 1].data();
-    float* packed = zpack[t & 1].data();
+  if (by_rows()) {
+    // Each task owns whole rows for the whole sequence and multiplies its own dz_{t+1} rows where grads wrote
+    // them: nothing crosses between threads until the end.
+    const int R = row_blocks(B);
+    parallel_tasks(R, [&](int blk) {
+      const int r0 = block_start(B, R, blk), r1 = block_start(B, R, blk + 1);
+      float* dhb = dh.data() + static_cast<ptrdiff_t>(r0) * U;
+      // The block's dz_{t+1} side by side: rows of dz lie 16T KiB apart, the same L1 set for every row.
+      std::vector<float> zrows(static_cast<size_t>(r1 - r0) * G);
+      for (int t = T - 1; t >= -1; --t) {
+        if (t < T - 1)
+          for (int r = r0; r < r1; ++r)
+            std::memcpy(zrows.data() + static_cast<ptrdiff_t>(r - r0) * G,
+                        dz.data() + r * zrow + static_cast<ptrdiff_t>(t + 1) * G, sizeof(float) * G);
+        for (int tile = 0; tile < tiles; ++tile) {
+          if (t < T - 1)
+            sgemm_rows_panels(r1 - r0, zrows.data(), G, ut, tile * kTaskPanels, (tile + 1) * kTaskPanels, 0.0f, dhb,
+                              U);
+          if (t >= 0) grads(t, tile, r0, r1, nullptr);
+        }
+      }
+    });
+  } else {
+    const size_t zsize = packed_a_size(B, G);
+    AlignedFloats zpack[2] = {AlignedFloats(zsize), AlignedFloats(zsize)};
+    parallel_tasks(tiles, [&](int tile) { grads(T - 1, tile, 0, B, zpack[(T - 1) & 1].data()); });
+    for (int t = T - 2; t >= 0; --t) {
+      const float* later = zpack[(t + 1) & 1].data();
+      float* packed = zpack[t & 1].data();
+      parallel_tasks(tiles, [&](int tile) {
+        sgemm_packed_panels(B, later, ut, tile * kTaskPanels, (tile + 1) * kTaskPanels, 0.0f, dh.data(), U);
+        grads(t, tile, 0, B, packed);
+      });
+    }
     parallel_tasks(tiles, [&](int tile) {
-      sgemm_packed_panels(B, later, ut, tile * kTaskPanels, (tile + 1) * kTaskPanels, 0.0f, dh.data(), U);
-      grads(t, tile, packed);
+      sgemm_packed_panels(B, zpack[0].data(), ut, tile * kTaskPanels, (tile + 1) * kTaskPanels, 0.0f, dh.data(), U);
     });
   }
-  parallel_tasks(tiles, [&](int tile) {
-    sgemm_packed_panels(B, zpack[0].data(), ut, tile * kTaskPanels, (tile + 1) * kTaskPanels, 0.0f, dh.data(), U);
-  });
   if (dh0 != nullptr) std::memcpy(dh0, dh.data(), sizeof(float) * B * U);
   if (dc0 != nullptr) std::memcpy(dc0, dc.data(), sizeof(float) * B * U);
   const int BT = B * T;
@@ -337,5 +422,9 @@ void lstm_backward_embedded(LstmDims d, int V, const float* table, const int32_t
   if (dW != nullptr) sgemm(E, G, V, MatView{table, 1, E}, MatView{per_id.data(), G, 1}, 0.0f, dW, G);
   if (dtable != nullptr) sgemm(V, E, G, MatView{per_id.data(), G, 1}, MatView{W, 1, G}, 0.0f, dtable, E);
 }
+
+void set_recurrence_path(RecurrencePath path) { g_path.store(static_cast<int>(path), std::memory_order_relaxed); }
+
+const char* recurrence_path_name() { return by_rows() ? "rows" : "units"; }
 
 }  // namespace tl

@@ -34,4 +34,14 @@ void lstm_backward_embedded(LstmDims d, int V, const float* table, const int32_t
                             const float* cs, const float* dys, const float* dhT, const float* dcT, float* dtable,
                             float* dh0, float* dc0, float* dW, float* dU, float* db);
 
+// How a recurrence step is shared out over the thread pool. By units: every thread a slice of every row's units,
+// a barrier each step, and h_t (dz_t in the backward) read by the other threads. By rows: every thread its own
+// batch rows for the whole sequence, multiplying them unpacked (the rows kernel, AVX-512F), with nothing crossing
+// between threads. Both give the same bits for any thread count. kAuto (the default) takes rows wherever the CPU
+// has the rows kernel; tests and benchmarks force one.
+enum class RecurrencePath { kAuto = 0, kUnits = 1, kRows = 2 };
+void set_recurrence_path(RecurrencePath path);
+// "rows" or "units": the path the next call takes.
+const char* recurrence_path_name();
+
 }  // namespace tl

@@ -352,6 +352,81 @@ void pack_b(MatView B, int K, int N, PackedB& out) {
 
 size_t packed_a_size(int M, int K) { return static_cast<size_t>(round_up(M, MR)) * K; }
 
+namespace {
+
+#ifdef TL_X86
+// R rows x 16 columns, one zmm accumulator a row: acc = sum over p of A[r, p] * B[p, :], in order, by
+// multiply-adds, then C = acc or C + acc (as the AVX2 kernel: the same bits). B's panels start on 64 bytes.
+template <int R>
+__attribute__((target("avx512f"))) void rows_kernel_avx512(int kc, const float* a, ptrdiff_t lda, const float* b,
+                                                            float* c, ptrdiff_t ldc, float beta, int nr) {
+  __m512 acc[R];
+  for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+  for (int p = 0; p < kc; ++p) {
+    const __m512 bv = _mm512_load_ps(b + static_cast<ptrdiff_t>(p) * NR);
+    for (int r = 0; r < R; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * lda + p]), bv, acc[r]);
+  }
+  const __mmask16 m = nr >= NR ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << nr) - 1);
+  for (int r = 0; r < R; ++r) {
+    float* cr = c + r * ldc;
+    __m512 v = acc[r];
+    if (beta != 0.0f) v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, cr), v);
+    _mm512_mask_storeu_ps(cr, m, v);
+  }
+}
+
+using RowsKernel = void (*)(int, const float*, ptrdiff_t, const float*, float*, ptrdiff_t, float, int);
+constexpr RowsKernel kRowsKernels[9] = {nullptr,
+                                        rows_kernel_avx512<1>,
+                                        rows_kernel_avx512<2>,
+                                        rows_kernel_avx512<3>,
+                                        rows_kernel_avx512<4>,
+                                        rows_kernel_avx512<5>,
+                                        rows_kernel_avx512<6>,
+                                        rows_kernel_avx512<7>,
+                                        rows_kernel_avx512<8>};
+#endif
+
+bool pick_rows_kernel() {
+#ifdef TL_X86
+  if (std::getenv("TUNELAB_NO_AVX512") != nullptr || std::getenv("TUNELAB_SGEMM_GENERIC") != nullptr) return false;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
+const bool have_rows_kernel = pick_rows_kernel();
+
+}  // namespace
+
+bool rows_kernel_available() { return have_rows_kernel; }
+
+void sgemm_rows_panels(int M, const float* A, ptrdiff_t lda, const PackedB& B, int p0, int p1, float beta, float* C,
+                       ptrdiff_t ldc) {
+#ifdef TL_X86
+  const int K = B.K, N = B.N;
+  if (M <= 0 || N <= 0 || !have_rows_kernel) return;
+  for (int pc = 0; pc < K; pc += KC) {
+    const int kc = K - pc < KC ? K - pc : KC;
+    const float bt = pc == 0 ? beta : 1.0f;
+    for (int p = p0; p < p1; ++p) {
+      const int jr = p * NR;
+      if (jr >= N) break;
+      const int nr = N - jr < NR ? N - jr : NR;
+      const float* bpanel = B.data + static_cast<size_t>(p) * K * NR + static_cast<size_t>(pc) * NR;
+      for (int ir = 0; ir < M; ir += 8) {
+        const int mr = M - ir < 8 ? M - ir : 8;
+        kRowsKernels[mr](kc, A + ir * lda + pc, lda, bpanel, C + ir * ldc + jr, ldc, bt, nr);
+      }
+    }
+  }
+#else
+  (void)M, (void)A, (void)lda, (void)B, (void)p0, (void)p1, (void)beta, (void)C, (void)ldc;
+#endif
+}
+
 void pack_a_all(MatView A, int M, int K, float* out) {
   const size_t mp = static_cast<size_t>(round_up(M, MR));
   for (int pc = 0; pc < K; pc += KC) {

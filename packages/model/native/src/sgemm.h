@@ -82,6 +82,16 @@ inline void pack_rows_into(float* packed, int M, int K, int r0, int rows, int k0
 void sgemm_packed_panels(int M, const float* ap, const PackedB& B, int p0, int p1, float beta, float* C,
                          ptrdiff_t ldc);
 
+// Whether this CPU has the unpacked-rows kernel below (AVX-512F, unless TUNELAB_NO_AVX512 is set).
+bool rows_kernel_available();
+
+// Columns [p0 * kNR, min(N, p1 * kNR)) of C[M, N] = beta * C + A · packed B, A read straight from row-major rows
+// (row r at A + r * lda, K long), eight rows at a time: the recurrence's h_{t-1} and dz_{t+1} rows need no packing.
+// Each element sums its K in the same KC blocks with the same chain of multiply-adds as sgemm_packed_panels, so
+// both give the same bits. Only where rows_kernel_available().
+void sgemm_rows_panels(int M, const float* A, ptrdiff_t lda, const PackedB& B, int p0, int p1, float beta, float* C,
+                       ptrdiff_t ldc);
+
 // A float buffer on a 64-byte boundary. The recurrence's tasks write disjoint runs of their buffers, whole
 // multiples of 16 floats; on a cache-line boundary no two tasks write the same line.
 class AlignedFloats {

@@ -29,6 +29,7 @@ interface Addon {
   /** Absent in addons built before it: those get plain arrays. */
   alignedFloats?(n: number): Float32Array;
   lineOffset?(x: Float32Array): number;
+  recurrencePath?(path?: 'auto' | 'units' | 'rows'): 'units' | 'rows';
   /** Absent in addons built before the thread pool: those run one thread. */
   setThreads?(n: number): number;
   threadsSupported?(): boolean;
@@ -117,6 +118,18 @@ export function paceProbe(threads: number, ms: number, pin: boolean): number[] |
 export function cacheLineOffset(x: Float32Array): number | undefined {
   const { addon } = loadAddon();
   return addon?.lineOffset?.(x);
+}
+
+/**
+ * How the native LSTM recurrence shares a step out over threads (the addon's lstm.h): `units` (each thread a
+ * slice of every row's units, exchanging h_t every step) or `rows` (each thread its own batch rows for the whole
+ * sequence, where the CPU has AVX-512F). Both give the same bits; `auto`, the default, takes rows where it can.
+ * Sets the path when given; returns the one calls take now, or undefined without an addon that has both.
+ * For tests and benchmarks.
+ */
+export function setRecurrencePath(path?: 'auto' | 'units' | 'rows'): 'units' | 'rows' | undefined {
+  const { addon } = loadAddon();
+  return addon?.recurrencePath?.(path);
 }
 
 function wrap(a: Addon): FusedKernels {
