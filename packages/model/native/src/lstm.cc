@@ -71,7 +71,7 @@ TL_CLONES void gate_grads(int n, ptrdiff_t gs, const float* __restrict gz, const
 // Which way the recurrence shares a step out (see lstm.h): kAuto means by rows wherever the CPU has the rows kernel.
 std::atomic<int> g_path{static_cast<int>(RecurrencePath::kAuto)};
 
-bool by_rows() {
+bool rows_allowed() {
   const auto p = static_cast<RecurrencePath>(g_path.load(std::memory_order_relaxed));
   return rows_kernel_available() && p != RecurrencePath::kUnits;
 }
@@ -85,6 +85,14 @@ int row_blocks(int B) {
   return threads < most ? threads : most;
 }
 inline int block_start(int B, int R, int k) { return static_cast<int>(static_cast<int64_t>(B) * k / R); }
+
+// By rows where allowed, unless the batch is too small to give more than one thread rows of its own (then the
+// units path keeps the threads busy; on one thread rows, for the wider kernel).
+bool by_rows(int B) {
+  if (!rows_allowed()) return false;
+  if (static_cast<RecurrencePath>(g_path.load(std::memory_order_relaxed)) == RecurrencePath::kRows) return true;
+  return current_threads() == 1 || row_blocks(B) > 1;
+}
 
 // One step of a single sequence (sampling): too little work to share out, so it stays on this thread.
 void recur_forward_one_step(LstmDims d, float* z, const float* h0, const float* c0, const float* Uk,
@@ -188,7 +196,7 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
         pack_rows_into(hnext, B, U, b0, rows, u0, n, ys + b0 * yrow + static_cast<ptrdiff_t>(t) * U + u0, yrow);
     }
   };
-  if (by_rows()) {
+  if (by_rows(B)) {
     // Each task owns whole rows for the whole sequence and multiplies its own h_{t-1} rows, read where they were
     // written (ys, or h0 at the first step): nothing crosses between threads until the end.
     const int R = row_blocks(B);
@@ -299,7 +307,7 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
                          dz.data() + b0 * zrow + static_cast<ptrdiff_t>(t) * G + g * U + u0, zrow);
     }
   };
-  if (by_rows()) {
+  if (by_rows(B)) {
     // Each task owns whole rows for the whole sequence and multiplies its own dz_{t+1} rows where grads wrote
     // them: nothing crosses between threads until the end.
     const int R = row_blocks(B);
@@ -425,6 +433,6 @@ void lstm_backward_embedded(LstmDims d, int V, const float* table, const int32_t
 
 void set_recurrence_path(RecurrencePath path) { g_path.store(static_cast<int>(path), std::memory_order_relaxed); }
 
-const char* recurrence_path_name() { return by_rows() ? "rows" : "units"; }
+const char* recurrence_path_name() { return rows_allowed() ? "rows" : "units"; }
 
 }  // namespace tl

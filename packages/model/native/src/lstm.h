@@ -38,10 +38,10 @@ void lstm_backward_embedded(LstmDims d, int V, const float* table, const int32_t
 // a barrier each step, and h_t (dz_t in the backward) read by the other threads. By rows: every thread its own
 // batch rows for the whole sequence, multiplying them unpacked (the rows kernel, AVX-512F), with nothing crossing
 // between threads. Both give the same bits for any thread count. kAuto (the default) takes rows wherever the CPU
-// has the rows kernel; tests and benchmarks force one.
+// has the rows kernel, except for a batch too small to give two threads 4 rows each; tests and benchmarks force one.
 enum class RecurrencePath { kAuto = 0, kUnits = 1, kRows = 2 };
 void set_recurrence_path(RecurrencePath path);
-// "rows" or "units": the path the next call takes.
+// "rows" where the rows path may run (the rows kernel is there and units is not forced), else "units".
 const char* recurrence_path_name();
 
 }  // namespace tl

@@ -1,8 +1,11 @@
 // Goto/BLIS-style SGEMM: B is packed into KC x NR panels that stay in L1/L2, A into MR x KC panels, and a
 // register-tiled MR x NR micro-kernel keeps the C tile in registers for a whole KC run. The AVX2+FMA kernel
 // (6 x 16: 12 ymm accumulators, 2 for B, 1 broadcast) is chosen at run time, so a build for the baseline
-// x86-64 still runs on CPUs without AVX2. (Zen 4 executes AVX-512 as two 256-bit halves, so a 512-bit kernel
-// would not raise the FLOP rate here; AVX2 is the sweet spot that also runs on older CPUs.)
+// x86-64 still runs on CPUs without AVX2. The recurrence's own products also have an AVX-512F kernel (8 x 16,
+// rows read unpacked: sgemm_rows_panels); on Zen 5, which runs 512-bit FMAs at full width, it is what lets each
+// thread take whole batch rows. The AVX2 and AVX-512 kernels compute an element the same way (a fused multiply-add
+// chain over each KC block, added to C), so which of them runs never changes a result; the portable kernel
+// (separate multiplies and adds) rounds differently.
 #include "sgemm.h"
 
 #include <atomic>
