@@ -202,7 +202,8 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
     const int R = row_blocks(B);
     parallel_tasks(R, [&](int blk) {
       const int r0 = block_start(B, R, blk), r1 = block_start(B, R, blk + 1);
-      // The block's h_{t-1} side by side: rows of ys lie 4T KiB apart, the same L1 set for every row.
+      // The block's h_{t-1} side by side: rows of ys lie T * U floats apart (64 KiB for the seed's layers), which
+      // puts every row in the same L1 set.
       std::vector<float> hrows(static_cast<size_t>(r1 - r0) * U);
       for (int t = 0; t < T; ++t) {
         for (int r = r0; r < r1; ++r)
@@ -314,7 +315,7 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
     parallel_tasks(R, [&](int blk) {
       const int r0 = block_start(B, R, blk), r1 = block_start(B, R, blk + 1);
       float* dhb = dh.data() + static_cast<ptrdiff_t>(r0) * U;
-      // The block's dz_{t+1} side by side: rows of dz lie 16T KiB apart, the same L1 set for every row.
+      // The block's dz_{t+1} side by side: rows of dz lie T * 4U floats apart (256 KiB for the seed's layers).
       std::vector<float> zrows(static_cast<size_t>(r1 - r0) * G);
       for (int t = T - 1; t >= -1; --t) {
         if (t < T - 1)
