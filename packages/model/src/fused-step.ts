@@ -404,7 +404,7 @@ export function fusedTrainStep(sm: StepModels, opt: TrainOptimizer): FusedTrainS
   };
   return {
     // Adam's new weights become tensors on arrays the buffer pool lends; inside the scope the arrays of the
-    // weights they replace come back for the next step, instead of ~7.6 MB of new zeroed arrays a step (seed model).
+    // weights they replace come back for the next step, instead of new zeroed arrays every step.
     train: (x, y, B, T) => withRecycledTensors(() => run(x, y, B, T, true)),
     evaluate: (x, y, B, T) => run(x, y, B, T, false),
     positionLosses: (x, y, B, T) => {

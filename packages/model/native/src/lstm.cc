@@ -1,7 +1,7 @@
 // The input projection X W (and in the backward dX, dW, dU) runs as one large GEMM over all time steps; only
-// the recurrent h U (M = batch) and the gate arithmetic are sequential, and each of their steps is shared out
-// over the thread pool by units. U is packed once per call. The
-// *_embedded variants take x as rows of an embedding table and project the table instead of the sequence.
+// the recurrent h U (M = batch) and the gate arithmetic are sequential, shared out over the thread pool by rows
+// (each thread its own batch rows for the whole sequence) or by units (each step cut by units), see lstm.h. U is
+// packed once per call. The *_embedded variants take x as rows of an embedding table and project the table instead of the sequence.
 #include "lstm.h"
 
 #include <atomic>
@@ -124,6 +124,7 @@ void recur_forward_one_step(LstmDims d, float* z, const float* h0, const float* 
 // for those units, and writes h_t straight into the packed layout the next step multiplies by. Everything a
 // unit needs is in its own task, so a step needs one barrier (the end of the pool's run) and no reduction;
 // with one thread the same tasks run in order, hence the same numbers.
+// By rows (by_rows), a task is instead a block of rows for the whole sequence, running the same per-tile steps.
 //
 // With proj and ids (an embedded layer), z holds nothing yet on entry: a task first copies its units' columns of row
 // ids[b, t] of proj [V, 4U] into z for its rows, so the gathered projection is written where it is read, by
@@ -210,13 +211,11 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
           std::memcpy(hrows.data() + static_cast<ptrdiff_t>(r - r0) * U,
                       t == 0 ? h0 + static_cast<ptrdiff_t>(r) * U : ys + r * yrow + static_cast<ptrdiff_t>(t - 1) * U,
                       sizeof(float) * U);
-        const float* hprev = hrows.data();
-        const ptrdiff_t lda = U;
         float* zb = z + r0 * zrow + static_cast<ptrdiff_t>(t) * G;
         for (int tile = 0; tile < tiles; ++tile) {
           gather(t, tile, r0, r1);
           for (int g = 0; g < 4; ++g)
-            sgemm_rows_panels(r1 - r0, hprev, lda, ug[g], tile * kTaskPanels, (tile + 1) * kTaskPanels, 1.0f,
+            sgemm_rows_panels(r1 - r0, hrows.data(), U, ug[g], tile * kTaskPanels, (tile + 1) * kTaskPanels, 1.0f,
                               zb + g * U, zrow);
           finish(t, tile, r0, r1, nullptr);
         }
@@ -264,7 +263,8 @@ void column_sums(int rows, int G, const float* src, ptrdiff_t ld, float* out) {
 // The sequential part of the backward: fills dz [B, T, 4U] (gradient of the pre-activation gates), and the
 // gradients that do not involve the input: dh0, dc0, dU, db. Cut like the forward: the task of kTaskUnits
 // units at step t first finishes dh_t for its units (dz_{t+1} times their columns of U^T), then their gate
-// gradients, which it also writes packed for the next (earlier) step's product. One barrier a step.
+// gradients, which it also writes packed for the next (earlier) step's product. One barrier a step. By rows, a
+// task is a block of rows for the whole sequence, as in the forward.
 void recur_backward(LstmDims d, const float* h0, const float* c0, const float* Uk, const float* ys,
                     const float* gates, const float* cs, const float* dys, const float* dhT, const float* dcT,
                     AlignedFloats& dz, float* dh0, float* dc0, float* dU, float* db) {
@@ -315,7 +315,7 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
     parallel_tasks(R, [&](int blk) {
       const int r0 = block_start(B, R, blk), r1 = block_start(B, R, blk + 1);
       float* dhb = dh.data() + static_cast<ptrdiff_t>(r0) * U;
-      // The block's dz_{t+1} side by side: rows of dz lie T * 4U floats apart (256 KiB for the seed's layers).
+      // The block's dz_{t+1} side by side, for the same reason: rows of dz lie T * 4U floats apart.
       std::vector<float> zrows(static_cast<size_t>(r1 - r0) * G);
       for (int t = T - 1; t >= -1; --t) {
         if (t < T - 1)

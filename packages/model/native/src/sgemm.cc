@@ -357,6 +357,23 @@ size_t packed_a_size(int M, int K) { return static_cast<size_t>(round_up(M, MR))
 
 namespace {
 
+// The loops both panel products share: for each KC block of B's K (beta for the first, 1 after) and each of
+// panels [p0, p1) of its columns, tile(pc, kc, that beta, the panel's block, first column jr, width nr).
+template <class Tile>
+void for_each_panel(const PackedB& B, int p0, int p1, float beta, Tile&& tile) {
+  const int K = B.K, N = B.N;
+  for (int pc = 0; pc < K; pc += KC) {
+    const int kc = K - pc < KC ? K - pc : KC;
+    const float bt = pc == 0 ? beta : 1.0f;
+    for (int p = p0; p < p1; ++p) {
+      const int jr = p * NR;
+      if (jr >= N) break;
+      tile(pc, kc, bt, B.data + static_cast<size_t>(p) * K * NR + static_cast<size_t>(pc) * NR, jr,
+           N - jr < NR ? N - jr : NR);
+    }
+  }
+}
+
 #ifdef TL_X86
 // R rows x 16 columns, one zmm accumulator a row: acc = sum over p of A[r, p] * B[p, :], in order, by
 // multiply-adds, then C = acc or C + acc (as the AVX2 kernel: the same bits). B's panels start on 64 bytes.
@@ -409,22 +426,13 @@ bool rows_kernel_available() { return have_rows_kernel; }
 void sgemm_rows_panels(int M, const float* A, ptrdiff_t lda, const PackedB& B, int p0, int p1, float beta, float* C,
                        ptrdiff_t ldc) {
 #ifdef TL_X86
-  const int K = B.K, N = B.N;
-  if (M <= 0 || N <= 0 || !have_rows_kernel) return;
-  for (int pc = 0; pc < K; pc += KC) {
-    const int kc = K - pc < KC ? K - pc : KC;
-    const float bt = pc == 0 ? beta : 1.0f;
-    for (int p = p0; p < p1; ++p) {
-      const int jr = p * NR;
-      if (jr >= N) break;
-      const int nr = N - jr < NR ? N - jr : NR;
-      const float* bpanel = B.data + static_cast<size_t>(p) * K * NR + static_cast<size_t>(pc) * NR;
-      for (int ir = 0; ir < M; ir += 8) {
-        const int mr = M - ir < 8 ? M - ir : 8;
-        kRowsKernels[mr](kc, A + ir * lda + pc, lda, bpanel, C + ir * ldc + jr, ldc, bt, nr);
-      }
+  if (M <= 0 || !have_rows_kernel) return;
+  for_each_panel(B, p0, p1, beta, [&](int pc, int kc, float bt, const float* bpanel, int jr, int nr) {
+    for (int ir = 0; ir < M; ir += 8) {
+      const int mr = M - ir < 8 ? M - ir : 8;
+      kRowsKernels[mr](kc, A + ir * lda + pc, lda, bpanel, C + ir * ldc + jr, ldc, bt, nr);
     }
-  }
+  });
 #else
   (void)M, (void)A, (void)lda, (void)B, (void)p0, (void)p1, (void)beta, (void)C, (void)ldc;
 #endif
@@ -440,24 +448,15 @@ void pack_a_all(MatView A, int M, int K, float* out) {
 
 void sgemm_packed_panels(int M, const float* ap, const PackedB& B, int p0, int p1, float beta, float* C,
                          ptrdiff_t ldc) {
-  const int K = B.K, N = B.N;
-  if (M <= 0 || N <= 0) return;
+  if (M <= 0) return;
   const size_t mp = static_cast<size_t>(round_up(M, MR));
-  for (int pc = 0; pc < K; pc += KC) {
-    const int kc = K - pc < KC ? K - pc : KC;
-    const float bt = pc == 0 ? beta : 1.0f;
+  for_each_panel(B, p0, p1, beta, [&](int pc, int kc, float bt, const float* bpanel, int jr, int nr) {
     const float* apc = ap + pc * mp;
-    for (int p = p0; p < p1; ++p) {
-      const int jr = p * NR;
-      if (jr >= N) break;
-      const int nr = N - jr < NR ? N - jr : NR;
-      const float* bpanel = B.data + static_cast<size_t>(p) * K * NR + static_cast<size_t>(pc) * NR;
-      for (int ir = 0; ir < M; ir += MR) {
-        const int mr = M - ir < MR ? M - ir : MR;
-        kernel(kc, apc + static_cast<size_t>(ir / MR) * kc * MR, bpanel, C + ir * ldc + jr, ldc, bt, mr, nr);
-      }
+    for (int ir = 0; ir < M; ir += MR) {
+      const int mr = M - ir < MR ? M - ir : MR;
+      kernel(kc, apc + static_cast<size_t>(ir / MR) * kc * MR, bpanel, C + ir * ldc + jr, ldc, bt, mr, nr);
     }
-  }
+  });
 }
 
 }  // namespace tl

@@ -1,4 +1,4 @@
-export { fusedAvailable, getKernels, paceProbe, setKernelThreads, setKernelsImpl, setRecurrencePath } from './native';
+export { fusedAvailable, getKernels, paceProbe, setKernelThreads, setKernelsImpl } from './native';
 export type {
   AdamScalars,
   DenseCeDims,
