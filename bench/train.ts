@@ -1,18 +1,25 @@
 /**
  * `npm run bench -- train [--json] [--steps N] [--wasm-steps N] [--no-wasm] [--no-pytorch] [--layers-cpu]
- * [--profile] [--threads N]`: the seed model's training step (16 × 64) on tunelab's fused step (what `tunelab
- * train` runs: native kernels, no tfjs autograd), the same fused ops through tfjs autograd, tfjs-layers on the
- * wasm backend, and PyTorch CPU, one thread each, interleaved step by step in one run so that load from other
- * processes hits every engine alike. Reports medians. JSON (stdout, with --json): `{ tunelab_ms,
- * tunelab_tfjs_autograd_ms, pytorch_ms, ratio, wasm_ms, … }`; pytorch_ms and ratio are null when PyTorch is
- * missing. With `--threads N` (N > 1) the fused step and PyTorch also run on N threads in the same rounds:
- * `tunelab_Nt_ms`, `speedup_Nt` (tunelab_ms / tunelab_Nt_ms), `pytorch_Nt_ms`, and `vcpu_pace`: the same
- * loop of vector multiply-adds (FMA throughput, what the kernels are bound by) on N threads at once, pinned to
- * one CPU each and unpinned, with the slowest / fastest ratio (a VM's vCPUs need not run at the same speed, and
- * a thread count cannot beat the slower ones' pace). `--settle-ms N` (default 100) waits that long before each
- * timed step: an engine's work can outlast its reply (V8's concurrent GC threads after the tfjs engines, OpenMP
- * threads that spin on after PyTorch's parallel regions), and landing on the second core it would slow only
- * the engines that use it.
+ * [--profile] [--threads N] [--burst N] [--settle-ms N]`: the seed model's training step (16 × 64) on tunelab's
+ * fused step (what `tunelab train` runs: native kernels, no tfjs autograd), the same fused ops through tfjs
+ * autograd, tfjs-layers on the wasm backend, and PyTorch CPU, one thread each, interleaved in one run so that load
+ * from other processes hits every engine alike: `--steps` rounds (default 7), in each of which every engine runs
+ * `--burst` steps back to back (default 3; the tfjs-layers engines one, they take seconds). Reports medians over
+ * every timed step. Training runs its steps back to back, while the first step after another engine pays for the
+ * caches that engine evicted and for idle vCPUs waking up (an engine on several threads most), so bursts time what
+ * training sees; the first step of each burst is also reported alone.
+ *
+ * JSON (stdout, with --json): `{ tunelab_ms, tunelab_tfjs_autograd_ms, pytorch_ms, ratio, wasm_ms, … }`;
+ * pytorch_ms and ratio are null when PyTorch is missing. With `--threads N` (N > 1) the fused step and PyTorch also
+ * run on N threads in the same rounds: `tunelab_Nt_ms`, `speedup_Nt` (tunelab_ms / tunelab_Nt_ms),
+ * `speedup_Nt_first_step` (the same from the first step of each burst only), `pytorch_Nt_ms`, and `vcpu_pace`: the
+ * same loop of vector multiply-adds (FMA throughput, what the kernels are bound by) on N threads at once, pinned to
+ * one CPU each and unpinned, with the slowest / fastest ratio (a VM's vCPUs need not run at the same speed, and a
+ * thread count cannot beat the slower ones' pace).
+ *
+ * `--settle-ms N` (default 100) waits that long before each burst: an engine's work can outlast its reply (V8's
+ * concurrent GC threads after the tfjs engines, OpenMP threads that spin on after PyTorch's parallel regions), and
+ * landing on the second core it would slow only the engines that use it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -128,6 +135,7 @@ export async function main(args: string[]): Promise<void> {
   const layersCpuSteps = args.includes('--layers-cpu') ? option(args, '--layers-cpu-steps', 1) : 0;
   const threads = Math.max(1, option(args, '--threads', 1));
   const settleMs = option(args, '--settle-ms', 100);
+  const burst = Math.max(1, option(args, '--burst', 3));
   const nt = `${threads}t`;
   const native = fusedAvailable();
   if (!native.native) log(`warning: native fused kernels unavailable, tunelab runs the TypeScript reference: ${native.reason}`);
@@ -149,6 +157,10 @@ export async function main(args: string[]): Promise<void> {
   if (layersCpuSteps > 0) servers.push({ s: nodeEngine('layers-cpu'), steps: layersCpuSteps });
 
   const ms: Record<string, number[]> = {};
+  // The first step of each burst alone: what a step costs straight after another engine ran.
+  const firstMs: Record<string, number[]> = {};
+  // The tfjs-layers engines take seconds a step: one a round.
+  const burstOf = (name: string) => (name === 'wasm' || name === 'layers-cpu' ? 1 : burst);
   const info: Record<string, Record<string, unknown>> = {};
   try {
     log(`starting ${servers.map((x) => x.s.name).join(', ')} (warm-up)…`);
@@ -156,6 +168,7 @@ export async function main(args: string[]): Promise<void> {
       try {
         info[s.name] = await s.ready;
         ms[s.name] = [];
+        firstMs[s.name] = [];
         log(`  ${s.name} ready (${String(info[s.name].params)} parameters)`);
       } catch (err) {
         if (!s.name.startsWith('pytorch')) throw err;
@@ -171,10 +184,10 @@ export async function main(args: string[]): Promise<void> {
       const line: string[] = [];
       for (const { s } of order) {
         await new Promise((resolve) => setTimeout(resolve, settleMs));
-        const reply = await s.ask('1');
-        const t = (reply.ms as number[])[0];
-        ms[s.name].push(t);
-        line.push(`${s.name} ${t.toFixed(0)} ms`);
+        const replyMs = (await s.ask(String(burstOf(s.name)))).ms as number[];
+        ms[s.name].push(...replyMs);
+        firstMs[s.name].push(replyMs[0]);
+        line.push(`${s.name} ${replyMs.map((t) => t.toFixed(0)).join('/')} ms`);
       }
       log(`round ${r + 1}/${rounds}: ${line.join(', ')}`);
     }
@@ -190,7 +203,9 @@ export async function main(args: string[]): Promise<void> {
     const pytorchN = threads > 1 && ms[`pytorch-${nt}`] ? median(ms[`pytorch-${nt}`]) : null;
     // After the rounds, so the probe's threads never share the cores with a timed step.
     const pace = threads > 1 ? vcpuPace(threads, 300) : null;
-    const speedup = tunelab !== null && tunelabN ? Number((tunelab / tunelabN).toFixed(3)) : null;
+    const speedupOf = (one: number | null, many: number | null) => (one !== null && many ? Number((one / many).toFixed(3)) : null);
+    const speedup = speedupOf(tunelab, tunelabN);
+    const speedupFirst = threads > 1 ? speedupOf(median(firstMs['fused-step']), median(firstMs[`fused-step-${nt}`] ?? [])) : null;
     const tfjsAutograd = median(ms.fused);
     const pytorch = ms.pytorch ? median(ms.pytorch) : null;
     const wasm = ms.wasm ? median(ms.wasm) : null;
@@ -207,6 +222,7 @@ export async function main(args: string[]): Promise<void> {
             threads,
             [`tunelab_${nt}_ms`]: tunelabN,
             [`speedup_${nt}`]: speedup,
+            [`speedup_${nt}_first_step`]: speedupFirst,
             [`pytorch_${nt}_ms`]: pytorchN,
             vcpu_pace: pace,
           }
@@ -219,6 +235,7 @@ export async function main(args: string[]): Promise<void> {
         tunelab_113_batches: epochs(tunelab, 113),
         pytorch_126_batches: epochs(pytorch, 126),
       },
+      burst,
       samples_ms: ms,
       native: native.native,
       native_kernel: native.kernel ?? null,
@@ -233,7 +250,7 @@ export async function main(args: string[]): Promise<void> {
     if (layersCpu !== null) log(`tfjs-layers cpu ${layersCpu.toFixed(1)} ms/step`);
     if (result.ratio !== null) log(`ratio tunelab / PyTorch = ${result.ratio}`);
     if (threads > 1) {
-      log(`tunelab fused step, ${threads} threads ${tunelabN?.toFixed(1)} ms/step  (speedup ${speedup}×)`);
+      log(`tunelab fused step, ${threads} threads ${tunelabN?.toFixed(1)} ms/step  (speedup ${speedup}×; first step of a burst alone ${speedupFirst}×)`);
       log(`PyTorch CPU, ${threads} threads ${pytorchN === null ? `n/a (${pytorchReason ?? 'failed'})` : `${pytorchN.toFixed(1)} ms/step`}`);
       if (pace) log(`vCPU pace (slowest / fastest thread): pinned ${pace.pinned_ratio}, unpinned ${pace.unpinned_ratio}`);
     }
