@@ -556,6 +556,34 @@ napi_value RecurrencePathFn(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// gemmKernel("auto" | "avx2"): "avx2" keeps the GEMMs on the AVX2 kernel even where the AVX-512 pair kernel runs
+// (the same bits: for tests that compare them); no argument only reads. Returns the kernel in effect.
+napi_value GemmKernelFn(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (a.argc > 0) {
+    napi_valuetype type;
+    napi_typeof(env, a.argv[0], &type);
+    if (type != napi_undefined) {
+      char buf[16] = {0};
+      size_t len = 0;
+      if (type != napi_string || napi_get_value_string_utf8(env, a.argv[0], buf, sizeof buf, &len) != napi_ok) {
+        a.fail("gemmKernel: expected \"auto\" or \"avx2\"");
+        return nullptr;
+      }
+      const std::string name(buf, len);
+      if (name == "auto") tl::set_wide_gemm(true);
+      else if (name == "avx2") tl::set_wide_gemm(false);
+      else {
+        a.fail("gemmKernel: expected \"auto\" or \"avx2\", got \"" + name + "\"");
+        return nullptr;
+      }
+    }
+  }
+  napi_value out;
+  napi_create_string_utf8(env, tl::sgemm_kernel_name(), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
 napi_value KernelName(napi_env env, napi_callback_info) {
   napi_value out;
   napi_create_string_utf8(env, tl::sgemm_kernel_name(), NAPI_AUTO_LENGTH, &out);
@@ -581,6 +609,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"recurrencePath", nullptr, RecurrencePathFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lineOffset", nullptr, LineOffset, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"kernelName", nullptr, KernelName, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gemmKernel", nullptr, GemmKernelFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threadsSupported", nullptr, ThreadsSupported, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -1,11 +1,13 @@
 // Goto/BLIS-style SGEMM: B is packed into KC x NR panels that stay in L1/L2, A into MR x KC panels, and a
 // register-tiled MR x NR micro-kernel keeps the C tile in registers for a whole KC run. The AVX2+FMA kernel
 // (6 x 16: 12 ymm accumulators, 2 for B, 1 broadcast) is chosen at run time, so a build for the baseline
-// x86-64 still runs on CPUs without AVX2. The recurrence's own products also have an AVX-512F kernel (8 x 16,
-// rows read unpacked: sgemm_rows_panels); on Zen 5, which runs 512-bit FMAs at full width, it is what lets each
-// thread take whole batch rows. The AVX2 and AVX-512 kernels compute an element the same way (a fused multiply-add
-// chain over each KC block, added to C), so which of them runs never changes a result; the portable kernel
-// (separate multiplies and adds) rounds differently.
+// x86-64 still runs on CPUs without AVX2. Where the CPU has AVX-512F, the products take two packed panels at a
+// time (6 x 32: 12 zmm accumulators, pair_kernel_avx512), the AVX2 kernel only at the edges; on Zen 5, which runs
+// 512-bit FMAs at full width, that nearly doubles a large product's pace. The recurrence's own products also have
+// an AVX-512F kernel (8 x 16, rows read unpacked: sgemm_rows_panels), which is what lets each thread take whole
+// batch rows. All of them compute an element the same way (a fused multiply-add chain over each KC block, added
+// to C), so which of them runs never changes a result; the portable kernel (separate multiplies and adds) rounds
+// differently.
 #include "sgemm.h"
 
 #include <atomic>
@@ -187,6 +189,82 @@ Kernel pick_kernel() {
 
 const Kernel kernel = pick_kernel();
 
+// Whether this CPU runs the AVX-512F kernels: the panel-pair kernel below and the recurrence's rows kernel.
+// TUNELAB_NO_AVX512 keeps the AVX2 kernel everywhere (the same bits, slower on a CPU with AVX-512).
+bool pick_avx512() {
+#ifdef TL_X86
+  if (kernel != kernel_avx2 || std::getenv("TUNELAB_NO_AVX512") != nullptr) return false;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
+const bool have_avx512 = pick_avx512();
+// Whether the GEMMs may use the pair kernel (set_wide_gemm: for tests that compare it with the AVX2 kernel).
+std::atomic<bool> wide_gemm_allowed{true};
+bool wide_gemm() { return have_avx512 && wide_gemm_allowed.load(std::memory_order_relaxed); }
+
+#ifdef TL_X86
+// MR rows x two packed B panels side by side (32 columns: panel b and the one panel_stride floats after it),
+// one zmm accumulator per row and panel: twelve independent multiply-add chains, enough to keep both of Zen 5's
+// 512-bit FMA pipes busy where the 16-column tile's six would wait on each FMA's latency. Each element is the
+// AVX2 kernel's chain (multiply-adds over the KC block in order, from zero, then stored or added to C), so the
+// same bits; rows of A past mr are the packing's zeros and are not stored.
+__attribute__((target("avx512f"))) void pair_kernel_avx512(int kc, const float* a, const float* b,
+                                                            size_t panel_stride, float* c, ptrdiff_t ldc, float beta,
+                                                            int mr) {
+  __m512 acc0[MR], acc1[MR];
+  for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
+  const float* b1 = b + panel_stride;
+  for (int p = 0; p < kc; ++p) {
+    const __m512 bv0 = _mm512_load_ps(b + static_cast<ptrdiff_t>(p) * NR);
+    const __m512 bv1 = _mm512_load_ps(b1 + static_cast<ptrdiff_t>(p) * NR);
+    for (int r = 0; r < MR; ++r) {
+      const __m512 av = _mm512_set1_ps(a[p * MR + r]);
+      acc0[r] = _mm512_fmadd_ps(av, bv0, acc0[r]);
+      acc1[r] = _mm512_fmadd_ps(av, bv1, acc1[r]);
+    }
+  }
+  for (int r = 0; r < mr; ++r) {
+    float* cr = c + r * ldc;
+    if (beta == 0.0f) {
+      _mm512_storeu_ps(cr, acc0[r]);
+      _mm512_storeu_ps(cr + NR, acc1[r]);
+    } else {
+      _mm512_storeu_ps(cr, _mm512_add_ps(_mm512_loadu_ps(cr), acc0[r]));
+      _mm512_storeu_ps(cr + NR, _mm512_add_ps(_mm512_loadu_ps(cr + NR), acc1[r]));
+    }
+  }
+}
+#endif
+
+// The micro-tiles of one packed block: C[0, mc) x [j0, jend) (C pointing at the block's column 0) = beta * C +
+// packed A (mc rows, MR-row panels of kc) · packed B panels j0 / NR, … (panel_stride floats apart). Two full
+// panels at a time with the AVX-512 pair kernel where it runs, the rest one panel at a time.
+void micro_tiles(int kc, int mc, const float* ap, const float* bp, size_t panel_stride, int j0, int jend, float* c,
+                 ptrdiff_t ldc, float beta) {
+  const bool wide = wide_gemm();
+  for (int jr = j0; jr < jend;) {
+    const float* bpanel = bp + static_cast<size_t>(jr / NR) * panel_stride;
+#ifdef TL_X86
+    if (wide && jend - jr >= 2 * NR) {
+      for (int ir = 0; ir < mc; ir += MR)
+        pair_kernel_avx512(kc, ap + static_cast<size_t>(ir / MR) * kc * MR, bpanel, panel_stride, c + ir * ldc + jr,
+                           ldc, beta, mc - ir < MR ? mc - ir : MR);
+      jr += 2 * NR;
+      continue;
+    }
+#endif
+    const int nr = jend - jr < NR ? jend - jr : NR;
+    for (int ir = 0; ir < mc; ir += MR)
+      kernel(kc, ap + static_cast<size_t>(ir / MR) * kc * MR, bpanel, c + ir * ldc + jr, ldc, beta,
+             mc - ir < MR ? mc - ir : MR, nr);
+    jr += NR;
+  }
+}
+
 // A few rows times a row-major B: packing B would cost as much as the product itself (a sampling step is
 // 1 x 512 times 512 x 1024), so stream B once, row by row, accumulating into C.
 __attribute__((target_clones("arch=haswell", "default"))) void small_m(int M, int N, int K, MatView A, const float* B,
@@ -261,15 +339,7 @@ void sgemm_parallel(int M, int N, int K, MatView A, MatView B, float beta, float
         }
         const int j0 = c * nb;
         const int jend = nc - j0 < nb ? nc : j0 + nb;
-        for (int jr = j0; jr < jend; jr += NR) {
-          const int nr = jend - jr < NR ? jend - jr : NR;
-          const float* bpanel = bp + static_cast<size_t>(jr / NR) * panel_stride;
-          for (int ir = 0; ir < mc; ir += MR) {
-            const int mr = mc - ir < MR ? mc - ir : MR;
-            kernel(kc, ap + static_cast<size_t>(ir / MR) * kc * MR, bpanel, C + (ic + ir) * ldc + jc + jr, ldc, bt,
-                   mr, nr);
-          }
-        }
+        micro_tiles(kc, mc, ap, bp, panel_stride, j0, jend, C + ic * ldc + jc, ldc, bt);
       });
     }
   }
@@ -279,7 +349,7 @@ void sgemm_parallel(int M, int N, int K, MatView A, MatView B, float beta, float
 
 const char* sgemm_kernel_name() {
 #ifdef TL_X86
-  if (kernel == kernel_avx2) return "avx2-fma";
+  if (kernel == kernel_avx2) return wide_gemm() ? "avx512f" : "avx2-fma";
 #endif
   return "generic";
 }
@@ -312,15 +382,7 @@ void sgemm(int M, int N, int K, MatView A, MatView B, float beta, float* C, ptrd
         int mc = M - ic < MC ? M - ic : MC;
         MatView Ab{A.p + ic * A.rs + pc * A.cs, A.rs, A.cs};
         pack_a(Ab, mc, kc, ap);
-        for (int jr = 0; jr < nc; jr += NR) {
-          int nr = nc - jr < NR ? nc - jr : NR;
-          const float* bpanel = bp + static_cast<size_t>(jr / NR) * kc * NR;
-          for (int ir = 0; ir < mc; ir += MR) {
-            int mr = mc - ir < MR ? mc - ir : MR;
-            kernel(kc, ap + static_cast<size_t>(ir / MR) * kc * MR, bpanel, C + (ic + ir) * ldc + jc + jr, ldc, bt,
-                   mr, nr);
-          }
-        }
+        micro_tiles(kc, mc, ap, bp, static_cast<size_t>(kc) * NR, 0, nc, C + ic * ldc + jc, ldc, bt);
       }
     }
   }
@@ -407,26 +469,18 @@ constexpr RowsKernel kRowsKernels[9] = {nullptr,
                                         rows_kernel_avx512<8>};
 #endif
 
-bool pick_rows_kernel() {
-#ifdef TL_X86
-  if (std::getenv("TUNELAB_NO_AVX512") != nullptr || std::getenv("TUNELAB_SGEMM_GENERIC") != nullptr) return false;
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f");
-#else
-  return false;
-#endif
-}
 
-const bool have_rows_kernel = pick_rows_kernel();
 
 }  // namespace
 
-bool rows_kernel_available() { return have_rows_kernel; }
+bool rows_kernel_available() { return have_avx512; }
+
+void set_wide_gemm(bool allowed) { wide_gemm_allowed.store(allowed, std::memory_order_relaxed); }
 
 void sgemm_rows_panels(int M, const float* A, ptrdiff_t lda, const PackedB& B, int p0, int p1, float beta, float* C,
                        ptrdiff_t ldc) {
 #ifdef TL_X86
-  if (M <= 0 || !have_rows_kernel) return;
+  if (M <= 0 || !have_avx512) return;
   for_each_panel(B, p0, p1, beta, [&](int pc, int kc, float bt, const float* bpanel, int jr, int nr) {
     for (int ir = 0; ir < M; ir += 8) {
       const int mr = M - ir < 8 ? M - ir : 8;

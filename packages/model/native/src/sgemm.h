@@ -1,4 +1,4 @@
-// Packed SGEMM with runtime CPU dispatch (AVX2+FMA micro-kernel, portable fallback). Large products split
+// Packed SGEMM with runtime CPU dispatch (AVX-512F and AVX2+FMA micro-kernels, portable fallback). Large products split
 // their output tiles over the current thread pool (pool.h); every element is computed by the same sequence of
 // operations whichever thread computes it, so the result does not depend on the thread count.
 #pragma once
@@ -111,7 +111,12 @@ class AlignedFloats {
   float* p_ = nullptr;
 };
 
-// Which micro-kernel runs: "avx2-fma" or "generic".
+// Which micro-kernel the GEMMs run: "avx512f" (the AVX-512 panel-pair kernel, AVX2 at the edges), "avx2-fma" or
+// "generic".
 const char* sgemm_kernel_name();
+
+// Whether the GEMMs may use the AVX-512 pair kernel where the CPU has it (default true). Either way gives the same
+// bits: false is for tests that compare the two kernels.
+void set_wide_gemm(bool allowed);
 
 }  // namespace tl

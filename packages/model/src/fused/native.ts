@@ -30,6 +30,7 @@ interface Addon {
   alignedFloats?(n: number): Float32Array;
   lineOffset?(x: Float32Array): number;
   recurrencePath?(path?: 'auto' | 'units' | 'rows'): 'units' | 'rows';
+  gemmKernel?(kernel?: 'auto' | 'avx2'): string;
   /** Absent in addons built before the thread pool: those run one thread. */
   setThreads?(n: number): number;
   threadsSupported?(): boolean;
@@ -130,6 +131,17 @@ export function cacheLineOffset(x: Float32Array): number | undefined {
 export function setRecurrencePath(path?: 'auto' | 'units' | 'rows'): 'units' | 'rows' | undefined {
   const { addon } = loadAddon();
   return addon?.recurrencePath?.(path);
+}
+
+/**
+ * Which micro-kernel the native GEMMs run: `auto` (the default) takes the AVX-512 panel-pair kernel where the CPU
+ * has AVX-512F, `avx2` keeps the AVX2 one. Both give the same bits. Sets the choice when given; returns the kernel
+ * calls run now (`avx512f`, `avx2-fma` or `generic`), or undefined without an addon that has the switch. For tests
+ * and benchmarks.
+ */
+export function setGemmKernel(kernel?: 'auto' | 'avx2'): string | undefined {
+  const { addon } = loadAddon();
+  return addon?.gemmKernel?.(kernel);
 }
 
 function wrap(a: Addon): FusedKernels {

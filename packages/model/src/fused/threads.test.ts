@@ -1,14 +1,15 @@
 /**
  * The native kernels on several threads give the very bits they give on one: every threaded kernel, over
  * shapes off the micro-kernel's 6 × 16 tile, past its KC (256) and NC (1024) blocks, and with fewer tiles than
- * threads. One-thread results are also checked against the TypeScript reference, so a tile edge that loses
+ * threads. Where the CPU has AVX-512F, the GEMMs' AVX-512 panel-pair kernel and the recurrence's rows path are
+ * also checked against the AVX2 kernel and the units path, bit for bit. One-thread results are also checked against the TypeScript reference, so a tile edge that loses
  * columns on every thread count cannot pass as "identical".
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FusedKernels, LstmDims } from './kernels';
-import { cacheLineOffset, fusedAvailable, getNativeKernels, setKernelThreads, setRecurrencePath } from './native';
+import { cacheLineOffset, fusedAvailable, getNativeKernels, setGemmKernel, setKernelThreads, setRecurrencePath } from './native';
 import { referenceKernels } from './reference';
 import { mismatch, randomArray } from './compare';
 
@@ -19,7 +20,12 @@ const THREADS = [2, 3];
 afterAll(() => {
   if (native) setKernelThreads(1);
   setRecurrencePath('auto');
+  setGemmKernel('auto');
 });
+
+// The GEMM micro-kernels this CPU runs (the AVX-512 panel-pair kernel where it has AVX-512F, else AVX2 alone):
+// each is checked on its own, and against the other.
+const gemmKernels = setGemmKernel('auto') === 'avx512f' ? (['avx2', 'auto'] as const) : (['auto'] as const);
 
 // The recurrence's ways of sharing a step out that this CPU has (rows needs AVX-512F): each is checked on its own.
 const paths = (['units', 'rows'] as const).filter((p) => setRecurrencePath(p) === p);
@@ -131,18 +137,21 @@ describe.skipIf(!native || !threaded)('threaded native kernels: bit-identical fo
       for (const vocab of [undefined, 11]) {
         const ref = lstm(referenceKernels, d, 10 * i, vocab);
         let first: Record<string, Float32Array | number> | undefined;
-        for (const path of paths) {
-          setRecurrencePath(path);
-          const what = `${vocab ? 'embedded ' : ''}LSTM ${JSON.stringify(d)} by ${path}`;
-          const one = expectSameBits(what, () => lstm(k, d, 10 * i, vocab));
-          for (const [key, value] of Object.entries(one)) {
-            expect(mismatch(value as Float32Array, ref[key as keyof typeof ref]), `${key} of ${what} against the reference`).toBeLessThan(1);
-            // Every path gives the very bits of the first.
-            if (first) expect(firstDifference(value as Float32Array, first[key] as Float32Array), `${key} of ${what} against ${paths[0]}`).toBe(-1);
+        for (const path of paths)
+          for (const gemm of gemmKernels) {
+            setRecurrencePath(path);
+            setGemmKernel(gemm);
+            const what = `${vocab ? 'embedded ' : ''}LSTM ${JSON.stringify(d)} by ${path}, GEMM kernel ${gemm}`;
+            const one = expectSameBits(what, () => lstm(k, d, 10 * i, vocab));
+            for (const [key, value] of Object.entries(one)) {
+              expect(mismatch(value as Float32Array, ref[key as keyof typeof ref]), `${key} of ${what} against the reference`).toBeLessThan(1);
+              // Every path and kernel gives the very bits of the first.
+              if (first) expect(firstDifference(value as Float32Array, first[key] as Float32Array), `${key} of ${what} against the first`).toBe(-1);
+            }
+            first ??= one;
           }
-          first ??= one;
-        }
         setRecurrencePath('auto');
+        setGemmKernel('auto');
       }
     }
   });
@@ -225,6 +234,8 @@ describe.skipIf(!native || !threaded)('threaded native kernels: bit-identical fo
       [250, 17, 1100], // one column panel, K in five blocks
       [50, 37, 513],
       [3, 300, 300], // three rows: the packed path, one short row tile
+      [13, 48, 7], // three panels: a pair for the AVX-512 kernel and one left over
+      [7, 33, 64], // a pair whose second panel is one column short of full: one panel at a time
     ].entries()) {
       for (const [layout, beta] of [['nn', 0], ['nt', 1], ['tn', 0]] as const) {
         const A = randomArray(M * K, i);
@@ -238,7 +249,13 @@ describe.skipIf(!native || !threaded)('threaded native kernels: bit-identical fo
           addon.sgemm(M, N, K, A, ars, acs, B, brs, bcs, beta, C, N);
           return { C };
         };
-        const one = expectSameBits(`sgemm ${layout} ${M}×${N}×${K} beta ${beta}`, run);
+        const [one, ...others] = gemmKernels.map((gemm) => {
+          setGemmKernel(gemm);
+          return expectSameBits(`sgemm ${layout} ${M}×${N}×${K} beta ${beta}, kernel ${gemm}`, run);
+        });
+        setGemmKernel('auto');
+        for (const other of others)
+          expect(firstDifference(other.C as Float32Array, one.C as Float32Array), `sgemm ${layout} ${M}×${N}×${K}: AVX-512 against AVX2`).toBe(-1);
         const want = new Float32Array(M * N);
         for (let r = 0; r < M; r++)
           for (let c = 0; c < N; c++) {
