@@ -4,10 +4,10 @@
 // x86-64 still runs on CPUs without AVX2. Where the CPU has AVX-512F, the products take two packed panels at a
 // time (6 x 32: 12 zmm accumulators, pair_kernel_avx512), the AVX2 kernel only at the edges; on Zen 5, which runs
 // 512-bit FMAs at full width, that nearly doubles a large product's pace. The recurrence's own products also have
-// an AVX-512F kernel (8 x 16, rows read unpacked: sgemm_rows_panels), which is what lets each thread take whole
-// batch rows. All of them compute an element the same way (a fused multiply-add chain over each KC block, added
-// to C), so which of them runs never changes a result; the portable kernel (separate multiplies and adds) rounds
-// differently.
+// an AVX-512F kernel (8 x 32 over two panels, 8 x 16 for a lone one; rows read unpacked: sgemm_rows_panels), which
+// is what lets each thread take whole batch rows. All of them compute an element the same way (a fused
+// multiply-add chain over each KC block, added to C), so which of them runs never changes a result; the portable
+// kernel (separate multiplies and adds) rounds differently.
 #include "sgemm.h"
 
 #include <atomic>
@@ -419,8 +419,9 @@ size_t packed_a_size(int M, int K) { return static_cast<size_t>(round_up(M, MR))
 
 namespace {
 
-// The loops both panel products share: for each KC block of B's K (beta for the first, 1 after) and each of
-// panels [p0, p1) of its columns, tile(pc, kc, that beta, the panel's block, first column jr, width nr).
+// The loops of a panel product: for each KC block of B's K (beta for the first, 1 after) and each of panels
+// [p0, p1) of its columns, tile(pc, kc, that beta, the panel's block, first column jr, width nr). (The rows product
+// walks the same blocks, two panels at a time where it can.)
 template <class Tile>
 void for_each_panel(const PackedB& B, int p0, int p1, float beta, Tile&& tile) {
   const int K = B.K, N = B.N;
@@ -457,6 +458,48 @@ __attribute__((target("avx512f"))) void rows_kernel_avx512(int kc, const float* 
   }
 }
 
+// The same for two full panels side by side (32 columns: panel b and the one panel_stride floats after it): twice the
+// independent multiply-add chains per broadcast of A, where one panel's R chains leave the FMA pipes waiting on
+// latency. Each element's chain is the one above, so the same bits.
+template <int R>
+__attribute__((target("avx512f"))) void rows_pair_kernel_avx512(int kc, const float* a, ptrdiff_t lda, const float* b,
+                                                                 size_t panel_stride, float* c, ptrdiff_t ldc,
+                                                                 float beta) {
+  __m512 acc0[R], acc1[R];
+  for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
+  const float* b1 = b + panel_stride;
+  for (int p = 0; p < kc; ++p) {
+    const __m512 bv0 = _mm512_load_ps(b + static_cast<ptrdiff_t>(p) * NR);
+    const __m512 bv1 = _mm512_load_ps(b1 + static_cast<ptrdiff_t>(p) * NR);
+    for (int r = 0; r < R; ++r) {
+      const __m512 av = _mm512_set1_ps(a[r * lda + p]);
+      acc0[r] = _mm512_fmadd_ps(av, bv0, acc0[r]);
+      acc1[r] = _mm512_fmadd_ps(av, bv1, acc1[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    float* cr = c + r * ldc;
+    __m512 v0 = acc0[r], v1 = acc1[r];
+    if (beta != 0.0f) {
+      v0 = _mm512_add_ps(_mm512_loadu_ps(cr), v0);
+      v1 = _mm512_add_ps(_mm512_loadu_ps(cr + NR), v1);
+    }
+    _mm512_storeu_ps(cr, v0);
+    _mm512_storeu_ps(cr + NR, v1);
+  }
+}
+
+using RowsPairKernel = void (*)(int, const float*, ptrdiff_t, const float*, size_t, float*, ptrdiff_t, float);
+constexpr RowsPairKernel kRowsPairKernels[9] = {nullptr,
+                                                rows_pair_kernel_avx512<1>,
+                                                rows_pair_kernel_avx512<2>,
+                                                rows_pair_kernel_avx512<3>,
+                                                rows_pair_kernel_avx512<4>,
+                                                rows_pair_kernel_avx512<5>,
+                                                rows_pair_kernel_avx512<6>,
+                                                rows_pair_kernel_avx512<7>,
+                                                rows_pair_kernel_avx512<8>};
+
 using RowsKernel = void (*)(int, const float*, ptrdiff_t, const float*, float*, ptrdiff_t, float, int);
 constexpr RowsKernel kRowsKernels[9] = {nullptr,
                                         rows_kernel_avx512<1>,
@@ -481,12 +524,26 @@ void sgemm_rows_panels(int M, const float* A, ptrdiff_t lda, const PackedB& B, i
                        ptrdiff_t ldc) {
 #ifdef TL_X86
   if (M <= 0 || !have_avx512) return;
-  for_each_panel(B, p0, p1, beta, [&](int pc, int kc, float bt, const float* bpanel, int jr, int nr) {
-    for (int ir = 0; ir < M; ir += 8) {
-      const int mr = M - ir < 8 ? M - ir : 8;
-      kRowsKernels[mr](kc, A + ir * lda + pc, lda, bpanel, C + ir * ldc + jr, ldc, bt, nr);
+  const size_t panel_stride = static_cast<size_t>(B.K) * NR;
+  for (int pc = 0; pc < B.K; pc += KC) {
+    const int kc = B.K - pc < KC ? B.K - pc : KC;
+    const float bt = pc == 0 ? beta : 1.0f;
+    for (int p = p0; p < p1 && p * NR < B.N;) {
+      const int jr = p * NR;
+      const float* bpanel = B.data + static_cast<size_t>(p) * panel_stride + static_cast<size_t>(pc) * NR;
+      // Two panels at a time while both are full, else one (masked to the columns there are).
+      const bool pair = p + 1 < p1 && jr + 2 * NR <= B.N;
+      for (int ir = 0; ir < M; ir += 8) {
+        const int mr = M - ir < 8 ? M - ir : 8;
+        if (pair)
+          kRowsPairKernels[mr](kc, A + ir * lda + pc, lda, bpanel, panel_stride, C + ir * ldc + jr, ldc, bt);
+        else
+          kRowsKernels[mr](kc, A + ir * lda + pc, lda, bpanel, C + ir * ldc + jr, ldc, bt,
+                           B.N - jr < NR ? B.N - jr : NR);
+      }
+      p += pair ? 2 : 1;
     }
-  });
+  }
 #else
   (void)M, (void)A, (void)lda, (void)B, (void)p0, (void)p1, (void)beta, (void)C, (void)ldc;
 #endif
