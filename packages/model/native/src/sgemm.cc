@@ -458,9 +458,9 @@ __attribute__((target("avx512f"))) void rows_kernel_avx512(int kc, const float* 
   }
 }
 
-// The same for two full panels side by side (32 columns: panel b and the one panel_stride floats after it): twice the
-// independent multiply-add chains per broadcast of A, where one panel's R chains leave the FMA pipes waiting on
-// latency. Each element's chain is the one above, so the same bits.
+// The same for two full panels side by side (32 columns: panel b and the one panel_stride floats after it): twice
+// the independent multiply-add chains per broadcast of A, where one panel's R chains leave the FMA pipes waiting
+// on latency. Each element's chain is the one above, so the same bits.
 template <int R>
 __attribute__((target("avx512f"))) void rows_pair_kernel_avx512(int kc, const float* a, ptrdiff_t lda, const float* b,
                                                                  size_t panel_stride, float* c, ptrdiff_t ldc,
@@ -511,8 +511,6 @@ constexpr RowsKernel kRowsKernels[9] = {nullptr,
                                         rows_kernel_avx512<7>,
                                         rows_kernel_avx512<8>};
 #endif
-
-
 
 }  // namespace
 
