@@ -354,17 +354,12 @@ const char* sgemm_kernel_name() {
   return "generic";
 }
 
-void sgemm(int M, int N, int K, MatView A, MatView B, float beta, float* C, ptrdiff_t ldc) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {
-    if (beta == 0.0f)
-      for (int i = 0; i < M; ++i) std::memset(C + i * ldc, 0, sizeof(float) * N);
-    return;
-  }
-  if (M <= 2 && B.cs == 1) return small_m(M, N, K, A, B.p, B.rs, beta, C, ldc);
-  const int threads = current_threads();
-  if (threads > 1 && static_cast<double>(M) * N * K >= kParallelMin)
-    return sgemm_parallel(M, N, K, A, B, beta, C, ldc, threads);
+namespace {
+
+// The one-thread loops over K in [k0, k1) (k0 a multiple of KC): C = beta * C + A[:, k0:k1) · B[k0:k1), each KC
+// block's products summed by the micro-kernel from zero and then added to C, in block order.
+void sgemm_serial(int M, int N, int k0, int k1, MatView A, MatView B, float beta, float* C, ptrdiff_t ldc) {
+  const int K = k1 - k0;
   int ncmax = N < NC ? N : NC;
   int kcmax = K < KC ? K : KC;
   int mcmax = M < MC ? M : MC;
@@ -373,9 +368,9 @@ void sgemm(int M, int N, int K, MatView A, MatView B, float beta, float* C, ptrd
   a_cached.job = 0;  // this thread's a_pack is overwritten here
   for (int jc = 0; jc < N; jc += NC) {
     int nc = N - jc < NC ? N - jc : NC;
-    for (int pc = 0; pc < K; pc += KC) {
-      int kc = K - pc < KC ? K - pc : KC;
-      float bt = pc == 0 ? beta : 1.0f;
+    for (int pc = k0; pc < k1; pc += KC) {
+      int kc = k1 - pc < KC ? k1 - pc : KC;
+      float bt = pc == k0 ? beta : 1.0f;
       MatView Bb{B.p + pc * B.rs + jc * B.cs, B.rs, B.cs};
       pack_b_block(Bb, kc, nc, bp, static_cast<size_t>(kc) * NR);
       for (int ic = 0; ic < M; ic += MC) {
@@ -386,6 +381,67 @@ void sgemm(int M, int N, int K, MatView A, MatView B, float beta, float* C, ptrd
       }
     }
   }
+}
+
+// Products with few rows and a long K (the weight gradients, Hᵀ·dZ: 256 rows, K the batch's B·T) cut their output
+// into too few tiles for the threads to share evenly, and every tile reads B panels another thread packed. Shared
+// out by KC blocks instead: thread 0 runs the first blocks into C, every other block is summed on its own into a
+// scratch array (as the micro-kernel sums it: from zero), and a last pass adds those to C in block order, the very
+// additions the one-thread loops make. So the same bits, and each thread reads only its own rows of A and B (the
+// rows of dZ and H its recurrence rows wrote).
+// Where that applies: fewer than four row blocks, as many KC blocks for every thread (an uneven share would leave
+// the others waiting on the thread with one block more), and the partial sums within 32 MiB.
+constexpr size_t kMaxPartialFloats = size_t{8} << 20;
+bool by_k_blocks(int M, int N, int K, int threads) {
+  const int blocks = ceil_div(K, KC);
+  return M < 4 * MC && blocks >= threads && blocks % threads == 0 &&
+         static_cast<size_t>(M) * N * (blocks - blocks / threads) <= kMaxPartialFloats;
+}
+
+thread_local Scratch k_partials;
+
+void sgemm_by_k_blocks(int M, int N, int K, MatView A, MatView B, float beta, float* C, ptrdiff_t ldc, int threads) {
+  const int blocks = ceil_div(K, KC);
+  const int first = blocks / threads;  // thread 0's share, summed straight into C
+  const size_t plane = static_cast<size_t>(M) * N;
+  float* partial = k_partials.get(plane * (blocks - first));
+  parallel_tasks(threads, [&](int t) {
+    const int b0 = static_cast<int>(static_cast<int64_t>(blocks) * t / threads);
+    const int b1 = static_cast<int>(static_cast<int64_t>(blocks) * (t + 1) / threads);
+    if (t == 0) return sgemm_serial(M, N, 0, b1 * KC < K ? b1 * KC : K, A, B, beta, C, ldc);
+    for (int b = b0; b < b1; ++b)
+      sgemm_serial(M, N, b * KC, (b + 1) * KC < K ? (b + 1) * KC : K, A, B, 0.0f,
+                   partial + (b - first) * plane, N);
+  });
+  constexpr int kRows = 8;
+  parallel_tasks(ceil_div(M, kRows), [&](int task) {
+    const int r1 = (task + 1) * kRows < M ? (task + 1) * kRows : M;
+    for (int r = task * kRows; r < r1; ++r) {
+      float* cr = C + r * ldc;
+      for (int b = first; b < blocks; ++b) {
+        const float* sr = partial + (b - first) * plane + static_cast<size_t>(r) * N;
+        for (int j = 0; j < N; ++j) cr[j] += sr[j];
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void sgemm(int M, int N, int K, MatView A, MatView B, float beta, float* C, ptrdiff_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (beta == 0.0f)
+      for (int i = 0; i < M; ++i) std::memset(C + i * ldc, 0, sizeof(float) * N);
+    return;
+  }
+  if (M <= 2 && B.cs == 1) return small_m(M, N, K, A, B.p, B.rs, beta, C, ldc);
+  const int threads = current_threads();
+  if (threads > 1 && static_cast<double>(M) * N * K >= kParallelMin) {
+    if (by_k_blocks(M, N, K, threads)) return sgemm_by_k_blocks(M, N, K, A, B, beta, C, ldc, threads);
+    return sgemm_parallel(M, N, K, A, B, beta, C, ldc, threads);
+  }
+  sgemm_serial(M, N, 0, K, A, B, beta, C, ldc);
 }
 
 AlignedFloats::AlignedFloats(size_t n, bool zero) : p_(aligned_floats(n)) {

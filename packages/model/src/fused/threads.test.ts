@@ -236,6 +236,7 @@ describe.skipIf(!native || !threaded)('threaded native kernels: bit-identical fo
       [3, 300, 300], // three rows: the packed path, one short row tile
       [13, 48, 7], // three panels: a pair for the AVX-512 kernel and one left over
       [7, 33, 64], // a pair whose second panel is one column short of full: one panel at a time
+      [40, 70, 1024], // few rows, four K blocks: on 2 threads shared out by K blocks, summed in block order
     ].entries()) {
       for (const [layout, beta] of [['nn', 0], ['nt', 1], ['tn', 0]] as const) {
         const A = randomArray(M * K, i);
