@@ -6,6 +6,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,6 +58,36 @@ struct Args {
     int32_t v = 0;
     if (k >= argc || napi_get_value_int32(env, argv[k], &v) != napi_ok) fail("argument " + std::to_string(k) + ": expected an integer");
     return v;
+  }
+
+  // An optional string argument that must be one of `names`: its index, or -1 when it is absent or undefined
+  // (and after fail(), naming `fn` and the choices, when it is anything else).
+  int choice(size_t k, const char* fn, std::initializer_list<const char*> names) {
+    if (k >= argc) return -1;
+    napi_valuetype type;
+    napi_typeof(env, argv[k], &type);
+    if (type == napi_undefined) return -1;
+    std::string expected;  // "a", "b" or "c"
+    size_t i = 0;
+    for (const char* n : names) {
+      if (i > 0) expected += ++i == names.size() ? " or " : ", ";
+      else ++i;
+      expected += "\"" + std::string(n) + "\"";
+    }
+    char buf[32] = {0};
+    size_t len = 0;
+    if (type != napi_string || napi_get_value_string_utf8(env, argv[k], buf, sizeof buf, &len) != napi_ok) {
+      fail(std::string(fn) + ": expected " + expected);
+      return -1;
+    }
+    const std::string name(buf, len);
+    int index = 0;
+    for (const char* n : names) {
+      if (name == n) return index;
+      ++index;
+    }
+    fail(std::string(fn) + ": expected " + expected + ", got \"" + name + "\"");
+    return -1;
   }
 
   double f64(size_t k) {
@@ -531,54 +562,21 @@ napi_value LineOffset(napi_env env, napi_callback_info info) {
 // after setting it when given (lstm.h; for tests and benchmarks: both give the same bits).
 napi_value RecurrencePathFn(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  if (a.argc > 0) {
-    napi_valuetype type;
-    napi_typeof(env, a.argv[0], &type);
-    if (type != napi_undefined) {
-      char buf[16] = {0};
-      size_t len = 0;
-      if (type != napi_string || napi_get_value_string_utf8(env, a.argv[0], buf, sizeof buf, &len) != napi_ok) {
-        a.fail("recurrencePath: expected \"auto\", \"units\" or \"rows\"");
-        return nullptr;
-      }
-      const std::string name(buf, len);
-      if (name == "auto") tl::set_recurrence_path(tl::RecurrencePath::kAuto);
-      else if (name == "units") tl::set_recurrence_path(tl::RecurrencePath::kUnits);
-      else if (name == "rows") tl::set_recurrence_path(tl::RecurrencePath::kRows);
-      else {
-        a.fail("recurrencePath: expected \"auto\", \"units\" or \"rows\", got \"" + name + "\"");
-        return nullptr;
-      }
-    }
-  }
+  const int path = a.choice(0, "recurrencePath", {"auto", "units", "rows"});
+  if (a.failed) return nullptr;
+  if (path >= 0) tl::set_recurrence_path(static_cast<tl::RecurrencePath>(path));  // the enum's values, in order
   napi_value out;
   napi_create_string_utf8(env, tl::recurrence_path_name(), NAPI_AUTO_LENGTH, &out);
   return out;
 }
 
-// gemmKernel("auto" | "avx2"): "avx2" keeps the GEMMs on the AVX2 kernel even where the AVX-512 pair kernel runs
-// (the same bits: for tests that compare them); no argument only reads. Returns the kernel in effect.
+// gemmKernel(kernel?: "auto" | "avx2") -> the kernel the GEMMs run now, after setting it when given: "avx2" keeps
+// them on the AVX2 kernel even where the AVX-512 pair kernel runs (the same bits: for tests that compare them).
 napi_value GemmKernelFn(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  if (a.argc > 0) {
-    napi_valuetype type;
-    napi_typeof(env, a.argv[0], &type);
-    if (type != napi_undefined) {
-      char buf[16] = {0};
-      size_t len = 0;
-      if (type != napi_string || napi_get_value_string_utf8(env, a.argv[0], buf, sizeof buf, &len) != napi_ok) {
-        a.fail("gemmKernel: expected \"auto\" or \"avx2\"");
-        return nullptr;
-      }
-      const std::string name(buf, len);
-      if (name == "auto") tl::set_wide_gemm(true);
-      else if (name == "avx2") tl::set_wide_gemm(false);
-      else {
-        a.fail("gemmKernel: expected \"auto\" or \"avx2\", got \"" + name + "\"");
-        return nullptr;
-      }
-    }
-  }
+  const int kernel = a.choice(0, "gemmKernel", {"auto", "avx2"});
+  if (a.failed) return nullptr;
+  if (kernel >= 0) tl::set_wide_gemm(kernel == 0);
   napi_value out;
   napi_create_string_utf8(env, tl::sgemm_kernel_name(), NAPI_AUTO_LENGTH, &out);
   return out;

@@ -1,7 +1,8 @@
 // The input projection X W (and in the backward dX, dW, dU) runs as one large GEMM over all time steps; only
 // the recurrent h U (M = batch) and the gate arithmetic are sequential, shared out over the thread pool by rows
 // (each thread its own batch rows for the whole sequence) or by units (each step cut by units), see lstm.h. U is
-// packed once per call. The *_embedded variants take x as rows of an embedding table and project the table instead of the sequence.
+// packed once per call. The *_embedded variants take x as rows of an embedding table and project the table
+// instead of the sequence.
 #include "lstm.h"
 
 #include <atomic>

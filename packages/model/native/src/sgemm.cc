@@ -207,35 +207,38 @@ std::atomic<bool> wide_gemm_allowed{true};
 bool wide_gemm() { return have_avx512 && wide_gemm_allowed.load(std::memory_order_relaxed); }
 
 #ifdef TL_X86
-// MR rows x two packed B panels side by side (32 columns: panel b and the one panel_stride floats after it),
-// one zmm accumulator per row and panel: twelve independent multiply-add chains, enough to keep both of Zen 5's
-// 512-bit FMA pipes busy where the 16-column tile's six would wait on each FMA's latency. Each element is the
-// AVX2 kernel's chain (multiply-adds over the KC block in order, from zero, then stored or added to C), so the
-// same bits; rows of A past mr are the packing's zeros and are not stored.
-__attribute__((target("avx512f"))) void pair_kernel_avx512(int kc, const float* a, const float* b,
-                                                            size_t panel_stride, float* c, ptrdiff_t ldc, float beta,
-                                                            int mr) {
-  __m512 acc0[MR], acc1[MR];
-  for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
+// R rows x two full packed B panels side by side (32 columns: panel b and the one panel_stride floats after it),
+// one zmm accumulator per row and panel: twice the independent multiply-add chains of a 16-column tile, enough to
+// keep both of Zen 5's 512-bit FMA pipes busy where one panel's chains would wait on each FMA's latency. Row r's
+// values of A are a[r * a_rs + p * a_ks]: packed A (a_rs 1, a_ks MR) in the GEMMs, rows read unpacked (a_rs lda,
+// a_ks 1) in the recurrence. Each element is the AVX2 kernel's chain (multiply-adds over the KC block in order,
+// from zero, then stored or added to C), so the same bits; rows from mr on are not stored (packed A's zeros).
+template <int R>
+__attribute__((target("avx512f"))) void pair_kernel_avx512(int kc, const float* a, ptrdiff_t a_rs, ptrdiff_t a_ks,
+                                                            const float* b, size_t panel_stride, float* c,
+                                                            ptrdiff_t ldc, float beta, int mr) {
+  __m512 acc0[R], acc1[R];
+  for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
   const float* b1 = b + panel_stride;
   for (int p = 0; p < kc; ++p) {
     const __m512 bv0 = _mm512_load_ps(b + static_cast<ptrdiff_t>(p) * NR);
     const __m512 bv1 = _mm512_load_ps(b1 + static_cast<ptrdiff_t>(p) * NR);
-    for (int r = 0; r < MR; ++r) {
-      const __m512 av = _mm512_set1_ps(a[p * MR + r]);
+    const float* ap = a + p * a_ks;
+    for (int r = 0; r < R; ++r) {
+      const __m512 av = _mm512_set1_ps(ap[r * a_rs]);
       acc0[r] = _mm512_fmadd_ps(av, bv0, acc0[r]);
       acc1[r] = _mm512_fmadd_ps(av, bv1, acc1[r]);
     }
   }
   for (int r = 0; r < mr; ++r) {
     float* cr = c + r * ldc;
-    if (beta == 0.0f) {
-      _mm512_storeu_ps(cr, acc0[r]);
-      _mm512_storeu_ps(cr + NR, acc1[r]);
-    } else {
-      _mm512_storeu_ps(cr, _mm512_add_ps(_mm512_loadu_ps(cr), acc0[r]));
-      _mm512_storeu_ps(cr + NR, _mm512_add_ps(_mm512_loadu_ps(cr + NR), acc1[r]));
+    __m512 v0 = acc0[r], v1 = acc1[r];
+    if (beta != 0.0f) {
+      v0 = _mm512_add_ps(_mm512_loadu_ps(cr), v0);
+      v1 = _mm512_add_ps(_mm512_loadu_ps(cr + NR), v1);
     }
+    _mm512_storeu_ps(cr, v0);
+    _mm512_storeu_ps(cr + NR, v1);
   }
 }
 #endif
@@ -251,8 +254,8 @@ void micro_tiles(int kc, int mc, const float* ap, const float* bp, size_t panel_
 #ifdef TL_X86
     if (wide && jend - jr >= 2 * NR) {
       for (int ir = 0; ir < mc; ir += MR)
-        pair_kernel_avx512(kc, ap + static_cast<size_t>(ir / MR) * kc * MR, bpanel, panel_stride, c + ir * ldc + jr,
-                           ldc, beta, mc - ir < MR ? mc - ir : MR);
+        pair_kernel_avx512<MR>(kc, ap + static_cast<size_t>(ir / MR) * kc * MR, 1, MR, bpanel, panel_stride,
+                               c + ir * ldc + jr, ldc, beta, mc - ir < MR ? mc - ir : MR);
       jr += 2 * NR;
       continue;
     }
@@ -394,7 +397,7 @@ void sgemm_serial(int M, int N, int k0, int k1, MatView A, MatView B, float beta
 constexpr size_t kMaxPartialFloats = size_t{8} << 20;
 bool by_k_blocks(int M, int N, int K, int threads) {
   const int blocks = ceil_div(K, KC);
-  return M < 4 * MC && blocks >= threads && blocks % threads == 0 &&
+  return M < 4 * MC && blocks % threads == 0 &&
          static_cast<size_t>(M) * N * (blocks - blocks / threads) <= kMaxPartialFloats;
 }
 
@@ -475,24 +478,6 @@ size_t packed_a_size(int M, int K) { return static_cast<size_t>(round_up(M, MR))
 
 namespace {
 
-// The loops of a panel product: for each KC block of B's K (beta for the first, 1 after) and each of panels
-// [p0, p1) of its columns, tile(pc, kc, that beta, the panel's block, first column jr, width nr). (The rows product
-// walks the same blocks, two panels at a time where it can.)
-template <class Tile>
-void for_each_panel(const PackedB& B, int p0, int p1, float beta, Tile&& tile) {
-  const int K = B.K, N = B.N;
-  for (int pc = 0; pc < K; pc += KC) {
-    const int kc = K - pc < KC ? K - pc : KC;
-    const float bt = pc == 0 ? beta : 1.0f;
-    for (int p = p0; p < p1; ++p) {
-      const int jr = p * NR;
-      if (jr >= N) break;
-      tile(pc, kc, bt, B.data + static_cast<size_t>(p) * K * NR + static_cast<size_t>(pc) * NR, jr,
-           N - jr < NR ? N - jr : NR);
-    }
-  }
-}
-
 #ifdef TL_X86
 // R rows x 16 columns, one zmm accumulator a row: acc = sum over p of A[r, p] * B[p, :], in order, by
 // multiply-adds, then C = acc or C + acc (as the AVX2 kernel: the same bits). B's panels start on 64 bytes.
@@ -514,47 +499,18 @@ __attribute__((target("avx512f"))) void rows_kernel_avx512(int kc, const float* 
   }
 }
 
-// The same for two full panels side by side (32 columns: panel b and the one panel_stride floats after it): twice
-// the independent multiply-add chains per broadcast of A, where one panel's R chains leave the FMA pipes waiting
-// on latency. Each element's chain is the one above, so the same bits.
-template <int R>
-__attribute__((target("avx512f"))) void rows_pair_kernel_avx512(int kc, const float* a, ptrdiff_t lda, const float* b,
-                                                                 size_t panel_stride, float* c, ptrdiff_t ldc,
-                                                                 float beta) {
-  __m512 acc0[R], acc1[R];
-  for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
-  const float* b1 = b + panel_stride;
-  for (int p = 0; p < kc; ++p) {
-    const __m512 bv0 = _mm512_load_ps(b + static_cast<ptrdiff_t>(p) * NR);
-    const __m512 bv1 = _mm512_load_ps(b1 + static_cast<ptrdiff_t>(p) * NR);
-    for (int r = 0; r < R; ++r) {
-      const __m512 av = _mm512_set1_ps(a[r * lda + p]);
-      acc0[r] = _mm512_fmadd_ps(av, bv0, acc0[r]);
-      acc1[r] = _mm512_fmadd_ps(av, bv1, acc1[r]);
-    }
-  }
-  for (int r = 0; r < R; ++r) {
-    float* cr = c + r * ldc;
-    __m512 v0 = acc0[r], v1 = acc1[r];
-    if (beta != 0.0f) {
-      v0 = _mm512_add_ps(_mm512_loadu_ps(cr), v0);
-      v1 = _mm512_add_ps(_mm512_loadu_ps(cr + NR), v1);
-    }
-    _mm512_storeu_ps(cr, v0);
-    _mm512_storeu_ps(cr + NR, v1);
-  }
-}
-
-using RowsPairKernel = void (*)(int, const float*, ptrdiff_t, const float*, size_t, float*, ptrdiff_t, float);
+// The pair kernel on rows read unpacked (8 rows at most).
+using RowsPairKernel = void (*)(int, const float*, ptrdiff_t, ptrdiff_t, const float*, size_t, float*, ptrdiff_t, float,
+                                int);
 constexpr RowsPairKernel kRowsPairKernels[9] = {nullptr,
-                                                rows_pair_kernel_avx512<1>,
-                                                rows_pair_kernel_avx512<2>,
-                                                rows_pair_kernel_avx512<3>,
-                                                rows_pair_kernel_avx512<4>,
-                                                rows_pair_kernel_avx512<5>,
-                                                rows_pair_kernel_avx512<6>,
-                                                rows_pair_kernel_avx512<7>,
-                                                rows_pair_kernel_avx512<8>};
+                                                pair_kernel_avx512<1>,
+                                                pair_kernel_avx512<2>,
+                                                pair_kernel_avx512<3>,
+                                                pair_kernel_avx512<4>,
+                                                pair_kernel_avx512<5>,
+                                                pair_kernel_avx512<6>,
+                                                pair_kernel_avx512<7>,
+                                                pair_kernel_avx512<8>};
 
 using RowsKernel = void (*)(int, const float*, ptrdiff_t, const float*, float*, ptrdiff_t, float, int);
 constexpr RowsKernel kRowsKernels[9] = {nullptr,
@@ -590,7 +546,7 @@ void sgemm_rows_panels(int M, const float* A, ptrdiff_t lda, const PackedB& B, i
       for (int ir = 0; ir < M; ir += 8) {
         const int mr = M - ir < 8 ? M - ir : 8;
         if (pair)
-          kRowsPairKernels[mr](kc, A + ir * lda + pc, lda, bpanel, panel_stride, C + ir * ldc + jr, ldc, bt);
+          kRowsPairKernels[mr](kc, A + ir * lda + pc, lda, 1, bpanel, panel_stride, C + ir * ldc + jr, ldc, bt, mr);
         else
           kRowsKernels[mr](kc, A + ir * lda + pc, lda, bpanel, C + ir * ldc + jr, ldc, bt,
                            B.N - jr < NR ? B.N - jr : NR);
@@ -613,15 +569,21 @@ void pack_a_all(MatView A, int M, int K, float* out) {
 
 void sgemm_packed_panels(int M, const float* ap, const PackedB& B, int p0, int p1, float beta, float* C,
                          ptrdiff_t ldc) {
-  if (M <= 0) return;
+  const int K = B.K, N = B.N;
+  if (M <= 0 || N <= 0) return;
   const size_t mp = static_cast<size_t>(round_up(M, MR));
-  for_each_panel(B, p0, p1, beta, [&](int pc, int kc, float bt, const float* bpanel, int jr, int nr) {
+  for (int pc = 0; pc < K; pc += KC) {
+    const int kc = K - pc < KC ? K - pc : KC;
+    const float bt = pc == 0 ? beta : 1.0f;
     const float* apc = ap + pc * mp;
-    for (int ir = 0; ir < M; ir += MR) {
-      const int mr = M - ir < MR ? M - ir : MR;
-      kernel(kc, apc + static_cast<size_t>(ir / MR) * kc * MR, bpanel, C + ir * ldc + jr, ldc, bt, mr, nr);
+    for (int p = p0; p < p1 && p * NR < N; ++p) {
+      const int jr = p * NR;
+      const float* bpanel = B.data + static_cast<size_t>(p) * K * NR + static_cast<size_t>(pc) * NR;
+      for (int ir = 0; ir < M; ir += MR)
+        kernel(kc, apc + static_cast<size_t>(ir / MR) * kc * MR, bpanel, C + ir * ldc + jr, ldc, bt,
+               M - ir < MR ? M - ir : MR, N - jr < NR ? N - jr : NR);
     }
-  });
+  }
 }
 
 }  // namespace tl

@@ -1,6 +1,7 @@
-// Packed SGEMM with runtime CPU dispatch (AVX-512F and AVX2+FMA micro-kernels, portable fallback). Large products split
-// their output tiles over the current thread pool (pool.h); every element is computed by the same sequence of
-// operations whichever thread computes it, so the result does not depend on the thread count.
+// Packed SGEMM with runtime CPU dispatch (AVX-512F and AVX2+FMA micro-kernels, portable fallback). Large products
+// split their output tiles (or, with few rows and a long K, their K blocks) over the current thread pool (pool.h);
+// every element is computed by the same sequence of operations whichever thread computes it, so the result does
+// not depend on the thread count.
 #pragma once
 #include <cstddef>
 

@@ -2,8 +2,9 @@
  * The native kernels on several threads give the very bits they give on one: every threaded kernel, over
  * shapes off the micro-kernel's 6 × 16 tile, past its KC (256) and NC (1024) blocks, and with fewer tiles than
  * threads. Where the CPU has AVX-512F, the GEMMs' AVX-512 panel-pair kernel and the recurrence's rows path are
- * also checked against the AVX2 kernel and the units path, bit for bit. One-thread results are also checked against the TypeScript reference, so a tile edge that loses
- * columns on every thread count cannot pass as "identical".
+ * also checked against the AVX2 kernel and the units path, bit for bit. One-thread results are also checked
+ * against the TypeScript reference, so a tile edge that loses columns on every thread count cannot pass as
+ * "identical".
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -102,6 +103,19 @@ function lstm(k: FusedKernels, d: LstmDims, seed: number, vocab?: number) {
   const { ys, hT, cT, gates, cells } = common;
   return { ys, hT, cT, gates, cells, dInput, ...grads };
 }
+
+describe.skipIf(!native)('the native kernels\' switches for tests', () => {
+  it('refuse a name they do not know, naming the choices, and keep the one in effect', () => {
+    const path = setRecurrencePath();
+    const kernel = setGemmKernel();
+    expect(() => setRecurrencePath('diagonal' as never)).toThrow('recurrencePath: expected "auto", "units" or "rows", got "diagonal"');
+    expect(() => setGemmKernel(3 as never)).toThrow('gemmKernel: expected "auto" or "avx2"');
+    expect(setRecurrencePath()).toBe(path);
+    expect(setGemmKernel()).toBe(kernel);
+    expect(setGemmKernel('avx2')).toBe(kernel === 'generic' ? 'generic' : 'avx2-fma');
+    setGemmKernel('auto');
+  });
+});
 
 describe.skipIf(!native)('output arrays for the native kernels', () => {
   it('start on a cache line and are zeroed, whatever their length', () => {
