@@ -388,42 +388,66 @@ void sgemm_serial(int M, int N, int k0, int k1, MatView A, MatView B, float beta
 
 // Products with few rows and a long K (the weight gradients, Hᵀ·dZ: 256 rows, K the batch's B·T) cut their output
 // into too few tiles for the threads to share evenly, and every tile reads B panels another thread packed. Shared
-// out by KC blocks instead: thread 0 runs the first blocks into C, every other block is summed on its own into a
-// scratch array (as the micro-kernel sums it: from zero), and a last pass adds those to C in block order, the very
-// additions the one-thread loops make. So the same bits, and each thread reads only its own rows of A and B (the
-// rows of dZ and H its recurrence rows wrote).
-// Where that applies: fewer than four row blocks, as many KC blocks for every thread (an uneven share would leave
-// the others waiting on the thread with one block more), and the partial sums within 32 MiB.
+// out by KC blocks instead, each block cut into a few column groups: a task is one block of one group. The pool
+// deals the tasks out block by block, so a thread's own share is a run of whole blocks, and it reads only its own
+// rows of A and B (the rows of dZ and H its recurrence rows wrote, where the recurrence runs by rows). A task whose
+// block is the next one its group's C is waiting for (every earlier block of the group already summed into C) adds
+// its block straight into C; any other is summed on its own, from zero, into a scratch plane, and a last pass adds
+// those planes to C in block order. Either way each element gets the very additions of the one-thread loops, in
+// their order: the same bits, whichever thread took which task. Which tasks go into C depends on timing, so a
+// slower thread simply does fewer of them, and with even paces thread 0's share of blocks all goes straight into C.
+// Where that applies: fewer than four row blocks, at least two K blocks, and the partial sums within 32 MiB.
 constexpr size_t kMaxPartialFloats = size_t{8} << 20;
-bool by_k_blocks(int M, int N, int K, int threads) {
+bool by_k_blocks(int M, int N, int K) {
   const int blocks = ceil_div(K, KC);
-  return M < 4 * MC && blocks % threads == 0 &&
-         static_cast<size_t>(M) * N * (blocks - blocks / threads) <= kMaxPartialFloats;
+  return M < 4 * MC && blocks >= 2 && static_cast<size_t>(M) * N * (blocks - 1) <= kMaxPartialFloats;
 }
 
 thread_local Scratch k_partials;
 
 void sgemm_by_k_blocks(int M, int N, int K, MatView A, MatView B, float beta, float* C, ptrdiff_t ldc, int threads) {
   const int blocks = ceil_div(K, KC);
-  const int first = blocks / threads;  // thread 0's share, summed straight into C
+  // Column groups of whole panels: at least four tasks a thread, at least four panels a group (each task packs
+  // its block of A, so narrower groups would repack A more than they balance).
+  const int panels = ceil_div(N, NR);
+  int groups = ceil_div(4 * threads, blocks);
+  if (groups > panels / 4) groups = panels / 4 > 1 ? panels / 4 : 1;
+  constexpr int kMaxGroups = 64;
+  if (groups > kMaxGroups) groups = kMaxGroups;
+  auto col = [&](int g) {
+    const int c = static_cast<int>(static_cast<int64_t>(panels) * g / groups) * NR;
+    return c < N ? c : N;
+  };
   const size_t plane = static_cast<size_t>(M) * N;
-  float* partial = k_partials.get(plane * (blocks - first));
-  parallel_tasks(threads, [&](int t) {
-    const int b0 = static_cast<int>(static_cast<int64_t>(blocks) * t / threads);
-    const int b1 = static_cast<int>(static_cast<int64_t>(blocks) * (t + 1) / threads);
-    if (t == 0) return sgemm_serial(M, N, 0, b1 * KC < K ? b1 * KC : K, A, B, beta, C, ldc);
-    for (int b = b0; b < b1; ++b)
-      sgemm_serial(M, N, b * KC, (b + 1) * KC < K ? (b + 1) * KC : K, A, B, 0.0f,
-                   partial + (b - first) * plane, N);
+  // Plane b - 1 holds block b where it was not added into C (block 0 always is).
+  float* partial = k_partials.get(plane * (blocks - 1));
+  // in_c[g]: how many leading blocks of group g are summed into C.
+  std::atomic<int> in_c[kMaxGroups];
+  for (int g = 0; g < groups; ++g) in_c[g].store(0, std::memory_order_relaxed);
+  parallel_tasks(blocks * groups, [&](int task) {
+    const int b = task / groups, g = task % groups;
+    const int j0 = col(g), j1 = col(g + 1);
+    const int k0 = b * KC, k1 = k0 + KC < K ? k0 + KC : K;
+    const MatView Bg{B.p + j0 * B.cs, B.rs, B.cs};
+    if (in_c[g].load(std::memory_order_acquire) == b) {
+      sgemm_serial(M, j1 - j0, k0, k1, A, Bg, b == 0 ? beta : 1.0f, C + j0, ldc);
+      in_c[g].store(b + 1, std::memory_order_release);
+    } else {
+      sgemm_serial(M, j1 - j0, k0, k1, A, Bg, 0.0f, partial + (b - 1) * plane + j0, N);
+    }
   });
   constexpr int kRows = 8;
   parallel_tasks(ceil_div(M, kRows), [&](int task) {
     const int r1 = (task + 1) * kRows < M ? (task + 1) * kRows : M;
-    for (int r = task * kRows; r < r1; ++r) {
-      float* cr = C + r * ldc;
-      for (int b = first; b < blocks; ++b) {
-        const float* sr = partial + (b - first) * plane + static_cast<size_t>(r) * N;
-        for (int j = 0; j < N; ++j) cr[j] += sr[j];
+    for (int g = 0; g < groups; ++g) {
+      const int j0 = col(g), j1 = col(g + 1);
+      const int first = in_c[g].load(std::memory_order_relaxed);
+      for (int r = task * kRows; r < r1; ++r) {
+        float* cr = C + r * ldc;
+        for (int b = first; b < blocks; ++b) {
+          const float* sr = partial + (b - 1) * plane + static_cast<size_t>(r) * N;
+          for (int j = j0; j < j1; ++j) cr[j] += sr[j];
+        }
       }
     }
   });
@@ -441,7 +465,7 @@ void sgemm(int M, int N, int K, MatView A, MatView B, float beta, float* C, ptrd
   if (M <= 2 && B.cs == 1) return small_m(M, N, K, A, B.p, B.rs, beta, C, ldc);
   const int threads = current_threads();
   if (threads > 1 && static_cast<double>(M) * N * K >= kParallelMin) {
-    if (by_k_blocks(M, N, K, threads)) return sgemm_by_k_blocks(M, N, K, A, B, beta, C, ldc, threads);
+    if (by_k_blocks(M, N, K)) return sgemm_by_k_blocks(M, N, K, A, B, beta, C, ldc, threads);
     return sgemm_parallel(M, N, K, A, B, beta, C, ldc, threads);
   }
   sgemm_serial(M, N, 0, K, A, B, beta, C, ldc);
