@@ -26,6 +26,17 @@ constexpr int kMaxBatchTile = 64;
 constexpr int kTaskPanels = 2;
 constexpr int kTaskUnits = kTaskPanels * kNR;
 
+// A task's working rows (forward: B rows x 4 gates x kTaskUnits), one buffer per thread, grown as needed.
+float* task_scratch(size_t n) {
+  thread_local AlignedFloats buf;
+  thread_local size_t cap = 0;
+  if (n > cap) {
+    buf.reset(n, false);
+    cap = n;
+  }
+  return buf.data();
+}
+
 // The elementwise parts run once per (step, row) over U units: AVX2 clones where the CPU has it (ifunc
 // dispatch), baseline SSE2 otherwise.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -120,17 +131,19 @@ void recur_forward_one_step(LstmDims d, float* z, const float* h0, const float* 
 }
 
 // The sequential part of the forward: z [B, T, 4U] holds the input projection of every step (no bias) and
-// becomes the activated gates. Each step is cut into tasks of kTaskUnits units (whole micro-kernel panels): a task
-// multiplies h_{t-1} by its units' columns of each gate's block of U, then runs the gates, the cell and h_t
-// for those units, and writes h_t straight into the packed layout the next step multiplies by. Everything a
-// unit needs is in its own task, so a step needs one barrier (the end of the pool's run) and no reduction;
-// with one thread the same tasks run in order, hence the same numbers.
-// By rows (by_rows), a task is instead a block of rows for the whole sequence, running the same per-tile steps.
+// becomes the activated gates (when cs is given: the backward's cache). Each step is cut into tasks of kTaskUnits
+// units (whole micro-kernel panels): a task copies its units' projections out of z, multiplies h_{t-1} by its
+// units' columns of each gate's block of U onto them, runs the gates, the cell and h_t for those units, and
+// writes h_t straight into the packed layout the next step multiplies by. Everything a unit needs is in its own
+// task, so a step needs one barrier (the end of the pool's run) and no reduction; with one thread the same tasks
+// run in order, hence the same numbers.
+// By rows (by_rows), a task is instead a block of rows for the whole sequence, running the same per-tile steps in
+// place in z.
 //
-// With proj and ids (an embedded layer), z holds nothing yet on entry: a task first copies its units' columns of row
-// ids[b, t] of proj [V, 4U] into z for its rows, so the gathered projection is written where it is read, by
-// the thread that reads it, instead of in a pass over all of z before the recurrence (with two threads, half of
-// every step's gate inputs would come from the other core's cache). The numbers are the same either way.
+// With proj and ids (an embedded layer), z holds nothing yet on entry: a task takes its units' columns of row
+// ids[b, t] of proj [V, 4U] for its rows where it would take them from z, so the gathered projection is read by
+// the thread that uses it, instead of written over all of z in a pass before the recurrence (with two threads,
+// half of every step's gate inputs would come from the other core's cache). The numbers are the same either way.
 void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const float* Uk, const float* b,
                    float* ys, float* hT, float* cT, float* cs, const float* proj = nullptr,
                    const int32_t* ids = nullptr) {
@@ -149,7 +162,7 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
   for (int g = 0; g < 4; ++g) pack_b(MatView{Uk + g * U, G, 1}, U, U, ug[g]);
   AlignedFloats c(static_cast<size_t>(B) * U, false);
   std::memcpy(c.data(), c0, sizeof(float) * B * U);
-  // The gathered projection (embedded layer) for rows [r0, r1) and a tile's units at step t.
+  // The gathered projection (embedded layer) into z for rows [r0, r1) and a tile's units at step t (the rows path).
   auto gather = [&](int t, int tile, int r0, int r1) {
     if (proj == nullptr) return;
     const int u0 = tile * kTaskUnits;
@@ -160,38 +173,37 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
       for (int g = 0; g < 4; ++g) std::memcpy(zr + g * U + u0, src + g * U + u0, sizeof(float) * n);
     }
   };
-  // After h_{t-1} U: bias, gates, cell and h_t for rows [r0, r1) and a tile's units; h_t also into hnext (packed
-  // for the next step's product) unless it is null.
-  auto finish = [&](int t, int tile, int r0, int r1, float* hnext) {
+  // After h_{t-1} U: bias, gates, cell and h_t for rows [r0, r1) and a tile's units, from their pre-activations at zs
+  // (row r0's first unit; gate g gs floats on, each row rs floats after the one before), activated in place; h_t
+  // also into hnext (packed for the next step's product) unless it is null.
+  auto finish = [&](int t, int tile, int r0, int r1, float* zs, ptrdiff_t gs, ptrdiff_t rs, float* hnext) {
     const int u0 = tile * kTaskUnits;
     const int n = U - u0 < kTaskUnits ? U - u0 : kTaskUnits;
     const int M = r1 - r0;
-    float* zb = z + r0 * zrow + static_cast<ptrdiff_t>(t) * G;
     for (int r = 0; r < M; ++r) {
-      float* zr = zb + r * zrow;
+      float* zr = zs + r * rs;
       for (int g = 0; g < 4; ++g)
-        for (int j = 0; j < n; ++j) zr[g * U + u0 + j] += b[g * U + u0 + j];
+        for (int j = 0; j < n; ++j) zr[g * gs + j] += b[g * U + u0 + j];
     }
     // The activations of all rows at once: one call per gate instead of one per row and gate.
-    vsigmoid_rows(zb + u0, M, zrow, n);
-    vsigmoid_rows(zb + U + u0, M, zrow, n);
-    vtanh_rows(zb + 2 * U + u0, M, zrow, n);
-    vsigmoid_rows(zb + 3 * U + u0, M, zrow, n);
+    vsigmoid_rows(zs, M, rs, n);
+    vsigmoid_rows(zs + gs, M, rs, n);
+    vtanh_rows(zs + 2 * gs, M, rs, n);
+    vsigmoid_rows(zs + 3 * gs, M, rs, n);
     float tc[kMaxBatchTile * kTaskUnits];
     for (int b0 = r0; b0 < r1; b0 += kMaxBatchTile) {
       const int rows = r1 - b0 < kMaxBatchTile ? r1 - b0 : kMaxBatchTile;
       for (int r = 0; r < rows; ++r) {
-        float* zr = z + (b0 + r) * zrow + static_cast<ptrdiff_t>(t) * G;
-        cell_update(n, zr + u0, zr + U + u0, zr + 2 * U + u0, c.data() + static_cast<ptrdiff_t>(b0 + r) * U + u0,
-                    tc + r * kTaskUnits);
+        float* zr = zs + (b0 - r0 + r) * rs;
+        cell_update(n, zr, zr + gs, zr + 2 * gs, c.data() + static_cast<ptrdiff_t>(b0 + r) * U + u0, tc + r * kTaskUnits);
       }
       vtanh_rows(tc, rows, kTaskUnits, n);
       for (int r = 0; r < rows; ++r) {
         const int bi = b0 + r;
-        float* zr = z + bi * zrow + static_cast<ptrdiff_t>(t) * G;
+        const float* zr = zs + (bi - r0) * rs;
         float* cr = c.data() + static_cast<ptrdiff_t>(bi) * U + u0;
         float* yr = ys + bi * yrow + static_cast<ptrdiff_t>(t) * U + u0;
-        hidden_out(n, zr + 3 * U + u0, tc + r * kTaskUnits, yr);
+        hidden_out(n, zr + 3 * gs, tc + r * kTaskUnits, yr);
         if (cs != nullptr) std::memcpy(cs + bi * yrow + static_cast<ptrdiff_t>(t) * U + u0, cr, sizeof(float) * n);
       }
       if (hnext != nullptr)
@@ -218,7 +230,7 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
           for (int g = 0; g < 4; ++g)
             sgemm_rows_panels(r1 - r0, hrows.data(), U, ug[g], tile * kTaskPanels, (tile + 1) * kTaskPanels, 1.0f,
                               zb + g * U, zrow);
-          finish(t, tile, r0, r1, nullptr);
+          finish(t, tile, r0, r1, zb + tile * kTaskUnits, U, zrow, nullptr);
         }
       }
     });
@@ -231,10 +243,26 @@ void recur_forward(LstmDims d, float* z, const float* h0, const float* c0, const
       const float* hprev = hpack[t & 1].data();
       float* hnext = t + 1 == T ? nullptr : hpack[(t + 1) & 1].data();
       parallel_tasks(tiles, [&](int tile) {
-        gather(t, tile, 0, B);
+        const int u0 = tile * kTaskUnits;
+        const int n = U - u0 < kTaskUnits ? U - u0 : kTaskUnits;
+        // The task's pre-activations side by side (gs, rs below) rather than in place in z, whose rows lie T * 4U
+        // floats apart (256 KiB for the seed's layers): there every row of the product's tiles and of the
+        // activations' passes fell in the same L1 set. Filled from z or, in an embedded layer, from proj.
+        float* zs = task_scratch(static_cast<size_t>(B) * 4 * kTaskUnits);
+        constexpr ptrdiff_t gs = kTaskUnits, rs = 4 * kTaskUnits;
+        for (int bi = 0; bi < B; ++bi) {
+          const float* src = proj != nullptr ? proj + static_cast<ptrdiff_t>(ids[static_cast<ptrdiff_t>(bi) * T + t]) * G
+                                             : zt + bi * zrow;
+          for (int g = 0; g < 4; ++g) std::memcpy(zs + bi * rs + g * gs, src + g * U + u0, sizeof(float) * n);
+        }
         for (int g = 0; g < 4; ++g)
-          sgemm_packed_panels(B, hprev, ug[g], tile * kTaskPanels, (tile + 1) * kTaskPanels, 1.0f, zt + g * U, zrow);
-        finish(t, tile, 0, B, hnext);
+          sgemm_packed_panels(B, hprev, ug[g], tile * kTaskPanels, (tile + 1) * kTaskPanels, 1.0f, zs + g * gs, rs);
+        finish(t, tile, 0, B, zs, gs, rs, hnext);
+        // The activated gates are the backward's cache: kept in z only when there will be a backward.
+        if (cs != nullptr)
+          for (int bi = 0; bi < B; ++bi)
+            for (int g = 0; g < 4; ++g)
+              std::memcpy(zt + bi * zrow + g * U + u0, zs + bi * rs + g * gs, sizeof(float) * n);
       });
     }
   }
@@ -339,12 +367,14 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
       const float* later = zpack[(t + 1) & 1].data();
       float* packed = zpack[t & 1].data();
       parallel_tasks(tiles, [&](int tile) {
-        sgemm_packed_panels(B, later, ut, tile * kTaskPanels, (tile + 1) * kTaskPanels, 0.0f, dh.data(), U);
+        sgemm_packed_panels(B, later, ut, tile * kTaskPanels, (tile + 1) * kTaskPanels, 0.0f,
+                            dh.data() + tile * kTaskUnits, U);
         grads(t, tile, 0, B, packed);
       });
     }
     parallel_tasks(tiles, [&](int tile) {
-      sgemm_packed_panels(B, zpack[0].data(), ut, tile * kTaskPanels, (tile + 1) * kTaskPanels, 0.0f, dh.data(), U);
+      sgemm_packed_panels(B, zpack[0].data(), ut, tile * kTaskPanels, (tile + 1) * kTaskPanels, 0.0f,
+                          dh.data() + tile * kTaskUnits, U);
     });
   }
   if (dh0 != nullptr) std::memcpy(dh0, dh.data(), sizeof(float) * B * U);

@@ -604,7 +604,7 @@ void sgemm_packed_panels(int M, const float* ap, const PackedB& B, int p0, int p
       const int jr = p * NR;
       const float* bpanel = B.data + static_cast<size_t>(p) * K * NR + static_cast<size_t>(pc) * NR;
       for (int ir = 0; ir < M; ir += MR)
-        kernel(kc, apc + static_cast<size_t>(ir / MR) * kc * MR, bpanel, C + ir * ldc + jr, ldc, bt,
+        kernel(kc, apc + static_cast<size_t>(ir / MR) * kc * MR, bpanel, C + ir * ldc + (jr - p0 * NR), ldc, bt,
                M - ir < MR ? M - ir : MR, N - jr < NR ? N - jr : NR);
     }
   }

@@ -78,8 +78,9 @@ inline void pack_rows_into(float* packed, int M, int K, int r0, int rows, int k0
   }
 }
 
-// Columns [p0 * kNR, min(N, p1 * kNR)) of C[M, N] = beta * C + packed A · packed B, C pointing at column 0:
-// the panels of B's columns one task of the recurrence owns.
+// Columns [p0 * kNR, min(N, p1 * kNR)) of C[M, N] = beta * C + packed A · packed B, C pointing at column p0 * kNR
+// (rows ldc floats apart): the panels of B's columns one task of the recurrence owns, written where the task keeps
+// them.
 void sgemm_packed_panels(int M, const float* ap, const PackedB& B, int p0, int p1, float beta, float* C,
                          ptrdiff_t ldc);
 
