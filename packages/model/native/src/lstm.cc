@@ -398,10 +398,11 @@ void recur_backward(LstmDims d, const float* h0, const float* c0, const float* U
 void lstm_forward(LstmDims d, const float* x, const float* h0, const float* c0, const float* W, const float* Uk,
                   const float* b, float* ys, float* hT, float* cT, float* gates, float* cs) {
   const int G = 4 * d.U;
-  std::vector<float> zlocal;
+  // Without gates (no backward to come) a buffer of this call's, left unzeroed: the product below writes all of it.
+  AlignedFloats zlocal;
   float* z = gates;
   if (z == nullptr) {
-    zlocal.resize(static_cast<size_t>(d.B) * d.T * G);
+    zlocal.reset(static_cast<size_t>(d.B) * d.T * G, false);
     z = zlocal.data();
   }
   // z = X W for every (b, t) at once: [B*T, I] x [I, 4U].
@@ -425,10 +426,12 @@ void lstm_forward_embedded(LstmDims d, int V, const float* table, const int32_t*
                            float* cT, float* gates, float* cs) {
   const int G = 4 * d.U;
   const size_t rows = static_cast<size_t>(d.B) * d.T;
-  std::vector<float> zlocal;
+  // Without gates, unzeroed: only the rows path and a one-step call write (then read) it; the units path takes the
+  // gathered projection straight from proj and, with no backward to come, never touches it.
+  AlignedFloats zlocal;
   float* z = gates;
   if (z == nullptr) {
-    zlocal.resize(rows * G);
+    zlocal.reset(rows * G, false);
     z = zlocal.data();
   }
   // Row r of X W is row ids[r] of table W: V x E x 4U multiply-adds instead of B*T x E x 4U.
